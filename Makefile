@@ -1,0 +1,94 @@
+# capsule build. `make` builds everything into build/; `make SAN=1` builds the
+# same tree with AddressSanitizer + UndefinedBehaviorSanitizer into build-san/.
+# Sources are found by folder: every src/<subsystem>/*.c goes into
+# libcapsule.a; src/cli/<tool>/*.c and src/sim/*.c are the front ends.
+
+CC ?= gcc
+SAN ?= 0
+ifeq ($(SAN),1)
+  B := build-san
+  SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+  OPT := -O1
+else
+  B := build
+  SANFLAGS :=
+  OPT := -O2
+endif
+
+CFLAGS := -std=gnu11 $(OPT) -g -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+          -Wmissing-prototypes -Wno-missing-field-initializers -fno-strict-aliasing \
+          -D_GNU_SOURCE -Isrc $(SANFLAGS) $(EXTRA_CFLAGS)
+LDFLAGS := $(SANFLAGS) -Wl,--as-needed $(EXTRA_LDFLAGS)
+
+# Container start is the hot path: link the small libraries statically so the
+# runtime pays for no dynamic symbol resolution of them (see docs/PERFORMANCE.md).
+# Sanitizer builds link dynamically, as the sanitizer runtimes require.
+ifeq ($(SAN),1)
+  RUNTIME_LIBS := -ljansson -lseccomp
+else
+  RUNTIME_LIBS := -Wl,-Bstatic -ljansson -lseccomp -Wl,-Bdynamic
+endif
+IMAGE_LIBS := -larchive -lcurl -lcrypto -lzstd -lz -lpthread
+SIMGRID_CFLAGS := $(shell pkg-config --cflags simgrid 2>/dev/null)
+SIMGRID_LIBS := $(shell pkg-config --libs simgrid 2>/dev/null)
+
+LIB_SRCS := $(sort $(shell find src -name '*.c' -not -path 'src/cli/*' -not -path 'src/sim/*'))
+LIB_OBJS := $(LIB_SRCS:%.c=$(B)/obj/%.o)
+
+RUNTIME_SRCS := $(sort $(wildcard src/cli/runtime/*.c))
+CAPSULE_SRCS := $(sort $(wildcard src/cli/capsule/*.c))
+SIM_SRCS := $(sort $(wildcard src/sim/*.c))
+UNIT_SRCS := $(sort $(wildcard tests/unit/*.c))
+HELPER_SRCS := $(sort $(wildcard tests/helpers/*.c))
+
+BINS :=
+ifneq ($(RUNTIME_SRCS),)
+  BINS += $(B)/capsule-runtime
+endif
+ifneq ($(CAPSULE_SRCS),)
+  BINS += $(B)/capsule
+endif
+ifneq ($(SIM_SRCS),)
+  BINS += $(B)/capsule-sim
+endif
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
+HELPER_BINS := $(HELPER_SRCS:tests/helpers/%.c=$(B)/tests/helpers/%)
+BENCH_BINS := $(patsubst bench/%.c,$(B)/bench/%,$(wildcard bench/*.c))
+
+.PHONY: all clean
+all: $(BINS) $(UNIT_BINS) $(HELPER_BINS) $(BENCH_BINS)
+
+$(B)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(if $(findstring src/sim/,$<),$(SIMGRID_CFLAGS)) -MMD -MP -c $< -o $@
+
+$(B)/libcapsule.a: $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
+$(B)/capsule-runtime: $(RUNTIME_SRCS:%.c=$(B)/obj/%.o) $(B)/libcapsule.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(RUNTIME_LIBS)
+
+$(B)/capsule: $(CAPSULE_SRCS:%.c=$(B)/obj/%.o) $(B)/libcapsule.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(RUNTIME_LIBS) $(IMAGE_LIBS)
+
+$(B)/capsule-sim: $(SIM_SRCS:%.c=$(B)/obj/%.o) $(B)/libcapsule.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(SIMGRID_LIBS) -lz -lm
+
+$(B)/tests/%: $(B)/obj/tests/unit/%.o $(B)/libcapsule.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(RUNTIME_LIBS) $(IMAGE_LIBS) -lm
+
+$(B)/tests/helpers/%: $(B)/obj/tests/helpers/%.o $(B)/libcapsule.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(RUNTIME_LIBS) $(IMAGE_LIBS) -lm
+
+$(B)/bench/%: $(B)/obj/bench/%.o $(B)/libcapsule.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(RUNTIME_LIBS) $(IMAGE_LIBS) -lz -lm
+
+clean:
+	rm -rf build build-san
+
+-include $(shell find $(B)/obj -name '*.d' 2>/dev/null)

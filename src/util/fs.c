@@ -1,0 +1,214 @@
+#include "util/fs.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util/cleanup.h"
+
+int write_all(int fd, const void *buf, size_t len) {
+  const char *p = buf;
+  while (len > 0) {
+    ssize_t n = write(fd, p, len);
+    if (n < 0) {
+      if (errno == EINTR)
+        continue;
+      return -1;
+    }
+    p += n;
+    len -= (size_t)n;
+  }
+  return 0;
+}
+
+ssize_t read_all(int fd, void *buf, size_t len) {
+  char *p = buf;
+  size_t got = 0;
+  while (got < len) {
+    ssize_t n = read(fd, p + got, len - got);
+    if (n < 0) {
+      if (errno == EINTR)
+        continue;
+      return -1;
+    }
+    if (n == 0)
+      break;
+    got += (size_t)n;
+  }
+  return (ssize_t)got;
+}
+
+char *read_file_at(int dirfd, const char *path, size_t max, size_t *len, err_t *e) {
+  _cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    err_sys(e, "open %s", path);
+    return NULL;
+  }
+  size_t cap = 4096, used = 0;
+  _cleanup_free_ char *buf = malloc(cap);
+  if (!buf) {
+    err_sys(e, "read %s", path);
+    return NULL;
+  }
+  for (;;) {
+    if (used + 1 >= cap) {
+      char *bigger = realloc(buf, cap * 2);
+      if (!bigger) {
+        err_sys(e, "read %s", path);
+        return NULL;
+      }
+      buf = bigger;
+      cap *= 2;
+    }
+    ssize_t n = read(fd, buf + used, cap - used - 1);
+    if (n < 0) {
+      if (errno == EINTR)
+        continue;
+      err_sys(e, "read %s", path);
+      return NULL;
+    }
+    if (n == 0)
+      break;
+    used += (size_t)n;
+    if (max && used > max) {
+      err_set(e, EFBIG, "%s: larger than %zu bytes", path, max);
+      return NULL;
+    }
+  }
+  buf[used] = '\0';
+  if (len)
+    *len = used;
+  return steal_ptr(&buf);
+}
+
+int write_file_at(int dirfd, const char *path, const void *buf, size_t len, err_t *e) {
+  _cleanup_close_ int fd = openat(dirfd, path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0)
+    return err_sys(e, "open %s", path);
+  /* Kernel knobs take one write(); a short write is an error there. */
+  ssize_t n = write(fd, buf, len);
+  if (n < 0)
+    return err_sys(e, "write %s", path);
+  if ((size_t)n != len)
+    return err_set(e, EIO, "write %s: short write", path);
+  return 0;
+}
+
+int write_str_at(int dirfd, const char *path, const char *s, err_t *e) {
+  return write_file_at(dirfd, path, s, strlen(s), e);
+}
+
+int atomic_write_at(int dirfd, const char *path, const void *buf, size_t len, mode_t mode,
+                    err_t *e) {
+  _cleanup_free_ char *tmp = NULL;
+  if (asprintf(&tmp, "%s.tmp.%d", path, (int)getpid()) < 0)
+    return err_sys(e, "write %s", path);
+  _cleanup_close_ int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  if (fd < 0)
+    return err_sys(e, "create %s", tmp);
+  if (write_all(fd, buf, len) < 0 || fsync(fd) < 0) {
+    err_sys(e, "write %s", tmp);
+    unlinkat(dirfd, tmp, 0);
+    return -1;
+  }
+  if (renameat(dirfd, tmp, dirfd, path) < 0) {
+    err_sys(e, "rename %s", tmp);
+    unlinkat(dirfd, tmp, 0);
+    return -1;
+  }
+  /* The rename is durable only once the directory entry is. */
+  _cleanup_free_ char *dir = strdup(path);
+  if (!dir)
+    return err_sys(e, "write %s", path);
+  char *slash = strrchr(dir, '/');
+  const char *parent = ".";
+  if (slash == dir)
+    parent = "/";
+  else if (slash) {
+    *slash = '\0';
+    parent = dir;
+  }
+  _cleanup_close_ int dfd = openat(dirfd, parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0)
+    fsync(dfd);
+  return 0;
+}
+
+int mkdir_p_at(int dirfd, const char *path, mode_t mode, err_t *e) {
+  if (mkdirat(dirfd, path, mode) == 0 || errno == EEXIST)
+    return 0;
+  if (errno != ENOENT)
+    return err_sys(e, "mkdir %s", path);
+  _cleanup_free_ char *copy = strdup(path);
+  if (!copy)
+    return err_sys(e, "mkdir %s", path);
+  for (char *p = copy + 1; *p; p++) {
+    if (*p != '/')
+      continue;
+    *p = '\0';
+    if (mkdirat(dirfd, copy, mode) < 0 && errno != EEXIST)
+      return err_sys(e, "mkdir %s", copy);
+    *p = '/';
+  }
+  if (mkdirat(dirfd, copy, mode) < 0 && errno != EEXIST)
+    return err_sys(e, "mkdir %s", copy);
+  return 0;
+}
+
+static int remove_children(int dfd, const char *path, err_t *e) {
+  int dupfd = dup(dfd);
+  if (dupfd < 0)
+    return err_sys(e, "remove %s", path);
+  _cleanup_closedir_ DIR *d = fdopendir(dupfd);
+  if (!d) {
+    close(dupfd);
+    return err_sys(e, "remove %s", path);
+  }
+  struct dirent *de;
+  while ((errno = 0, de = readdir(d))) {
+    if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+      continue;
+    if (de->d_type == DT_DIR) {
+      if (remove_tree_at(dfd, de->d_name, e) < 0)
+        return err_wrap(e, "%s", path);
+    } else if (unlinkat(dfd, de->d_name, 0) < 0 && errno != ENOENT) {
+      return err_sys(e, "remove %s/%s", path, de->d_name);
+    }
+  }
+  return errno ? err_sys(e, "read dir %s", path) : 0;
+}
+
+int remove_tree_at(int dirfd, const char *path, err_t *e) {
+  if (unlinkat(dirfd, path, AT_REMOVEDIR) == 0 || errno == ENOENT)
+    return 0;
+  if (errno == ENOTDIR)
+    return unlinkat(dirfd, path, 0) == 0 || errno == ENOENT ? 0 : err_sys(e, "remove %s", path);
+  if (errno != ENOTEMPTY && errno != EEXIST)
+    return err_sys(e, "remove %s", path);
+  _cleanup_close_ int dfd =
+      openat(dirfd, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (dfd < 0)
+    return errno == ENOENT ? 0 : err_sys(e, "open %s", path);
+  if (remove_children(dfd, path, e) < 0)
+    return -1;
+  if (unlinkat(dirfd, path, AT_REMOVEDIR) < 0 && errno != ENOENT)
+    return err_sys(e, "remove %s", path);
+  return 0;
+}
+
+char *path_join(const char *a, const char *b) {
+  size_t la = strlen(a);
+  while (la > 1 && a[la - 1] == '/')
+    la--;
+  while (*b == '/')
+    b++;
+  char *out = NULL;
+  if (asprintf(&out, "%.*s%s%s", (int)la, a, (la == 1 && a[0] == '/') ? "" : "/", b) < 0)
+    return NULL;
+  return out;
+}

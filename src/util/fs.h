@@ -1,0 +1,40 @@
+/* File helpers shared by every subsystem. All return -1 and fill `e` on error. */
+#ifndef CAPSULE_UTIL_FS_H
+#define CAPSULE_UTIL_FS_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "util/error.h"
+
+/* Read a whole file (at most `max` bytes, 0 = no limit) into a NUL-terminated
+ * heap buffer; *len gets its length when len is not NULL. */
+char *read_file_at(int dirfd, const char *path, size_t max, size_t *len, err_t *e);
+#define read_file(path, max, len, e) read_file_at(-100 /* AT_FDCWD */, path, max, len, e)
+
+/* Write `len` bytes to an existing file (cgroup, /proc knobs): open, write, close.
+ * No O_CREAT, no temp file: such files cannot be replaced atomically. */
+int write_file_at(int dirfd, const char *path, const void *buf, size_t len, err_t *e);
+int write_str_at(int dirfd, const char *path, const char *s, err_t *e);
+
+/* Crash-safe replace: write a temp file in the same directory, fsync it,
+ * rename it over `path`, fsync the directory. */
+int atomic_write_at(int dirfd, const char *path, const void *buf, size_t len, mode_t mode,
+                    err_t *e);
+
+/* mkdir -p relative to dirfd (AT_FDCWD for the cwd); existing dirs are fine. */
+int mkdir_p_at(int dirfd, const char *path, mode_t mode, err_t *e);
+
+/* rm -rf below dirfd, never crossing into another mount (rmdir of a mount
+ * point fails, which is reported). A missing path is not an error. */
+int remove_tree_at(int dirfd, const char *path, err_t *e);
+
+/* Write all of buf to fd, retrying on EINTR and short writes; 0 or -1/errno. */
+int write_all(int fd, const void *buf, size_t len);
+/* Read exactly len bytes; returns bytes read (less only at EOF) or -1/errno. */
+ssize_t read_all(int fd, void *buf, size_t len);
+
+/* "a" + "/" + "b" on the heap, never doubling the slash. */
+char *path_join(const char *a, const char *b);
+
+#endif

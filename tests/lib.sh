@@ -1,0 +1,72 @@
+# Shared helpers for capsule's shell tests. A suite is a file of functions
+# named test_*; tests/run executes each in its own subshell with `set -e`.
+# A test passes by returning 0, skips by calling `skip REASON` (exit 77),
+# and fails on any failing command or assertion.
+
+TOP=${TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+BUILD=${BUILD:-build}
+BIN=$TOP/$BUILD
+
+fail() {
+  echo "assertion failed: $*" >&2
+  exit 1
+}
+
+skip() {
+  echo "$*" >"${SKIP_REASON_FILE:-/dev/null}"
+  exit 77
+}
+
+assert_eq() { # actual expected [what]
+  [ "$1" = "$2" ] || fail "${3:-value}: got '$1', want '$2'"
+}
+
+assert_ne() {
+  [ "$1" != "$2" ] || fail "${3:-value}: got '$1', want anything else"
+}
+
+assert_contains() { # haystack needle [what]
+  case "$1" in *"$2"*) ;; *) fail "${3:-output} does not contain '$2': $1" ;; esac
+}
+
+assert_not_contains() {
+  case "$1" in *"$2"*) fail "${3:-output} contains '$2': $1" ;; *) ;; esac
+}
+
+assert_match() { # string extended-regex [what]
+  [[ "$1" =~ $2 ]] || fail "${3:-output} does not match /$2/: $1"
+}
+
+# Run a command that must fail; its stderr is left in $ERR, stdout in $OUT,
+# its exit code in $RC.
+assert_fails() {
+  local tmp
+  tmp=$(mktemp -d)
+  RC=0
+  "$@" >"$tmp/out" 2>"$tmp/err" || RC=$?
+  OUT=$(cat "$tmp/out")
+  ERR=$(cat "$tmp/err")
+  rm -rf "$tmp"
+  [ "$RC" -ne 0 ] || fail "expected failure, exit 0: $*"
+}
+
+# Commands run at the end of the test, last registered first, even on failure.
+DEFERRED=()
+defer() {
+  DEFERRED=("$*" "${DEFERRED[@]}")
+}
+run_deferred() {
+  local c
+  for c in "${DEFERRED[@]}"; do eval "$c" >/dev/null 2>&1 || true; done
+  DEFERRED=()
+}
+
+# Poll until a command succeeds, or fail after $2 tenths of a second.
+wait_for() { # "command" tenths
+  local i
+  for ((i = 0; i < ${2:-50}; i++)); do
+    eval "$1" >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  fail "timed out waiting for: $1"
+}

@@ -1,0 +1,38 @@
+/* Minimal assertions for C unit tests: each failure prints file:line and the
+ * expression; the test binary exits non-zero if any check failed. */
+#ifndef CAPSULE_TESTS_CHECK_H
+#define CAPSULE_TESTS_CHECK_H
+
+#include <stdio.h>
+#include <string.h>
+
+static int check_failures;
+static int check_count;
+
+#define CHECK(cond)                                                              \
+  do {                                                                           \
+    check_count++;                                                               \
+    if (!(cond)) {                                                               \
+      check_failures++;                                                          \
+      fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);   \
+    }                                                                            \
+  } while (0)
+
+#define CHECK_STR(a, b)                                                          \
+  do {                                                                           \
+    const char *check_a_ = (a), *check_b_ = (b);                                 \
+    check_count++;                                                               \
+    if (!check_a_ || !check_b_ || strcmp(check_a_, check_b_)) {                  \
+      check_failures++;                                                          \
+      fprintf(stderr, "%s:%d: CHECK_STR failed: \"%s\" != \"%s\"\n", __FILE__,   \
+              __LINE__, check_a_ ? check_a_ : "(null)", check_b_ ? check_b_ : "(null)"); \
+    }                                                                            \
+  } while (0)
+
+/* Call at the end of main(): prints a summary line, returns the exit code. */
+static inline int check_report(const char *name) {
+  fprintf(stderr, "%s: %d checks, %d failed\n", name, check_count, check_failures);
+  return check_failures ? 1 : 0;
+}
+
+#endif
