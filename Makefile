@@ -56,7 +56,7 @@ HELPER_BINS := $(HELPER_SRCS:tests/helpers/%.c=$(B)/tests/helpers/%)
 BENCH_BINS := $(patsubst bench/%.c,$(B)/bench/%,$(wildcard bench/*.c))
 
 .PHONY: all clean
-all: $(BINS) $(UNIT_BINS) $(HELPER_BINS) $(BENCH_BINS)
+all: $(B)/libcapsule.a $(BINS) $(UNIT_BINS) $(HELPER_BINS) $(BENCH_BINS)
 
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
