@@ -16,7 +16,7 @@ else
 endif
 
 CFLAGS := -std=gnu11 $(OPT) -g -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
-          -Wmissing-prototypes -Wno-missing-field-initializers -fno-strict-aliasing \
+          -Wmissing-prototypes -Wno-missing-field-initializers -Wno-format-truncation -fno-strict-aliasing \
           -D_GNU_SOURCE -Isrc $(SANFLAGS) $(EXTRA_CFLAGS)
 LDFLAGS := $(SANFLAGS) -Wl,--as-needed $(EXTRA_LDFLAGS)
 
