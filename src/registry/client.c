@@ -132,33 +132,38 @@ int registry_reauthorize(struct registry *r, const struct http_response *resp, e
   return registry_authorize(r, e);
 }
 
+int registry_request_url(struct registry *r, const char *url, struct http_request *req,
+                         struct http_response *resp, err_t *e) {
+  req->url = url;
+  req->tls_verify = r->tls_verify;
+  int rc = 0;
+  for (int attempt = 0;; attempt++) {
+    if ((rc = registry_authorize(r, e)) < 0)
+      break;
+    req->authorization = r->authorization;
+    if ((rc = http_perform(r->share, req, resp, e)) < 0) {
+      http_response_free(resp);
+      err_wrap(e, "%s", r->name);
+      break;
+    }
+    if (resp->status != 401)
+      break;
+    rc = attempt == 0 ? registry_reauthorize(r, resp, e) : auth_refused(r, e);
+    http_response_free(resp);
+    if (rc < 0)
+      break;
+  }
+  req->url = NULL;
+  req->authorization = NULL;
+  return rc;
+}
+
 int registry_request(struct registry *r, const char *path, struct http_request *req,
                      struct http_response *resp, err_t *e) {
   _cleanup_free_ char *url = registry_url(r, path);
   if (!url)
     return err_sys(e, "%s: URL", r->name);
-  req->url = url;
-  req->tls_verify = r->tls_verify;
-  for (int attempt = 0;; attempt++) {
-    if (registry_authorize(r, e) < 0)
-      return -1;
-    req->authorization = r->authorization;
-    if (http_perform(r->share, req, resp, e) < 0) {
-      http_response_free(resp);
-      req->url = NULL;
-      return err_wrap(e, "%s", r->name);
-    }
-    if (resp->status != 401)
-      break;
-    int rc = attempt == 0 ? registry_reauthorize(r, resp, e) : auth_refused(r, e);
-    http_response_free(resp);
-    if (rc < 0) {
-      req->url = NULL;
-      return -1;
-    }
-  }
-  req->url = NULL;
-  return 0;
+  return registry_request_url(r, url, req, resp, e);
 }
 
 /* GET /v2/ over `scheme`: 200 or 401 proves a registry is there. */

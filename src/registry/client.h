@@ -45,6 +45,10 @@ int registry_verify_login(struct registry *r, err_t *e);
 int registry_request(struct registry *r, const char *path, struct http_request *req,
                      struct http_response *resp, err_t *e);
 
+/* The same for an absolute URL (an upload Location). */
+int registry_request_url(struct registry *r, const char *url, struct http_request *req,
+                         struct http_response *resp, err_t *e);
+
 /* For transfers run elsewhere (parallel blob downloads): make sure an
  * authorization is ready, and after a 401 learn the new challenge. */
 int registry_authorize(struct registry *r, err_t *e);

@@ -104,6 +104,14 @@ static size_t on_upload(char *buf, size_t size, size_t n, void *data) {
   }
 }
 
+static int on_xfer(void *data, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                   curl_off_t ulnow) {
+  (void)dltotal, (void)dlnow, (void)ultotal;
+  const struct http_transfer *t = data;
+  t->req->upload_progress(t->req->upload_progress_data, (uint64_t)ulnow);
+  return 0;
+}
+
 static int add_header(struct http_transfer *t, const char *name, const char *value, err_t *e) {
   _cleanup_free_ char *line = NULL;
   if (asprintf(&line, "%s: %s", name, value) < 0)
@@ -177,6 +185,11 @@ int http_transfer_init(struct http_transfer *t, CURLSH *share, const struct http
   if (!req->tls_verify) {
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+  }
+  if (req->upload_progress) {
+    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_xfer);
+    curl_easy_setopt(c, CURLOPT_XFERINFODATA, t);
   }
   set_method(t);
   if (set_headers(t, e) < 0)

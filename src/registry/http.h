@@ -34,6 +34,9 @@ struct http_request {
   http_sink_fn sink;
   void *sink_data;
   size_t max_body;
+  /* Bytes of the request body sent so far, reported as they go (optional). */
+  void (*upload_progress)(void *data, uint64_t sent);
+  void *upload_progress_data;
 };
 
 struct http_response {
