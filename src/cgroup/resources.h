@@ -40,14 +40,15 @@ struct cgroup_resources {
   /* memory, bytes; -1 means unlimited */
   bool has_mem_limit, has_mem_reservation, has_mem_swap, has_swappiness;
   bool has_disable_oom_killer;
+  bool mem_check_before_update; /* refuse a limit below the current usage */
   int64_t mem_limit, mem_reservation, mem_swap; /* swap is memory+swap, as in OCI */
   uint64_t swappiness;
   bool disable_oom_killer;
 
   /* cpu */
   bool has_cpu_shares, has_cpu_quota, has_cpu_period, has_cpu_idle;
-  bool has_rt_runtime, has_rt_period;
-  uint64_t cpu_shares, cpu_period, rt_period;
+  bool has_rt_runtime, has_rt_period, has_cpu_burst;
+  uint64_t cpu_shares, cpu_period, rt_period, cpu_burst;
   int64_t cpu_quota, rt_runtime, cpu_idle;
   char *cpus, *mems; /* cpuset lists, NULL if absent */
 
