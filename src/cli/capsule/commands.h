@@ -1,0 +1,16 @@
+/* The `capsule` command table: ONE LINE PER COMMAND, in the order `capsule
+ * --help` lists them. To add a command, add its line here and define its
+ * function (int cmd_x(struct cli *, int argc, char **argv)) in the file of its
+ * command group; main.c declares and dispatches from this list.
+ *
+ *   X(name as typed, function, usage after the name, one-line summary)
+ *
+ * A name may be two words ("image inspect"); argv[0] of the function is then
+ * the second word. Several names may share a function (aliases). */
+#ifndef CAPSULE_CLI_COMMANDS_H
+#define CAPSULE_CLI_COMMANDS_H
+
+#define CAPSULE_COMMANDS(X)                                                                  \
+  X("version", cmd_version, "", "Show the version")
+
+#endif

@@ -1,0 +1,29 @@
+/* The other direction: a directory tree (a layer, or a container's overlayfs
+ * upper dir for `capsule commit`) written as a layer tar.
+ *
+ * Entries are written in a stable order (sorted names, parents first) as pax
+ * tar, with owners, modes, mtimes, xattrs, hardlinks, symlinks, devices and
+ * fifos. overlayfs whiteouts turn back into OCI ones: a 0/0 character device
+ * NAME becomes an empty ".wh.NAME", a directory with
+ * trusted.overlay.opaque=y gets a ".wh..wh..opq" entry (the overlay xattrs
+ * themselves are never written). */
+#ifndef CAPSULE_IMAGE_LAYER_TAR_H
+#define CAPSULE_IMAGE_LAYER_TAR_H
+
+#include <stdint.h>
+
+#include "image/digest.h"
+#include "image/manifest.h"
+#include "util/error.h"
+
+struct layer_tar_result {
+  char diff_id[DIGEST_BUF]; /* sha256 of the uncompressed tar */
+  char digest[DIGEST_BUF];  /* sha256 of what was written (compressed) */
+  uint64_t size;            /* bytes written */
+};
+
+/* Write the tree under `dirfd` to `out_fd`, compressed as asked. */
+int layer_tar_write(int dirfd, int out_fd, enum layer_compression c, struct layer_tar_result *out,
+                    err_t *e);
+
+#endif
