@@ -70,3 +70,14 @@ wait_for() { # "command" tenths
   done
   fail "timed out waiting for: $1"
 }
+
+# A busybox rootfs from the host's busybox-static: /bin holds busybox and a
+# link per applet.
+make_busybox_rootfs() { # dir
+  local applet
+  mkdir -p "$1"/bin "$1"/etc "$1"/proc "$1"/sys "$1"/dev "$1"/tmp "$1"/root
+  cp /bin/busybox "$1"/bin/busybox
+  for applet in $(/bin/busybox --list); do
+    [ "$applet" = busybox ] || ln -sf busybox "$1/bin/$applet"
+  done
+}

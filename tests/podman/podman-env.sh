@@ -20,17 +20,6 @@ PODMAN_CACHE=${PODMAN_CACHE:-$BIN/podman-cache}
 # database, so a cached store is only valid at the path it was made at.
 PODMAN_DIR=/run/capsule-podman
 
-# A busybox rootfs from the host's busybox-static: /bin holds busybox and a
-# link per applet.
-make_busybox_rootfs() { # dir
-  local applet
-  mkdir -p "$1"/bin "$1"/etc "$1"/proc "$1"/sys "$1"/dev "$1"/tmp "$1"/root
-  cp /bin/busybox "$1"/bin/busybox
-  for applet in $(/bin/busybox --list); do
-    [ "$applet" = busybox ] || ln -sf busybox "$1/bin/$applet"
-  done
-}
-
 # Podman's configuration, written into the namespace's /run (dir is that
 # place as the host sees it); the state it points to lives there too.
 podman_env_write_config() { # dir
