@@ -1,5 +1,5 @@
-/* Blobs over the distribution API: parallel downloads (libcurl multi) that
- * verify each blob's size and sha256 while it streams, and the push side:
+/* Blobs over the distribution API: parallel downloads (libcurl multi) into
+ * sinks that verify each blob while it streams, and the push side:
  * existence checks, cross-repository mounts and monolithic uploads. */
 #ifndef CAPSULE_REGISTRY_BLOBS_H
 #define CAPSULE_REGISTRY_BLOBS_H
@@ -15,8 +15,9 @@ struct blob_request {
 };
 
 /* Where downloaded bytes go; `i` is the blob's index in the request array.
- * begin() is called once before any byte, write() with the bytes in order,
- * commit() after the last byte once size and digest checked out, discard()
+ * begin() is called once before any byte, write() with the bytes in order
+ * (never more than the blob's size in all), commit() after the last byte
+ * (the sink verifies the sha256 there; the size was checked), discard()
  * for every begun blob that will not be committed. progress() is optional. */
 struct blob_sink {
   int (*begin)(void *ctx, size_t i, err_t *e);
@@ -29,7 +30,7 @@ struct blob_sink {
 
 /* GET /v2/REPO/blobs/DIGEST for each blob, up to `parallel` at a time. The
  * first failure stops every transfer, discards what was not committed and is
- * returned ("blob sha256:...: digest mismatch ..."). */
+ * returned ("blob sha256:...: size mismatch ..."). */
 int registry_download_blobs(struct registry *r, const char *repo, const struct blob_request *blobs,
                             size_t n, unsigned parallel, const struct blob_sink *sink, err_t *e);
 

@@ -5,15 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "image/manifest.h"
 #include "registry/reference.h"
 #include "util/cleanup.h"
 #include "util/json.h"
 
 /* Manifests are small; a huge one is a hostile registry. */
 #define MANIFEST_MAX (4u << 20)
-
-static const char ACCEPT_MANIFESTS[] =
-    MEDIA_OCI_INDEX ", " MEDIA_OCI_MANIFEST ", " MEDIA_DOCKER_LIST ", " MEDIA_DOCKER_MANIFEST;
 
 void remote_manifest_free(struct remote_manifest *m) {
   free(m->body);
@@ -46,7 +44,7 @@ int registry_get_manifest(struct registry *r, const char *repo, const char *ref,
   _cleanup_free_ char *path = NULL;
   if (asprintf(&path, "%s/manifests/%s", repo, ref) < 0)
     return err_sys(e, "manifest %s", ref);
-  struct http_request req = {.method = "GET", .accept = ACCEPT_MANIFESTS, .body_fd = -1,
+  struct http_request req = {.method = "GET", .accept = MANIFEST_ACCEPT, .body_fd = -1,
                              .max_body = MANIFEST_MAX};
   struct http_response resp;
   if (registry_request(r, path, &req, &resp, e) < 0)
@@ -79,7 +77,7 @@ int registry_get_manifest(struct registry *r, const char *repo, const char *ref,
 
 int registry_put_manifest(struct registry *r, const char *repo, const char *ref,
                           const char *media_type, const char *body, size_t len, err_t *e) {
-  char digest[SHA256_DIGEST_STRLEN + 1];
+  char digest[DIGEST_BUF];
   if (sha256_digest(body, len, digest, e) < 0)
     return -1;
   _cleanup_free_ char *path = NULL;

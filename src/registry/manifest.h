@@ -7,18 +7,13 @@
 #include <stddef.h>
 
 #include "registry/client.h"
-#include "util/sha256.h"
-
-#define MEDIA_OCI_MANIFEST "application/vnd.oci.image.manifest.v1+json"
-#define MEDIA_OCI_INDEX "application/vnd.oci.image.index.v1+json"
-#define MEDIA_DOCKER_MANIFEST "application/vnd.docker.distribution.manifest.v2+json"
-#define MEDIA_DOCKER_LIST "application/vnd.docker.distribution.manifest.list.v2+json"
+#include "image/digest.h"
 
 struct remote_manifest {
   char *body;
   size_t len;
   char *media_type; /* from Content-Type, else the document's mediaType */
-  char digest[SHA256_DIGEST_STRLEN + 1];
+  char digest[DIGEST_BUF];
 };
 
 void remote_manifest_free(struct remote_manifest *m);

@@ -1,0 +1,150 @@
+#include "registry/push.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "image/manifest.h"
+#include "registry/blobs.h"
+#include "registry/manifest.h"
+#include "registry/reference.h"
+#include "util/cleanup.h"
+
+struct push {
+  struct image_store *s;
+  struct registry *registry;
+  struct image_ref dest;
+  const struct push_opts *o;
+  char **mount_from; /* other repositories of the registry that hold the image */
+  struct transfer_progress tp;
+};
+
+static void report(struct push *p, enum transfer_stage stage, uint64_t done) {
+  p->tp.stage = stage;
+  p->tp.done = done;
+  if (p->o->progress)
+    p->o->progress(p->o->progress_data, &p->tp);
+}
+
+static void on_upload(void *data, uint64_t sent) {
+  report(data, XFER_RUNNING, sent);
+}
+
+/* Repositories of the destination registry, other than the destination, in
+ * which the image has a reference. */
+static int mount_sources(struct push *p, char **refs, err_t *e) {
+  size_t n = 0;
+  for (char **r = refs; r && *r; r++)
+    n++;
+  if (!(p->mount_from = calloc(n + 1, sizeof *p->mount_from)))
+    return err_sys(e, "push");
+  size_t k = 0;
+  for (char **r = refs; r && *r; r++) {
+    _cleanup_image_ref_ struct image_ref ref = {0};
+    err_t ignored = ERR_INIT;
+    if (image_ref_parse(*r, &ref, &ignored) < 0 || strcmp(ref.registry, p->dest.registry) ||
+        !strcmp(ref.repository, p->dest.repository))
+      continue;
+    bool seen = false;
+    for (size_t j = 0; j < k; j++)
+      seen = seen || !strcmp(p->mount_from[j], ref.repository);
+    if (seen)
+      continue;
+    if (!(p->mount_from[k] = strdup(ref.repository)))
+      return err_sys(e, "push");
+    /* A mount needs pull access to the source repository in the token. */
+    if (registry_add_scope(p->registry, p->mount_from[k++], "pull", e) < 0)
+      return -1;
+  }
+  return 0;
+}
+
+/* Mount the blob from the first source that has it: 1 when mounted, 0 when
+ * not (*upload_url may then hold an upload the registry opened instead). */
+static int try_mounts(struct push *p, const char *digest, char **upload_url, err_t *e) {
+  for (char **from = p->mount_from; *from; from++) {
+    free(*upload_url);
+    *upload_url = NULL;
+    int rc = registry_mount_blob(p->registry, p->dest.repository, digest, *from, upload_url, e);
+    if (rc != 0)
+      return rc;
+  }
+  return 0;
+}
+
+static int push_blob(struct push *p, const struct descriptor *d, err_t *e) {
+  p->tp.digest = d->digest;
+  p->tp.total = (uint64_t)d->size;
+  int rc = registry_blob_exists(p->registry, p->dest.repository, d->digest, e);
+  if (rc != 0) {
+    if (rc > 0)
+      report(p, XFER_SKIPPED, 0);
+    return rc < 0 ? -1 : 0;
+  }
+  _cleanup_free_ char *upload_url = NULL;
+  if ((rc = try_mounts(p, d->digest, &upload_url, e)) != 0) {
+    if (rc > 0)
+      report(p, XFER_MOUNTED, (uint64_t)d->size);
+    return rc < 0 ? -1 : 0;
+  }
+  _cleanup_close_ int fd = image_store_open_blob(p->s, d->digest, e);
+  if (fd < 0)
+    return -1;
+  report(p, XFER_RUNNING, 0);
+  if (registry_upload_blob(p->registry, p->dest.repository, d->digest, fd, (uint64_t)d->size,
+                           upload_url, on_upload, p, e) < 0)
+    return -1;
+  report(p, XFER_DONE, (uint64_t)d->size);
+  return 0;
+}
+
+static int push_image(struct push *p, const struct image_info *img, char digest[DIGEST_BUF],
+                      err_t *e) {
+  size_t len;
+  _cleanup_free_ char *body = image_store_read_blob(p->s, img->manifest, 0, &len, e);
+  if (!body)
+    return -1;
+  struct manifest m;
+  if (manifest_parse(body, len, &m, e) < 0)
+    return err_wrap(e, "manifest %s", img->manifest);
+  int rc = mount_sources(p, img->refs, e);
+  p->tp.count = m.n_layers + 1;
+  for (size_t i = 0; rc == 0 && i < m.n_layers; i++) {
+    p->tp.index = i + 1;
+    p->tp.kind = "layer";
+    rc = push_blob(p, &m.layers[i], e);
+  }
+  if (rc == 0) {
+    p->tp.index = 0;
+    p->tp.kind = "config";
+    rc = push_blob(p, &m.config, e);
+  }
+  const char *ref = p->dest.tag ? p->dest.tag : p->dest.digest;
+  if (rc == 0)
+    rc = registry_put_manifest(p->registry, p->dest.repository, ref, m.media_type, body, len, e);
+  if (rc == 0 && digest)
+    memcpy(digest, img->manifest, DIGEST_BUF);
+  manifest_free(&m);
+  return rc;
+}
+
+int registry_push(struct image_store *s, const char *source, const char *destination,
+                  const struct push_opts *o, char digest[DIGEST_BUF], err_t *e) {
+  struct push p = {.s = s, .o = o};
+  _cleanup_image_info_ struct image_info img = {0};
+  int rc = image_ref_parse(destination, &p.dest, e);
+  if (rc == 0 && p.dest.digest && !p.dest.tag)
+    rc = err_set(e, EINVAL, "%s: push to a tag, not a digest", destination);
+  if (rc == 0)
+    rc = image_store_resolve(s, source, &img, e);
+  if (rc == 0 && !(p.registry = registry_connect(p.dest.registry, &o->registry, e)))
+    rc = -1;
+  if (rc == 0)
+    rc = registry_add_scope(p.registry, p.dest.repository, "pull,push", e);
+  if (rc == 0)
+    rc = push_image(&p, &img, digest, e);
+  strv_free(p.mount_from);
+  registry_close(p.registry);
+  image_ref_free(&p.dest);
+  return rc < 0 ? err_wrap(e, "push %s", destination) : 0;
+}
