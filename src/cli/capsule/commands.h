@@ -11,6 +11,10 @@
 #define CAPSULE_CLI_COMMANDS_H
 
 #define CAPSULE_COMMANDS(X)                                                                  \
+  X("pull", cmd_pull, "[OPTIONS] IMAGE", "Pull an image from a registry")                    \
+  X("push", cmd_push, "[OPTIONS] IMAGE [DESTINATION]", "Push an image to a registry")      \
+  X("login", cmd_login, "[OPTIONS] REGISTRY", "Log in to a registry")                       \
+  X("logout", cmd_logout, "[OPTIONS] REGISTRY", "Log out of a registry")                    \
   X("version", cmd_version, "", "Show the version")
 
 #endif
