@@ -79,8 +79,8 @@ int cgroup_devices_program(const struct device_rule *rules, size_t n, struct bpf
   emit(&p, BPF_ALU64 | BPF_MOV | BPF_X, R3, R2, 0, 0);
   emit(&p, BPF_ALU64 | BPF_RSH | BPF_K, R3, 0, 0, 16);
   emit(&p, BPF_ALU64 | BPF_AND | BPF_K, R2, 0, 0, 0xffff);
-  emit(&p, BPF_LDX | BPF_W | BPF_MEM, R4, R1, 0, 4); /* major */
-  emit(&p, BPF_LDX | BPF_W | BPF_MEM, R5, R1, 0, 8); /* minor */
+  emit(&p, BPF_LDX | BPF_W | BPF_MEM, R4, R1, 4, 0); /* major */
+  emit(&p, BPF_LDX | BPF_W | BPF_MEM, R5, R1, 8, 0); /* minor */
   for (size_t i = n; i-- > 0;) {
     const struct device_rule *r = &rules[i];
     size_t skips[3], n_skips = 0;

@@ -26,20 +26,23 @@ static int make_group_dirs(const struct cgroup_hierarchy *h, char **first, err_t
   _cleanup_free_ char *path = strdup(h->dir);
   if (!path)
     return err_sys(e, "cgroup: mkdir %s", h->dir);
-  for (char *p = path + strlen(h->mount) + 1; p; p = strchr(p + 1, '/')) {
-    char saved = *p;
-    *p = '\0';
+  /* each ancestor below the mount, then the group itself (p == NULL) */
+  for (char *p = strchr(path + strlen(h->mount) + 1, '/');; p = strchr(p + 1, '/')) {
+    if (p)
+      *p = '\0';
     int rc = mkdir(path, 0755);
     if (rc < 0 && errno != EEXIST) {
       err_sys(e, "cgroup: mkdir %s", path);
-      *p = saved;
+      if (p)
+        *p = '/';
       return -1;
     }
     if (rc == 0 && !*first && !(*first = strdup(path)))
       return err_sys(e, "cgroup: mkdir %s", path);
-    *p = saved;
+    if (!p)
+      return 0;
+    *p = '/';
   }
-  return 0;
 }
 
 /* rmdir from the leaf up to and including `first`, undoing make_group_dirs. */
