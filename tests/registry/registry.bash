@@ -13,7 +13,8 @@ free_port() {
 
 need_registry_tools() {
   local t
-  for t in docker-registry skopeo htpasswd openssl python3 busybox; do
+  [ -x "$BIN/capsule" ] || skip "capsule not built"
+  for t in docker-registry skopeo htpasswd openssl python3 busybox curl; do
     command -v "$t" >/dev/null || skip "$t not installed (scripts/install-deps)"
   done
 }
@@ -79,13 +80,66 @@ token_server_start() {
   TOKEN_PORT=$(cat "$REG_DIR/token.port")
 }
 
-# A minimal busybox-static rootfs in $1.
-make_rootfs() {
-  local d=$1 c
-  mkdir -p "$d/bin" "$d/etc" "$d/tmp"
-  cp "$(command -v busybox)" "$d/bin/busybox"
-  for c in sh ls cat echo true; do ln -sf busybox "$d/bin/$c"; done
-  echo "capsule-test" >"$d/etc/hostname"
+# The capsule under test, on a store that does not exist until a command
+# creates it (so tests can check that bad input creates nothing).
+capsule_setup() {
+  WORK=$(mktemp -d /tmp/capsule-regtest.XXXXXX)
+  defer "rm -rf '$WORK'"
+  ROOT=$WORK/root
+}
+capsule() {
+  "$BIN/capsule" --root "$ROOT" "$@"
+}
+
+# The test images, as OCI layouts under $WORK/img:
+#   whiteout: linux/amd64, layer 1 a busybox rootfs with /etc/gone and
+#             /etc/conf.d/{a,keep}; layer 2 deletes /etc/gone (.wh.gone),
+#             makes /etc/conf.d opaque (.wh..wh..opq) with only b, adds /etc/added
+#   multi:    an index: linux/arm64 (layer 1 + /etc/arch=arm64) and
+#             linux/amd64 (layer 1 + /etc/arch=amd64)
+build_images() {
+  local l=$WORK/layers
+  mkdir -p "$l/base/etc/conf.d" "$l/top/etc/conf.d" "$l/arm/etc" "$l/amd/etc"
+  make_busybox_rootfs "$l/base"
+  echo gone >"$l/base/etc/gone"
+  echo a >"$l/base/etc/conf.d/a"
+  echo keep >"$l/base/etc/conf.d/keep"
+  : >"$l/top/etc/.wh.gone"
+  : >"$l/top/etc/conf.d/.wh..wh..opq"
+  echo b >"$l/top/etc/conf.d/b"
+  echo added >"$l/top/etc/added"
+  echo arm64 >"$l/arm/etc/arch"
+  echo amd64 >"$l/amd/etc/arch"
+  mkimage "$WORK/img/whiteout" v1 --platform linux/amd64 "$l/base" "$l/top" >/dev/null
+  mkimage "$WORK/img/multi" v1 --platform linux/arm64 "$l/base" "$l/arm" \
+    --platform linux/amd64 "$l/base" "$l/amd" >/dev/null
+}
+
+# layout_digest LAYOUT [ARCH] [config]: the manifest digest of the layout's
+# image (the ARCH entry of an index), or its config digest.
+layout_digest() {
+  python3 - "$@" <<'PY'
+import json, sys
+layout, arch = sys.argv[1], sys.argv[2] if len(sys.argv) > 2 else ""
+want_config = len(sys.argv) > 3
+blob = lambda d: json.load(open("%s/blobs/sha256/%s" % (layout, d.split(":")[1])))
+top = json.load(open(layout + "/index.json"))["manifests"][0]
+if top["mediaType"].endswith("index.v1+json"):
+    top = [m for m in blob(top["digest"])["manifests"] if m["platform"]["architecture"] == arch][0]
+print(blob(top["digest"])["config"]["digest"] if want_config else top["digest"])
+PY
+}
+
+# The unpacked layer directory (in $ROOT) that holds PATH.
+layer_with() {
+  local d
+  for d in "$ROOT"/layers/*/diff; do
+    if [ -e "$d/$1" ] || [ -L "$d/$1" ]; then
+      echo "$d"
+      return 0
+    fi
+  done
+  return 1
 }
 
 # mkimage LAYOUT TAG --platform OS/ARCH DIR... : an OCI layout (see mkimage.py).
@@ -103,4 +157,26 @@ skopeo_put() {
 # Count access-log lines of the registry matching a regex ("POST /v2/x/blobs").
 reg_requests() {
   grep -cE "$1" "$REG_LOG" || true
+}
+
+# The file a blob is served from in the registry's storage.
+reg_blob_path() {
+  local hex=${1#sha256:}
+  echo "$REG_DIR/data/docker/registry/v2/blobs/sha256/${hex:0:2}/$hex/data"
+}
+
+# Assert that a failed command left no image, no temp files and no tag.
+assert_store_clean() {
+  [ ! -d "$ROOT" ] && return 0
+  local left
+  left=$(find "$ROOT/tmp" -mindepth 1 2>/dev/null | head -3)
+  [ -z "$left" ] || fail "temp files left in the store: $left"
+  left=$(capsule images -q 2>/dev/null || true)
+  [ -z "$left" ] || fail "an image was recorded: $left"
+}
+
+# One line on stderr, non-zero exit (after assert_fails), mentioning $1.
+assert_one_line_error() {
+  assert_contains "$ERR" "$1" "stderr"
+  [ "$(printf '%s\n' "$ERR" | wc -l)" -eq 1 ] || fail "stderr has more than one line: $ERR"
 }

@@ -1,0 +1,92 @@
+# capsule push to a real docker-registry; skopeo checks what capsule pushed.
+source "$TOP/tests/registry/registry.bash"
+
+# Put the whiteout image at $REG/test/src:v1 and pull it into the store.
+pull_source() {
+  build_images
+  skopeo_put "$WORK/img/whiteout" v1 test/src:v1 "$@"
+  capsule pull -q --tls-verify=false "${@/--dest-creds/--creds}" "$REG/test/src:v1" >/dev/null
+}
+
+blob_uploads() { # repo
+  reg_requests "\"PUT /v2/$1/blobs/uploads/"
+}
+
+test_push_roundtrip_verified_by_skopeo() {
+  registry_start plain
+  capsule_setup
+  pull_source
+  local src=$REG digest out
+  digest=$(layout_digest "$WORK/img/whiteout")
+  # A second registry holds nothing: every blob is uploaded.
+  registry_start plain
+  out=$(capsule push --tls-verify=false "$src/test/src:v1" "$REG/test/copy:v1")
+  assert_contains "$out" "Digest: $digest"
+  assert_eq "$(blob_uploads test/copy)" 3 "blob uploads (2 layers + config)"
+  assert_eq "$(skopeo inspect --tls-verify=false --format '{{.Digest}}' "docker://$REG/test/copy:v1")" \
+    "$digest" "digest skopeo sees"
+  # skopeo verifies every blob's digest as it copies.
+  skopeo copy -q --src-tls-verify=false "docker://$REG/test/copy:v1" "oci:$WORK/back:v1"
+  local m
+  m=$(jq -r '.manifests[0].digest' "$WORK/back/index.json")
+  assert_eq "$m" "$digest" "manifest digest after skopeo copy"
+  cmp "$WORK/back/blobs/sha256/${m#sha256:}" "$WORK/img/whiteout/blobs/sha256/${m#sha256:}"
+}
+
+test_push_skips_blobs_the_registry_has() {
+  registry_start plain
+  capsule_setup
+  pull_source
+  local out
+  capsule push -q --tls-verify=false "$REG/test/src:v1" "$REG/test/src:v2" >/dev/null
+  assert_eq "$(blob_uploads test/src)" 0 "uploads of blobs test/src already has"
+  assert_eq "$(reg_requests '"HEAD /v2/test/src/blobs/sha256:')" 3 "blob HEADs"
+  out=$(capsule push --tls-verify=false "$REG/test/src:v1" "$REG/test/src:v2")
+  assert_contains "$out" "already present"
+  assert_eq "$(skopeo inspect --tls-verify=false --format '{{.Digest}}' "docker://$REG/test/src:v2")" \
+    "$(layout_digest "$WORK/img/whiteout")"
+}
+
+test_push_mounts_across_repositories() {
+  registry_start plain
+  capsule_setup
+  pull_source
+  local out
+  out=$(capsule push --tls-verify=false "$REG/test/src:v1" "$REG/other/dst:v1")
+  assert_contains "$out" "mounted"
+  assert_eq "$(reg_requests '"POST /v2/other/dst/blobs/uploads/\?mount=sha256:[0-9a-f]+&from=test/src HTTP/1.1" 201')" \
+    3 "cross-repository mounts"
+  assert_eq "$(blob_uploads other/dst)" 0 "uploads"
+  skopeo copy -q --src-tls-verify=false "docker://$REG/other/dst:v1" "oci:$WORK/back:v1"
+}
+
+test_push_bearer_token() {
+  registry_start token
+  capsule_setup
+  pull_source --dest-creds "$REG_USER:$REG_PASS"
+  assert_fails capsule push --tls-verify=false "$REG/test/src:v1" "$REG/test/anon:v1"
+  assert_one_line_error "authentication required"
+  : >"$TOKEN_LOG"
+  capsule push -q --tls-verify=false --creds "$REG_USER:$REG_PASS" "$REG/test/src:v1" \
+    "$REG/test/auth:v1" >/dev/null
+  assert_contains "$(cat "$TOKEN_LOG")" "repository:test/auth:pull,push"
+  assert_contains "$(cat "$TOKEN_LOG")" "repository:test/src:pull"
+  assert_eq "$(reg_requests '"POST /v2/test/auth/blobs/uploads/\?mount=.* 201')" 3 "mounts with a token"
+  skopeo inspect -q --tls-verify=false --creds "$REG_USER:$REG_PASS" "docker://$REG/test/auth:v1" \
+    >/dev/null
+}
+
+test_push_bad_input() {
+  registry_start plain
+  capsule_setup
+  assert_fails capsule push --tls-verify=false nothing-here "$REG/x:1"
+  assert_one_line_error "no such image"
+  [ ! -e "$ROOT" ] || fail "push of a missing image created $ROOT"
+  pull_source
+  assert_fails capsule push --tls-verify=false "$REG/test/src:v1" "$REG/UPPER:1"
+  assert_one_line_error "lowercase"
+  assert_fails capsule push --tls-verify=false "$REG/test/src:v1" nosuch.invalid/x:1
+  assert_one_line_error "nosuch.invalid"
+  assert_fails capsule push --tls-verify=false --nope "$REG/test/src:v1"
+  assert_one_line_error "unknown flag --nope"
+}
