@@ -37,6 +37,7 @@ test_detached_exec_logs_stop() {
 got TERM" "logs"
   pm rm "$id" >/dev/null
   assert_eq "$(pm ps -a -q)" "" "containers after rm"
+  assert_no_trace_of "$id"
 }
 
 test_stop_falls_back_to_sigkill() {

@@ -125,6 +125,16 @@ pm_cgroup_dir() { # container controller
   fi
 }
 
+# A removed container left nothing: no file named after it in the
+# namespace's /run (the runtime's state dir, whatever its --root, and
+# podman's), no cgroup, no mount in podman's namespace or on the host.
+assert_no_trace_of() { # container-id
+  assert_eq "$(find "/proc/$PODMAN_HOLDER/root/run" -name "*$1*" | head)" "" "state left in /run"
+  assert_eq "$(find /sys/fs/cgroup/ -maxdepth 5 -type d -name "*$1*" | head)" "" "cgroups left"
+  assert_eq "$(podman_ns grep -c "$1" /proc/self/mountinfo || true)" 0 "mounts left in podman's namespace"
+  assert_eq "$(grep -c "$1" /proc/self/mountinfo || true)" 0 "mounts left on the host"
+}
+
 # Directories of the cgroup parent, deepest first, across every hierarchy.
 podman_env_cgroup_dirs() {
   find /sys/fs/cgroup/*"$PODMAN_CGROUP_PARENT" -depth -type d 2>/dev/null || true
