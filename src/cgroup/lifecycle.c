@@ -13,6 +13,8 @@
 #include "util/fs.h"
 #include "util/log.h"
 
+#define DESTROY_WAIT_MS 2000
+
 /* mkdir -p of h->dir below h->mount; *first gets the topmost directory this
  * call created (NULL if the group existed), so a failure can undo it. */
 static int make_group_dirs(const struct cgroup_hierarchy *h, char **first, err_t *e) {
@@ -187,17 +189,24 @@ static int remove_group_tree(const char *dir, err_t *e) {
   return err_sys(e, "cgroup: rmdir %s", dir);
 }
 
+static long now_ms(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
 /* Exiting processes leave their group a moment after they are reaped;
- * EBUSY in that window is retried for up to 2 s. */
-static int remove_group(const char *dir, err_t *e) {
+ * EBUSY in that window is retried until `deadline` (shared by all the
+ * hierarchies, so live processes cost the wait once). */
+static int remove_group(const char *dir, long deadline, err_t *e) {
   struct timespec pause = {0, 1000000};
-  for (long waited_ms = 0;; waited_ms += pause.tv_nsec / 1000000) {
+  for (;;) {
     if (remove_group_tree(dir, e) == 0)
       return 0;
     if (e->code != EBUSY)
       return -1;
-    if (waited_ms >= 2000)
-      return err_wrap(e, "still in use after 2 s (live processes?)");
+    if (now_ms() >= deadline)
+      return err_wrap(e, "still in use after %d ms (live processes?)", DESTROY_WAIT_MS);
     nanosleep(&pause, NULL);
     if (pause.tv_nsec < 64000000)
       pause.tv_nsec *= 2;
@@ -206,9 +215,10 @@ static int remove_group(const char *dir, err_t *e) {
 
 int cgroup_destroy(struct cgroup *cg, err_t *e) {
   int rc = 0;
+  long deadline = now_ms() + DESTROY_WAIT_MS;
   for (size_t i = 0; i < cg->n_hierarchies; i++) {
     err_t one = ERR_INIT;
-    if (remove_group(cg->hierarchies[i].dir, &one) < 0 && rc == 0) {
+    if (remove_group(cg->hierarchies[i].dir, deadline, &one) < 0 && rc == 0) {
       *e = one; /* keep going: leave as little behind as possible */
       rc = -1;
     }
