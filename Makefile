@@ -60,33 +60,41 @@ all: $(B)/libcapsule.a $(BINS) $(UNIT_BINS) $(HELPER_BINS) $(BENCH_BINS)
 
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(if $(findstring src/sim/,$<),$(SIMGRID_CFLAGS)) -MMD -MP -c $< -o $@
+	@echo "  CC $<"
+	@$(CC) $(CFLAGS) $(if $(findstring src/sim/,$<),$(SIMGRID_CFLAGS)) -MMD -MP -c $< -o $@
 
 $(B)/libcapsule.a: $(LIB_OBJS)
 	@mkdir -p $(dir $@)
-	rm -f $@
-	ar rcs $@ $^
+	@rm -f $@
+	@echo "  AR $@"
+	@ar rcs $@ $^
 
 $(B)/capsule-runtime: $(RUNTIME_SRCS:%.c=$(B)/obj/%.o) $(B)/libcapsule.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(RUNTIME_LIBS)
+	@echo "  LD $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ $(RUNTIME_LIBS)
 
 $(B)/capsule: $(CAPSULE_SRCS:%.c=$(B)/obj/%.o) $(B)/libcapsule.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(RUNTIME_LIBS) $(IMAGE_LIBS)
+	@echo "  LD $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ $(RUNTIME_LIBS) $(IMAGE_LIBS)
 
 $(B)/capsule-sim: $(SIM_SRCS:%.c=$(B)/obj/%.o) $(B)/libcapsule.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(SIMGRID_LIBS) -lz -lm
+	@echo "  LD $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ $(SIMGRID_LIBS) -lz -lm
 
 $(B)/tests/%: $(B)/obj/tests/unit/%.o $(B)/libcapsule.a
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(RUNTIME_LIBS) $(IMAGE_LIBS) -lm
+	@echo "  LD $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ $(RUNTIME_LIBS) $(IMAGE_LIBS) -lm
 
 $(B)/tests/helpers/%: $(B)/obj/tests/helpers/%.o $(B)/libcapsule.a
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(RUNTIME_LIBS) $(IMAGE_LIBS) -lm
+	@echo "  LD $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ $(RUNTIME_LIBS) $(IMAGE_LIBS) -lm
 
 $(B)/bench/%: $(B)/obj/bench/%.o $(B)/libcapsule.a
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(RUNTIME_LIBS) $(IMAGE_LIBS) -lz -lm
+	@echo "  LD $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ $(RUNTIME_LIBS) $(IMAGE_LIBS) -lz -lm
 
 clean:
 	rm -rf build build-san

@@ -60,6 +60,13 @@ int cgroup_apply(struct cgroup *cg, const struct cgroup_resources *res, err_t *e
 /* Move a process (all its threads) into the group in every hierarchy. */
 int cgroup_attach(struct cgroup *cg, pid_t pid, err_t *e);
 
+/* For a new, single-threaded process moving itself (join.c): write "0"
+ * to each v1 hierarchy's tasks file, which needs no global lock. */
+int cgroup_join_self_v1(const struct cgroup *cg, err_t *e);
+/* A directory fd on the group in the v2 tree, for clone3(CLONE_INTO_CGROUP);
+ * -1 if the host has no v2 tree, -2 on error. */
+int cgroup_v2_dir_fd(const struct cgroup *cg, err_t *e);
+
 /* Freeze or thaw every process in the group; returns once the kernel
  * reports the new state. */
 int cgroup_freeze(struct cgroup *cg, bool frozen, err_t *e);

@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,15 +104,15 @@ int write_str_at(int dirfd, const char *path, const char *s, err_t *e) {
   return write_file_at(dirfd, path, s, strlen(s), e);
 }
 
-int atomic_write_at(int dirfd, const char *path, const void *buf, size_t len, mode_t mode,
-                    err_t *e) {
+static int replace_file(int dirfd, const char *path, const void *buf, size_t len, mode_t mode,
+                        bool durable, err_t *e) {
   _cleanup_free_ char *tmp = NULL;
   if (asprintf(&tmp, "%s.tmp.%d", path, (int)getpid()) < 0)
     return err_sys(e, "write %s", path);
   _cleanup_close_ int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
   if (fd < 0)
     return err_sys(e, "create %s", tmp);
-  if (write_all(fd, buf, len) < 0 || fsync(fd) < 0) {
+  if (write_all(fd, buf, len) < 0 || (durable && fsync(fd) < 0)) {
     err_sys(e, "write %s", tmp);
     unlinkat(dirfd, tmp, 0);
     return -1;
@@ -121,6 +122,8 @@ int atomic_write_at(int dirfd, const char *path, const void *buf, size_t len, mo
     unlinkat(dirfd, tmp, 0);
     return -1;
   }
+  if (!durable)
+    return 0;
   /* The rename is durable only once the directory entry is. */
   _cleanup_free_ char *dir = strdup(path);
   if (!dir)
@@ -211,4 +214,14 @@ char *path_join(const char *a, const char *b) {
   if (asprintf(&out, "%.*s%s%s", (int)la, a, (la == 1 && a[0] == '/') ? "" : "/", b) < 0)
     return NULL;
   return out;
+}
+
+int atomic_write_at(int dirfd, const char *path, const void *buf, size_t len, mode_t mode,
+                    err_t *e) {
+  return replace_file(dirfd, path, buf, len, mode, true, e);
+}
+
+int atomic_replace_at(int dirfd, const char *path, const void *buf, size_t len, mode_t mode,
+                      err_t *e) {
+  return replace_file(dirfd, path, buf, len, mode, false, e);
 }

@@ -21,6 +21,11 @@ int write_str_at(int dirfd, const char *path, const char *s, err_t *e);
  * rename it over `path`, fsync the directory. */
 int atomic_write_at(int dirfd, const char *path, const void *buf, size_t len, mode_t mode,
                     err_t *e);
+/* The same replace, atomic for readers and against a crash of the writing
+ * process, but without fsync: for state that is meaningless after a reboot
+ * (a container runtime's state), where fsync would only cost time. */
+int atomic_replace_at(int dirfd, const char *path, const void *buf, size_t len, mode_t mode,
+                      err_t *e);
 
 /* mkdir -p relative to dirfd (AT_FDCWD for the cwd); existing dirs are fine. */
 int mkdir_p_at(int dirfd, const char *path, mode_t mode, err_t *e);

@@ -174,3 +174,10 @@ int json_opt_strv(json_t *obj, const char *key, const char *where, char ***out, 
 char *json_to_string(const json_t *j) {
   return json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
 }
+
+json_t *json_string_array(const char *const *v) {
+  json_t *a = json_array();
+  for (; a && v && *v; v++)
+    json_array_append_new(a, json_string(*v));
+  return a;
+}

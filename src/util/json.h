@@ -38,6 +38,9 @@ int json_opt_arr(json_t *obj, const char *key, const char *where, json_t **out, 
  * Absent -> 0 and *out untouched. */
 int json_opt_strv(json_t *obj, const char *key, const char *where, char ***out, err_t *e);
 
+/* A JSON array of the strings of a NULL-terminated vector. */
+json_t *json_string_array(const char *const *v);
+
 /* Compact serialisation on the heap (NULL on allocation failure). */
 char *json_to_string(const json_t *j);
 

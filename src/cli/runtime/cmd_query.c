@@ -1,0 +1,209 @@
+/* state, list, ps, spec, features */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cli/runtime/cli.h"
+#include "oci/defaults.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/json.h"
+
+static const struct option help_only[] = {{"help", no_argument, NULL, 'h'}, {0}};
+
+int cmd_state(struct cli *cli, int argc, char **argv, err_t *e) {
+  int c;
+  while ((c = cli_getopt(argc, argv, "+h", help_only, e)) != -1)
+    return c == 'h' ? 0 : -1;
+  if (cli_positional(argc, argv, 1, "container id", e) < 0)
+    return -1;
+  _cleanup_json_ json_t *st = NULL;
+  if (runtime_state(&cli->rt, argv[optind], &st, e) < 0)
+    return -1;
+  return cli_print_json(st, e) < 0 ? -1 : 0;
+}
+
+static int parse_format(const char *s, bool *json, err_t *e) {
+  if (strcmp(s, "table") && strcmp(s, "json"))
+    return err_set(e, EINVAL, "--format: expected table or json, got \"%s\"", s);
+  *json = !strcmp(s, "json");
+  return 0;
+}
+
+int cmd_list(struct cli *cli, int argc, char **argv, err_t *e) {
+  static const struct option opts[] = {{"format", required_argument, NULL, 'f'},
+                                       {"quiet", no_argument, NULL, 'q'},
+                                       {"help", no_argument, NULL, 'h'},
+                                       {0}};
+  bool json = false, quiet = false;
+  int c;
+  while ((c = cli_getopt(argc, argv, "+f:qh", opts, e)) != -1) {
+    if (c == 'h')
+      return 0;
+    if (c == '?' || (c == 'f' && parse_format(optarg, &json, e) < 0))
+      return -1;
+    if (c == 'q')
+      quiet = true;
+  }
+  if (cli_positional(argc, argv, 0, "", e) < 0)
+    return -1;
+  _cleanup_json_ json_t *list = NULL;
+  if (runtime_list(&cli->rt, &list, e) < 0)
+    return -1;
+  if (json)
+    return cli_print_json(list, e) < 0 ? -1 : 0;
+  size_t i;
+  json_t *st;
+  if (!quiet)
+    printf("%-20s %-8s %-10s %-40s %-32s %s\n", "ID", "PID", "STATUS", "BUNDLE", "CREATED",
+           "OWNER");
+  json_array_foreach(list, i, st) {
+    const char *id = json_string_value(json_object_get(st, "id"));
+    if (quiet) {
+      printf("%s\n", id);
+      continue;
+    }
+    json_t *pid = json_object_get(st, "pid");
+    printf("%-20s %-8lld %-10s %-40s %-32s %s\n", id, pid ? (long long)json_integer_value(pid) : 0,
+           json_string_value(json_object_get(st, "status")),
+           json_string_value(json_object_get(st, "bundle")),
+           json_string_value(json_object_get(st, "created")),
+           json_string_value(json_object_get(st, "owner")));
+  }
+  return 0;
+}
+
+/* `ps` output (default -ef) limited to the container's processes: the
+ * header, then the lines whose PID column is one of them. */
+static int print_ps_table(pid_t *pids, size_t n, char **ps_args, err_t *e) {
+  int pipefd[2];
+  if (pipe2(pipefd, O_CLOEXEC) < 0)
+    return err_sys(e, "ps");
+  pid_t child = fork();
+  if (child < 0)
+    return err_sys(e, "ps");
+  if (child == 0) {
+    dup2(pipefd[1], 1);
+    char *defaults[] = {"ps", "-ef", NULL};
+    size_t na = 0;
+    while (ps_args && ps_args[na])
+      na++;
+    char **args = defaults;
+    if (na) {
+      args = calloc(na + 2, sizeof *args);
+      args[0] = "ps";
+      memcpy(args + 1, ps_args, na * sizeof *args);
+    }
+    execvp("ps", args);
+    _exit(127);
+  }
+  close(pipefd[1]);
+  _cleanup_fclose_ FILE *in = fdopen(pipefd[0], "r");
+  char line[4096];
+  int pid_col = -1;
+  for (int lineno = 0; in && fgets(line, sizeof line, in); lineno++) {
+    char copy[4096];
+    memcpy(copy, line, sizeof copy);
+    char *save = NULL;
+    int col = 0;
+    bool show = lineno == 0;
+    for (char *tok = strtok_r(copy, " \t\n", &save); tok; tok = strtok_r(NULL, " \t\n", &save)) {
+      if (lineno == 0 && !strcmp(tok, "PID"))
+        pid_col = col;
+      if (lineno > 0 && col == pid_col)
+        for (size_t i = 0; i < n; i++)
+          show |= atoi(tok) == pids[i];
+      col++;
+    }
+    if (lineno == 0 && pid_col < 0)
+      return err_set(e, EINVAL, "ps: the output has no PID column");
+    if (show)
+      fputs(line, stdout);
+  }
+  int status;
+  waitpid(child, &status, 0);
+  if (!WIFEXITED(status) || WEXITSTATUS(status))
+    return err_set(e, ECHILD, "ps exited with an error");
+  return 0;
+}
+
+int cmd_ps(struct cli *cli, int argc, char **argv, err_t *e) {
+  static const struct option opts[] = {{"format", required_argument, NULL, 'f'},
+                                       {"help", no_argument, NULL, 'h'},
+                                       {0}};
+  bool json = false;
+  int c;
+  while ((c = cli_getopt(argc, argv, "+f:h", opts, e)) != -1) {
+    if (c == 'h')
+      return 0;
+    if (c == '?' || parse_format(optarg, &json, e) < 0)
+      return -1;
+  }
+  if (optind >= argc)
+    return err_set(e, EINVAL, "ps: missing container id (see ps --help)");
+  if (json && optind + 1 < argc)
+    return err_set(e, EINVAL, "ps: ps options cannot be used with --format json");
+  _cleanup_free_ pid_t *pids = NULL;
+  size_t n = 0;
+  if (runtime_ps(&cli->rt, argv[optind], &pids, &n, e) < 0)
+    return -1;
+  if (!json)
+    return print_ps_table(pids, n, argv + optind + 1, e) < 0 ? -1 : 0;
+  _cleanup_json_ json_t *arr = json_array();
+  for (size_t i = 0; i < n; i++)
+    json_array_append_new(arr, json_integer(pids[i]));
+  return cli_print_json(arr, e) < 0 ? -1 : 0;
+}
+
+int cmd_spec(struct cli *cli, int argc, char **argv, err_t *e) {
+  (void)cli;
+  enum { OPT_ROOTLESS = 256 };
+  static const struct option opts[] = {{"bundle", required_argument, NULL, 'b'},
+                                       {"rootless", no_argument, NULL, OPT_ROOTLESS},
+                                       {"help", no_argument, NULL, 'h'},
+                                       {0}};
+  const char *bundle = ".";
+  bool rootless = false;
+  int c;
+  while ((c = cli_getopt(argc, argv, "+b:h", opts, e)) != -1) {
+    if (c == 'h')
+      return 0;
+    if (c == '?')
+      return -1;
+    if (c == 'b')
+      bundle = optarg;
+    else
+      rootless = true;
+  }
+  if (cli_positional(argc, argv, 0, "", e) < 0)
+    return -1;
+  _cleanup_free_ char *path = path_join(bundle, "config.json");
+  struct stat st;
+  if (!path)
+    return err_sys(e, "spec");
+  if (stat(path, &st) == 0)
+    return err_set(e, EEXIST, "spec: %s already exists; remove it first", path);
+  _cleanup_json_ json_t *spec = oci_default_spec(rootless);
+  _cleanup_free_ char *text = spec ? json_dumps(spec, JSON_INDENT(2)) : NULL;
+  if (!text)
+    return err_set(e, ENOMEM, "spec");
+  size_t len = strlen(text);
+  text[len] = '\n';
+  return atomic_write_at(AT_FDCWD, path, text, len + 1, 0644, e) < 0 ? err_wrap(e, "spec") : 0;
+}
+
+int cmd_features(struct cli *cli, int argc, char **argv, err_t *e) {
+  (void)cli;
+  int c;
+  while ((c = cli_getopt(argc, argv, "+h", help_only, e)) != -1)
+    return c == 'h' ? 0 : -1;
+  if (cli_positional(argc, argv, 0, "", e) < 0)
+    return -1;
+  _cleanup_json_ json_t *f = runtime_features();
+  return cli_print_json(f, e) < 0 ? -1 : 0;
+}

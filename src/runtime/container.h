@@ -1,0 +1,65 @@
+/* A container as the runtime's commands hold it: its locked state
+ * directory, loaded state, configuration and cgroup. Internal to
+ * src/runtime/. */
+#ifndef CAPSULE_RUNTIME_CONTAINER_H
+#define CAPSULE_RUNTIME_CONTAINER_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "cgroup/cgroup.h"
+#include "oci/spec.h"
+#include "runtime/runtime.h"
+#include "runtime/seccomp.h"
+#include "runtime/state.h"
+
+struct container {
+  const struct runtime_ctx *rt;
+  const char *id;
+  int dirfd;                      /* the locked state directory */
+  struct container_state state;   /* what state.json holds */
+  struct oci_spec *spec;          /* the configuration, when loaded */
+  struct seccomp_filter *seccomp; /* compiled at create */
+  struct cgroup *cgroup;          /* == state.cgroup */
+  pid_t pid;                      /* the init, once cloned */
+  int sync_fd;                    /* handshake with the init (create/run) */
+  int console_master;             /* foreground terminal: the pty master, else -1 */
+  bool cgroup_made;               /* we created the cgroup directories */
+  bool detached_run;              /* run -d: no start socket */
+};
+
+/* For create/run: check the config and the host, make the state directory
+ * and save the config in it. Nothing else exists yet. */
+int container_new(const struct runtime_ctx *rt, const char *id, const struct create_opts *o,
+                  struct container **out, err_t *e);
+/* For every other command: lock and load an existing container. With
+ * `with_spec` the saved config is parsed too. */
+int container_open(const struct runtime_ctx *rt, const char *id, bool with_spec,
+                   struct container **out, err_t *e);
+
+/* Create the cgroup directories (before the init exists: it is born in
+ * the v2 group and joins the v1 ones itself, see cgroup/join.c). */
+int container_make_cgroup(struct container *c, err_t *e);
+/* Apply the configured limits. */
+int container_limit_cgroup(struct container *c, err_t *e);
+
+/* Hooks of one kind with the current state on stdin. */
+int container_run_hooks(struct container *c, enum oci_hook_kind kind,
+                        enum container_status status, err_t *e);
+/* poststart and poststop failures are warnings, as the spec says. */
+void container_run_hooks_warn(struct container *c, enum oci_hook_kind kind,
+                              enum container_status status);
+
+/* Wait for the init in the foreground, forwarding signals to it, then
+ * delete the container; *status is the exit code (128+signal if killed). */
+int container_wait_and_delete(struct container *c, int *status, err_t *e);
+
+/* Remove what exists of a container: processes (SIGKILL), cgroup, state
+ * directory; poststop hooks run if the config has them. Frees c. */
+int container_destroy(struct container *c, err_t *e);
+/* Undo a failed create; frees c. */
+void container_abort(struct container *c);
+/* Free without touching the host. */
+void container_release(struct container *c);
+
+#endif

@@ -1,0 +1,301 @@
+/* exec: another process in a running container.
+ *
+ * A first child, born in the container's v2 group (CLONE_INTO_CGROUP),
+ * joins its v1 groups itself (cgroup/join.c: no migration lock), then all
+ * of the init's namespaces at once (setns on a pidfd), then forks the
+ * process itself as our sibling so it lands in the container's pid
+ * namespace and stays our child. That process takes the configuration (the
+ * container's own process with the caller's overrides) and the container's
+ * seccomp profile, and execs. */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "runtime/console.h"
+#include "runtime/container.h"
+#include "runtime/foreground.h"
+#include "runtime/process.h"
+#include "runtime/rootfs_path.h"
+#include "runtime/sync.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/json.h"
+#include "util/syscalls.h"
+
+static const struct {
+  const char *file;
+  int flag;
+} ns_files[] = {
+    {"user", CLONE_NEWUSER}, {"mnt", CLONE_NEWNS},     {"pid", CLONE_NEWPID},
+    {"net", CLONE_NEWNET},   {"ipc", CLONE_NEWIPC},    {"uts", CLONE_NEWUTS},
+    {"cgroup", CLONE_NEWCGROUP}, {"time", CLONE_NEWTIME},
+};
+
+/* The namespaces of `pid` that differ from ours. */
+static int namespaces_to_join(pid_t pid, err_t *e) {
+  int flags = 0;
+  for (size_t i = 0; i < sizeof ns_files / sizeof ns_files[0]; i++) {
+    char theirs[64], ours[64];
+    snprintf(theirs, sizeof theirs, "/proc/%d/ns/%s", (int)pid, ns_files[i].file);
+    snprintf(ours, sizeof ours, "/proc/self/ns/%s", ns_files[i].file);
+    struct stat a, b;
+    if (stat(theirs, &a) < 0) {
+      if (errno == ENOENT && i > 0)
+        continue; /* a kernel without this namespace kind */
+      return err_sys(e, "inspect the container's namespaces");
+    }
+    if (stat(ours, &b) < 0 || a.st_ino != b.st_ino || a.st_dev != b.st_dev)
+      flags |= ns_files[i].flag;
+  }
+  return flags;
+}
+
+/* "uid[:gid]" */
+static int parse_user(const char *s, json_t *user, err_t *e) {
+  char *end;
+  unsigned long uid = strtoul(s, &end, 10), gid = 0;
+  bool has_gid = *end == ':';
+  if (end == s || (*end && !has_gid))
+    return err_set(e, EINVAL, "--user %s: expected uid[:gid]", s);
+  if (has_gid) {
+    const char *g = end + 1;
+    gid = strtoul(g, &end, 10);
+    if (end == g || *end)
+      return err_set(e, EINVAL, "--user %s: expected uid[:gid]", s);
+  }
+  json_object_set_new(user, "uid", json_integer((json_int_t)uid));
+  json_object_set_new(user, "gid", json_integer((json_int_t)gid));
+  return 0;
+}
+
+/* The process to run: --process as given, or the container's own with the
+ * command line's overrides. */
+static json_t *exec_process(const struct container *c, const struct exec_opts *o, err_t *e) {
+  if (o->process)
+    return json_incref(o->process);
+  if (!o->args || !o->args[0]) {
+    err_set(e, EINVAL, "exec: a command or --process is required");
+    return NULL;
+  }
+  json_t *base = json_object_get(c->spec->doc, "process");
+  _cleanup_json_ json_t *p = base ? json_deep_copy(base) : json_object();
+  if (!p) {
+    err_set(e, ENOMEM, "exec");
+    return NULL;
+  }
+  json_object_set_new(p, "args", json_string_array((const char *const *)o->args));
+  if (o->env) {
+    json_t *env = json_object_get(p, "env");
+    if (!json_is_array(env))
+      json_object_set_new(p, "env", env = json_array());
+    for (char **v = o->env; *v; v++)
+      json_array_append_new(env, json_string(*v));
+  }
+  if (o->cwd)
+    json_object_set_new(p, "cwd", json_string(o->cwd));
+  if (o->tty >= 0)
+    json_object_set_new(p, "terminal", json_boolean(o->tty));
+  if (o->user) {
+    json_t *user = json_object_get(p, "user");
+    if (!json_is_object(user))
+      json_object_set_new(p, "user", user = json_object());
+    json_object_del(user, "additionalGids");
+    if (parse_user(o->user, user, e) < 0)
+      return NULL;
+  }
+  return steal_ptr(&p);
+}
+
+struct exec_child {
+  const struct cgroup *cgroup;
+  const struct oci_process *p;
+  const struct seccomp_filter *seccomp;
+  const struct exec_opts *o;
+  int pidfd, ns_flags, sync_fd, console_fd;
+};
+
+/* The process itself, inside the container. */
+static int exec_setup(struct exec_child *x, int *slave, err_t *e) {
+  int keep[] = {x->sync_fd, x->console_fd};
+  if (close_fds_from(3 + x->o->preserve_fds, keep, 2, e) < 0)
+    return -1;
+  if (process_apply_limits(x->p, e) < 0)
+    return -1;
+  if (x->p->terminal) {
+    _cleanup_close_ int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    int sink = x->console_fd >= 0 ? x->console_fd : x->sync_fd;
+    if (root < 0 || (*slave = console_create(root, x->p, sink, false, e)) < 0)
+      return root < 0 ? err_sys(e, "open /") : -1;
+    if (console_attach(*slave, e) < 0)
+      return -1;
+  }
+  return 0;
+}
+
+__attribute__((noreturn)) static void exec_child_main(struct exec_child *x) {
+  err_t e = ERR_INIT;
+  int slave = -1;
+  _cleanup_strv_ char **envp = NULL;
+  _cleanup_free_ char *path = NULL;
+  bool keep_admin = process_needs_admin_for_seccomp(x->p, x->seccomp);
+  if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) {
+    err_sys(&e, "make exec non-dumpable");
+    goto fail;
+  }
+  if (x->cgroup && cgroup_join_self_v1(x->cgroup, &e) < 0)
+    goto fail;
+  if (setns(x->pidfd, x->ns_flags) < 0) {
+    err_sys(&e, "join the container's namespaces");
+    goto fail;
+  }
+  /* Entering the pid namespace takes a fork; CLONE_PARENT keeps the
+   * runtime as the parent. */
+  pid_t pid = sys_clone3_fork(CLONE_PARENT, -1);
+  if (pid < 0) {
+    err_sys(&e, "fork into the container");
+    goto fail;
+  }
+  if (pid > 0) {
+    sync_send(x->sync_fd, SYNC_INIT_PID, pid, &e);
+    _exit(0);
+  }
+  if (exec_setup(x, &slave, &e) < 0 || process_apply_identity(x->p, keep_admin, &e) < 0 ||
+      process_enter_cwd(x->p, &e) < 0 || process_prepare_exec(x->p, &envp, &path, &e) < 0 ||
+      sync_send(x->sync_fd, SYNC_READY, 0, &e) < 0)
+    goto fail;
+  process_exec(x->p, x->seccomp, keep_admin, path, envp, &e);
+fail:
+  sync_send_error(x->sync_fd, &e);
+  _exit(127);
+}
+
+/* Our side: reap the joiner, learn the process's pid, wait for READY. */
+static int drive_exec(int sock, pid_t joiner, pid_t *pid, int *master, err_t *e) {
+  struct sync_msg m;
+  *pid = 0;
+  for (;;) {
+    int r = sync_recv(sock, &m, e);
+    if (r < 0)
+      return -1;
+    if (r == 0)
+      return err_set(e, ECHILD, "exec: the process exited before it was ready");
+    switch (m.type) {
+    case SYNC_ERROR:
+      *e = m.err;
+      return -1;
+    case SYNC_INIT_PID:
+      waitpid(joiner, NULL, 0);
+      *pid = m.value;
+      break;
+    case SYNC_CONSOLE:
+      *master = m.fd;
+      break;
+    case SYNC_READY:
+      return 0;
+    default:
+      return err_set(e, EPROTO, "exec: unexpected message %d", m.type);
+    }
+  }
+}
+
+static int spawn(struct container *c, const struct oci_process *p,
+                 const struct seccomp_filter *seccomp, const struct exec_opts *o, int *status,
+                 err_t *e) {
+  int ns_flags = namespaces_to_join(c->state.pid, e);
+  if (ns_flags < 0)
+    return -1;
+  _cleanup_close_ int pidfd = sys_pidfd_open(c->state.pid, 0);
+  if (pidfd < 0)
+    return err_sys(e, "exec: open the container's init");
+  _cleanup_close_ int console_fd = -1;
+  if (p->terminal && o->console_socket &&
+      (console_fd = console_socket_connect(o->console_socket, e)) < 0)
+    return -1;
+  if (p->terminal && !o->console_socket && o->detach)
+    return err_set(e, EINVAL, "exec: a terminal needs --console-socket when detached");
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+    return err_sys(e, "exec: sync socket");
+  _cleanup_close_ int sock = sv[0];
+  struct exec_child x = {.cgroup = c->cgroup, .p = p, .seccomp = seccomp, .o = o,
+                         .pidfd = pidfd, .ns_flags = ns_flags, .sync_fd = sv[1],
+                         .console_fd = console_fd};
+  _cleanup_close_ int cgroup_fd = c->cgroup ? cgroup_v2_dir_fd(c->cgroup, e) : -1;
+  if (cgroup_fd < -1) {
+    close(sv[1]);
+    return -1;
+  }
+  pid_t joiner = sys_clone3_fork(0, cgroup_fd);
+  if (joiner < 0) {
+    close(sv[1]);
+    return err_sys(e, "exec: fork");
+  }
+  if (joiner == 0) {
+    close(sv[0]);
+    exec_child_main(&x);
+  }
+  close(sv[1]);
+  pid_t pid = 0;
+  _cleanup_close_ int master = -1;
+  struct sync_msg m;
+  int r = drive_exec(sock, joiner, &pid, &master, e);
+  if (r == 0 && o->pid_file) {
+    char buf[16];
+    int n = snprintf(buf, sizeof buf, "%d", (int)pid);
+    r = atomic_replace_at(AT_FDCWD, o->pid_file, buf, (size_t)n, 0644, e);
+  }
+  /* EOF: the process is running its program; a message: execve failed. */
+  if (r == 0 && (r = sync_recv(sock, &m, e)) > 0) {
+    *e = m.type == SYNC_ERROR ? m.err : (err_t){EPROTO, "exec: unexpected message"};
+    r = -1;
+  }
+  if (r < 0) {
+    waitpid(joiner, NULL, WNOHANG);
+    if (pid > 0) {
+      kill(pid, SIGKILL);
+      waitpid(pid, NULL, 0);
+    }
+    return -1;
+  }
+  if (o->detach)
+    return 0;
+  return foreground_wait(pid, master, status, e);
+}
+
+int runtime_exec(const struct runtime_ctx *rt, const char *id, const struct exec_opts *o,
+                 int *status, err_t *e) {
+  struct container *c = NULL;
+  if (container_open(rt, id, true, &c, e) < 0)
+    return -1;
+  enum container_status st = state_status(c->dirfd, &c->state);
+  /* The lock is for changes of state; a long-running exec must not hold it. */
+  close(c->dirfd);
+  c->dirfd = -1;
+  int ret = -1;
+  struct oci_process p = {0};
+  struct seccomp_filter *seccomp = NULL;
+  _cleanup_json_ json_t *pj = NULL;
+  if (st != STATUS_RUNNING) {
+    err_set(e, EINVAL, "cannot exec in container \"%s\": it is %s", id, container_status_name(st));
+    goto out;
+  }
+  if (!(pj = exec_process(c, o, e)) || oci_process_parse(pj, "process", &p, e) < 0)
+    goto out;
+  if (c->spec->seccomp && seccomp_compile(c->spec->seccomp, &seccomp, e) < 0)
+    goto out;
+  ret = spawn(c, &p, seccomp, o, status, e);
+out:
+  oci_process_free(&p);
+  seccomp_filter_free(seccomp);
+  container_release(c);
+  return ret;
+}

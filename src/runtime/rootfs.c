@@ -1,0 +1,321 @@
+#include "runtime/rootfs.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <sched.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "runtime/console.h"
+#include "runtime/rootfs_path.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/syscalls.h"
+
+unsigned mount_attr_from_flags(unsigned long flags) {
+  unsigned a = 0;
+  if (flags & MS_RDONLY)
+    a |= MOUNT_ATTR_RDONLY;
+  if (flags & MS_NOSUID)
+    a |= MOUNT_ATTR_NOSUID;
+  if (flags & MS_NODEV)
+    a |= MOUNT_ATTR_NODEV;
+  if (flags & MS_NOEXEC)
+    a |= MOUNT_ATTR_NOEXEC;
+  if (flags & MS_NODIRATIME)
+    a |= MOUNT_ATTR_NODIRATIME;
+  if (flags & MS_NOSYMFOLLOW)
+    a |= MOUNT_ATTR_NOSYMFOLLOW;
+  if (flags & MS_NOATIME)
+    a |= MOUNT_ATTR_NOATIME;
+  else if (flags & MS_STRICTATIME)
+    a |= MOUNT_ATTR_STRICTATIME;
+  else if (flags & MS_RELATIME)
+    a |= MOUNT_ATTR_RELATIME;
+  return a;
+}
+
+int mount_set_attrs(int fd, unsigned set, unsigned clear, bool recursive, const char *what,
+                    err_t *e) {
+  if (!set && !clear)
+    return 0;
+  struct mount_attr attr = {.attr_set = set, .attr_clr = clear};
+  /* The atime mode is one field: changing it means clearing the whole field. */
+  if (set & (MOUNT_ATTR_NOATIME | MOUNT_ATTR_STRICTATIME | MOUNT_ATTR_RELATIME) ||
+      clear & (MOUNT_ATTR_NOATIME | MOUNT_ATTR_STRICTATIME))
+    attr.attr_clr |= MOUNT_ATTR__ATIME;
+  attr.attr_clr &= ~(set & ~MOUNT_ATTR__ATIME);
+  if (mount_setattr(fd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr, sizeof attr) < 0)
+    return err_sys(e, "set mount options of %s", what);
+  return 0;
+}
+
+/* A bind mount: the source is a host path (relative ones are relative to
+ * the bundle), the target was resolved inside the root. */
+static int mount_bind(struct launch *l, int rootfd, const struct oci_mount *m, const char *dest,
+                      err_t *e) {
+  _cleanup_free_ char *src_path =
+      m->source[0] == '/' ? strdup(m->source) : path_join(l->spec->bundle, m->source);
+  if (!src_path)
+    return err_sys(e, "mount %s", dest);
+  _cleanup_close_ int src = open(src_path, O_PATH | O_CLOEXEC);
+  if (src < 0)
+    return err_sys(e, "mount %s: source %s", dest, src_path);
+  struct stat st;
+  if (fstat(src, &st) < 0)
+    return err_sys(e, "mount %s: source %s", dest, src_path);
+  _cleanup_close_ int dst =
+      rootfs_open_target(rootfd, dest, S_ISDIR(st.st_mode) ? TARGET_DIR : TARGET_FILE, e);
+  if (dst < 0)
+    return -1;
+  char from[32], to[32];
+  fd_path(from, src);
+  fd_path(to, dst);
+  if (mount(from, to, NULL, MS_BIND | (m->recursive_bind ? MS_REC : 0), NULL) < 0)
+    return err_sys(e, "bind mount %s on %s", src_path, dest);
+  return 0;
+}
+
+/* tmpcopyup: the directory's original content, copied into the new tmpfs. */
+static int copy_tree(int from, int to, const char *dest, err_t *e);
+
+static int copy_entry(int from, int to, const char *name, const char *dest, err_t *e) {
+  struct stat st;
+  if (fstatat(from, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+    return err_sys(e, "tmpcopyup %s/%s", dest, name);
+  if (S_ISDIR(st.st_mode)) {
+    if (mkdirat(to, name, st.st_mode & 07777) < 0 && errno != EEXIST)
+      return err_sys(e, "tmpcopyup %s/%s", dest, name);
+    _cleanup_close_ int sf = openat(from, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    _cleanup_close_ int df = openat(to, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (sf < 0 || df < 0)
+      return err_sys(e, "tmpcopyup %s/%s", dest, name);
+    if (copy_tree(sf, df, dest, e) < 0)
+      return -1;
+  } else if (S_ISLNK(st.st_mode)) {
+    char target[4096];
+    ssize_t n = readlinkat(from, name, target, sizeof target - 1);
+    if (n < 0)
+      return err_sys(e, "tmpcopyup %s/%s", dest, name);
+    target[n] = '\0';
+    if (symlinkat(target, to, name) < 0)
+      return err_sys(e, "tmpcopyup %s/%s", dest, name);
+  } else if (S_ISREG(st.st_mode)) {
+    _cleanup_close_ int sf = openat(from, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    _cleanup_close_ int df =
+        openat(to, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, st.st_mode & 07777);
+    if (sf < 0 || df < 0)
+      return err_sys(e, "tmpcopyup %s/%s", dest, name);
+    off_t left = st.st_size;
+    while (left > 0) {
+      ssize_t n = copy_file_range(sf, NULL, df, NULL, (size_t)left, 0);
+      if (n <= 0)
+        return err_sys(e, "tmpcopyup %s/%s", dest, name);
+      left -= n;
+    }
+  } else {
+    if (mknodat(to, name, st.st_mode, st.st_rdev) < 0)
+      return err_sys(e, "tmpcopyup %s/%s", dest, name);
+  }
+  if (fchownat(to, name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0)
+    return err_sys(e, "tmpcopyup %s/%s", dest, name);
+  return 0;
+}
+
+static int copy_tree(int from, int to, const char *dest, err_t *e) {
+  int dupfd = dup(from);
+  if (dupfd < 0)
+    return err_sys(e, "tmpcopyup %s", dest);
+  _cleanup_closedir_ DIR *d = fdopendir(dupfd);
+  if (!d) {
+    close(dupfd);
+    return err_sys(e, "tmpcopyup %s", dest);
+  }
+  struct dirent *de;
+  while ((de = readdir(d)))
+    if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") &&
+        copy_entry(from, to, de->d_name, dest, e) < 0)
+      return -1;
+  return 0;
+}
+
+/* proc, tmpfs, sysfs, devpts, mqueue and any other filesystem. */
+static int mount_fs(struct launch *l, int rootfd, const struct oci_mount *m, const char *dest,
+                    err_t *e) {
+  _cleanup_close_ int dst = rootfs_open_target(rootfd, dest, TARGET_DIR, e);
+  if (dst < 0)
+    return -1;
+  _cleanup_close_ int original = -1;
+  if (m->tmpcopyup) {
+    char p[32];
+    fd_path(p, dst);
+    original = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (original < 0)
+      return err_sys(e, "tmpcopyup %s", dest);
+  }
+  char to[32];
+  fd_path(to, dst);
+  unsigned long flags = m->flags & ~(MS_REMOUNT | MS_BIND | MS_REC);
+  const char *source = m->source && *m->source ? m->source : m->type;
+  if (mount(source, to, m->type, flags, m->data) < 0) {
+    /* sysfs needs a network namespace we own; in a user namespace without
+     * one, bind the host's /sys read-only instead, as runc does. */
+    if (errno == EPERM && !strcmp(m->type, "sysfs") && (l->clone_flags & CLONE_NEWUSER)) {
+      if (mount("/sys", to, NULL, MS_BIND | MS_REC, NULL) < 0)
+        return err_sys(e, "mount %s (bind of /sys)", dest);
+    } else {
+      return err_sys(e, "mount %s on %s", m->type, dest);
+    }
+  }
+  if (original >= 0) {
+    _cleanup_close_ int fresh = rootfs_open(rootfd, dest, O_RDONLY | O_DIRECTORY, e);
+    if (fresh < 0 || copy_tree(original, fresh, dest, e) < 0)
+      return -1;
+  }
+  return 0;
+}
+
+static int mount_one(struct launch *l, int rootfd, const struct oci_mount *m, err_t *e) {
+  char dest[4096];
+  snprintf(dest, sizeof dest, "%s%s", m->destination[0] == '/' ? "" : "/", m->destination);
+  int r;
+  if (m->type && !strcmp(m->type, "cgroup"))
+    r = rootfs_mount_cgroup(l, rootfd, m, e);
+  else if (m->bind)
+    r = mount_bind(l, rootfd, m, dest, e);
+  else
+    r = mount_fs(l, rootfd, m, dest, e);
+  if (r < 0)
+    return -1;
+  /* Flags of a bind, propagation and recursive attributes apply to the new
+   * mount, which a fresh lookup of the destination now finds. */
+  unsigned set = m->bind ? mount_attr_from_flags(m->flags) : 0;
+  unsigned clear = m->bind ? mount_attr_from_flags(m->clear_flags) : 0;
+  if (!set && !clear && !m->propagation && !m->rec_attr_set && !m->rec_attr_clear)
+    return 0;
+  _cleanup_close_ int top = rootfs_open(rootfd, dest, O_PATH, e);
+  if (top < 0)
+    return -1;
+  if (mount_set_attrs(top, set, clear, false, dest, e) < 0 ||
+      mount_set_attrs(top, m->rec_attr_set, m->rec_attr_clear, true, dest, e) < 0)
+    return -1;
+  if (m->propagation) {
+    char p[32];
+    fd_path(p, top);
+    if (mount(NULL, p, NULL, m->propagation, NULL) < 0)
+      return err_sys(e, "set propagation of %s", dest);
+  }
+  return 0;
+}
+
+int rootfs_prepare(struct launch *l, err_t *e) {
+  const struct oci_spec *s = l->spec;
+  /* Nothing we mount may propagate back to the host. */
+  if (mount(NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+    return err_sys(e, "make / a slave mount");
+  if (mount(s->root_path_abs, s->root_path_abs, NULL, MS_BIND | MS_REC, NULL) < 0)
+    return err_sys(e, "bind the root %s", s->root_path_abs);
+  _cleanup_close_ int rootfd = open(s->root_path_abs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0)
+    return err_sys(e, "open the root %s", s->root_path_abs);
+  for (size_t i = 0; i < s->n_mounts; i++)
+    if (mount_one(l, rootfd, &s->mounts[i], e) < 0)
+      return -1;
+  if (rootfs_create_devices(l, rootfd, e) < 0)
+    return -1;
+  /* The working directory exists before the user switch, as runc and crun
+   * create it. */
+  _cleanup_close_ int cwd = rootfs_open_target(rootfd, l->process->cwd, TARGET_DIR, e);
+  if (cwd < 0)
+    return err_wrap(e, "process.cwd");
+  return steal_fd(&rootfd);
+}
+
+int rootfs_pivot(int rootfd, bool no_pivot, err_t *e) {
+  if (fchdir(rootfd) < 0)
+    return err_sys(e, "enter the root");
+  if (no_pivot) {
+    if (mount(".", "/", NULL, MS_MOVE, NULL) < 0)
+      return err_sys(e, "move the root onto /");
+    if (chroot(".") < 0)
+      return err_sys(e, "chroot");
+    return chdir("/") < 0 ? err_sys(e, "chdir /") : 0;
+  }
+  /* pivot_root(".", ".") stacks the old root on top of the new one; it is
+   * then detached without needing a directory for it in the image. */
+  if (sys_pivot_root(".", ".") < 0)
+    return err_sys(e, "pivot_root");
+  if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+    return err_sys(e, "make the old root a slave");
+  if (umount2(".", MNT_DETACH) < 0)
+    return err_sys(e, "detach the old root");
+  return chdir("/") < 0 ? err_sys(e, "chdir /") : 0;
+}
+
+static int write_sysctls(const struct oci_spec *s, err_t *e) {
+  for (size_t i = 0; i < s->n_sysctls; i++) {
+    char path[512];
+    snprintf(path, sizeof path, "/proc/sys/%s", s->sysctls[i].key);
+    for (char *p = path + 10; *p; p++)
+      if (*p == '.')
+        *p = '/';
+    if (write_str_at(AT_FDCWD, path, s->sysctls[i].value, e) < 0)
+      return err_wrap(e, "linux.sysctl.%s", s->sysctls[i].key);
+  }
+  return 0;
+}
+
+/* Hide a path: an empty read-only tmpfs over a directory, /dev/null over a file. */
+static int mask_path(const char *path, err_t *e) {
+  _cleanup_close_ int fd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0)
+    return errno == ENOENT ? 0 : err_sys(e, "linux.maskedPaths: %s", path);
+  struct stat st;
+  if (fstat(fd, &st) < 0)
+    return err_sys(e, "linux.maskedPaths: %s", path);
+  char p[32];
+  fd_path(p, fd);
+  int r = S_ISDIR(st.st_mode) ? mount("tmpfs", p, "tmpfs", MS_RDONLY, "size=0k")
+                              : mount("/dev/null", p, NULL, MS_BIND, NULL);
+  if (r < 0 && errno != ENOENT)
+    return err_sys(e, "linux.maskedPaths: %s", path);
+  return 0;
+}
+
+static int readonly_path(const char *path, err_t *e) {
+  _cleanup_close_ int fd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0)
+    return errno == ENOENT ? 0 : err_sys(e, "linux.readonlyPaths: %s", path);
+  char p[32];
+  fd_path(p, fd);
+  if (mount(p, p, NULL, MS_BIND | MS_REC, NULL) < 0)
+    return err_sys(e, "linux.readonlyPaths: %s", path);
+  _cleanup_close_ int top = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  if (top < 0)
+    return err_sys(e, "linux.readonlyPaths: %s", path);
+  return mount_set_attrs(top, MOUNT_ATTR_RDONLY, 0, true, path, e);
+}
+
+int rootfs_finish(const struct oci_spec *s, err_t *e) {
+  if (write_sysctls(s, e) < 0)
+    return -1;
+  for (char **p = s->masked_paths; p && *p; p++)
+    if (mask_path(*p, e) < 0)
+      return -1;
+  for (char **p = s->readonly_paths; p && *p; p++)
+    if (readonly_path(*p, e) < 0)
+      return -1;
+  if (s->root_readonly) {
+    _cleanup_close_ int root = open("/", O_PATH | O_CLOEXEC);
+    if (root < 0 || mount_set_attrs(root, MOUNT_ATTR_RDONLY, 0, false, "root", e) < 0)
+      return root < 0 ? err_sys(e, "open /") : -1;
+  }
+  if (s->rootfs_propagation && mount(NULL, "/", NULL, s->rootfs_propagation, NULL) < 0)
+    return err_sys(e, "linux.rootfsPropagation");
+  return 0;
+}
