@@ -59,6 +59,21 @@ static int registry_flag(const struct cli *cli, int c, struct registry_flags *f)
   return 0;
 }
 
+/* cli_getopt that handles the shared flags itself: the next other option,
+ * -1 at the end, '?' after a usage error (already printed). */
+static int registry_getopt(const struct cli *cli, int argc, char **argv, const char *shortopts,
+                           const struct option *longopts, struct registry_flags *f) {
+  int c;
+  while ((c = cli_getopt(cli, argc, argv, shortopts, longopts)) != -1) {
+    int rc = registry_flag(cli, c, f);
+    if (rc < 0)
+      return '?';
+    if (rc == 0)
+      return c;
+  }
+  return -1;
+}
+
 static int registry_flags_finish(const struct cli *cli, struct registry_flags *f, err_t *e) {
   if (!(f->authfile_path = authfile_path(f->authfile, cli->root)))
     return err_sys(e, "auth file path");
@@ -82,12 +97,7 @@ int cmd_pull(struct cli *cli, int argc, char **argv) {
   bool quiet = false;
   const char *platform_arg = NULL;
   int c, rc;
-  while ((c = cli_getopt(cli, argc, argv, "qh", longopts)) != -1) {
-    if ((rc = registry_flag(cli, c, &f)) != 0) {
-      if (rc < 0)
-        return EXIT_USAGE;
-      continue;
-    }
+  while ((c = registry_getopt(cli, argc, argv, "qh", longopts, &f)) != -1) {
     switch (c) {
     case 'q':
       quiet = true;
@@ -148,12 +158,7 @@ int cmd_push(struct cli *cli, int argc, char **argv) {
   struct registry_flags f = {.opts.tls_verify = true};
   bool quiet = false;
   int c, rc;
-  while ((c = cli_getopt(cli, argc, argv, "qh", longopts)) != -1) {
-    if ((rc = registry_flag(cli, c, &f)) != 0) {
-      if (rc < 0)
-        return EXIT_USAGE;
-      continue;
-    }
+  while ((c = registry_getopt(cli, argc, argv, "qh", longopts, &f)) != -1) {
     switch (c) {
     case 'q':
       quiet = true;
@@ -248,12 +253,7 @@ int cmd_login(struct cli *cli, int argc, char **argv) {
   const char *user_arg = NULL, *pass_arg = NULL;
   bool pass_stdin = false;
   int c, rc;
-  while ((c = cli_getopt(cli, argc, argv, "u:p:h", longopts)) != -1) {
-    if ((rc = registry_flag(cli, c, &f)) != 0) {
-      if (rc < 0)
-        return EXIT_USAGE;
-      continue;
-    }
+  while ((c = registry_getopt(cli, argc, argv, "u:p:h", longopts, &f)) != -1) {
     switch (c) {
     case 'u':
       user_arg = optarg;
@@ -324,9 +324,7 @@ int cmd_logout(struct cli *cli, int argc, char **argv) {
   };
   struct registry_flags f = {0};
   int c;
-  while ((c = cli_getopt(cli, argc, argv, "h", longopts)) != -1) {
-    if (registry_flag(cli, c, &f) != 0)
-      continue;
+  while ((c = registry_getopt(cli, argc, argv, "h", longopts, &f)) != -1) {
     if (c == 'h')
       return cli_help(cli, "  --authfile FILE  credentials file (default "
                            "$REGISTRY_AUTH_FILE, else ROOT/auth.json)\n");
