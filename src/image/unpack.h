@@ -26,6 +26,7 @@
 
 struct unpack_result {
   char diff_id[DIGEST_BUF]; /* sha256 of the uncompressed tar stream */
+  uint64_t tar_size;        /* bytes of the uncompressed tar stream */
   uint64_t size;            /* bytes of regular file data written */
   uint64_t entries;
 };

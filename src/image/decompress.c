@@ -1,0 +1,141 @@
+#include "image/decompress.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util/fs.h"
+
+#define HEAD_LEN 6
+#define READ_BUF (128 * 1024)
+
+struct decompress {
+  int fd;
+  enum layer_compression kind;
+  unsigned char head[HEAD_LEN];
+  size_t head_len, head_off;
+  struct archive *raw; /* libarchive's filter, NULL for a plain tar */
+  unsigned char *buf;  /* what the filter reads the file through */
+};
+
+const char *compression_name(enum layer_compression c) {
+  return c == LAYER_GZIP ? "gzip" : c == LAYER_ZSTD ? "zstd" : "none";
+}
+
+int compression_sniff(const unsigned char *h, size_t len, enum layer_compression *out, err_t *e) {
+  static const struct {
+    const char *name;
+    unsigned char magic[HEAD_LEN];
+    size_t len;
+  } refused[] = {
+      {"xz", {0xfd, '7', 'z', 'X', 'Z', 0x00}, 6},
+      {"bzip2", {'B', 'Z', 'h'}, 3},
+      {"lz4", {0x04, 0x22, 0x4d, 0x18}, 4},
+  };
+  if (len >= 2 && h[0] == 0x1f && h[1] == 0x8b)
+    *out = LAYER_GZIP;
+  else if (len >= 4 && h[0] == 0x28 && h[1] == 0xb5 && h[2] == 0x2f && h[3] == 0xfd)
+    *out = LAYER_ZSTD;
+  else {
+    for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
+      if (len >= refused[i].len && !memcmp(h, refused[i].magic, refused[i].len))
+        return err_set(e, ENOTSUP,
+                       "%s-compressed data is not supported (want tar, tar+gzip or tar+zstd)",
+                       refused[i].name);
+    *out = LAYER_TAR;
+  }
+  return 0;
+}
+
+/* The stream as the filter sees it: the bytes sniffed first, then the fd. */
+static ssize_t source_read(struct decompress *d, void *buf, size_t len) {
+  if (d->head_off < d->head_len) {
+    size_t n = d->head_len - d->head_off < len ? d->head_len - d->head_off : len;
+    memcpy(buf, d->head + d->head_off, n);
+    d->head_off += n;
+    return (ssize_t)n;
+  }
+  for (;;) {
+    ssize_t n = read(d->fd, buf, len);
+    if (n >= 0 || errno != EINTR)
+      return n;
+  }
+}
+
+static la_ssize_t filter_read_cb(struct archive *a, void *data, const void **out) {
+  struct decompress *d = data;
+  ssize_t n = source_read(d, d->buf, READ_BUF);
+  if (n < 0)
+    archive_set_error(a, errno, "read: %s", strerror(errno));
+  *out = d->buf;
+  return n;
+}
+
+int decompress_open(int fd, struct decompress **out, err_t *e) {
+  struct decompress *d = calloc(1, sizeof(*d));
+  if (!d)
+    return err_sys(e, "decompress");
+  d->fd = fd;
+  ssize_t n = read_all(fd, d->head, HEAD_LEN);
+  if (n < 0) {
+    free(d);
+    return err_sys(e, "read");
+  }
+  d->head_len = (size_t)n;
+  if (compression_sniff(d->head, d->head_len, &d->kind, e) < 0) {
+    free(d);
+    return -1;
+  }
+  if (d->kind != LAYER_TAR) {
+    d->raw = archive_read_new();
+    d->buf = malloc(READ_BUF);
+    if (!d->raw || !d->buf) {
+      decompress_close(d);
+      return err_sys(e, "decompress");
+    }
+    int r = d->kind == LAYER_GZIP ? archive_read_support_filter_gzip(d->raw)
+                                  : archive_read_support_filter_zstd(d->raw);
+    if (r != ARCHIVE_OK || archive_read_support_format_raw(d->raw) != ARCHIVE_OK ||
+        archive_read_open2(d->raw, d, NULL, filter_read_cb, NULL, NULL) != ARCHIVE_OK) {
+      err_set(e, EIO, "corrupt %s data: %s", compression_name(d->kind),
+              archive_error_string(d->raw));
+      decompress_close(d);
+      return -1;
+    }
+    struct archive_entry *ent;
+    if (archive_read_next_header(d->raw, &ent) != ARCHIVE_OK) {
+      err_set(e, EIO, "corrupt %s data: %s", compression_name(d->kind),
+              archive_error_string(d->raw) ? archive_error_string(d->raw) : "empty stream");
+      decompress_close(d);
+      return -1;
+    }
+  }
+  *out = d;
+  return 0;
+}
+
+ssize_t decompress_read(struct decompress *d, void *buf, size_t len, err_t *e) {
+  if (!d->raw) {
+    ssize_t n = source_read(d, buf, len);
+    return n < 0 ? err_sys(e, "read") : n;
+  }
+  la_ssize_t n = archive_read_data(d->raw, buf, len);
+  if (n < 0)
+    return err_set(e, EIO, "corrupt %s data: %s", compression_name(d->kind),
+                   archive_error_string(d->raw));
+  return n;
+}
+
+enum layer_compression decompress_kind(const struct decompress *d) {
+  return d->kind;
+}
+
+void decompress_close(struct decompress *d) {
+  if (d->raw)
+    archive_read_free(d->raw);
+  free(d->buf);
+  free(d);
+}
