@@ -18,7 +18,8 @@ struct blob_request {
  * begin() is called once before any byte, write() with the bytes in order
  * (never more than the blob's size in all), commit() after the last byte
  * (the sink verifies the sha256 there; the size was checked), discard()
- * for every begun blob that will not be committed. progress() is optional. */
+ * for every begun blob that will not be committed. Errors of the sink
+ * should name the blob. progress() is optional. */
 struct blob_sink {
   int (*begin)(void *ctx, size_t i, err_t *e);
   int (*write)(void *ctx, size_t i, const void *buf, size_t len, err_t *e);

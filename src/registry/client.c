@@ -208,6 +208,10 @@ struct registry *registry_connect(const char *registry, const struct registry_op
     rc = ping(r, "http", &resp, e);
   }
   if (rc < 0) {
+    /* A plain-http server answering a TLS hello is the usual cause. */
+    if (r->tls_verify && resp.transport == CURLE_SSL_CONNECT_ERROR)
+      snprintf(e->msg + strlen(e->msg), sizeof e->msg - strlen(e->msg),
+               " (for a plain-http registry, use --tls-verify=false)");
     http_response_free(&resp);
     err_wrap(e, "cannot reach registry %s", registry);
     return NULL;

@@ -30,7 +30,7 @@ static int on_data(const char *buf, size_t len, void *data) {
     return err_set(&d->err, EBADMSG, "blob %s: size mismatch: more than the %llu bytes expected",
                    d->blob->digest, (unsigned long long)d->blob->size);
   if (d->sink->write(d->sink->ctx, d->index, buf, len, &d->err) < 0)
-    return err_wrap(&d->err, "blob %s", d->blob->digest);
+    return -1;
   d->got += len;
   if (d->sink->progress)
     d->sink->progress(d->sink->ctx, d->index, d->got);
@@ -64,7 +64,7 @@ static int download_verify(struct download *d, err_t *e) {
     return err_set(e, EBADMSG, "blob %s: size mismatch: expected %llu bytes, got %llu", digest,
                    (unsigned long long)d->blob->size, (unsigned long long)d->got);
   if (d->sink->commit(d->sink->ctx, d->index, e) < 0)
-    return err_wrap(e, "blob %s", digest);
+    return -1; /* the sink names the blob */
   d->begun = false; /* committed: nothing to discard */
   return 0;
 }

@@ -227,6 +227,7 @@ int http_transfer_finish(struct http_transfer *t, CURLcode rc, err_t *e) {
   if (rc != CURLE_OK && !(rc == CURLE_WRITE_ERROR && r->sink_failed)) {
     const char *why = t->errbuf[0] ? t->errbuf : curl_easy_strerror(rc);
     r->status = 0;
+    r->transport = rc;
     return err_set(e, rc == CURLE_OPERATION_TIMEDOUT ? ETIMEDOUT : EIO, "%s", why);
   }
   curl_off_t len = -1;

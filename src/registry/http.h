@@ -49,6 +49,7 @@ struct http_response {
   char *docker_content_digest;
   int64_t content_length; /* -1 when unknown */
   bool sink_failed;       /* the sink asked to abort */
+  CURLcode transport;     /* CURLE_OK, or why no HTTP answer came */
 };
 
 void http_response_free(struct http_response *r);

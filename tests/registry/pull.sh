@@ -80,7 +80,9 @@ test_pull_basic_auth_and_login() {
   echo "$REG_PASS" | capsule login --tls-verify=false -u "$REG_USER" --password-stdin "$REG"
   assert_eq "$(stat -c %a "$ROOT/auth.json")" 600 "auth file mode"
   assert_eq "$(jq -r ".auths[\"$REG\"].auth" "$ROOT/auth.json" | base64 -d)" "$REG_USER:$REG_PASS"
-  capsule rmi "$REG/test/w:v1" >/dev/null
+  # The stored login serves later commands, here in a fresh store.
+  "$BIN/capsule" --root "$WORK/root2" pull -q --tls-verify=false --authfile "$ROOT/auth.json" \
+    "$REG/test/w:v1" >/dev/null
   capsule pull -q --tls-verify=false "$REG/test/w:v1" >/dev/null
   capsule logout "$REG"
   assert_fails capsule pull --tls-verify=false "$REG/test/w:v1"
@@ -100,8 +102,10 @@ test_pull_bearer_token() {
   assert_contains "$(cat "$TOKEN_LOG")" "user=- scope=repository:test/tok:pull"
   : >"$TOKEN_LOG"
   capsule login --tls-verify=false -u "$REG_USER" -p "$REG_PASS" "$REG" >/dev/null
-  capsule rmi "$REG/test/tok:v1" >/dev/null
-  capsule pull -q --tls-verify=false "$REG/test/tok:v1" >/dev/null
+  assert_contains "$(cat "$TOKEN_LOG")" "user=$REG_USER scope="
+  : >"$TOKEN_LOG"
+  REGISTRY_AUTH_FILE=$ROOT/auth.json "$BIN/capsule" --root "$WORK/root2" pull -q \
+    --tls-verify=false "$REG/test/tok:v1" >/dev/null
   assert_contains "$(cat "$TOKEN_LOG")" "user=$REG_USER scope=repository:test/tok:pull"
   assert_fails capsule pull --tls-verify=false --creds "$REG_USER:nope" "$REG/test/tok:v1"
   assert_one_line_error "invalid username or password"
@@ -120,7 +124,7 @@ test_pull_digest_mismatch_leaves_nothing() {
   head -c "$(stat -c %s "$blob")" /dev/zero >"$blob"
   assert_fails capsule pull --tls-verify=false "$REG/test/bad:v1"
   assert_one_line_error "digest mismatch"
-  assert_store_clean
+  assert_store_clean "$(layout_digest "$WORK/img/whiteout")"
   [ ! -e "$ROOT/blobs/sha256/${layer#sha256:}" ] || fail "the corrupt blob was stored"
 }
 
@@ -134,7 +138,7 @@ test_pull_missing_blob() {
   rm -f "$(reg_blob_path "$config")"
   assert_fails capsule pull --tls-verify=false "$REG/test/gap:v1"
   assert_one_line_error "$config"
-  assert_store_clean
+  assert_store_clean "$(layout_digest "$WORK/img/whiteout")"
 }
 
 test_pull_bad_input() {
@@ -155,6 +159,6 @@ test_pull_bad_input() {
   assert_one_line_error "--tls-verify"
   # A plain-http registry needs --tls-verify=false.
   assert_fails capsule pull "$REG/no/such:image"
-  assert_one_line_error "cannot reach registry"
+  assert_one_line_error "use --tls-verify=false"
   [ ! -e "$ROOT" ] || fail "bad input created $ROOT"
 }

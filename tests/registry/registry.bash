@@ -165,14 +165,18 @@ reg_blob_path() {
   echo "$REG_DIR/data/docker/registry/v2/blobs/sha256/${hex:0:2}/$hex/data"
 }
 
-# Assert that a failed command left no image, no temp files and no tag.
+# Assert that a failed pull of the image whose manifest is $1 left no temp
+# files, did not store the manifest (stored only when the image is recorded)
+# and recorded no image.
 assert_store_clean() {
   [ ! -d "$ROOT" ] && return 0
   local left
   left=$(find "$ROOT/tmp" -mindepth 1 2>/dev/null | head -3)
   [ -z "$left" ] || fail "temp files left in the store: $left"
-  left=$(capsule images -q 2>/dev/null || true)
-  [ -z "$left" ] || fail "an image was recorded: $left"
+  [ ! -e "$ROOT/blobs/sha256/${1#sha256:}" ] || fail "the manifest $1 was stored"
+  if left=$(capsule images -q 2>/dev/null); then
+    [ -z "$left" ] || fail "an image was recorded: $left"
+  fi
 }
 
 # One line on stderr, non-zero exit (after assert_fails), mentioning $1.

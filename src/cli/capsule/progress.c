@@ -97,7 +97,7 @@ static void row_status(const struct progress_view *v, const struct row *r, doubl
       bar[i] = i < fill ? '=' : i == fill ? '>' : ' ';
     bar[BAR_WIDTH] = '\0';
     snprintf(buf, len, "[%s] %s / %s  %s/s", bar, done, total, rate);
-  } else if ((r->stage == XFER_DONE || r->stage == XFER_UNPACKED) && r->started > 0) {
+  } else if (r->stage == XFER_DONE && r->started > 0) {
     snprintf(buf, len, "%s  %s (%s/s)", stage_word(v, r->stage), total, rate);
   } else {
     snprintf(buf, len, "%s", stage_word(v, r->stage));
