@@ -92,6 +92,11 @@ static int staged_namespaces(struct launch *l, err_t *e) {
     if (request_idmap(l, e) < 0)
       return -1;
   }
+  /* Our host ids mean nothing in the new user namespace: become its root,
+   * which the id maps tie to the container's host ids. */
+  if ((l->ns_fds[NS_USER] >= 0 || (l->clone_flags & CLONE_NEWUSER)) &&
+      (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
+    return err_sys(e, "become root of the user namespace (is uid/gid 0 mapped?)");
   if (join_namespaces(l, e) < 0)
     return -1;
   unsigned long rest = l->clone_flags & ~(unsigned long)CLONE_NEWUSER;
@@ -211,7 +216,8 @@ static int prepare(struct launch *l, int *console_slave, err_t *e) {
     return -1;
   if (*console_slave >= 0 && console_attach(*console_slave, e) < 0)
     return -1;
-  return 0;
+  /* The cgroup namespace needs privileges the identity switch drops. */
+  return init_wait_cgroup(l, e);
 }
 
 __attribute__((noreturn)) void container_init(struct launch *l) {
@@ -223,7 +229,7 @@ __attribute__((noreturn)) void container_init(struct launch *l) {
   if (prepare(l, &console_slave, &e) < 0 ||
       process_apply_identity(l->process, keep_admin, &e) < 0 ||
       process_enter_cwd(l->process, &e) < 0 ||
-      process_prepare_exec(l->process, &envp, &path, &e) < 0 || init_wait_cgroup(l, &e) < 0)
+      process_prepare_exec(l->process, &envp, &path, &e) < 0)
     goto fail;
   if (sync_send(l->sync_fd, SYNC_READY, 0, &e) < 0)
     goto fail;

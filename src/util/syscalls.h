@@ -31,7 +31,9 @@ static inline int sys_pivot_root(const char *new_root, const char *put_old) {
  * as after fork()) with namespace flags; with cgroup_fd >= 0 the child is born in that v2
  * group (CLONE_INTO_CGROUP), without a migration. */
 static inline pid_t sys_clone3_fork(unsigned long long flags, int cgroup_fd) {
-  struct clone_args args = {.flags = flags, .exit_signal = SIGCHLD};
+  /* With CLONE_PARENT the exit signal is the caller's own (clone3 refuses
+   * to be given one). */
+  struct clone_args args = {.flags = flags, .exit_signal = (flags & CLONE_PARENT) ? 0 : SIGCHLD};
   if (cgroup_fd >= 0) {
     args.flags |= CLONE_INTO_CGROUP;
     args.cgroup = (unsigned long long)cgroup_fd;

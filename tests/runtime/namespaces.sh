@@ -1,0 +1,132 @@
+# Namespaces: new ones, joined ones by path, user namespaces with id maps,
+# cgroup and time namespaces. Observed from inside the container.
+source "$TOP/tests/runtime/lib-runtime.sh"
+
+ns_inode() { # pid type
+  stat -L -c %i "/proc/$1/ns/$2"
+}
+
+test_default_namespaces_are_new() {
+  new_bundle sleep 30
+  rt run -d --bundle "$BUNDLE" "$ID"
+  pid=$(rt state "$ID" | jq -r .pid)
+  for ns in pid net ipc uts mnt cgroup; do
+    assert_ne "$(ns_inode "$pid" $ns)" "$(ns_inode $$ $ns)" "$ns namespace inode"
+  done
+  # Not asked for: shared with the host.
+  assert_eq "$(ns_inode "$pid" user)" "$(ns_inode $$ user)" "user namespace inode"
+}
+
+test_pid_one_and_hostname_inside() {
+  new_bundle
+  cfg '.hostname = "box1" | .domainname = "example.org"'
+  out=$(run_sh 'echo $$; hostname; cat /proc/sys/kernel/domainname; ls /proc | grep -c "^[0-9]"')
+  assert_eq "$(sed -n 1p <<<"$out")" 1 "pid of the shell"
+  assert_eq "$(sed -n 2p <<<"$out")" box1 "hostname"
+  assert_eq "$(sed -n 3p <<<"$out")" example.org "domainname"
+  # The shell and ls (and grep): nothing of the host is visible.
+  [ "$(sed -n 4p <<<"$out")" -le 3 ] || fail "host processes visible: $(sed -n 4p <<<"$out")"
+}
+
+test_network_namespace_has_only_loopback() {
+  new_bundle
+  out=$(run_sh 'ls /sys/class/net | tr "\n" " "')
+  assert_eq "$out" "lo " "network interfaces"
+}
+
+test_join_namespace_by_path() {
+  new_bundle sleep 30
+  rt run -d --bundle "$BUNDLE" "$ID"
+  pid=$(rt state "$ID" | jq -r .pid)
+  # A second container joins the first one's network and uts namespaces.
+  b2=$(mktemp -d /tmp/capsule-rt.XXXXXX)
+  defer "rm -rf --one-file-system '$b2'"
+  cp -a "$BUNDLE/rootfs" "$b2/rootfs"
+  jq --arg net "/proc/$pid/ns/net" --arg uts "/proc/$pid/ns/uts" \
+    '.process.args = ["sh", "-c", "readlink /proc/self/ns/net; hostname"] | del(.hostname)
+     | .linux.namespaces = [.linux.namespaces[] | if .type == "network" then .path = $net
+       elif .type == "uts" then .path = $uts else . end]' "$BUNDLE/config.json" >"$b2/config.json"
+  out=$(rt run --bundle "$b2" "$ID-2")
+  assert_eq "$(sed -n 1p <<<"$out")" "$(readlink /proc/$pid/ns/net)" "joined network namespace"
+  assert_eq "$(sed -n 2p <<<"$out")" capsule "hostname of the joined uts namespace"
+}
+
+test_join_pid_namespace() {
+  new_bundle sleep 30
+  rt run -d --bundle "$BUNDLE" "$ID"
+  pid=$(rt state "$ID" | jq -r .pid)
+  b2=$(mktemp -d /tmp/capsule-rt.XXXXXX)
+  defer "rm -rf --one-file-system '$b2'"
+  cp -a "$BUNDLE/rootfs" "$b2/rootfs"
+  jq --arg p "/proc/$pid/ns/pid" '.process.args = ["sh", "-c", "echo $$; cat /proc/1/cmdline | tr \"\\\\0\" \" \""]
+     | .linux.namespaces = [.linux.namespaces[] | if .type == "pid" then .path = $p else . end]' \
+    "$BUNDLE/config.json" >"$b2/config.json"
+  out=$(rt run --bundle "$b2" "$ID-2")
+  # Not pid 1: the namespace's init is the first container's sleep.
+  assert_ne "$(sed -n 1p <<<"$out")" 1 "pid in a joined pid namespace"
+  assert_contains "$(sed -n 2p <<<"$out")" "sleep 30"
+}
+
+test_bad_namespace_path_fails_cleanly() {
+  new_bundle
+  cfg '.linux.namespaces += [] | .linux.namespaces = [.linux.namespaces[] | if .type == "network" then .path = "/proc/999999999/ns/net" else . end]'
+  assert_fails rt run --bundle "$BUNDLE" "$ID"
+  assert_contains "$ERR" "/proc/999999999/ns/net"
+  assert_no_leftovers
+}
+
+test_user_namespace_maps() {
+  new_bundle
+  cfg '.linux.namespaces += [{"type": "user"}]
+       | .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+       | .linux.gidMappings = [{"containerID": 0, "hostID": 200000, "size": 65536}]
+       | .mounts = [.mounts[] | select(.type != "cgroup" and .type != "sysfs")]'
+  chown -R 100000:200000 "$BUNDLE/rootfs"
+  chmod 755 "$BUNDLE"
+  out=$(run_sh 'cat /proc/self/uid_map /proc/self/gid_map; id -u; grep CapEff /proc/self/status')
+  assert_match "$(sed -n 1p <<<"$out")" "^ +0 +100000 +65536$" "uid_map"
+  assert_match "$(sed -n 2p <<<"$out")" "^ +0 +200000 +65536$" "gid_map"
+  assert_eq "$(sed -n 3p <<<"$out")" 0 "uid inside"
+}
+
+test_user_namespace_process_runs_as_host_uid() {
+  new_bundle sleep 30
+  cfg '.linux.namespaces += [{"type": "user"}]
+       | .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+       | .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+       | .mounts = [.mounts[] | select(.type != "cgroup" and .type != "sysfs")]'
+  chown -R 100000:100000 "$BUNDLE/rootfs"
+  chmod 755 "$BUNDLE"
+  rt run -d --bundle "$BUNDLE" "$ID"
+  pid=$(rt state "$ID" | jq -r .pid)
+  # From the host, the container's root is uid 100000.
+  assert_eq "$(awk '/^Uid:/ {print $2}' /proc/$pid/status)" 100000 "host uid of the container's root"
+  # It is still in the container's cgroups (joined before the user namespace).
+  assert_contains "$(cat /proc/$pid/cgroup)" "pids:/$ID" "pids cgroup of a user-namespaced init"
+}
+
+test_cgroup_namespace_root() {
+  new_bundle
+  cfg '.linux.resources.memory.limit = 67108864'
+  out=$(run_sh 'grep -E "memory|pids" /proc/self/cgroup; cat /sys/fs/cgroup/memory/memory.limit_in_bytes')
+  # Inside its cgroup namespace the container's group is the root.
+  assert_contains "$out" ":memory:/"
+  assert_not_contains "$out" "$ID"
+  assert_eq "$(tail -n 1 <<<"$out")" 67108864 "memory limit read from inside"
+}
+
+test_time_namespace_offsets() {
+  [ -e /proc/self/ns/time ] || skip "kernel without time namespaces"
+  new_bundle
+  cfg '.linux.namespaces += [{"type": "time"}] | .linux.timeOffsets = {"boottime": {"secs": 86400000, "nanosecs": 0}}'
+  host=$(cut -d. -f1 /proc/uptime)
+  inside=$(run_sh 'cut -d. -f1 /proc/uptime')
+  diff=$((inside - host))
+  [ "$diff" -ge 86399000 ] && [ "$diff" -le 86401000 ] || fail "uptime offset $diff, want about 86400000"
+}
+
+test_ipc_namespace_is_private() {
+  new_bundle
+  out=$(run_sh 'readlink /proc/self/ns/ipc')
+  assert_ne "$out" "$(readlink /proc/self/ns/ipc)" "ipc namespace"
+}
