@@ -148,7 +148,8 @@ const char *sched_cstr_kind_name(enum sched_cstr_kind k);
 /* True when `id` is in the sorted array (binary search). */
 bool sched_ids_contain(const int32_t *sorted, int32_t n, int32_t id);
 
-/* Raise each VE's demand to the amount its preserve constraints guarantee. */
+/* Raise each VE's demand to the amount its preserve constraints guarantee
+ * (c sealed for m). */
 void sched_cstrs_apply_preserve(const struct sched_cstrs *c, struct sched_model *m);
 
 /* The constraints file format (docs/SCHEDULER-SOLVER.md): a JSON array of

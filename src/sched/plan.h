@@ -78,7 +78,8 @@ static inline const struct sched_action *sched_plan_step(const struct sched_plan
 
 /* Order the moves into steps (replacing p's content): every move whose
  * destination has room goes in the earliest step possible; cycles are broken
- * through pivot nodes taken from `pivots` (the partition; NULL = any node).
+ * through pivot nodes taken from `pivots` (the partition; NULL = only the
+ * nodes the moves already touch).
  * Also adds BOOT_NODE for offline destinations and for offline nodes with an
  * online constraint in `pivots`, and SHUTDOWN_NODE for online nodes of
  * `pivots` with an offline constraint, once empty. Respects the continuous

@@ -1,0 +1,608 @@
+/* The independent checker. It replays the plan on an overlay of the model
+ * (only the nodes and VEs the plan touches are copied) and evaluates each
+ * constraint as a whole over the replayed state: per step for the transition
+ * (continuous) rules, at the end for the discrete ones. */
+#include "sched/checker.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct cnode {
+  int32_t id;
+  int64_t used[SCHED_NRES];
+  int64_t incoming[SCHED_NRES]; /* arrivals of the current step */
+  int32_t nves;
+  bool online, booting, in_partition;
+};
+
+struct cve {
+  int32_t id;
+  int32_t host;     /* at the start of the current step */
+  int32_t arriving; /* destination during the current step, or -1 */
+  int32_t start;    /* in the initial configuration */
+};
+
+struct replay {
+  const struct sched_model *m;
+  const struct sched_cstrs *c;
+  const struct sched_plan *p;
+  struct cnode *nodes; /* sorted by id */
+  int32_t nn;
+  struct cve *ves;     /* sorted by id */
+  int32_t nv;
+  int32_t step;
+};
+
+static int cmp_i32(const void *a, const void *b) {
+  int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+  return (x > y) - (x < y);
+}
+
+static struct cnode *cnode(const struct replay *r, int32_t id) {
+  struct cnode key = {.id = id};
+  return bsearch(&key, r->nodes, r->nn, sizeof(*r->nodes), cmp_i32);
+}
+
+static struct cve *cve(const struct replay *r, int32_t id) {
+  struct cve key = {.id = id};
+  return bsearch(&key, r->ves, r->nv, sizeof(*r->ves), cmp_i32);
+}
+
+static int32_t host_now(const struct replay *r, int32_t ve) {
+  const struct cve *v = cve(r, ve);
+  return v ? v->host : r->m->ves[ve].host;
+}
+
+static bool online_now(const struct replay *r, int32_t node) {
+  const struct cnode *n = cnode(r, node);
+  return n ? n->online : r->m->nodes[node].online;
+}
+
+static void describe(const struct sched_action *a, char *buf, size_t size) {
+  switch (a->kind) {
+  case SCHED_MIGRATE:
+    snprintf(buf, size, "migrate ve %d node %d -> node %d", a->ve, a->src, a->dst);
+    break;
+  case SCHED_BOOT_VE:
+    snprintf(buf, size, "boot ve %d on node %d", a->ve, a->dst);
+    break;
+  case SCHED_BOOT_NODE:
+    snprintf(buf, size, "boot node %d", a->dst);
+    break;
+  case SCHED_SHUTDOWN_NODE:
+    snprintf(buf, size, "shut down node %d", a->dst);
+    break;
+  default:
+    snprintf(buf, size, "action of unknown kind %d", (int)a->kind);
+  }
+}
+
+static int fail_at(struct replay *r, const struct sched_action *a, err_t *e, const char *fmt,
+                   ...) __attribute__((format(printf, 4, 5)));
+static int fail_at(struct replay *r, const struct sched_action *a, err_t *e, const char *fmt,
+                   ...) {
+  char what[128], why[512];
+  describe(a, what, sizeof(what));
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(why, sizeof(why), fmt, ap);
+  va_end(ap);
+  return err_set(e, EINVAL, "step %d, %s: %s", r->step, what, why);
+}
+
+/* ---- building the overlay ---- */
+
+static int push(int32_t **v, int32_t *n, int32_t *cap, int32_t x) {
+  if (*n == *cap) {
+    int32_t c = *cap ? *cap * 2 : 32;
+    int32_t *g = realloc(*v, sizeof(*g) * c);
+    if (!g)
+      return -1;
+    *v = g;
+    *cap = c;
+  }
+  (*v)[(*n)++] = x;
+  return 0;
+}
+
+static int32_t sort_unique(int32_t *v, int32_t n) {
+  if (n == 0)
+    return 0;
+  qsort(v, n, sizeof(*v), cmp_i32);
+  int32_t k = 0;
+  for (int32_t i = 0; i < n; i++)
+    if (k == 0 || v[k - 1] != v[i])
+      v[k++] = v[i];
+  return k;
+}
+
+static int check_ids(const struct replay *r, err_t *e) {
+  for (int32_t i = 0; i < r->p->nactions; i++) {
+    const struct sched_action *a = &r->p->actions[i];
+    bool node_action = a->kind == SCHED_BOOT_NODE || a->kind == SCHED_SHUTDOWN_NODE;
+    if ((unsigned)a->kind > SCHED_SHUTDOWN_NODE || a->dst < 0 || a->dst >= r->m->nnodes ||
+        (!node_action && (a->ve < 0 || a->ve >= r->m->nves)) ||
+        (a->kind == SCHED_MIGRATE && (a->src < 0 || a->src >= r->m->nnodes)))
+      return err_set(e, EINVAL, "plan action %d: kind or id out of range", i);
+  }
+  if (r->p->nsteps < 0 || (r->p->nsteps > 0 && (r->p->step_start[0] != 0 ||
+                                                r->p->step_start[r->p->nsteps] != r->p->nactions)))
+    return err_set(e, EINVAL, "plan: steps do not cover its %d actions", r->p->nactions);
+  for (int32_t k = 0; k < r->p->nsteps; k++)
+    if (r->p->step_start[k + 1] < r->p->step_start[k])
+      return err_set(e, EINVAL, "plan: step %d ends before it starts", k);
+  if (r->p->nsteps == 0 && r->p->nactions)
+    return err_set(e, EINVAL, "plan: %d actions outside any step", r->p->nactions);
+  return 0;
+}
+
+static int build_overlay(struct replay *r, const int32_t *partition, int32_t npartition) {
+  int32_t *nodes = NULL, nn = 0, ncap = 0, *ves = NULL, nv = 0, vcap = 0;
+  int rc = -1;
+  for (int32_t i = 0; i < r->p->nactions; i++) {
+    const struct sched_action *a = &r->p->actions[i];
+    if (push(&nodes, &nn, &ncap, a->dst) < 0 ||
+        (a->kind == SCHED_MIGRATE && push(&nodes, &nn, &ncap, a->src) < 0) ||
+        (a->ve >= 0 && push(&ves, &nv, &vcap, a->ve) < 0))
+      goto out;
+  }
+  for (int32_t i = 0; i < npartition; i++)
+    if (push(&nodes, &nn, &ncap, partition[i]) < 0)
+      goto out;
+  nn = sort_unique(nodes, nn);
+  nv = sort_unique(ves, nv);
+  r->nodes = calloc(nn ? nn : 1, sizeof(*r->nodes));
+  r->ves = calloc(nv ? nv : 1, sizeof(*r->ves));
+  if (!r->nodes || !r->ves)
+    goto out;
+  for (int32_t i = 0; i < nn; i++) {
+    const struct sched_node *g = &r->m->nodes[nodes[i]];
+    struct cnode *n = &r->nodes[i];
+    n->id = nodes[i];
+    memcpy(n->used, g->used, sizeof(n->used));
+    n->nves = g->nves;
+    n->online = g->online;
+  }
+  r->nn = nn;
+  for (int32_t i = 0; i < nv; i++)
+    r->ves[i] = (struct cve){ves[i], r->m->ves[ves[i]].host, -1, r->m->ves[ves[i]].host};
+  r->nv = nv;
+  for (int32_t i = 0; i < npartition; i++)
+    cnode(r, partition[i])->in_partition = true;
+  rc = 0;
+out:
+  free(nodes);
+  free(ves);
+  return rc;
+}
+
+/* ---- one step ---- */
+
+/* Each action must fit the state at the start of its step. */
+static int check_action(struct replay *r, const struct sched_action *a, err_t *e) {
+  struct cnode *dst = cnode(r, a->dst);
+  if (a->kind == SCHED_BOOT_NODE)
+    return dst->online ? fail_at(r, a, e, "node %d is already online", a->dst) : 0;
+  if (a->kind == SCHED_SHUTDOWN_NODE) {
+    if (!dst->online)
+      return fail_at(r, a, e, "node %d is already offline", a->dst);
+    if (dst->nves)
+      return fail_at(r, a, e, "node %d still hosts %d VEs", a->dst, dst->nves);
+    return 0;
+  }
+  struct cve *v = cve(r, a->ve);
+  if (v->arriving >= 0)
+    return fail_at(r, a, e, "ve %d already moves in this step", a->ve);
+  if (a->kind == SCHED_MIGRATE && v->host != a->src)
+    return fail_at(r, a, e, "ve %d is on node %d, not on node %d", a->ve, v->host, a->src);
+  if (a->kind == SCHED_BOOT_VE && v->host != SCHED_NOWHERE)
+    return fail_at(r, a, e, "ve %d already runs on node %d", a->ve, v->host);
+  if (a->kind == SCHED_MIGRATE && a->src == a->dst)
+    return fail_at(r, a, e, "source and destination are the same");
+  if (!dst->online)
+    return fail_at(r, a, e, "node %d is offline", a->dst);
+  if (a->mem != r->m->ves[a->ve].demand[SCHED_MEM])
+    return fail_at(r, a, e, "carries %lld MB but ve %d has %lld MB", (long long)a->mem, a->ve,
+                   (long long)r->m->ves[a->ve].demand[SCHED_MEM]);
+  v->arriving = a->dst;
+  for (int k = 0; k < SCHED_NRES; k++)
+    dst->incoming[k] += r->m->ves[a->ve].demand[k];
+  return 0;
+}
+
+static const char *const res_name[SCHED_NRES] = {"cpu", "memory"};
+
+/* A node that receives VEs holds, during the step, everything it hosted at
+ * the start plus everything arriving. */
+static int check_capacity(struct replay *r, const struct sched_action *a, err_t *e) {
+  const struct cnode *n = cnode(r, a->dst);
+  const struct sched_node *g = &r->m->nodes[a->dst];
+  for (int k = 0; k < SCHED_NRES; k++)
+    if (n->used[k] + n->incoming[k] > g->cap[k])
+      return fail_at(r, a, e, "node %d over %s capacity: %lld > %lld", a->dst, res_name[k],
+                     (long long)(n->used[k] + n->incoming[k]), (long long)g->cap[k]);
+  return 0;
+}
+
+static bool member(const struct sched_cstr *x, int32_t ve) {
+  return sched_ids_contain(x->ves, x->nves, ve);
+}
+
+/* Where x's VEs all were in the initial configuration: one node (gather)
+ * or one group (among); -1 when they were apart or none ran. */
+static int32_t initial_place(const struct replay *r, const struct sched_cstr *x) {
+  int32_t place = -1;
+  for (int32_t k = 0; k < x->nves; k++) {
+    const struct cve *v = cve(r, x->ves[k]);
+    int32_t h = v ? v->start : r->m->ves[x->ves[k]].host;
+    if (h == SCHED_NOWHERE)
+      continue;
+    int32_t p = x->kind == SCHED_AMONG ? sched_cstr_group_of(x, h) : h;
+    if (p < 0 || (place >= 0 && p != place))
+      return -1;
+    place = p;
+  }
+  return place;
+}
+
+/* Calls visit(u) for each VE on `node` during the step; stops at false. */
+static bool each_on(const struct replay *r, int32_t node, bool (*visit)(const void *, int32_t),
+                    const void *data) {
+  const struct sched_node *g = &r->m->nodes[node];
+  for (int32_t i = 0; i < g->nves; i++)
+    if (!cve(r, g->ves[i]) && !visit(data, g->ves[i]))
+      return false;
+  for (int32_t i = 0; i < r->nv; i++)
+    if ((r->ves[i].host == node || r->ves[i].arriving == node) && !visit(data, r->ves[i].id))
+      return false;
+  return true;
+}
+
+struct mix {
+  const struct sched_cstr *x;
+  int32_t ve;
+};
+
+/* False when u and the arriving VE may not be together under x. */
+static bool may_mix(const void *data, int32_t u) {
+  const struct mix *mx = data;
+  const struct sched_cstr *x = mx->x;
+  if (u == mx->ve)
+    return true;
+  switch (x->kind) {
+  case SCHED_SPREAD:
+    return !(member(x, u) && member(x, mx->ve));
+  case SCHED_LONELY:
+    return member(x, u) == member(x, mx->ve);
+  case SCHED_SPLIT: {
+    int32_t gu = sched_cstr_group_of(x, u), gv = sched_cstr_group_of(x, mx->ve);
+    return gu < 0 || gv < 0 || gu == gv;
+  }
+  default:
+    return true;
+  }
+}
+
+static int64_t set_usage(const struct replay *r, const struct sched_cstr *x, bool during) {
+  int64_t sum = 0;
+  for (int32_t j = 0; j < x->nnodes; j++) {
+    const struct cnode *n = cnode(r, x->nodes[j]);
+    const struct sched_node *g = &r->m->nodes[x->nodes[j]];
+    if (x->kind == SCHED_RUNNING_CAPACITY)
+      sum += n ? n->nves : g->nves;
+    else if (x->kind == SCHED_RESOURCE_CAPACITY)
+      sum += n ? n->used[x->rc] + (during ? n->incoming[x->rc] : 0) : g->used[x->rc];
+    else
+      sum += n ? (n->online || (during && n->booting)) : g->online;
+  }
+  if (during && x->kind == SCHED_RUNNING_CAPACITY)
+    for (int32_t i = 0; i < r->nv; i++)
+      sum += r->ves[i].arriving >= 0 && sched_ids_contain(x->nodes, x->nnodes, r->ves[i].arriving);
+  return sum;
+}
+
+/* The transition rules of constraints.h for action a under constraint x. */
+static int check_transition(struct replay *r, const struct sched_cstr *x,
+                            const struct sched_action *a, err_t *e) {
+  const char *name = sched_cstr_kind_name(x->kind);
+  bool moves = a->kind == SCHED_MIGRATE;
+  bool arrives = a->kind == SCHED_MIGRATE || a->kind == SCHED_BOOT_VE;
+  bool mine = a->ve >= 0 && member(x, a->ve);
+  bool to_set = sched_ids_contain(x->nodes, x->nnodes, a->dst);
+  /* root and quarantine hold over the whole plan whatever their flag */
+  if (x->kind == SCHED_ROOT && moves && mine)
+    return fail_at(r, a, e, "root: ve %d may not be relocated", a->ve);
+  if (x->kind == SCHED_QUARANTINE && moves &&
+      (to_set || sched_ids_contain(x->nodes, x->nnodes, a->src)))
+    return fail_at(r, a, e, "quarantine: nothing may enter or leave node %d",
+                   to_set ? a->dst : a->src);
+  if (!x->continuous || !arrives)
+    return 0;
+  switch (x->kind) {
+  case SCHED_BAN:
+    if (mine && to_set)
+      return fail_at(r, a, e, "continuous ban: node %d is banned for ve %d", a->dst, a->ve);
+    break;
+  case SCHED_FENCE:
+    if (mine && !to_set)
+      return fail_at(r, a, e, "continuous fence: node %d is outside the fence of ve %d", a->dst,
+                     a->ve);
+    break;
+  case SCHED_GATHER:
+    if (mine && moves && initial_place(r, x) >= 0)
+      return fail_at(r, a, e, "continuous gather: gathered ve %d may not move", a->ve);
+    break;
+  case SCHED_AMONG: {
+    int32_t group = mine ? initial_place(r, x) : -1;
+    if (group >= 0 && sched_cstr_group_of(x, a->dst) != group)
+      return fail_at(r, a, e, "continuous among: ve %d leaves its group", a->ve);
+    break;
+  }
+  case SCHED_SPREAD:
+  case SCHED_LONELY:
+  case SCHED_SPLIT: {
+    struct mix mx = {x, a->ve};
+    bool concerned = x->kind == SCHED_LONELY || mine;
+    if (concerned && !each_on(r, a->dst, may_mix, &mx))
+      return fail_at(r, a, e, "continuous %s: ve %d would share node %d with a VE it must not",
+                     name, a->ve, a->dst);
+    break;
+  }
+  case SCHED_RESOURCE_CAPACITY:
+  case SCHED_RUNNING_CAPACITY:
+    if (to_set && set_usage(r, x, true) > x->amount)
+      return fail_at(r, a, e, "continuous %s: %lld > %lld on its nodes during the step", name,
+                     (long long)set_usage(r, x, true), (long long)x->amount);
+    break;
+  default:
+    break;
+  }
+  return 0;
+}
+
+static int check_transitions(struct replay *r, const struct sched_action *a, err_t *e) {
+  if (!r->c)
+    return 0;
+  for (int32_t i = 0; i < r->c->n; i++)
+    if (check_transition(r, &r->c->items[i], a, e) < 0)
+      return -1;
+  return 0;
+}
+
+static void land(struct replay *r, const struct sched_action *a) {
+  struct cnode *dst = cnode(r, a->dst);
+  if (a->kind == SCHED_BOOT_NODE || a->kind == SCHED_SHUTDOWN_NODE) {
+    dst->online = a->kind == SCHED_BOOT_NODE;
+    dst->booting = false;
+    return;
+  }
+  struct cve *v = cve(r, a->ve);
+  const int64_t *d = r->m->ves[a->ve].demand;
+  if (a->kind == SCHED_MIGRATE) {
+    struct cnode *src = cnode(r, a->src);
+    for (int k = 0; k < SCHED_NRES; k++)
+      src->used[k] -= d[k];
+    src->nves--;
+  }
+  for (int k = 0; k < SCHED_NRES; k++)
+    dst->used[k] += d[k];
+  dst->nves++;
+  v->host = a->dst;
+  v->arriving = -1;
+}
+
+static int max_online_during(struct replay *r, int32_t first, int32_t end, err_t *e) {
+  if (!sched_cstrs_has(r->c, SCHED_MAX_ONLINE))
+    return 0;
+  for (int32_t i = 0; i < r->c->n; i++) {
+    const struct sched_cstr *x = &r->c->items[i];
+    if (x->kind == SCHED_MAX_ONLINE && x->continuous && set_usage(r, x, true) > x->amount)
+      for (int32_t j = first; j < end; j++)
+        if (r->p->actions[j].kind == SCHED_BOOT_NODE &&
+            sched_ids_contain(x->nodes, x->nnodes, r->p->actions[j].dst))
+          return fail_at(r, &r->p->actions[j], e, "continuous maxOnline: more than %lld nodes on",
+                         (long long)x->amount);
+  }
+  return 0;
+}
+
+static int replay_step(struct replay *r, err_t *e) {
+  int32_t first = r->p->step_start[r->step], end = r->p->step_start[r->step + 1];
+  const struct sched_action *acts = r->p->actions;
+  for (int32_t i = first; i < end; i++) {
+    if (check_action(r, &acts[i], e) < 0)
+      return -1;
+    if (acts[i].kind == SCHED_BOOT_NODE)
+      cnode(r, acts[i].dst)->booting = true;
+  }
+  for (int32_t i = first; i < end; i++) {
+    bool arrives = acts[i].kind == SCHED_MIGRATE || acts[i].kind == SCHED_BOOT_VE;
+    if ((arrives && check_capacity(r, &acts[i], e) < 0) || check_transitions(r, &acts[i], e) < 0)
+      return -1;
+  }
+  if (max_online_during(r, first, end, e) < 0)
+    return -1;
+  for (int32_t i = first; i < end; i++)
+    land(r, &acts[i]);
+  for (int32_t j = 0; j < r->nn; j++)
+    memset(r->nodes[j].incoming, 0, sizeof(r->nodes[j].incoming));
+  return 0;
+}
+
+/* ---- the final configuration ---- */
+
+static bool in_overlay_node(const struct replay *r, int32_t node) {
+  return node != SCHED_NOWHERE && cnode(r, node) != NULL;
+}
+
+/* Does the plan or the partition concern x? */
+static bool in_scope(const struct replay *r, const struct sched_cstr *x) {
+  for (int32_t k = 0; k < x->nves; k++) {
+    const struct cve *v = cve(r, x->ves[k]);
+    if (v || in_overlay_node(r, r->m->ves[x->ves[k]].host))
+      return true;
+  }
+  for (int32_t j = 0; j < x->nnodes; j++)
+    if (in_overlay_node(r, x->nodes[j]))
+      return true;
+  return false;
+}
+
+static int final_fail(const struct sched_cstr *x, int32_t i, err_t *e, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static int final_fail(const struct sched_cstr *x, int32_t i, err_t *e, const char *fmt, ...) {
+  char why[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(why, sizeof(why), fmt, ap);
+  va_end(ap);
+  return err_set(e, EINVAL, "at the end: %s #%d: %s", sched_cstr_kind_name(x->kind), i, why);
+}
+
+static int node_viable_now(const struct replay *r, int32_t node) {
+  const struct cnode *n = cnode(r, node);
+  const struct sched_node *g = &r->m->nodes[node];
+  if (!n)
+    return sched_node_viable(r->m, node);
+  if (n->nves == 0)
+    return true;
+  return n->online && n->used[SCHED_CPU] <= g->cap[SCHED_CPU] &&
+         n->used[SCHED_MEM] <= g->cap[SCHED_MEM];
+}
+
+/* The discrete meaning of x over the final state. */
+static int check_final_cstr(const struct replay *r, const struct sched_cstr *x, int32_t i,
+                            err_t *e) {
+  int32_t first_host = SCHED_NOWHERE, first_group = -1;
+  for (int32_t k = 0; k < x->nves; k++) {
+    int32_t v = x->ves[k], h = host_now(r, v);
+    switch (x->kind) {
+    case SCHED_BAN:
+      if (h != SCHED_NOWHERE && sched_ids_contain(x->nodes, x->nnodes, h))
+        return final_fail(x, i, e, "ve %d runs on banned node %d", v, h);
+      break;
+    case SCHED_FENCE:
+      if (h != SCHED_NOWHERE && !sched_ids_contain(x->nodes, x->nnodes, h))
+        return final_fail(x, i, e, "ve %d runs on node %d, outside its fence", v, h);
+      break;
+    case SCHED_RUNNING:
+      if (h == SCHED_NOWHERE)
+        return final_fail(x, i, e, "ve %d is not running", v);
+      break;
+    case SCHED_PRESERVE:
+      if (r->m->ves[v].demand[x->rc] < x->amount)
+        return final_fail(x, i, e, "ve %d is granted %lld %s, less than %lld", v,
+                          (long long)r->m->ves[v].demand[x->rc], res_name[x->rc],
+                          (long long)x->amount);
+      if (h != SCHED_NOWHERE && !node_viable_now(r, h))
+        return final_fail(x, i, e, "ve %d runs on overloaded node %d", v, h);
+      break;
+    case SCHED_GATHER:
+      if (h != SCHED_NOWHERE && first_host != SCHED_NOWHERE && h != first_host)
+        return final_fail(x, i, e, "ve %d runs on node %d, apart from node %d", v, h,
+                          first_host);
+      if (h != SCHED_NOWHERE)
+        first_host = h;
+      break;
+    case SCHED_AMONG:
+      if (h != SCHED_NOWHERE) {
+        int32_t g = sched_cstr_group_of(x, h);
+        if (g < 0 || (first_group >= 0 && g != first_group))
+          return final_fail(x, i, e, "ve %d runs on node %d, outside the group of the others",
+                            v, h);
+        first_group = g;
+      }
+      break;
+    case SCHED_SPREAD:
+    case SCHED_LONELY:
+    case SCHED_SPLIT:
+      if (h != SCHED_NOWHERE) {
+        struct mix mx = {x, v};
+        if (!each_on(r, h, may_mix, &mx))
+          return final_fail(x, i, e, "ve %d shares node %d with a VE it must not", v, h);
+      }
+      break;
+    default:
+      break;
+    }
+  }
+  for (int32_t j = 0; j < x->nnodes; j++) {
+    bool on = online_now(r, x->nodes[j]);
+    if (x->kind == SCHED_ONLINE && !on)
+      return final_fail(x, i, e, "node %d is offline", x->nodes[j]);
+    if (x->kind == SCHED_OFFLINE && on)
+      return final_fail(x, i, e, "node %d is online", x->nodes[j]);
+  }
+  if ((x->kind == SCHED_RESOURCE_CAPACITY || x->kind == SCHED_RUNNING_CAPACITY ||
+       x->kind == SCHED_MAX_ONLINE) && set_usage(r, x, false) > x->amount)
+    return final_fail(x, i, e, "%lld > %lld on its nodes", (long long)set_usage(r, x, false),
+                      (long long)x->amount);
+  return 0;
+}
+
+static int check_final(const struct replay *r, err_t *e) {
+  for (int32_t j = 0; j < r->nn; j++)
+    if (!node_viable_now(r, r->nodes[j].id)) {
+      const struct cnode *n = &r->nodes[j];
+      const struct sched_node *g = &r->m->nodes[n->id];
+      return err_set(e, EINVAL, "at the end: node %d is not viable: cpu %lld/%lld, memory "
+                     "%lld/%lld%s", n->id, (long long)n->used[SCHED_CPU],
+                     (long long)g->cap[SCHED_CPU], (long long)n->used[SCHED_MEM],
+                     (long long)g->cap[SCHED_MEM], n->online ? "" : ", offline");
+    }
+  for (int32_t i = 0; r->c && i < r->c->n; i++)
+    if (in_scope(r, &r->c->items[i]) && check_final_cstr(r, &r->c->items[i], i, e) < 0)
+      return -1;
+  return 0;
+}
+
+static int check(const struct sched_model *m, const struct sched_cstrs *c,
+                 const struct sched_plan *p, const int32_t *partition, int32_t npartition,
+                 err_t *e) {
+  if (c && (!c->sealed || c->nves != m->nves || c->nnodes != m->nnodes))
+    return err_set(e, EINVAL, "checker: constraints are not sealed for this model");
+  for (int32_t i = 0; i < npartition; i++)
+    if (partition[i] < 0 || partition[i] >= m->nnodes)
+      return err_set(e, EINVAL, "checker: partition node %d out of range", partition[i]);
+  struct replay r = {.m = m, .c = c && c->n ? c : NULL, .p = p};
+  if (check_ids(&r, e) < 0)
+    return -1;
+  if (build_overlay(&r, partition, npartition) < 0) {
+    free(r.nodes);
+    free(r.ves);
+    return err_set(e, ENOMEM, "checker: out of memory");
+  }
+  int rc = 0;
+  for (r.step = 0; rc == 0 && r.step < p->nsteps; r.step++)
+    rc = replay_step(&r, e);
+  if (rc == 0)
+    rc = check_final(&r, e);
+  free(r.nodes);
+  free(r.ves);
+  return rc;
+}
+
+int sched_check_plan(const struct sched_model *m, const struct sched_cstrs *c,
+                     const struct sched_plan *p, const int32_t *partition, int32_t npartition,
+                     err_t *e) {
+  return check(m, c, p, partition, partition ? npartition : 0, e);
+}
+
+int sched_check_config(const struct sched_model *m, const struct sched_cstrs *c,
+                       const int32_t *nodes, int32_t nnodes, err_t *e) {
+  struct sched_plan empty;
+  sched_plan_init(&empty);
+  if (nodes)
+    return check(m, c, &empty, nodes, nnodes, e);
+  int32_t *all = malloc(sizeof(*all) * (m->nnodes ? m->nnodes : 1));
+  if (!all)
+    return err_set(e, ENOMEM, "checker: out of memory");
+  for (int32_t i = 0; i < m->nnodes; i++)
+    all[i] = i;
+  int rc = check(m, c, &empty, all, m->nnodes, e);
+  free(all);
+  return rc;
+}
