@@ -25,6 +25,7 @@
 #include "runtime/foreground.h"
 #include "runtime/process.h"
 #include "runtime/rootfs_path.h"
+#include "runtime/self_protect.h"
 #include "runtime/sync.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
@@ -286,6 +287,11 @@ int runtime_exec(const struct runtime_ctx *rt, const char *id, const struct exec
   _cleanup_json_ json_t *pj = NULL;
   if (st != STATUS_RUNNING) {
     err_set(e, EINVAL, "cannot exec in container \"%s\": it is %s", id, container_status_name(st));
+    goto out;
+  }
+  /* Our process will be visible inside the container before its execve. */
+  if (!runtime_binary_is_sealed()) {
+    err_set(e, RUNTIME_NEEDS_SEALED_BINARY, "exec: re-run from a sealed binary");
     goto out;
   }
   if (!(pj = exec_process(c, o, e)) || oci_process_parse(pj, "process", &p, e) < 0)

@@ -40,46 +40,89 @@ static int create_component(int dirfd, const char *name, bool last, enum target_
   return 0;
 }
 
-int rootfs_open_target(int rootfd, const char *path, enum target_kind kind, err_t *e) {
-  int fd = sys_openat2(rootfd, path, O_PATH | O_CLOEXEC, 0, IN_ROOT);
-  if (fd < 0 && errno != ENOENT)
-    return err_sys(e, "open %s in the container", path);
-  if (fd < 0) {
-    /* Walk down the prefixes, each resolved from the root again, creating a
-     * missing component inside its already-resolved parent: a symlink met
-     * on the way is followed as the container would, and stays inside. */
-    _cleanup_free_ char *prefix = strdup(path);
-    if (!prefix)
-      return err_sys(e, "open %s", path);
-    _cleanup_close_ int parent = dup(rootfd);
-    if (parent < 0)
-      return err_sys(e, "open %s", path);
-    size_t len = strlen(prefix);
-    size_t i = 0;
-    while (i < len) {
-      while (i < len && prefix[i] == '/')
-        i++;
-      if (i == len)
-        break;
-      size_t start_comp = i;
-      while (i < len && prefix[i] != '/')
-        i++;
-      char saved = prefix[i];
-      prefix[i] = '\0';
-      int child = sys_openat2(rootfd, prefix, O_PATH | O_CLOEXEC, 0, IN_ROOT);
-      if (child < 0 && errno == ENOENT) {
-        bool last = strspn(path + i, "/") == strlen(path + i);
-        if (create_component(parent, prefix + start_comp, last, kind, path, e) < 0)
-          return -1;
-        child = sys_openat2(rootfd, prefix, O_PATH | O_CLOEXEC, 0, IN_ROOT);
+/* A dangling symlink at the end of `prefix` (inside `parent`): the path to
+ * create instead, its target followed by `rest`, as the container would
+ * resolve it (relative targets from the link's directory). NULL if the
+ * entry is not a symlink. */
+static char *follow_dangling(int parent, const char *name, const char *prefix, const char *rest) {
+  char target[4096];
+  ssize_t n = readlinkat(parent, name, target, sizeof target - 1);
+  if (n < 0)
+    return NULL;
+  target[n] = '\0';
+  char *out = NULL;
+  int r = target[0] == '/' ? asprintf(&out, "%s/%s", target, rest)
+                           : asprintf(&out, "%.*s/%s/%s", (int)(strlen(prefix) - strlen(name)),
+                                      prefix, target, rest);
+  return r < 0 ? NULL : out;
+}
+
+/* Make every missing component of `path` under the root, each created in
+ * its already-resolved parent, so nothing can lead outside. Returns 0, or 1
+ * with *restart set when a dangling symlink redirects the walk. */
+static int create_path(int rootfd, const char *path, enum target_kind kind, char **restart,
+                       err_t *e) {
+  _cleanup_free_ char *prefix = strdup(path);
+  if (!prefix)
+    return err_sys(e, "open %s", path);
+  _cleanup_close_ int parent = dup(rootfd);
+  if (parent < 0)
+    return err_sys(e, "open %s", path);
+  size_t len = strlen(prefix), i = 0;
+  while (i < len) {
+    while (i < len && prefix[i] == '/')
+      i++;
+    if (i == len)
+      break;
+    size_t start = i;
+    while (i < len && prefix[i] != '/')
+      i++;
+    char saved = prefix[i];
+    prefix[i] = '\0';
+    int child = sys_openat2(rootfd, prefix, O_PATH | O_CLOEXEC, 0, IN_ROOT);
+    if (child < 0 && errno == ENOENT) {
+      struct stat st;
+      if (fstatat(parent, prefix + start, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode)) {
+        *restart = follow_dangling(parent, prefix + start, prefix, saved ? prefix + i + 1 : "");
+        return *restart ? 1 : err_sys(e, "follow %s in the container", prefix);
       }
-      if (child < 0)
-        return err_sys(e, "open %s in the container", path);
-      prefix[i] = saved;
-      close(parent);
-      parent = child;
+      bool last = strspn(path + i, "/") == strlen(path + i);
+      if (create_component(parent, prefix + start, last, kind, path, e) < 0)
+        return -1;
+      child = sys_openat2(rootfd, prefix, O_PATH | O_CLOEXEC, 0, IN_ROOT);
     }
-    fd = steal_fd(&parent);
+    if (child < 0)
+      return err_sys(e, "open %s in the container", path);
+    prefix[i] = saved;
+    close(parent);
+    parent = child;
+  }
+  return 0;
+}
+
+int rootfs_open_target(int rootfd, const char *path, enum target_kind kind, err_t *e) {
+  _cleanup_free_ char *current = strdup(path);
+  if (!current)
+    return err_sys(e, "open %s", path);
+  int fd;
+  /* Each round either opens the path, or creates what is missing, or
+   * follows one dangling symlink; the kernel's own limit bounds the links. */
+  for (int hops = 0;; hops++) {
+    fd = sys_openat2(rootfd, current, O_PATH | O_CLOEXEC, 0, IN_ROOT);
+    if (fd >= 0)
+      break;
+    if (errno != ENOENT)
+      return err_sys(e, "open %s in the container", path);
+    if (hops > 40)
+      return err_set(e, ELOOP, "open %s in the container: too many symlinks", path);
+    char *restart = NULL;
+    int r = create_path(rootfd, current, kind, &restart, e);
+    if (r < 0)
+      return -1;
+    if (r == 1) {
+      free(current);
+      current = restart;
+    }
   }
   struct stat st;
   if (fstat(fd, &st) < 0) {

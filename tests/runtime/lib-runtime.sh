@@ -26,8 +26,9 @@ new_bundle() {
   ID=c$$-$RANDOM
   cp -a "$(cached_rootfs)" "$BUNDLE/rootfs"
   (cd "$BUNDLE" && "$RT" spec)
-  local args='["true"]'
-  [ $# -gt 0 ] && args=$(printf '%s\n' "$@" | jq -R . | jq -s .)
+  local args='[]' a
+  for a in "$@"; do args=$(jq -c --arg a "$a" '. + [$a]' <<<"$args"); done
+  [ $# -gt 0 ] || args='["true"]'
   cfg ".process.terminal = false | .process.args = $args | .root.readonly = false"
   defer cleanup_bundle "$BUNDLE" "$ID"
 }

@@ -1,0 +1,154 @@
+# The runtime's security properties: runc's CVE classes and container ids.
+#   CVE-2019-5736: a container overwriting the runtime binary through
+#                  /proc/<runtime pid>/exe
+#   CVE-2024-21626: a host fd leaked into the container, used as its cwd
+#   mount targets that escape the rootfs through symlinks
+source "$TOP/tests/runtime/lib-runtime.sh"
+
+# An attacker inside the container: for every process whose exe is not
+# busybox, record the link and try to open the binary for writing.
+ATTACKER='while :; do
+  for d in /proc/[0-9]*; do
+    l=$(readlink $d/exe 2>/dev/null) || continue
+    case "$l" in */busybox) continue ;; esac
+    echo "seen $l" >> /tmp/attack.log
+    if (echo pwned >> $d/exe) 2>/dev/null; then echo "WROTE $l" >> /tmp/attack.log; fi
+  done
+done'
+
+# Run `exec` with every execve delayed by strace, so that the runtime's own
+# process sits inside the container, before its execve, long enough for
+# the attacker to find it every time.
+exec_slowly() {
+  strace -f -qq -o /dev/null -e trace=execve,execveat -e inject=execve,execveat:delay_enter=700ms \
+    "$RT" --root "$STATE" exec "$ID" true
+}
+
+test_cve_2019_5736_exec_cannot_overwrite_runtime() {
+  command -v strace >/dev/null || skip "strace is needed to hold exec inside the container"
+  new_bundle sh -c "$ATTACKER"
+  # CAP_SYS_PTRACE defeats the non-dumpable defence, so what is left to
+  # stop the attacker is the sealed copy the runtime runs from.
+  cfg '.process.capabilities.bounding += ["CAP_SYS_PTRACE", "CAP_DAC_OVERRIDE"]
+       | .process.capabilities.effective += ["CAP_SYS_PTRACE", "CAP_DAC_OVERRIDE"]
+       | .process.capabilities.permitted += ["CAP_SYS_PTRACE", "CAP_DAC_OVERRIDE"]'
+  before=$(sha256sum <"$RT")
+  rt run -d --bundle "$BUNDLE" "$ID"
+  exec_slowly
+  exec_slowly
+  log=$(cat "$BUNDLE/rootfs/tmp/attack.log" 2>/dev/null || true)
+  # The window was hit: the attacker saw the runtime's process...
+  assert_contains "$log" "seen " "attacker log"
+  # ...and what it saw was the sealed in-memory copy, never the file.
+  assert_not_contains "$log" "seen $RT"
+  assert_contains "$log" "memfd:capsule-runtime"
+  assert_not_contains "$log" "WROTE"
+  assert_eq "$(sha256sum <"$RT")" "$before" "runtime binary checksum"
+}
+
+test_cve_2019_5736_non_dumpable_hides_exe() {
+  command -v strace >/dev/null || skip "strace is needed to hold exec inside the container"
+  new_bundle sh -c "$ATTACKER"
+  before=$(sha256sum <"$RT")
+  rt run -d --bundle "$BUNDLE" "$ID"
+  exec_slowly
+  log=$(cat "$BUNDLE/rootfs/tmp/attack.log" 2>/dev/null || true)
+  # Without CAP_SYS_PTRACE the attacker cannot even read the link.
+  assert_not_contains "$log" "capsule-runtime"
+  assert_not_contains "$log" "WROTE"
+  assert_eq "$(sha256sum <"$RT")" "$before" "runtime binary checksum"
+}
+
+test_cve_2024_21626_no_host_fd_leaks_in() {
+  new_bundle sh -c 'ls -l /proc/self/fd/ | grep -- "->" | sed "s/.*-> //"'
+  exec 7</tmp 8</etc 9<"$RT"
+  out=$(rt run --bundle "$BUNDLE" "$ID")
+  exec 7<&- 8<&- 9<&-
+  # Only stdio (and ls's own directory handle) may be open.
+  n=$(wc -l <<<"$out")
+  [ "$n" -le 4 ] || fail "unexpected open fds in the container: $out"
+  assert_not_contains "$out" "/etc"
+  assert_not_contains "$out" "capsule-runtime"
+}
+
+test_cve_2024_21626_cwd_through_leaked_fd_is_refused() {
+  new_bundle sh -c 'ls / > /tmp/listing'
+  mkdir -p /tmp/capsule-host-secret-$$
+  defer "rm -rf /tmp/capsule-host-secret-$$"
+  exec 7</tmp/capsule-host-secret-$$
+  cfg '.process.cwd = "/proc/self/fd/7"'
+  assert_fails rt run --bundle "$BUNDLE" "$ID"
+  exec 7<&-
+  assert_contains "$ERR" "cwd"
+  [ ! -e "$BUNDLE/rootfs/tmp/listing" ] || fail "the process ran"
+  assert_no_leftovers
+}
+
+test_cve_2024_21626_exec_cwd_through_leaked_fd_is_refused() {
+  new_bundle sleep 30
+  rt run -d --bundle "$BUNDLE" "$ID"
+  exec 7</tmp
+  assert_fails rt exec --cwd /proc/self/fd/7 "$ID" pwd
+  exec 7<&-
+  assert_contains "$ERR" "cwd"
+}
+
+test_preserve_fds_passes_exactly_those() {
+  new_bundle sh -c 'cat <&3; ls -l /proc/self/fd/ | grep -- "->" | sed "s/.*-> //"'
+  echo "through fd 3" >"$BUNDLE/msg"
+  out=$(rt run --preserve-fds 1 --bundle "$BUNDLE" "$ID" 3<"$BUNDLE/msg" 4</etc)
+  assert_contains "$out" "through fd 3"
+  assert_not_contains "$out" "/etc"
+}
+
+test_mount_target_symlink_cannot_escape_rootfs() {
+  victim=/tmp/capsule-escape-victim-$$
+  mkdir -p "$victim"
+  defer "umount '$victim/sub' 2>/dev/null; rm -rf '$victim'"
+  new_bundle sh -c 'ls -d /escape/sub && awk "\$5 ~ /\/sub\$/" /proc/self/mountinfo | wc -l'
+  # Followed on the host, this link would lead to $victim.
+  ln -s "../../../../../../../..$victim" "$BUNDLE/rootfs/escape"
+  cfg ".mounts += [{\"destination\": \"/escape/sub\", \"type\": \"tmpfs\", \"source\": \"tmpfs\"}]"
+  out=$(rt run --bundle "$BUNDLE" "$ID")
+  [ ! -e "$victim/sub" ] || fail "the mount target was created on the host: $victim/sub"
+  ! grep -q "$victim" /proc/self/mountinfo || fail "something was mounted on the host at $victim"
+  # Inside, the link resolved within the root and the tmpfs is there.
+  assert_eq "$(tail -n 1 <<<"$out")" 1 "tmpfs mounted at /escape/sub inside"
+  [ -d "$BUNDLE/rootfs$victim/sub" ] || fail "the target was not created inside the rootfs"
+}
+
+test_bind_target_symlink_to_host_etc_stays_inside() {
+  new_bundle cat /etc/hostname-marker
+  ln -s /etc "$BUNDLE/rootfs/hostetc"
+  echo marker >"$BUNDLE/marker"
+  cfg ".mounts += [{\"destination\": \"/hostetc/hostname-marker\", \"type\": \"bind\", \"source\": \"$BUNDLE/marker\", \"options\": [\"bind\", \"ro\"]}]"
+  out=$(rt run --bundle "$BUNDLE" "$ID")
+  assert_eq "$out" marker
+  [ ! -e /etc/hostname-marker ] || fail "the bind target was created in the host's /etc"
+}
+
+test_invalid_container_ids_are_refused() {
+  new_bundle
+  for bad in "../escape" "a/b" ".hidden" "-dash" "sp ace" "semi;colon" "$(printf 'x%.0s' $(seq 1 1100))"; do
+    assert_fails rt run --bundle "$BUNDLE" -- "$bad"
+    assert_contains "$ERR" "invalid container id"
+  done
+  [ ! -e "$STATE" ] || [ -z "$(ls -A "$STATE")" ] || fail "state was created for an invalid id"
+  [ ! -e "$BUNDLE/escape" ] || fail "an id escaped the state root"
+}
+
+test_host_mounts_not_visible_after_pivot() {
+  new_bundle cat /proc/self/mountinfo
+  out=$(rt run --bundle "$BUNDLE" "$ID")
+  # Field 5 is where each mount is seen: nothing of the host's tree remains.
+  points=$(awk '{print $5}' <<<"$out")
+  assert_not_contains "$points" "$BUNDLE"
+  assert_not_contains "$points" "/work"
+  assert_eq "$(head -n 1 <<<"$points")" / "first mount point"
+}
+
+test_no_pivot_chroots() {
+  new_bundle sh -c 'ls /; cat /proc/self/mountinfo | wc -l'
+  out=$(rt run --no-pivot --bundle "$BUNDLE" "$ID")
+  assert_contains "$out" "bin"
+}
