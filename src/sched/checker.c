@@ -438,11 +438,13 @@ static bool in_overlay_node(const struct replay *r, int32_t node) {
   return node != SCHED_NOWHERE && cnode(r, node) != NULL;
 }
 
-/* Does the plan or the partition concern x? */
+/* Does the plan or the partition concern x? It does when it names a VE the
+ * plan moves, a VE on a node of the plan or the partition, a VE that does
+ * not run (every solve answers for ready VEs), or one of those nodes. */
 static bool in_scope(const struct replay *r, const struct sched_cstr *x) {
   for (int32_t k = 0; k < x->nves; k++) {
-    const struct cve *v = cve(r, x->ves[k]);
-    if (v || in_overlay_node(r, r->m->ves[x->ves[k]].host))
+    int32_t host = r->m->ves[x->ves[k]].host;
+    if (cve(r, x->ves[k]) || host == SCHED_NOWHERE || in_overlay_node(r, host))
       return true;
   }
   for (int32_t j = 0; j < x->nnodes; j++)

@@ -2,6 +2,7 @@
 #ifndef CAPSULE_TESTS_SCHED_FIXTURE_H
 #define CAPSULE_TESTS_SCHED_FIXTURE_H
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 
