@@ -1,0 +1,194 @@
+# Bad input: one clear line on stderr (JSON with --log-format json), a
+# non-zero exit, and nothing left behind (state, cgroup, mount, process).
+source "$TOP/tests/runtime/lib-runtime.sh"
+
+# run_bad WHAT-TO-FIND ARGS...: the runtime must fail with one stderr line
+# containing WHAT-TO-FIND and leave nothing behind.
+run_bad() {
+  local want=$1
+  shift
+  assert_fails rt "$@"
+  assert_eq "$(printf '%s\n' "$ERR" | wc -l)" 1 "stderr lines (stderr: $ERR)"
+  assert_contains "$ERR" "$want"
+  assert_no_leftovers
+  ! pgrep -f "$ID" >/dev/null || fail "a process of $ID is left"
+}
+
+test_malformed_json() {
+  new_bundle
+  echo '{"ociVersion": "1.1.0", "process": ' >"$BUNDLE/config.json"
+  run_bad "invalid JSON" run --bundle "$BUNDLE" "$ID"
+  assert_contains "$ERR" "config.json"
+}
+
+test_missing_config() {
+  new_bundle
+  rm "$BUNDLE/config.json"
+  run_bad "config.json" run --bundle "$BUNDLE" "$ID"
+  assert_contains "$ERR" "No such file"
+}
+
+test_missing_bundle() {
+  new_bundle
+  run_bad "/nonexistent-bundle" run --bundle /nonexistent-bundle "$ID"
+}
+
+test_wrong_types() {
+  new_bundle
+  cfg '.process.cwd = 42'
+  run_bad "process.cwd: expected a string, got integer" run --bundle "$BUNDLE" "$ID"
+  new_bundle
+  cfg '.process.args = "sh"'
+  run_bad "process.args: expected an array" run --bundle "$BUNDLE" "$ID"
+  new_bundle
+  cfg '.linux.resources.memory.limit = "lots"'
+  run_bad "linux.resources.memory.limit" run --bundle "$BUNDLE" "$ID"
+  new_bundle
+  cfg '.mounts[0].options = [1, 2]'
+  run_bad "mounts[0].options[0]: expected a string" run --bundle "$BUNDLE" "$ID"
+}
+
+test_missing_required_fields() {
+  new_bundle
+  cfg 'del(.ociVersion)'
+  run_bad "ociVersion: required" run --bundle "$BUNDLE" "$ID"
+  new_bundle
+  cfg 'del(.process.cwd)'
+  run_bad "process.cwd: required" run --bundle "$BUNDLE" "$ID"
+  new_bundle
+  cfg '.process.args = []'
+  run_bad "process.args: required" run --bundle "$BUNDLE" "$ID"
+  new_bundle
+  cfg 'del(.root)'
+  run_bad "root: required" run --bundle "$BUNDLE" "$ID"
+  new_bundle
+  cfg 'del(.process.user.uid)'
+  run_bad "process.user.uid: required" run --bundle "$BUNDLE" "$ID"
+}
+
+test_unknown_values() {
+  new_bundle
+  cfg '.linux.namespaces += [{"type": "frobnicate"}]'
+  run_bad 'unknown namespace type "frobnicate"' run --bundle "$BUNDLE" "$ID"
+  new_bundle
+  cfg '.process.capabilities.bounding += ["CAP_WORLD_DOMINATION"]'
+  run_bad 'unknown capability "CAP_WORLD_DOMINATION"' run --bundle "$BUNDLE" "$ID"
+  new_bundle
+  cfg '.process.rlimits = [{"type": "RLIMIT_BOGUS", "soft": 1, "hard": 1}]'
+  run_bad 'unknown rlimit "RLIMIT_BOGUS"' run --bundle "$BUNDLE" "$ID"
+  new_bundle
+  cfg '.ociVersion = "2.0.0"'
+  run_bad 'unsupported version' run --bundle "$BUNDLE" "$ID"
+}
+
+test_unknown_fields_are_ignored() {
+  # The spec: runtimes MUST ignore unknown properties.
+  new_bundle echo fine
+  cfg '.someFutureField = {"x": 1} | .process.anotherOne = true'
+  assert_eq "$(rt run --bundle "$BUNDLE" "$ID")" fine
+}
+
+test_missing_rootfs() {
+  new_bundle
+  rm -rf "$BUNDLE/rootfs"
+  run_bad "root.path" run --bundle "$BUNDLE" "$ID"
+  assert_contains "$ERR" "No such file"
+}
+
+test_missing_executable() {
+  new_bundle /bin/no-such-program
+  run_bad 'exec: "/bin/no-such-program": No such file or directory' run --bundle "$BUNDLE" "$ID"
+  new_bundle no-such-program
+  run_bad 'executable file not found in $PATH' run --bundle "$BUNDLE" "$ID"
+}
+
+test_duplicate_id() {
+  new_bundle sleep 30
+  rt run -d --bundle "$BUNDLE" "$ID"
+  assert_fails rt run --bundle "$BUNDLE" "$ID"
+  assert_contains "$ERR" "already exists"
+  # The first container is untouched.
+  assert_eq "$(status_of)" running
+}
+
+test_unknown_id() {
+  new_bundle
+  for cmd in start state kill delete pause resume ps; do
+    run_bad 'does not exist' "$cmd" nosuchcontainer
+  done
+  run_bad 'does not exist' exec nosuchcontainer true
+  run_bad 'does not exist' update --memory 1m nosuchcontainer
+}
+
+test_bad_signal() {
+  new_bundle sleep 30
+  rt run -d --bundle "$BUNDLE" "$ID"
+  assert_fails rt kill "$ID" SIGNOTASIGNAL
+  assert_contains "$ERR" 'unknown signal "SIGNOTASIGNAL"'
+  assert_fails rt kill "$ID" 99
+  assert_contains "$ERR" 'unknown signal'
+  assert_eq "$(status_of)" running
+}
+
+test_unreachable_console_socket() {
+  new_bundle sh
+  cfg '.process.terminal = true'
+  run_bad "console socket" create --console-socket "$BUNDLE/no-such.sock" --bundle "$BUNDLE" "$ID"
+  # A path that exists but is not a socket.
+  touch "$BUNDLE/plain-file"
+  run_bad "console socket" create --console-socket "$BUNDLE/plain-file" --bundle "$BUNDLE" "$ID"
+}
+
+test_terminal_without_console_socket_when_detached() {
+  new_bundle sh
+  cfg '.process.terminal = true'
+  run_bad "console-socket" create --bundle "$BUNDLE" "$ID"
+}
+
+test_unknown_flags_and_commands() {
+  new_bundle
+  run_bad 'unknown option "--frobnicate"' run --frobnicate --bundle "$BUNDLE" "$ID"
+  run_bad 'unknown command "frobnicate"' frobnicate
+  assert_fails "$RT" --frobnicate list
+  assert_contains "$ERR" 'unknown global option'
+  run_bad 'missing container id' run --bundle "$BUNDLE"
+  run_bad '--log-format' --log-format yaml list
+}
+
+test_json_log_format_error_line() {
+  new_bundle
+  cfg '.process.cwd = 42'
+  assert_fails rt --log "$BUNDLE/runtime.log" --log-format json run --bundle "$BUNDLE" "$ID"
+  assert_eq "$(printf '%s\n' "$ERR" | wc -l)" 1 "stderr lines"
+  assert_eq "$(jq -r .level <<<"$ERR")" error "level in the JSON line"
+  assert_contains "$(jq -r .msg <<<"$ERR")" "process.cwd"
+  assert_eq "$(tail -n 1 "$BUNDLE/runtime.log" | jq -r .msg)" "$(jq -r .msg <<<"$ERR")" \
+    "the --log file has the same error"
+  assert_no_leftovers
+}
+
+test_invalid_resource_value_leaves_no_cgroup() {
+  new_bundle
+  cfg '.linux.resources.cpu = {"cpus": "0-999"}'
+  run_bad "cpuset" run --bundle "$BUNDLE" "$ID"
+}
+
+test_rlimit_above_hard_limit_fails_cleanly() {
+  new_bundle
+  cfg '.process.rlimits = [{"type": "RLIMIT_NOFILE", "soft": 1048576, "hard": 1048576}]'
+  hard=$(ulimit -Hn)
+  [ "$hard" != unlimited ] && [ "$hard" -lt 1048576 ] || skip "the hard nofile limit is not below 1048576 here"
+  run_bad "RLIMIT_NOFILE" run --bundle "$BUNDLE" "$ID"
+}
+
+test_failing_hook_leaves_nothing() {
+  new_bundle
+  cfg '.hooks = {"createRuntime": [{"path": "/bin/false"}]}'
+  run_bad "createRuntime hook /bin/false" run --bundle "$BUNDLE" "$ID"
+}
+
+test_spec_refuses_to_overwrite() {
+  new_bundle
+  assert_fails "$RT" spec --bundle "$BUNDLE"
+  assert_contains "$ERR" "already exists"
+}
