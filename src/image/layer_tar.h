@@ -22,8 +22,11 @@ struct layer_tar_result {
   uint64_t size;            /* bytes written */
 };
 
-/* Write the tree under `dirfd` to `out_fd`, compressed as asked. */
-int layer_tar_write(int dirfd, int out_fd, enum layer_compression c, struct layer_tar_result *out,
-                    err_t *e);
+/* Where the (compressed) tar goes: all of `len` bytes, or -1 with e set. */
+typedef int (*tar_sink_fn)(void *ctx, const void *buf, size_t len, err_t *e);
+
+/* Write the tree under `dirfd` to `sink`, compressed as asked. */
+int layer_tar_write(int dirfd, enum layer_compression c, tar_sink_fn sink, void *ctx,
+                    struct layer_tar_result *out, err_t *e);
 
 #endif

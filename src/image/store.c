@@ -173,6 +173,11 @@ int blob_writer_write(struct blob_writer *w, const void *buf, size_t len, err_t 
   return 0;
 }
 
+int blob_writer_reader(struct blob_writer *w, err_t *e) {
+  int fd = openat(w->s->tmpfd, w->tmp, O_RDONLY | O_CLOEXEC);
+  return fd < 0 ? err_sys(e, "%s/tmp/%s", w->s->root, w->tmp) : fd;
+}
+
 uint64_t blob_writer_size(const struct blob_writer *w) {
   return w->size;
 }

@@ -107,6 +107,17 @@ int image_store_has_layer(struct image_store *s, const char *chain);
 /* "<root>/layers/<hex>/diff" on the heap: the layer's files. */
 char *image_store_layer_dir(const struct image_store *s, const char *chain);
 
+struct layer_info {
+  char chain_id[DIGEST_BUF];
+  char diff_id[DIGEST_BUF];
+  char parent[DIGEST_BUF]; /* "" for a base layer */
+  uint64_t size;           /* bytes of file data in the layer */
+  uint64_t tar_size;       /* bytes of its uncompressed tar */
+};
+/* What the store knows of an unpacked layer; ENOENT when it is not unpacked. */
+int image_store_layer_info(struct image_store *s, const char *chain, struct layer_info *out,
+                           err_t *e);
+
 /* ---- Images and references --------------------------------------------- */
 
 struct image_info {
@@ -161,6 +172,15 @@ int image_store_config(struct image_store *s, const struct image_info *img,
  * (lowerdir=top:...:base). */
 int image_store_layer_dirs(struct image_store *s, const struct image_info *img, char ***out,
                            err_t *e);
+
+/* Parent and children, as `image inspect` and `image history` show them:
+ * the parent of an image is the stored image whose layers are the longest
+ * proper prefix of its own (images built on it share those layers); its
+ * children are the images it is the parent of. Computed over `all` (from
+ * image_store_list); returns the index of the parent in `all` or -1, and
+ * fills `children` (may be NULL) with indexes, -1-terminated (cap n + 1). */
+long image_lineage(const struct image_info *all, size_t n, const struct image_info *img,
+                   long *children);
 
 /* Pins keep an image (and so its layers) alive while something uses it, e.g.
  * a container: `owner` is a name of [A-Za-z0-9_.-] (a container id). Pinning

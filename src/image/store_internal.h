@@ -71,6 +71,25 @@ int store_read_manifest(struct image_store *s, const char *digest, struct manife
 json_t *store_build_record(struct image_store *s, const char *manifest_digest,
                            const char *index_digest, err_t *e);
 
+/* A layer tarball that `fill` writes (capsule import, and commit): stored as
+ * a blob and unpacked on `parent_chain` (NULL: a base layer), its diff id
+ * computed on the way. Nothing is published unless both succeed. */
+struct imported_layer {
+  char blob[DIGEST_BUF];
+  char diff_id[DIGEST_BUF];
+  char chain[DIGEST_BUF];
+  uint64_t size; /* of the blob */
+  enum layer_compression compression;
+};
+typedef int (*layer_fill_fn)(struct blob_writer *w, void *ctx, err_t *e);
+int store_import_layer(struct image_store *s, layer_fill_fn fill, void *ctx,
+                       const char *parent_chain, struct imported_layer *out, err_t *e);
+/* A layer_fill_fn copying from the fd *(int *)ctx to its end. */
+int store_fill_from_fd(struct blob_writer *w, void *ctx, err_t *e);
+
+/* An fd reading what a blob writer has written so far, from the start. */
+int blob_writer_reader(struct blob_writer *w, err_t *e);
+
 /* Remove everything under tmp/ (only with the store held exclusively). */
 int store_clear_tmp(struct image_store *s, unsigned *removed, err_t *e);
 

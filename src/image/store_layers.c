@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "image/decompress.h"
 #include "image/store_internal.h"
 #include "image/unpack.h"
 #include "registry/reference.h"
@@ -64,9 +65,10 @@ static int write_layer_meta(int dirfd, const char *chain, const char *parent,
   return atomic_write_at(dirfd, LAYER_META, text, strlen(text), 0644, e);
 }
 
-/* Unpack into tmp/<name>/diff, check the diff id, make it durable. */
-static int unpack_in_tmp(struct image_store *s, int blobfd, const char *tmp, const char *chain,
-                         const char *parent, const char *diff_id, err_t *e) {
+/* Unpack into tmp/<name>/diff, check or compute the diff id, make it durable. */
+static int unpack_in_tmp(struct image_store *s, int blobfd, const char *tmp, const char *parent,
+                         const char *expected_diff, char diff_id[DIGEST_BUF], char chain[DIGEST_BUF],
+                         err_t *e) {
   if (mkdirat(s->tmpfd, tmp, 0700) < 0)
     return err_sys(e, "%s/tmp/%s", s->root, tmp);
   _cleanup_close_ int dirfd = openat(s->tmpfd, tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -78,18 +80,46 @@ static int unpack_in_tmp(struct image_store *s, int blobfd, const char *tmp, con
   struct unpack_result r;
   if (layer_unpack(blobfd, diff, &r, e) < 0)
     return -1;
-  if (strcmp(r.diff_id, diff_id))
-    return err_set(e, EIO, "content hashes to %s, the image config says %s", r.diff_id, diff_id);
+  if (expected_diff && strcmp(r.diff_id, expected_diff))
+    return err_set(e, EIO, "content hashes to %s, the image config says %s", r.diff_id,
+                   expected_diff);
+  memcpy(diff_id, r.diff_id, DIGEST_BUF);
+  if (chain_id_next(parent, r.diff_id, chain, e) < 0)
+    return -1;
   /* The layer is complete only once every file in it is on disk. */
   if (syncfs(diff) < 0)
     return err_sys(e, "%s/tmp/%s: sync", s->root, tmp);
   return write_layer_meta(dirfd, chain, parent, &r, e);
 }
 
+/* Unpack `blobfd` as a layer on `parent` and publish it under its chain id
+ * (unless someone published that chain first, which is as good). */
+static int unpack_and_publish(struct image_store *s, int blobfd, const char *what,
+                              const char *parent, const char *expected_diff,
+                              char diff_id[DIGEST_BUF], char chain[DIGEST_BUF], err_t *e) {
+  char tmp[96];
+  store_tmp_name(tmp, sizeof(tmp), "layer");
+  err_t ignored = ERR_INIT;
+  if (unpack_in_tmp(s, blobfd, tmp, parent, expected_diff, diff_id, chain, e) < 0) {
+    remove_tree_at(s->tmpfd, tmp, &ignored);
+    return err_wrap(e, "layer %s", what);
+  }
+  if (renameat(s->tmpfd, tmp, s->layersfd, digest_hex(chain)) < 0) {
+    int saved = errno;
+    remove_tree_at(s->tmpfd, tmp, &ignored);
+    if ((saved == ENOTEMPTY || saved == EEXIST) && image_store_has_layer(s, chain))
+      return 0;
+    errno = saved;
+    return err_sys(e, "layer %s: publish", what);
+  }
+  fsync(s->layersfd);
+  return 0;
+}
+
 int image_store_unpack_layer(struct image_store *s, const char *blob_digest,
                              const char *parent_chain, const char *diff_id,
                              char chain_out[DIGEST_BUF], err_t *e) {
-  char chain[DIGEST_BUF];
+  char chain[DIGEST_BUF], got[DIGEST_BUF];
   if (!digest_valid(diff_id))
     return err_set(e, EINVAL, "invalid diff id '%s'", diff_id);
   if (parent_chain && *parent_chain && !digest_valid(parent_chain))
@@ -103,23 +133,68 @@ int image_store_unpack_layer(struct image_store *s, const char *blob_digest,
   _cleanup_close_ int blobfd = image_store_open_blob(s, blob_digest, e);
   if (blobfd < 0)
     return err_wrap(e, "layer %s", blob_digest);
-  char tmp[96];
-  store_tmp_name(tmp, sizeof(tmp), "layer");
-  if (unpack_in_tmp(s, blobfd, tmp, chain, parent_chain, diff_id, e) < 0) {
-    err_t ignored = ERR_INIT;
-    remove_tree_at(s->tmpfd, tmp, &ignored);
-    return err_wrap(e, "layer %s", blob_digest);
-  }
-  if (renameat(s->tmpfd, tmp, s->layersfd, digest_hex(chain)) < 0) {
-    int saved = errno;
-    err_t ignored = ERR_INIT;
-    remove_tree_at(s->tmpfd, tmp, &ignored);
-    /* Another command unpacked the same layer first: theirs is as good. */
-    if ((saved == ENOTEMPTY || saved == EEXIST) && image_store_has_layer(s, chain))
+  return unpack_and_publish(s, blobfd, blob_digest, parent_chain, diff_id, got, chain, e);
+}
+
+int store_fill_from_fd(struct blob_writer *w, void *fdp, err_t *e) {
+  int in_fd = *(int *)fdp;
+  char buf[1 << 16];
+  for (;;) {
+    ssize_t n = read(in_fd, buf, sizeof(buf));
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      return err_sys(e, "read");
+    if (n == 0)
       return 0;
-    errno = saved;
-    return err_sys(e, "layer %s: publish", blob_digest);
+    if (blob_writer_write(w, buf, (size_t)n, e) < 0)
+      return -1;
   }
-  fsync(s->layersfd);
+}
+
+/* Unpack what `w` holds; fill out (but the blob digest). */
+static int import_written(struct image_store *s, struct blob_writer *w, const char *parent_chain,
+                          struct imported_layer *out, err_t *e) {
+  _cleanup_close_ int reader = blob_writer_reader(w, e);
+  if (reader < 0 ||
+      unpack_and_publish(s, reader, "import", parent_chain, NULL, out->diff_id, out->chain, e) < 0)
+    return -1;
+  out->size = blob_writer_size(w);
+  unsigned char head[8];
+  ssize_t n = pread(reader, head, sizeof(head), 0);
+  return compression_sniff(head, n > 0 ? (size_t)n : 0, &out->compression, e);
+}
+
+int store_import_layer(struct image_store *s, layer_fill_fn fill, void *ctx,
+                       const char *parent_chain, struct imported_layer *out, err_t *e) {
+  struct blob_writer *w;
+  if (blob_writer_new(s, NULL, -1, &w, e) < 0)
+    return -1;
+  if (fill(w, ctx, e) < 0 || import_written(s, w, parent_chain, out, e) < 0) {
+    blob_writer_abort(w);
+    return -1;
+  }
+  return blob_writer_commit(w, out->blob, e);
+}
+
+static void copy_member(char out[DIGEST_BUF], json_t *meta, const char *key) {
+  const char *v = json_string_value(json_object_get(meta, key));
+  snprintf(out, DIGEST_BUF, "%s", v && digest_valid(v) ? v : "");
+}
+
+int image_store_layer_info(struct image_store *s, const char *chain, struct layer_info *out,
+                           err_t *e) {
+  *out = (struct layer_info){0};
+  if (!digest_valid(chain))
+    return err_set(e, EINVAL, "invalid chain id '%s'", chain);
+  _cleanup_json_ json_t *meta = store_layer_meta(s, chain, e);
+  if (!meta)
+    return e->code == ENOENT ? err_set(e, ENOENT, "layer %s is not unpacked", chain)
+                             : err_wrap(e, "layer %s", chain);
+  copy_member(out->chain_id, meta, "chain_id");
+  copy_member(out->diff_id, meta, "diff_id");
+  copy_member(out->parent, meta, "parent");
+  out->size = (uint64_t)json_integer_value(json_object_get(meta, "size"));
+  out->tar_size = (uint64_t)json_integer_value(json_object_get(meta, "tar_size"));
   return 0;
 }

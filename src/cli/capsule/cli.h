@@ -5,6 +5,7 @@
 
 #include <getopt.h>
 
+#include "image/store.h"
 #include "util/error.h"
 
 #define CAPSULE_VERSION "0.1.0"
@@ -17,6 +18,9 @@ struct cli {
   const char *cmd;  /* the command as typed: "images", "image inspect" */
   const char *usage; /* its usage line (after the name) */
 };
+
+/* Open the image store under --root (see image_store_open for `flags`). */
+struct image_store *cli_store(const struct cli *cli, int flags, err_t *e);
 
 /* Print "capsule: <e->msg>" on stderr; returns 1 (the exit status). */
 int cli_fail(const err_t *e);

@@ -1,7 +1,8 @@
 /* The `capsule` command table: ONE LINE PER COMMAND, in the order `capsule
  * --help` lists them. To add a command, add its line here and define its
  * function (int cmd_x(struct cli *, int argc, char **argv)) in the file of its
- * command group; main.c declares and dispatches from this list.
+ * command group, which includes this header (it declares every command);
+ * main.c dispatches from this list.
  *
  *   X(name as typed, function, usage after the name, one-line summary)
  *
@@ -15,6 +16,22 @@
   X("push", cmd_push, "[OPTIONS] IMAGE [DESTINATION]", "Push an image to a registry")      \
   X("login", cmd_login, "[OPTIONS] REGISTRY", "Log in to a registry")                       \
   X("logout", cmd_logout, "[OPTIONS] REGISTRY", "Log out of a registry")                    \
+  X("images", cmd_images, "[OPTIONS] [REPOSITORY[:TAG]]", "List images")                   \
+  X("image ls", cmd_images, "[OPTIONS] [REPOSITORY[:TAG]]", "List images")                 \
+  X("tag", cmd_tag, "SOURCE TARGET", "Give an image another name")                         \
+  X("image tag", cmd_tag, "SOURCE TARGET", "Give an image another name")                   \
+  X("rmi", cmd_rmi, "[-f] IMAGE...", "Remove images")                                       \
+  X("image rm", cmd_rmi, "[-f] IMAGE...", "Remove images")                                  \
+  X("import", cmd_import, "[OPTIONS] FILE|- [REFERENCE]", "Make a rootfs tarball an image") \
+  X("image import", cmd_import, "[OPTIONS] FILE|- [REFERENCE]", "Make a rootfs tarball an image") \
+  X("image inspect", cmd_image_inspect, "IMAGE...", "Show images' details as JSON")        \
+  X("image history", cmd_image_history, "[OPTIONS] IMAGE", "Show an image's layers")       \
+  X("image prune", cmd_image_prune, "[-a]", "Remove unused images")                        \
+  X("system check", cmd_system_check, "", "Verify and repair the store")                   \
   X("version", cmd_version, "", "Show the version")
+
+struct cli;
+#define CAPSULE_DECLARE_COMMAND(name, fn, usage, summary) int fn(struct cli *cli, int argc, char **argv);
+CAPSULE_COMMANDS(CAPSULE_DECLARE_COMMAND)
 
 #endif

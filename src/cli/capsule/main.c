@@ -10,9 +10,6 @@
 #include "image/store.h"
 #include "util/log.h"
 
-#define DECLARE_COMMAND(name, fn, usage, summary) int fn(struct cli *cli, int argc, char **argv);
-CAPSULE_COMMANDS(DECLARE_COMMAND)
-
 struct command {
   const char *name;
   int (*run)(struct cli *cli, int argc, char **argv);
@@ -23,6 +20,13 @@ struct command {
 #define COMMAND_ENTRY(name, fn, usage, summary) {name, fn, usage, summary},
 static const struct command commands[] = {CAPSULE_COMMANDS(COMMAND_ENTRY)};
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+struct image_store *cli_store(const struct cli *cli, int flags, err_t *e) {
+  struct image_store *s = NULL;
+  if (image_store_open(cli->root, flags, &s, e) < 0)
+    return NULL;
+  return s;
+}
 
 int cli_fail(const err_t *e) {
   fprintf(stderr, "capsule: %s\n", e->msg[0] ? e->msg : "failed");

@@ -1,0 +1,69 @@
+#include "cli/capsule/human.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void human_size(char *buf, size_t len, uint64_t bytes) {
+  static const char *const units[] = {"B", "kB", "MB", "GB", "TB", "PB"};
+  double v = (double)bytes;
+  size_t u = 0;
+  while (v >= 1000 && u + 1 < sizeof(units) / sizeof(units[0])) {
+    v /= 1000;
+    u++;
+  }
+  snprintf(buf, len, "%.3g%s", v, units[u]);
+}
+
+void human_ago(char *buf, size_t len, time_t t) {
+  if (!t) {
+    snprintf(buf, len, "N/A");
+    return;
+  }
+  double d = difftime(time(NULL), t);
+  static const struct {
+    double secs;
+    const char *unit;
+  } steps[] = {{365.25 * 86400, "year"}, {30 * 86400, "month"}, {7 * 86400, "week"},
+               {86400, "day"},           {3600, "hour"},        {60, "minute"}};
+  if (d < 1) {
+    snprintf(buf, len, "Less than a second ago");
+    return;
+  }
+  for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+    long n = (long)(d / steps[i].secs);
+    if (n < 1)
+      continue;
+    /* docker: "About an hour ago", "About a minute ago" */
+    if (n == 1 && (steps[i].secs == 3600 || steps[i].secs == 60))
+      snprintf(buf, len, "About a%s %s ago", steps[i].secs == 3600 ? "n" : "", steps[i].unit);
+    else
+      snprintf(buf, len, "%ld %s%s ago", n, steps[i].unit, n == 1 ? "" : "s");
+    return;
+  }
+  snprintf(buf, len, "%ld second%s ago", (long)d, (long)d == 1 ? "" : "s");
+}
+
+time_t parse_rfc3339(const char *s) {
+  struct tm tm = {0};
+  const char *rest = s ? strptime(s, "%Y-%m-%dT%H:%M:%S", &tm) : NULL;
+  if (!rest)
+    return 0;
+  if (*rest == '.')
+    rest += 1 + strspn(rest + 1, "0123456789");
+  time_t t = timegm(&tm);
+  if (*rest == '+' || *rest == '-') {
+    int hh = 0, mm = 0;
+    if (sscanf(rest + 1, "%d:%d", &hh, &mm) == 2)
+      t -= (*rest == '+' ? 1 : -1) * (hh * 3600 + mm * 60);
+  }
+  return t;
+}
+
+void short_id(char *buf, size_t len, const char *digest, int full) {
+  const char *hex = strncmp(digest, "sha256:", 7) ? digest : digest + 7;
+  if (full)
+    snprintf(buf, len, "%s", digest);
+  else
+    snprintf(buf, len, "%.12s", hex);
+}

@@ -1,0 +1,22 @@
+/* Sizes and times as docker prints them. */
+#ifndef CAPSULE_CLI_CAPSULE_HUMAN_H
+#define CAPSULE_CLI_CAPSULE_HUMAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+/* "4.26MB", "512B": decimal units, three significant digits. */
+void human_size(char *buf, size_t len, uint64_t bytes);
+
+/* "2 weeks ago", "About an hour ago"; "N/A" for t == 0. */
+void human_ago(char *buf, size_t len, time_t t);
+
+/* Seconds since the epoch of an RFC 3339 time ("2024-05-01T12:00:00.5Z",
+ * "...+02:00"); 0 when it cannot be read. */
+time_t parse_rfc3339(const char *s);
+
+/* The first `n` characters of the hex of a digest, or all of it with `full`. */
+void short_id(char *buf, size_t len, const char *digest, int full);
+
+#endif

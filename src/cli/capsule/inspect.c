@@ -1,0 +1,252 @@
+/* capsule image inspect, image history. */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/capsule/cli.h"
+#include "cli/capsule/commands.h"
+#include "cli/capsule/human.h"
+#include "cli/capsule/table.h"
+#include "image/ref_display.h"
+#include "image/store.h"
+#include "util/cleanup.h"
+#include "util/json.h"
+
+/* Every stored image, for parent and child lookups. */
+struct image_list {
+  struct image_info *v;
+  size_t n;
+};
+
+static void image_list_free(struct image_list *l) {
+  for (size_t i = 0; i < l->n; i++)
+    image_info_free(&l->v[i]);
+  free(l->v);
+}
+
+static json_t *string_array(char **v, bool familiar) {
+  json_t *a = json_array();
+  for (; v && *v; v++)
+    json_array_append_new(a, json_string(familiar ? ref_familiar(*v) : *v));
+  return a;
+}
+
+static json_t *repo_digests(const struct image_info *img) {
+  json_t *a = json_array();
+  const char *digest = img->index[0] ? img->index : img->manifest;
+  for (char **r = img->refs; *r; r++) {
+    const char *f = ref_familiar(*r);
+    size_t len = strcspn(f, "@");
+    const char *colon = memrchr(f, ':', len), *slash = memrchr(f, '/', len);
+    if (colon && (!slash || colon > slash))
+      len = (size_t)(colon - f);
+    _cleanup_free_ char *rd = NULL;
+    if (asprintf(&rd, "%.*s@%s", (int)len, f, digest) < 0)
+      continue;
+    bool seen = false;
+    for (size_t i = 0; i < json_array_size(a) && !seen; i++)
+      seen = !strcmp(json_string_value(json_array_get(a, i)), rd);
+    if (!seen)
+      json_array_append_new(a, json_string(rd));
+  }
+  return a;
+}
+
+static json_t *layers_json(struct image_store *s, const struct image_info *img,
+                           json_t **lowerdir) {
+  json_t *a = json_array();
+  _cleanup_free_ char *lower = NULL;
+  for (size_t i = 0; i < img->n_layers; i++) {
+    struct layer_info li;
+    err_t e = ERR_INIT;
+    _cleanup_free_ char *dir = image_store_layer_dir(s, img->chains[i]);
+    image_store_layer_info(s, img->chains[i], &li, &e);
+    json_array_append_new(a, json_pack("{s:s, s:s, s:I, s:s}", "ChainID", img->chains[i],
+                                       "DiffID", li.diff_id, "Size", (json_int_t)li.size,
+                                       "Dir", dir ? dir : ""));
+    char *joined = NULL; /* overlayfs order: top first */
+    if (asprintf(&joined, "%s%s%s", dir ? dir : "", lower ? ":" : "", lower ? lower : "") >= 0) {
+      free(lower);
+      lower = joined;
+    }
+  }
+  *lowerdir = json_string(lower ? lower : "");
+  return a;
+}
+
+static json_t *inspect_one(struct image_store *s, const struct image_list *all,
+                           const struct image_info *img, err_t *e) {
+  size_t len;
+  _cleanup_free_ char *raw = image_store_read_blob(s, img->config, 0, &len, e);
+  _cleanup_json_ json_t *cfg = raw ? json_load_object_buf(raw, len, img->config, e) : NULL;
+  if (!cfg)
+    return NULL;
+  _cleanup_free_ long *children = calloc(all->n + 1, sizeof(long));
+  long parent = image_lineage(all->v, all->n, img, children);
+  json_t *kids = json_array();
+  for (long *k = children; k && *k >= 0; k++)
+    json_array_append_new(kids, json_string(all->v[*k].config));
+  json_t *history = json_object_get(cfg, "history");
+  const char *comment = json_string_value(
+      json_object_get(json_array_get(history, json_array_size(history) - 1), "comment"));
+  json_t *lowerdir = NULL;
+  json_t *layers = layers_json(s, img, &lowerdir);
+  json_t *out = json_pack(
+      "{s:s, s:s, s:o, s:o, s:s, s:o, s:s, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?, s:I, s:O?, s:s?, "
+      "s:o, s:{s:s, s:{s:o}}, s:{s:s}, s:o}",
+      "Id", img->config, "Digest", img->manifest, "RepoTags", string_array(img->refs, true),
+      "RepoDigests", repo_digests(img), "Parent", parent >= 0 ? all->v[parent].config : "",
+      "Children", kids, "Comment", comment ? comment : "", "Created",
+      json_object_get(cfg, "created"), "Author", json_object_get(cfg, "author"), "Config",
+      json_object_get(cfg, "config"), "Architecture", json_object_get(cfg, "architecture"), "Os",
+      json_object_get(cfg, "os"), "Variant", json_object_get(cfg, "variant"), "Size",
+      (json_int_t)img->size, "RootFS", json_object_get(cfg, "rootfs"), "ManifestMediaType",
+      img->manifest_media_type, "Layers", layers, "GraphDriver", "Name", "overlay", "Data",
+      "LowerDir", lowerdir, "Metadata", "Added", img->added, "Pins",
+      string_array(img->pins, false));
+  if (!out)
+    err_set(e, ENOMEM, "inspect %s", img->config);
+  return out;
+}
+
+static int load_all(struct image_store *s, struct image_list *l, err_t *e) {
+  return image_store_list(s, &l->v, &l->n, e);
+}
+
+int cmd_image_inspect(struct cli *cli, int argc, char **argv) {
+  static const struct option opts[] = {{"help", no_argument, 0, 'h'}, {0}};
+  int c;
+  while ((c = cli_getopt(cli, argc, argv, "h", opts)) != -1)
+    return c == 'h' ? cli_help(cli, NULL) : EXIT_USAGE;
+  if ((c = cli_operands(cli, argc, 1, -1)))
+    return c;
+  err_t e = ERR_INIT;
+  _cleanup_image_store_ struct image_store *s = cli_store(cli, 0, &e);
+  struct image_list all = {0};
+  if (!s || load_all(s, &all, &e) < 0)
+    return cli_fail(&e);
+  _cleanup_json_ json_t *out = json_array();
+  int rc = 0;
+  for (int i = optind; i < argc; i++) {
+    struct image_info img;
+    err_clear(&e);
+    json_t *one = NULL;
+    if (image_store_resolve(s, argv[i], &img, &e) == 0) {
+      one = inspect_one(s, &all, &img, &e);
+      image_info_free(&img);
+    }
+    if (one)
+      json_array_append_new(out, one);
+    else
+      rc = cli_fail(&e);
+  }
+  image_list_free(&all);
+  _cleanup_free_ char *text = json_dumps(out, JSON_INDENT(4) | JSON_PRESERVE_ORDER);
+  printf("%s\n", text ? text : "[]");
+  return rc;
+}
+
+/* The image (among all) whose top layer is `chain`, shown in history's
+ * IMAGE column: the ancestors an image was built from. */
+static const char *image_with_top(const struct image_list *all, const char *chain) {
+  const char *best = NULL;
+  for (size_t i = 0; i < all->n; i++) {
+    const struct image_info *x = &all->v[i];
+    if (x->n_layers && !strcmp(x->chains[x->n_layers - 1], chain) &&
+        (!best || strcmp(x->config, best) < 0))
+      best = x->config;
+  }
+  return best;
+}
+
+struct history_opts {
+  bool no_trunc, quiet;
+};
+
+static void history_row(struct table *t, const struct history_opts *o, const char *id,
+                        const char *created, const char *by, uint64_t size, const char *comment) {
+  char idbuf[80] = "<missing>", ago[48], sz[16];
+  if (id)
+    short_id(idbuf, sizeof(idbuf), id, o->no_trunc);
+  if (o->quiet) {
+    table_add(t, strdup(idbuf));
+    return;
+  }
+  human_ago(ago, sizeof(ago), parse_rfc3339(created));
+  human_size(sz, sizeof(sz), size);
+  char *line = NULL;
+  int width = o->no_trunc ? 1 << 20 : 45;
+  by = by ? by : "";
+  if (asprintf(&line, "%s\t%s\t%.*s%s\t%s\t%s", idbuf, ago, width, by,
+               (int)strlen(by) > width ? "…" : "", sz, comment ? comment : "") >= 0)
+    table_add(t, line);
+}
+
+static int print_history(struct image_store *s, const struct image_list *all,
+                         const struct image_info *img, const struct history_opts *o, err_t *e) {
+  struct image_config cfg;
+  if (image_store_config(s, img, &cfg, e) < 0)
+    return -1;
+  struct table *t = table_new();
+  if (!o->quiet)
+    table_add(t, strdup("IMAGE\tCREATED\tCREATED BY\tSIZE\tCOMMENT"));
+  /* Walk history newest first; layer-making steps take layers from the top. */
+  size_t layer = img->n_layers;
+  for (size_t i = cfg.n_history; i-- > 0;) {
+    const struct image_history_entry *h = &cfg.history[i];
+    const char *id = i + 1 == cfg.n_history ? img->config : NULL;
+    uint64_t size = 0;
+    if (!h->empty_layer && layer > 0) {
+      struct layer_info li;
+      err_t ignored = ERR_INIT;
+      layer--;
+      if (image_store_layer_info(s, img->chains[layer], &li, &ignored) == 0)
+        size = li.size;
+      if (!id)
+        id = image_with_top(all, img->chains[layer]);
+    }
+    history_row(t, o, id, h->created, h->created_by, size, h->comment);
+  }
+  /* Layers the history does not account for (configs without history). */
+  while (layer-- > 0) {
+    struct layer_info li = {0};
+    err_t ignored = ERR_INIT;
+    image_store_layer_info(s, img->chains[layer], &li, &ignored);
+    const char *id = layer + 1 == img->n_layers ? img->config : image_with_top(all, img->chains[layer]);
+    history_row(t, o, id, NULL, NULL, li.size, NULL);
+  }
+  table_print(t, stdout);
+  image_config_free(&cfg);
+  return 0;
+}
+
+int cmd_image_history(struct cli *cli, int argc, char **argv) {
+  static const struct option opts[] = {{"no-trunc", no_argument, 0, 'n'},
+                                       {"quiet", no_argument, 0, 'q'},
+                                       {"help", no_argument, 0, 'h'},
+                                       {0}};
+  struct history_opts o = {0};
+  int c;
+  while ((c = cli_getopt(cli, argc, argv, "qh", opts)) != -1) {
+    if (c == 'n')
+      o.no_trunc = true;
+    else if (c == 'q')
+      o.quiet = true;
+    else
+      return c == 'h' ? cli_help(cli, "      --no-trunc   full IDs and commands\n"
+                                      "  -q, --quiet      only image IDs\n")
+                      : EXIT_USAGE;
+  }
+  if ((c = cli_operands(cli, argc, 1, 1)))
+    return c;
+  err_t e = ERR_INIT;
+  _cleanup_image_store_ struct image_store *s = cli_store(cli, 0, &e);
+  _cleanup_image_info_ struct image_info img = {0};
+  struct image_list all = {0};
+  if (!s || image_store_resolve(s, argv[optind], &img, &e) < 0 || load_all(s, &all, &e) < 0)
+    return cli_fail(&e);
+  int rc = print_history(s, &all, &img, &o, &e) < 0 ? cli_fail(&e) : 0;
+  image_list_free(&all);
+  return rc;
+}
