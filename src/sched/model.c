@@ -140,6 +140,9 @@ static void detach(struct sched_model *m, int32_t ve) {
 }
 
 int sched_ve_place(struct sched_model *m, int32_t ve, int32_t node, err_t *e) {
+  if (ve < 0 || ve >= m->nves || node < SCHED_NOWHERE || node >= m->nnodes)
+    return err_set(e, EINVAL, "model: cannot place VE %d on node %d: out of range (%d VEs, %d "
+                   "nodes)", ve, node, m->nves, m->nnodes);
   struct sched_ve *v = &m->ves[ve];
   if (v->host == node)
     return 0;

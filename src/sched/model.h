@@ -80,7 +80,8 @@ void sched_ve_set_cpu(struct sched_model *m, int32_t ve, int64_t cpu);
 void sched_ve_set_pinned(struct sched_model *m, int32_t ve, bool pinned);
 
 /* Run `ve` on `node`, or stop it with SCHED_NOWHERE. No capacity check: the
- * model represents any configuration, viable or not. Fails only on ENOMEM. */
+ * model represents any configuration, viable or not. Fails on ids out of
+ * range (EINVAL) and ENOMEM. The other setters trust their ids. */
 int sched_ve_place(struct sched_model *m, int32_t ve, int32_t node, err_t *e);
 
 static inline bool sched_node_viable(const struct sched_model *m, int32_t node) {

@@ -187,17 +187,19 @@ static int branch_evictions(struct search *st, int32_t n, int32_t cstr) {
   return r;
 }
 
+/* A target with a plan: keep it when its plan copies less memory (pivot
+ * hops included) than the best so far. */
 static int record_solution(struct search *st) {
   struct sched_solver *s = st->s;
-  int64_t cost = solver_target_cost(s, NULL);
-  if (st->found && cost >= s->best_cost)
-    return 0;
   err_t e = ERR_INIT;
   int r = solver_make_plan(s, &st->probe, &e);
   if (r < 0)
     return -1;
   if (r == 1)
     return 0; /* no ordering reaches this target */
+  int64_t cost = st->probe.mem_moved;
+  if (st->found && cost >= s->best_cost)
+    return 0;
   int32_t *hosts = realloc(s->best_host, sizeof(int32_t) * s->nv);
   if (!hosts)
     return -1;
@@ -219,6 +221,7 @@ static int dfs(struct search *st) {
   int32_t moved = moved_count(s);
   if (moved + moves_lower_bound(s) > st->limit)
     return 0;
+  /* the target's cost is a lower bound of its plan's */
   if (st->found && solver_target_cost(s, NULL) >= s->best_cost)
     return 0;
   int32_t what;

@@ -12,7 +12,8 @@ static void hand_plan(struct sched_plan *p, const struct sched_action *a, const 
   sched_plan_free(p);
   p->actions = malloc(sizeof(*a) * (n ? n : 1));
   p->step_start = calloc((size_t)(n ? steps[n - 1] + 2 : 1), sizeof(int32_t));
-  memcpy(p->actions, a, sizeof(*a) * n);
+  if (n)
+    memcpy(p->actions, a, sizeof(*a) * n);
   p->nactions = p->actions_cap = n;
   p->nsteps = n ? steps[n - 1] + 1 : 0;
   for (int k = 0, i = 0; k < p->nsteps; k++) {
