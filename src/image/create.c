@@ -10,14 +10,8 @@
 #include "util/cleanup.h"
 #include "util/json.h"
 
-static const char *const oci_layer_types[] = {
-    [LAYER_TAR] = MEDIA_OCI_LAYER,
-    [LAYER_GZIP] = MEDIA_OCI_LAYER_GZIP,
-    [LAYER_ZSTD] = MEDIA_OCI_LAYER_ZSTD,
-};
-
 static json_t *layer_descriptor(enum layer_compression c, const char *digest, int64_t size) {
-  return json_pack("{s:s, s:s, s:I}", "mediaType", oci_layer_types[c], "digest", digest, "size",
+  return json_pack("{s:s, s:s, s:I}", "mediaType", oci_layer_media_type(c), "digest", digest, "size",
                    (json_int_t)size);
 }
 

@@ -9,8 +9,6 @@
 #include "util/cleanup.h"
 #include "util/json.h"
 
-#define ANNOTATION_REF_NAME "org.opencontainers.image.ref.name"
-
 enum manifest_kind manifest_kind_of_media_type(const char *mt) {
   if (!mt)
     return MANIFEST_UNKNOWN;
@@ -80,6 +78,7 @@ void platform_host(struct platform *out) {
 void descriptor_free(struct descriptor *d) {
   free(d->media_type);
   free(d->ref_name);
+  free(d->image_name);
   *d = (struct descriptor){0};
 }
 
@@ -125,10 +124,11 @@ static int descriptor_parse(json_t *j, const char *where, struct descriptor *d, 
                    copy_field(d->platform.variant, sizeof(d->platform.variant), platform,
                               "variant", where, e)))
     goto fail;
-  const char *ref = NULL;
-  if (annotations && json_opt_str(annotations, ANNOTATION_REF_NAME, where, &ref, e) < 0)
+  const char *ref = NULL, *name = NULL;
+  if (annotations && (json_opt_str(annotations, ANNOTATION_REF_NAME, where, &ref, e) < 0 ||
+                      json_opt_str(annotations, ANNOTATION_IMAGE_NAME, where, &name, e) < 0))
     goto fail;
-  if (ref && !(d->ref_name = strdup(ref))) {
+  if ((ref && !(d->ref_name = strdup(ref))) || (name && !(d->image_name = strdup(name)))) {
     err_sys(e, "%s", where);
     goto fail;
   }
@@ -159,6 +159,11 @@ int layer_media_type_compression(const char *mt, enum layer_compression *out, er
       return 0;
     }
   return err_set(e, EINVAL, "unsupported layer media type '%s'", mt ? mt : "(none)");
+}
+
+const char *oci_layer_media_type(enum layer_compression c) {
+  return c == LAYER_GZIP ? MEDIA_OCI_LAYER_GZIP : c == LAYER_ZSTD ? MEDIA_OCI_LAYER_ZSTD
+                                                                  : MEDIA_OCI_LAYER;
 }
 
 void manifest_free(struct manifest *m) {

@@ -14,6 +14,9 @@
 #include "image/digest.h"
 #include "util/error.h"
 
+#define ANNOTATION_REF_NAME "org.opencontainers.image.ref.name"
+#define ANNOTATION_IMAGE_NAME "io.containerd.image.name"
+
 #define MEDIA_OCI_MANIFEST "application/vnd.oci.image.manifest.v1+json"
 #define MEDIA_OCI_INDEX "application/vnd.oci.image.index.v1+json"
 #define MEDIA_OCI_CONFIG "application/vnd.oci.image.config.v1+json"
@@ -51,6 +54,7 @@ struct descriptor {
   int64_t size;
   struct platform platform; /* index entries only; os[0] == 0 when absent */
   char *ref_name;           /* annotation org.opencontainers.image.ref.name, or NULL */
+  char *image_name;         /* annotation io.containerd.image.name (a full name), or NULL */
 };
 
 struct manifest {
@@ -87,6 +91,8 @@ const struct descriptor *image_index_select(const struct image_index *x,
 /* Layer compression, from a media type. */
 enum layer_compression { LAYER_TAR, LAYER_GZIP, LAYER_ZSTD };
 int layer_media_type_compression(const char *media_type, enum layer_compression *out, err_t *e);
+/* The OCI layer media type for a compression. */
+const char *oci_layer_media_type(enum layer_compression c);
 
 void descriptor_free(struct descriptor *d);
 

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "image/store_gc.h"
 #include "image/store_internal.h"
 #include "registry/reference.h"
 #include "util/cleanup.h"
@@ -111,6 +112,28 @@ int image_store_open(const char *root, int flags, struct image_store **out, err_
   return 0;
 }
 
+void image_store_cleanup(struct image_store *s) {
+  /* Converting a shared flock drops it first; if another command holds the
+   * store, take the shared lock back and leave the leftovers to it. */
+  if (!s->exclusive && flock(s->lockfd, LOCK_EX | LOCK_NB) < 0) {
+    while (flock(s->lockfd, LOCK_SH) < 0 && errno == EINTR)
+      ;
+    return;
+  }
+  struct db_txn t;
+  err_t ignored = ERR_INIT;
+  struct sweep_result sw;
+  bool was_exclusive = s->exclusive;
+  s->exclusive = true;
+  if (db_begin(s, &t, &ignored) == 0) {
+    store_sweep(s, t.db, &sw, &ignored);
+    db_end(&t);
+  }
+  s->exclusive = was_exclusive;
+  if (!was_exclusive)
+    flock(s->lockfd, LOCK_SH);
+}
+
 void image_store_close(struct image_store *s) {
   int fds[] = {s->lockfd, s->blobsfd, s->layersfd, s->tmpfd, s->rootfd};
   for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
@@ -134,6 +157,7 @@ struct blob_writer {
   uint64_t size;
   int64_t expected_size;
   char expected[DIGEST_BUF];
+  char got[DIGEST_BUF]; /* once the hash is final */
 };
 
 int blob_writer_new(struct image_store *s, const char *expected_digest, int64_t expected_size,
@@ -163,6 +187,8 @@ int blob_writer_new(struct image_store *s, const char *expected_digest, int64_t 
 }
 
 int blob_writer_write(struct blob_writer *w, const void *buf, size_t len, err_t *e) {
+  if (w->got[0])
+    return err_set(e, EINVAL, "blob %s: written after its digest was taken", w->got);
   if (w->expected_size >= 0 && w->size + len > (uint64_t)w->expected_size)
     return err_set(e, EIO, "blob %s: more than the expected %lld bytes",
                    w->expected[0] ? w->expected : "", (long long)w->expected_size);
@@ -182,6 +208,12 @@ uint64_t blob_writer_size(const struct blob_writer *w) {
   return w->size;
 }
 
+void blob_writer_digest(struct blob_writer *w, char digest[DIGEST_BUF]) {
+  if (!w->got[0])
+    sha256_final(&w->hash, w->got);
+  memcpy(digest, w->got, DIGEST_BUF);
+}
+
 void blob_writer_abort(struct blob_writer *w) {
   if (!w)
     return;
@@ -193,7 +225,7 @@ void blob_writer_abort(struct blob_writer *w) {
 
 int blob_writer_commit(struct blob_writer *w, char digest[DIGEST_BUF], err_t *e) {
   char got[DIGEST_BUF];
-  sha256_final(&w->hash, got);
+  blob_writer_digest(w, got);
   struct image_store *s = w->s;
   int r = -1;
   if (w->expected_size >= 0 && w->size != (uint64_t)w->expected_size)

@@ -41,6 +41,7 @@
 
 #include "image/config.h"
 #include "image/digest.h"
+#include "image/manifest.h"
 #include "util/error.h"
 
 #define IMAGE_STORE_DEFAULT_ROOT "/var/lib/capsule"
@@ -76,6 +77,8 @@ uint64_t blob_writer_size(const struct blob_writer *w);
 int blob_writer_commit(struct blob_writer *w, char digest[DIGEST_BUF], err_t *e);
 /* Drop an unfinished blob (NULL is fine). */
 void blob_writer_abort(struct blob_writer *w);
+/* The digest of what was written, before committing (no more writes after). */
+void blob_writer_digest(struct blob_writer *w, char digest[DIGEST_BUF]);
 
 /* A whole blob from memory (manifests, configs): new + write + commit. */
 int image_store_put_blob(struct image_store *s, const void *buf, size_t len,
@@ -163,6 +166,10 @@ int image_store_resolve(struct image_store *s, const char *name, struct image_in
  * array with free(). */
 int image_store_list(struct image_store *s, struct image_info **out, size_t *n, err_t *e);
 
+/* The image's manifest, parsed. */
+int image_store_manifest(struct image_store *s, const struct image_info *img,
+                         struct manifest *out, err_t *e);
+
 /* The image's config, parsed. */
 int image_store_config(struct image_store *s, const struct image_info *img,
                        struct image_config *out, err_t *e);
@@ -189,6 +196,11 @@ long image_lineage(const struct image_info *all, size_t n, const struct image_in
 int image_store_pin(struct image_store *s, const char *owner, const char *manifest_digest,
                     err_t *e);
 int image_store_unpin(struct image_store *s, const char *owner, err_t *e);
+
+/* After a failed command: if no other command is in the store right now,
+ * free what the failure left behind (blobs and layers no image uses, tmp/);
+ * otherwise leave that to the next exclusive command. Best effort, silent. */
+void image_store_cleanup(struct image_store *s);
 
 /* ---- Removal and garbage collection (need IMAGE_STORE_EXCLUSIVE) -------- */
 

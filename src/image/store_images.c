@@ -19,6 +19,11 @@ static void image_config_freep(struct image_config *c) {
 #define _cleanup_manifest_ __attribute__((cleanup(manifest_freep)))
 #define _cleanup_image_config_ __attribute__((cleanup(image_config_freep)))
 
+int image_store_manifest(struct image_store *s, const struct image_info *img,
+                         struct manifest *out, err_t *e) {
+  return store_read_manifest(s, img->manifest, out, e);
+}
+
 int image_store_config(struct image_store *s, const struct image_info *img,
                        struct image_config *out, err_t *e) {
   size_t len;

@@ -24,6 +24,10 @@
   X("image rm", cmd_rmi, "[-f] IMAGE...", "Remove images")                                  \
   X("import", cmd_import, "[OPTIONS] FILE|- [REFERENCE]", "Make a rootfs tarball an image") \
   X("image import", cmd_import, "[OPTIONS] FILE|- [REFERENCE]", "Make a rootfs tarball an image") \
+  X("save", cmd_save, "[-o FILE] [--format F] IMAGE...", "Write images to a tarball")      \
+  X("image save", cmd_save, "[-o FILE] [--format F] IMAGE...", "Write images to a tarball") \
+  X("load", cmd_load, "[-i FILE] [--platform P]", "Load images from a tarball")            \
+  X("image load", cmd_load, "[-i FILE] [--platform P]", "Load images from a tarball")      \
   X("image inspect", cmd_image_inspect, "IMAGE...", "Show images' details as JSON")        \
   X("image history", cmd_image_history, "[OPTIONS] IMAGE", "Show an image's layers")       \
   X("image prune", cmd_image_prune, "[-a]", "Remove unused images")                        \
