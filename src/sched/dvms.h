@@ -1,0 +1,85 @@
+/* DVMS, the Distributed Virtual Machine Scheduler (Quesnel, Lèbre, Südholt,
+ * CCPE 2012), written against the transport (sched/transport.h).
+ *
+ * A node whose VEs ask for more CPU than it has starts an Iterative
+ * Scheduling Procedure (ISP): it reserves itself and sends the event, a
+ * token listing the partition's nodes, to the next free node on the ring.
+ * A free node that gets the token joins the partition and becomes its
+ * leader: it confirms the reservation of every member (each answers with
+ * its current state, or refuses if it left), runs the sched core solver on
+ * the partition, and, if a plan exists, has every member commit to it,
+ * applies it (the migrations) and dissolves the partition. Without a plan
+ * the token moves on. A node already in another partition forwards the
+ * token past that whole partition in one hop (the shortcut to its
+ * first-out node). A token that comes all the way back to its initiator
+ * means every node is busy: the partition parks there (Blocked) and the
+ * next travelling token that reaches one of its nodes merges into it, which
+ * always reduces the number of partitions, so partitions cannot wait on
+ * each other forever; a parked partition that nothing joins gives up. A
+ * node that does not answer within the hop timeout is treated as failed and
+ * skipped. Members dissolve a partition whose leader has been silent for
+ * the partition timeout. docs/SIMULATION.md describes the protocol and its
+ * messages in full.
+ *
+ * The same code, configured as VMPlaceS's port of DVMS (random next node,
+ * partitions of at least 4 nodes before the solver runs, an empty plan
+ * counted as a failure, no merges: a Blocked partition waits for its
+ * timeout, a monitor that looks every second), is the baseline the
+ * improvements are measured against (sched/vmplaces.h). */
+#ifndef CAPSULE_SCHED_DVMS_H
+#define CAPSULE_SCHED_DVMS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sched/constraints.h"
+#include "sched/solver.h"
+#include "sched/transport.h"
+#include "sched/transport_stats.h"
+#include "util/error.h"
+
+enum dvms_next {
+  DVMS_NEXT_RING,   /* the next node on the ring outside the partition */
+  DVMS_NEXT_RANDOM, /* a random node outside the partition (VMPlaceS) */
+};
+
+struct dvms_config {
+  int32_t nodes;           /* hosting nodes, forming the ring 0..nodes-1 */
+  int32_t nves;            /* VE ids are 0..nves-1 */
+  enum dvms_next next;
+  int32_t min_partition;   /* nodes a partition needs before the solver runs */
+  bool empty_plan_fails;   /* VMPlaceS: "nothing to do" counts as no solution */
+  bool merge;              /* park Blocked partitions and merge tokens into them */
+  double monitor_period;   /* 0: act on the overload notification; else look every period */
+  double partition_timeout;/* members leave after this long without news of the leader */
+  double keepalive;        /* how often a busy leader refreshes its members */
+  double hop_timeout;      /* a node silent this long is treated as failed */
+  double park_timeout;     /* a parked partition nothing joined gives up after this */
+  double retry_delay;      /* an overloaded node waits up to this before a new ISP */
+  double step_timeout;     /* longest a plan step may take */
+  double target;           /* headroom: a solved node ends at or below this fraction */
+  uint64_t seed;
+  const struct sched_cstrs *cstrs; /* sealed for a model of nodes x nves, or NULL */
+  struct sched_solve_opts solve;
+  bool check;              /* check every plan and every partition's exclusivity */
+};
+
+/* The defaults of capsule's DVMS. */
+void dvms_config_default(struct dvms_config *c, int32_t nodes, int32_t nves);
+
+struct dvms;
+
+/* The agents of nodes 0..nodes-1 (a node agent would create one for its
+ * node; the simulator runs them all in one process). */
+struct dvms *dvms_new(const struct dvms_config *c, const struct transport *t, err_t *e);
+void dvms_free(struct dvms *d);
+
+extern const struct agent_ops dvms_agent_ops;
+
+struct sched_run_stats *dvms_stats(struct dvms *d);
+
+/* For tests: the partition node `node` belongs to (0 = free), and whether
+ * it is locked into a plan being applied. */
+uint64_t dvms_node_partition(const struct dvms *d, int32_t node);
+
+#endif

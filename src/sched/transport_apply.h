@@ -1,0 +1,99 @@
+/* Applying a reconfiguration plan over the transport, shared by DVMS,
+ * Entropy and Snooze. The coordinator (a DVMS leader, the Entropy service,
+ * a Snooze group manager) sends MIGRATE to each migration's source node,
+ * which starts the live migration and answers MIGRATED when it ends. The
+ * steps of the plan run one after the other, the migrations of a step in
+ * parallel (sched/plan.h). A step that does not end within the step timeout
+ * (a node died) fails the plan. */
+#ifndef CAPSULE_SCHED_TRANSPORT_APPLY_H
+#define CAPSULE_SCHED_TRANSPORT_APPLY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sched/plan.h"
+#include "sched/transport.h"
+#include "util/error.h"
+
+enum { APPLY_MIGRATE = 1, APPLY_MIGRATED = 2 };
+
+struct apply_migrate {
+  struct msg h;
+  uint64_t tag;     /* the coordinator's run (a DVMS partition id, a round) */
+  uint32_t version; /* the coordinator's partition version, for authorization */
+  uint32_t idx;     /* the action's index in the plan */
+  int32_t ve, dst;
+};
+
+struct apply_migrated {
+  struct msg h;
+  uint64_t tag;
+  uint32_t idx;
+  uint8_t ok;
+};
+
+enum apply_status { APPLY_RUNNING, APPLY_DONE, APPLY_FAILED };
+
+/* One plan being applied by a coordinator. */
+struct apply_run {
+  struct sched_plan plan;
+  int32_t coordinator;
+  uint64_t tag;
+  uint32_t version;
+  int32_t step;      /* the step running */
+  int32_t pending;   /* its migrations not yet answered */
+  bool failed;
+  bool active;
+  double started;    /* when the first step started */
+  uint64_t timer;    /* token of the running step's timeout */
+  double step_timeout;
+  uint32_t done_migrations, failed_migrations;
+};
+
+void apply_init(struct apply_run *r);
+void apply_free(struct apply_run *r);
+
+/* Take the plan (swapped out of `plan`, which is left empty) and start its
+ * first step. `timer_token` is armed for `step_timeout` s on every step;
+ * the coordinator passes it back through apply_timeout(). Returns the
+ * status: DONE at once for a plan without migrations. */
+enum apply_status apply_start(struct apply_run *r, const struct transport *t,
+                              int32_t coordinator, uint64_t tag, uint32_t version,
+                              struct sched_plan *plan, uint64_t timer_token, double step_timeout);
+
+/* The coordinator got MIGRATED `m` (ignored unless it belongs to this run
+ * and its running step). */
+enum apply_status apply_on_migrated(struct apply_run *r, const struct transport *t,
+                                    const struct apply_migrated *m);
+
+/* The step timer with `token` fired: a step still running after it fails
+ * the plan. */
+enum apply_status apply_timeout(struct apply_run *r, uint64_t token);
+
+/* The source-node side: migrations this node runs for coordinators, so
+ * that their end can be reported. One table per node. */
+struct apply_local {
+  struct apply_local_slot {
+    uint64_t token;
+    int32_t coordinator;
+    uint64_t tag;
+    uint32_t idx;
+  } *slots;
+  int32_t n, cap;
+  uint64_t next_token;
+};
+
+void apply_local_free(struct apply_local *l);
+
+/* Node `node` received MIGRATE `m`, already authorized by the protocol
+ * (`ok` false: refused). Starts the migration, or answers MIGRATED with ok
+ * false at once when refused or out of memory. */
+void apply_local_migrate(struct apply_local *l, const struct transport *t, int32_t node,
+                         const struct apply_migrate *m, bool ok);
+
+/* The transport reported the end of a migration on `node`: tell its
+ * coordinator. Returns false when the token is not one of this table's. */
+bool apply_local_migrated(struct apply_local *l, const struct transport *t, int32_t node,
+                          uint64_t token, bool ok);
+
+#endif

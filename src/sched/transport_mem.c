@@ -1,0 +1,228 @@
+#include "sched/transport_mem.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum ev_type { EV_MESSAGE, EV_TIMER, EV_MIGRATION_END, EV_OVERLOAD };
+
+struct memnet_event {
+  double at;
+  uint64_t seq;
+  enum ev_type type;
+  int32_t node;
+  uint64_t token;
+  bool flag;          /* overload: overloaded */
+  int32_t ve, dst;    /* migration */
+  struct msg *m;
+};
+
+static bool before(const struct memnet_event *a, const struct memnet_event *b) {
+  return a->at < b->at || (a->at == b->at && a->seq < b->seq);
+}
+
+static void push(struct memnet *n, struct memnet_event ev) {
+  if (n->nheap == n->heap_cap) {
+    int64_t cap = n->heap_cap ? 2 * n->heap_cap : 64;
+    struct memnet_event *p = realloc(n->heap, cap * sizeof *p);
+    if (!p) {
+      n->oom = true;
+      free(ev.m);
+      return;
+    }
+    n->heap = p;
+    n->heap_cap = cap;
+  }
+  ev.seq = n->seq++;
+  int64_t i = n->nheap++;
+  while (i > 0 && before(&ev, &n->heap[(i - 1) / 2])) {
+    n->heap[i] = n->heap[(i - 1) / 2];
+    i = (i - 1) / 2;
+  }
+  n->heap[i] = ev;
+}
+
+static struct memnet_event pop(struct memnet *n) {
+  struct memnet_event top = n->heap[0], last = n->heap[--n->nheap];
+  int64_t i = 0;
+  for (;;) {
+    int64_t c = 2 * i + 1;
+    if (c >= n->nheap)
+      break;
+    if (c + 1 < n->nheap && before(&n->heap[c + 1], &n->heap[c]))
+      c++;
+    if (!before(&n->heap[c], &last))
+      break;
+    n->heap[i] = n->heap[c];
+    i = c;
+  }
+  if (n->nheap)
+    n->heap[i] = last;
+  return top;
+}
+
+static double op_now(void *ctx) {
+  return ((struct memnet *)ctx)->now;
+}
+
+static void op_send(void *ctx, int32_t from, int32_t to, struct msg *m) {
+  struct memnet *n = ctx;
+  (void)from;
+  n->messages++;
+  n->bytes += m->bytes;
+  if (to < 0 || to >= n->nodes || n->failed[to]) {
+    free(m);
+    return;
+  }
+  push(n, (struct memnet_event){.at = n->now + n->latency, .type = EV_MESSAGE, .node = to, .m = m});
+}
+
+static void op_timer(void *ctx, int32_t node, double delay, uint64_t token) {
+  struct memnet *n = ctx;
+  push(n, (struct memnet_event){.at = n->now + (delay > 0 ? delay : 0), .type = EV_TIMER,
+                                .node = node, .token = token});
+}
+
+static struct node_snap *op_snapshot(void *ctx, int32_t node) {
+  struct memnet *n = ctx;
+  const struct sched_node *nd = &n->world.nodes[node];
+  struct node_snap *s = calloc(1, node_snap_size(nd->nves));
+  if (!s)
+    return NULL;
+  s->node = node;
+  s->cpu_cap = (int32_t)nd->cap[SCHED_CPU];
+  s->mem_cap = (int32_t)nd->cap[SCHED_MEM];
+  s->nves = nd->nves;
+  for (int32_t i = 0; i < nd->nves; i++) {
+    const struct sched_ve *v = &n->world.ves[nd->ves[i]];
+    s->ves[i] = (struct snap_ve){.ve = nd->ves[i], .cpu = (int32_t)v->demand[SCHED_CPU],
+                                 .mem = (int32_t)v->demand[SCHED_MEM],
+                                 .flags = v->pinned ? 1u : 0u};
+  }
+  return s;
+}
+
+static void op_migrate(void *ctx, int32_t node, int32_t ve, int32_t dst, uint64_t token) {
+  struct memnet *n = ctx;
+  bool ok = ve >= 0 && ve < n->world.nves && n->world.ves[ve].host == node &&
+            !n->world.ves[ve].pinned && dst >= 0 && dst < n->hosts && dst != node;
+  if (ok)
+    n->world.ves[ve].pinned = true; /* marks "migrating" in snapshots */
+  push(n, (struct memnet_event){.at = n->now + (ok ? n->migration_time : 0),
+                                .type = EV_MIGRATION_END, .node = node, .token = token,
+                                .flag = ok, .ve = ok ? ve : -1, .dst = dst});
+}
+
+static double op_charge(void *ctx, int32_t node, const struct work_cost *w) {
+  (void)ctx, (void)node, (void)w;
+  return 0;
+}
+
+static const struct transport_ops memnet_ops = {
+    .now = op_now, .send = op_send, .timer = op_timer, .snapshot = op_snapshot,
+    .migrate = op_migrate, .charge = op_charge,
+};
+
+static void on_viability(void *data, int32_t node, bool viable) {
+  struct memnet *n = data;
+  push(n, (struct memnet_event){.at = n->now, .type = EV_OVERLOAD, .node = node,
+                                .flag = !viable});
+}
+
+int memnet_init(struct memnet *n, int32_t hosts, int32_t services, int64_t cpu, int64_t mem,
+                int32_t nves, int64_t ve_mem, err_t *e) {
+  memset(n, 0, sizeof *n);
+  if (hosts <= 0 || services < 0)
+    return err_set(e, EINVAL, "memnet: need hosts (got %d) and services >= 0", hosts);
+  if (sched_model_init(&n->world, hosts, nves, e) < 0)
+    return -1;
+  n->hosts = hosts;
+  n->nodes = hosts + services;
+  n->failed = calloc(n->nodes, sizeof *n->failed);
+  if (!n->failed) {
+    memnet_free(n);
+    return err_set(e, ENOMEM, "memnet: out of memory");
+  }
+  for (int32_t h = 0; h < hosts; h++)
+    sched_node_set_capacity(&n->world, h, cpu, mem);
+  for (int32_t v = 0; v < nves; v++) {
+    sched_ve_set_demand(&n->world, v, 0, ve_mem);
+    if (sched_ve_place(&n->world, v, v % hosts, e) < 0) {
+      memnet_free(n);
+      return -1;
+    }
+  }
+  n->world.on_viability = on_viability;
+  n->world.on_viability_data = n;
+  n->latency = 0.001;
+  n->migration_time = 10;
+  n->tp.ops = &memnet_ops;
+  n->tp.ctx = n;
+  return 0;
+}
+
+void memnet_free(struct memnet *n) {
+  for (int64_t i = 0; i < n->nheap; i++)
+    free(n->heap[i].m);
+  free(n->heap);
+  free(n->failed);
+  sched_model_free(&n->world);
+  memset(n, 0, sizeof *n);
+}
+
+void memnet_set_agent(struct memnet *n, const struct agent_ops *ops, void *agent) {
+  n->ops = ops;
+  n->agent = agent;
+}
+
+void memnet_set_cpu(struct memnet *n, int32_t ve, int64_t cpu) {
+  sched_ve_set_cpu(&n->world, ve, cpu);
+}
+
+void memnet_fail(struct memnet *n, int32_t node) {
+  n->failed[node] = true;
+}
+
+static void end_migration(struct memnet *n, struct memnet_event *ev) {
+  bool ok = ev->flag;
+  if (ok) {
+    n->world.ves[ev->ve].pinned = false;
+    err_t e = ERR_INIT;
+    ok = !n->failed[ev->dst] && sched_ve_place(&n->world, ev->ve, ev->dst, &e) == 0;
+    if (ok)
+      n->migrations++;
+  }
+  if (n->ops->migrated)
+    n->ops->migrated(n->agent, ev->node, ev->token, ok);
+}
+
+int64_t memnet_run(struct memnet *n, double until) {
+  int64_t ran = 0;
+  while (n->nheap && n->heap[0].at <= until) {
+    struct memnet_event ev = pop(n);
+    n->now = ev.at;
+    if (n->failed[ev.node]) {
+      free(ev.m);
+      continue;
+    }
+    ran++;
+    switch (ev.type) {
+    case EV_MESSAGE:
+      n->ops->message(n->agent, ev.node, ev.m);
+      break;
+    case EV_TIMER:
+      n->ops->timer(n->agent, ev.node, ev.token);
+      break;
+    case EV_MIGRATION_END:
+      end_migration(n, &ev);
+      break;
+    case EV_OVERLOAD:
+      if (n->ops->overload)
+        n->ops->overload(n->agent, ev.node, ev.flag);
+      break;
+    }
+  }
+  if (n->now < until)
+    n->now = until;
+  return ran;
+}

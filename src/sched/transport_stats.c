@@ -1,0 +1,54 @@
+#include "sched/transport_stats.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void series_add(struct series *s, double x) {
+  if (s->n == s->cap) {
+    size_t cap = s->cap ? 2 * s->cap : 256;
+    double *p = realloc(s->v, cap * sizeof *p);
+    if (!p)
+      return; /* quantiles lose a sample; sum and max stay exact */
+    s->v = p;
+    s->cap = cap;
+  }
+  s->v[s->n++] = x;
+  s->sum += x;
+  if (x > s->max)
+    s->max = x;
+}
+
+void series_free(struct series *s) {
+  free(s->v);
+  memset(s, 0, sizeof *s);
+}
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+double series_quantile(struct series *s, double q) {
+  if (!s->n)
+    return 0;
+  qsort(s->v, s->n, sizeof *s->v, cmp_double);
+  size_t rank = (size_t)(q * (double)s->n);
+  if (rank >= s->n)
+    rank = s->n - 1;
+  return s->v[rank];
+}
+
+void sched_run_stats_free(struct sched_run_stats *s) {
+  series_free(&s->partition_size);
+  series_free(&s->solve_wall);
+  series_free(&s->solve_charged);
+  series_free(&s->apply_time);
+  series_free(&s->isp_time);
+}
+
+void sched_run_stats_fail(struct sched_run_stats *s, uint64_t *counter, const char *msg) {
+  if (!s->first_failure[0])
+    snprintf(s->first_failure, sizeof s->first_failure, "%s", msg);
+  (*counter)++;
+}

@@ -1,0 +1,325 @@
+/* DVMS on small rings over the deterministic in-memory transport: one
+ * event, concurrent events whose partitions meet (shortcuts, parking,
+ * merges), failed nodes, the VMPlaceS configuration, and a random-load
+ * stress run. Every run checks every plan with the independent checker and
+ * the exclusivity of partitions (check mode), and that every ISP ends. */
+#include <stdlib.h>
+
+#include "../unit/check.h"
+#include "sched/dvms.h"
+#include "sched/transport_mem.h"
+#include "sched/vmplaces.h"
+#include "util/rng.h"
+
+#define MEM 32768
+#define VE_MEM 1024
+
+struct ring {
+  struct memnet net;
+  struct dvms *d;
+  struct sched_run_stats *st;
+};
+
+/* `hosts` hosts of `cpu` units, `per_host` VEs each (VE j on host j % hosts). */
+static int ring_open_cpu(struct ring *r, int hosts, int cpu, int per_host,
+                         const struct dvms_config *cfg_in) {
+  err_t e = ERR_INIT;
+  if (memnet_init(&r->net, hosts, 0, cpu, MEM, hosts * per_host, VE_MEM, &e) < 0) {
+    fprintf(stderr, "memnet: %s\n", e.msg);
+    return -1;
+  }
+  struct dvms_config cfg;
+  if (cfg_in)
+    cfg = *cfg_in;
+  else
+    dvms_config_default(&cfg, hosts, hosts * per_host);
+  cfg.nodes = hosts;
+  cfg.nves = hosts * per_host;
+  cfg.check = true;
+  r->d = dvms_new(&cfg, &r->net.tp, &e);
+  if (!r->d) {
+    fprintf(stderr, "dvms: %s\n", e.msg);
+    memnet_free(&r->net);
+    return -1;
+  }
+  memnet_set_agent(&r->net, &dvms_agent_ops, r->d);
+  r->st = dvms_stats(r->d);
+  return 0;
+}
+
+#define CPU 100
+static int ring_open(struct ring *r, int hosts, int per_host, const struct dvms_config *cfg) {
+  return ring_open_cpu(r, hosts, CPU, per_host, cfg);
+}
+
+static void ring_close(struct ring *r) {
+  dvms_free(r->d);
+  memnet_free(&r->net);
+}
+
+static int ve_of(const struct ring *r, int host, int k) {
+  return host + k * r->net.hosts;
+}
+
+static bool all_free(const struct ring *r) {
+  for (int i = 0; i < r->net.hosts; i++)
+    if (dvms_node_partition(r->d, i))
+      return false;
+  return true;
+}
+
+static void check_invariants(const struct ring *r) {
+  CHECK(r->st->check_failures == 0);
+  CHECK(r->st->exclusivity_violations == 0);
+  CHECK(!r->net.oom);
+  if (r->st->first_failure[0])
+    fprintf(stderr, "first failure: %s\n", r->st->first_failure);
+}
+
+/* One overloaded node: its neighbour joins, the solver moves one VE there. */
+static void test_one_event(void) {
+  struct ring r;
+  if (ring_open(&r, 6, 2, NULL) < 0) {
+    CHECK(0);
+    return;
+  }
+  memnet_set_cpu(&r.net, ve_of(&r, 0, 0), 70);
+  memnet_set_cpu(&r.net, ve_of(&r, 0, 1), 50); /* node 0: 120 > 100 */
+  memnet_run(&r.net, 100);
+  CHECK(sched_model_viable(&r.net.world));
+  CHECK(r.st->isp_started == 1);
+  CHECK(r.st->isp_ended == 1);
+  CHECK(r.st->plans == 1);
+  CHECK(r.st->migrations == 1);
+  CHECK(r.st->partition_size.n == 1 && r.st->partition_size.v[0] == 2);
+  /* the VE went to the next node on the ring */
+  int moved = r.net.world.ves[ve_of(&r, 0, 0)].host == 0 ? ve_of(&r, 0, 1) : ve_of(&r, 0, 0);
+  CHECK(r.net.world.ves[moved].host == 1);
+  CHECK(r.st->checks == 1);
+  CHECK(r.st->exclusivity_checks >= 2);
+  CHECK(all_free(&r));
+  check_invariants(&r);
+  ring_close(&r);
+}
+
+/* An overload that vanishes before anyone acts ends the ISP without a plan. */
+static void test_event_resolves_itself(void) {
+  struct ring r;
+  if (ring_open(&r, 4, 2, NULL) < 0) {
+    CHECK(0);
+    return;
+  }
+  memnet_set_cpu(&r.net, ve_of(&r, 2, 0), 70);
+  memnet_set_cpu(&r.net, ve_of(&r, 2, 1), 50);
+  memnet_set_cpu(&r.net, ve_of(&r, 2, 1), 10); /* gone at the same instant */
+  memnet_run(&r.net, 100);
+  CHECK(r.st->isp_started == 1);
+  CHECK(r.st->isp_ended == 1);
+  CHECK(r.st->resolved == 1);
+  CHECK(r.st->migrations == 0);
+  CHECK(all_free(&r));
+  check_invariants(&r);
+  ring_close(&r);
+}
+
+/* Nodes 0..3 overloaded at once, room only on 4..7: the tokens skip each
+ * other's partitions (shortcuts) and every overload is solved. */
+static void test_concurrent_events_meet(void) {
+  struct ring r;
+  if (ring_open(&r, 8, 2, NULL) < 0) {
+    CHECK(0);
+    return;
+  }
+  for (int h = 0; h < 4; h++) {
+    memnet_set_cpu(&r.net, ve_of(&r, h, 0), 100);
+    memnet_set_cpu(&r.net, ve_of(&r, h, 1), 10);
+  }
+  for (int h = 4; h < 8; h++) {
+    memnet_set_cpu(&r.net, ve_of(&r, h, 0), 25);
+    memnet_set_cpu(&r.net, ve_of(&r, h, 1), 25);
+  }
+  memnet_run(&r.net, 500);
+  CHECK(sched_model_viable(&r.net.world));
+  CHECK(r.st->isp_started >= 4);
+  CHECK(r.st->isp_ended == r.st->isp_started);
+  CHECK(r.st->migrations == 4);
+  CHECK(all_free(&r));
+  /* every overloaded node's small VE left it */
+  for (int h = 0; h < 4; h++)
+    CHECK(r.net.world.nodes[h].used[SCHED_CPU] <= CPU);
+  check_invariants(&r);
+  ring_close(&r);
+}
+
+/* Four overloaded nodes and room for all of them on node 4 only: the
+ * partitions contend for it; the losers' tokens come back to their
+ * initiators, which park, and later tokens merge into parked partitions.
+ * Every overload is solved in the end. */
+static void test_contention_merges(void) {
+  struct ring r;
+  if (ring_open(&r, 5, 2, NULL) < 0) {
+    CHECK(0);
+    return;
+  }
+  for (int h = 0; h < 4; h++) {
+    memnet_set_cpu(&r.net, ve_of(&r, h, 0), 100);
+    memnet_set_cpu(&r.net, ve_of(&r, h, 1), 10);
+  }
+  memnet_set_cpu(&r.net, ve_of(&r, 4, 0), 20);
+  memnet_run(&r.net, 2000);
+  fprintf(stderr, "contention: %llu ISPs, %llu merges, %llu gave up, %llu migrations\n",
+          (unsigned long long)r.st->isp_started, (unsigned long long)r.st->merges,
+          (unsigned long long)r.st->gave_up, (unsigned long long)r.st->migrations);
+  CHECK(sched_model_viable(&r.net.world));
+  CHECK(r.st->merges >= 1);
+  CHECK(r.st->migrations == 4);
+  CHECK(r.st->isp_ended == r.st->isp_started);
+  CHECK(all_free(&r));
+  check_invariants(&r);
+  ring_close(&r);
+}
+
+/* Four overloaded nodes and no room anywhere: every ISP must end (parked
+ * partitions merge, then give up), none may spin forever. */
+static void test_no_solution_ends(void) {
+  struct ring r;
+  if (ring_open(&r, 4, 2, NULL) < 0) {
+    CHECK(0);
+    return;
+  }
+  for (int h = 0; h < 4; h++) {
+    memnet_set_cpu(&r.net, ve_of(&r, h, 0), 60);
+    memnet_set_cpu(&r.net, ve_of(&r, h, 1), 50);
+  }
+  memnet_run(&r.net, 60);
+  CHECK(r.st->merges >= 1);
+  CHECK(r.st->gave_up >= 1);
+  CHECK(r.st->migrations == 0);
+  /* calm down: demands drop, and every ISP in flight must end */
+  for (int h = 0; h < 4; h++)
+    memnet_set_cpu(&r.net, ve_of(&r, h, 1), 0);
+  memnet_run(&r.net, 200);
+  CHECK(r.st->isp_ended == r.st->isp_started);
+  CHECK(all_free(&r));
+  check_invariants(&r);
+  ring_close(&r);
+}
+
+/* Node 1 is down: node 0's token times out there, node 1 is suspected and
+ * skipped, node 2 joins. */
+static void test_failed_node_skipped(void) {
+  struct ring r;
+  if (ring_open(&r, 6, 2, NULL) < 0) {
+    CHECK(0);
+    return;
+  }
+  memnet_fail(&r.net, 1);
+  memnet_set_cpu(&r.net, ve_of(&r, 0, 0), 70);
+  memnet_set_cpu(&r.net, ve_of(&r, 0, 1), 50);
+  memnet_run(&r.net, 100);
+  CHECK(sched_model_viable(&r.net.world));
+  CHECK(r.st->suspected >= 1);
+  CHECK(r.st->migrations == 1);
+  int moved = r.net.world.ves[ve_of(&r, 0, 0)].host == 0 ? ve_of(&r, 0, 1) : ve_of(&r, 0, 0);
+  CHECK(r.net.world.ves[moved].host == 2);
+  CHECK(r.st->isp_ended == r.st->isp_started);
+  check_invariants(&r);
+  ring_close(&r);
+}
+
+/* A member dies after joining: the next leader's reservation drops it. */
+static void test_member_fails_during_growth(void) {
+  struct ring r;
+  if (ring_open(&r, 6, 2, NULL) < 0) {
+    CHECK(0);
+    return;
+  }
+  /* node 0 overloaded; node 1 full, so {0,1} has no solution and the
+   * token goes on to 2; node 1 dies right after joining. */
+  memnet_set_cpu(&r.net, ve_of(&r, 0, 0), 70);
+  memnet_set_cpu(&r.net, ve_of(&r, 0, 1), 50);
+  memnet_set_cpu(&r.net, ve_of(&r, 1, 0), 50);
+  memnet_set_cpu(&r.net, ve_of(&r, 1, 1), 50);
+  memnet_run(&r.net, 0.0025); /* node 1 has joined and asked node 0 */
+  CHECK(dvms_node_partition(r.d, 1) == dvms_node_partition(r.d, 0));
+  memnet_fail(&r.net, 1);
+  memnet_run(&r.net, 100);
+  CHECK(r.st->migrations == 1);
+  CHECK(r.net.world.nodes[0].used[SCHED_CPU] <= CPU);
+  CHECK(r.net.world.nodes[1].used[SCHED_CPU] == 100); /* nothing moved to the dead node */
+  CHECK(r.st->isp_ended == r.st->isp_started);
+  check_invariants(&r);
+  ring_close(&r);
+}
+
+/* VMPlaceS's DVMS: random next node, no solver before 4 nodes. */
+static void test_vmplaces_min_partition(void) {
+  struct dvms_config cfg;
+  vmplaces_dvms_config(&cfg, 8, 16);
+  struct ring r;
+  if (ring_open(&r, 8, 2, &cfg) < 0) {
+    CHECK(0);
+    return;
+  }
+  memnet_set_cpu(&r.net, ve_of(&r, 5, 0), 70);
+  memnet_set_cpu(&r.net, ve_of(&r, 5, 1), 50);
+  memnet_run(&r.net, 100);
+  CHECK(sched_model_viable(&r.net.world));
+  CHECK(r.st->partition_size.n >= 1);
+  for (size_t i = 0; i < r.st->partition_size.n; i++)
+    CHECK(r.st->partition_size.v[i] >= 4);
+  CHECK(r.st->migrations == 1);
+  check_invariants(&r);
+  ring_close(&r);
+}
+
+/* Random loads on a 32-node ring at ~86 % mean load: invariants hold
+ * throughout and every ISP ends once the load stops changing. */
+static void test_stress(bool vmplaces) {
+  struct dvms_config cfg;
+  if (vmplaces)
+    vmplaces_dvms_config(&cfg, 32, 320);
+  else
+    dvms_config_default(&cfg, 32, 320);
+  struct ring r;
+  if (ring_open_cpu(&r, 32, 70, 10, &cfg) < 0) {
+    CHECK(0);
+    return;
+  }
+  /* the VMPlaceS law scaled by 1/10: hosts of 70, 10 VEs of N(6, 2) */
+  rng_t rng;
+  rng_seed(&rng, 7, 1);
+  double t = 0;
+  for (int i = 0; i < 20000; i++) {
+    t += rng_exponential(&rng, 320.0 / 300.0);
+    memnet_run(&r.net, t);
+    int ve = (int)rng_below(&rng, 320);
+    double g = rng_gaussian(&rng, 6, 2);
+    memnet_set_cpu(&r.net, ve, g < 0 ? 0 : g > 10 ? 10 : (int)(g + 0.5));
+  }
+  memnet_run(&r.net, t + 300);
+  CHECK(r.st->isp_started > 100);
+  CHECK(r.st->plans > 50);
+  CHECK(r.st->isp_ended == r.st->isp_started);
+  CHECK(all_free(&r));
+  fprintf(stderr, "stress%s: %llu ISPs, %llu plans, %llu migrations, %llu merges, %llu gave up\n",
+          vmplaces ? " (vmplaces)" : "", (unsigned long long)r.st->isp_started,
+          (unsigned long long)r.st->plans, (unsigned long long)r.st->migrations,
+          (unsigned long long)r.st->merges, (unsigned long long)r.st->gave_up);
+  check_invariants(&r);
+  ring_close(&r);
+}
+
+int main(void) {
+  test_one_event();
+  test_event_resolves_itself();
+  test_concurrent_events_meet();
+  test_contention_merges();
+  test_no_solution_ends();
+  test_failed_node_skipped();
+  test_member_fails_during_growth();
+  test_vmplaces_min_partition();
+  test_stress(false);
+  test_stress(true);
+  return check_report("proto_dvms");
+}
