@@ -17,6 +17,7 @@
 #include "runtime/runtime.h"
 #include "runtime/sync.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
 #include "util/json.h"
 #include "util/proc.h"
 #include "util/syscalls.h"
@@ -108,12 +109,38 @@ static void wait_stopped(struct container *c) {
   }
 }
 
+/* A create that crashed before saving its state: its config was saved
+ * first, so the cgroup it may have made can be found and removed. */
+static int delete_stateless(const struct runtime_ctx *rt, const char *id, err_t *e) {
+  _cleanup_close_ int dirfd = state_dir_open(rt->root, id, e);
+  if (dirfd < 0)
+    return e->code == ENOENT ? 0 : -1;
+  err_t ignored = ERR_INIT;
+  _cleanup_free_ char *text = read_file_at(dirfd, "config.json", 64 << 20, NULL, &ignored);
+  _cleanup_json_ json_t *doc =
+      text ? json_load_object_buf(text, strlen(text), "config.json", &ignored) : NULL;
+  json_t *lx = doc ? json_object_get(doc, "linux") : NULL;
+  const char *path = json_string_value(json_object_get(lx, "cgroupsPath"));
+  struct cgroup *cg = NULL;
+  if (doc && cgroup_resolve(path, id, &cg, &ignored) == 0) {
+    cgroup_signal_all(cg, SIGKILL, &ignored);
+    cgroup_destroy(cg, &ignored);
+    cgroup_free(cg);
+  }
+  return state_dir_remove(rt->root, id, e);
+}
+
 int runtime_delete(const struct runtime_ctx *rt, const char *id, bool force, err_t *e) {
   struct container *c = NULL;
   if (container_open(rt, id, true, &c, e) < 0) {
-    /* A half-written state (crash during create) must still be deletable. */
-    if (force && e->code != ENOENT && runtime_check_id(id, e) == 0)
-      return state_dir_remove(rt->root, id, e);
+    if (!force)
+      return -1;
+    /* --force: what does not exist is deleted already (runc agrees, and
+     * podman relies on it after a failed create). */
+    if (e->code == ENOENT)
+      return 0;
+    if (e->code == ENODATA)
+      return delete_stateless(rt, id, e);
     return -1;
   }
   enum container_status st = state_status(c->dirfd, &c->state);
@@ -129,7 +156,8 @@ int runtime_delete(const struct runtime_ctx *rt, const char *id, bool force, err
       err_t ignored = ERR_INIT;
       cgroup_freeze(c->cgroup, false, &ignored);
     }
-    kill(c->state.pid, SIGKILL);
+    err_t gone = ERR_INIT; /* it may have died since we looked */
+    signal_init(c, SIGKILL, &gone);
     wait_stopped(c);
   }
   c->pid = 0; /* not our child: whoever made it reaps it */

@@ -118,8 +118,10 @@ int state_load(int dirfd, const char *id, struct container_state *st, err_t *e) 
   size_t len;
   _cleanup_free_ char *text = read_file_at(dirfd, "state.json", 1 << 20, &len, e);
   if (!text) {
+    /* We hold the lock, so no create is running: one crashed before saving. */
     if (e->code == ENOENT)
-      return err_set(e, ENOENT, "container \"%s\" does not exist (no state; still being created?)",
+      return err_set(e, ENODATA,
+                     "container \"%s\" has no state (its create failed); delete --force removes it",
                      id);
     return err_wrap(e, "container \"%s\"", id);
   }

@@ -116,6 +116,8 @@ test_unknown_id() {
   for cmd in start state kill delete pause resume ps; do
     run_bad 'does not exist' "$cmd" nosuchcontainer
   done
+  # As runc: what does not exist is deleted already.
+  rt delete --force nosuchcontainer
   run_bad 'does not exist' exec nosuchcontainer true
   run_bad 'does not exist' update --memory 1m nosuchcontainer
 }

@@ -220,3 +220,21 @@ test_concurrent_commands_on_one_container() {
   rt delete --force "$ID"
   assert_no_leftovers
 }
+
+test_runtime_killed_during_create_can_be_deleted() {
+  new_bundle sleep 30
+  cfg '.hooks = {"createRuntime": [{"path": "/bin/sleep", "args": ["sleep", "20"]}]}'
+  "$RT" --root "$STATE" create --bundle "$BUNDLE" "$ID" &
+  rpid=$!
+  # The hook runs once the init and its cgroup exist: kill -9 the runtime then.
+  wait_for "pgrep -P $rpid sleep" 50
+  hook=$(pgrep -P "$rpid" sleep)
+  defer "kill $hook"
+  kill -9 "$rpid"
+  wait "$rpid" || true
+  [ -n "$(find /sys/fs/cgroup/pids -maxdepth 4 -type d -name "$ID")" ] || fail "no cgroup to clean up: the crash came too late"
+  assert_fails rt state "$ID"
+  assert_contains "$ERR" "has no state"
+  rt delete --force "$ID"
+  assert_no_leftovers
+}
