@@ -65,6 +65,19 @@ static void enqueue_unpack(struct fetch *f, size_t layer) {
   pthread_mutex_unlock(&f->lock);
 }
 
+/* Take the largest queued layer (under the lock): the biggest layers are the
+ * longest unpacks, and starting them first shortens the whole pull. */
+static size_t take_largest(struct fetch *f) {
+  const struct descriptor *layers = f->p->parsed.layers;
+  size_t best = f->taken;
+  for (size_t k = f->taken + 1; k < f->queued; k++)
+    if (layers[f->queue[k]].size > layers[f->queue[best]].size)
+      best = k;
+  size_t layer = f->queue[best];
+  f->queue[best] = f->queue[f->taken++];
+  return layer;
+}
+
 static void *unpack_worker(void *data) {
   struct fetch *f = data;
   pthread_mutex_lock(&f->lock);
@@ -73,7 +86,7 @@ static void *unpack_worker(void *data) {
       pthread_cond_wait(&f->ready, &f->lock);
     if (f->taken == f->queued)
       break;
-    size_t i = f->queue[f->taken++];
+    size_t i = take_largest(f);
     if (f->failed)
       continue;
     pthread_mutex_unlock(&f->lock);
@@ -177,8 +190,14 @@ static size_t plan_layers(struct fetch *f) {
       continue;
     }
     report(f, i, XFER_WAITING, 0);
-    f->want[n] = (struct blob_request){.digest = d->digest, .size = (uint64_t)d->size};
-    f->want_layer[n++] = i;
+    /* Largest first, so the longest unpacks can start earliest. */
+    size_t k = n++;
+    for (; k > 0 && f->want[k - 1].size < (uint64_t)d->size; k--) {
+      f->want[k] = f->want[k - 1];
+      f->want_layer[k] = f->want_layer[k - 1];
+    }
+    f->want[k] = (struct blob_request){.digest = d->digest, .size = (uint64_t)d->size};
+    f->want_layer[k] = i;
   }
   return n;
 }
