@@ -192,7 +192,8 @@ int cgroup_pids(struct cgroup *cg, pid_t **pids, size_t *n, err_t *e) {
     free(l.v);
     return err_wrap(e, "listing processes of %s", cg->path);
   }
-  qsort(l.v, l.n, sizeof *l.v, compare_pids);
+  if (l.n) /* qsort() must not be given a NULL array */
+    qsort(l.v, l.n, sizeof *l.v, compare_pids);
   size_t kept = 0;
   for (size_t i = 0; i < l.n; i++)
     if (!kept || l.v[kept - 1] != l.v[i])

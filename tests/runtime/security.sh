@@ -20,7 +20,8 @@ done'
 # process sits inside the container, before its execve, long enough for
 # the attacker to find it every time.
 exec_slowly() {
-  strace -f -qq -o /dev/null -e trace=execve,execveat -e inject=execve,execveat:delay_enter=700ms \
+  # (LeakSanitizer cannot run under ptrace: leak checks are off for this run.)
+  ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 strace -f -qq -o /dev/null -e trace=execve,execveat -e inject=execve,execveat:delay_enter=700ms \
     "$RT" --root "$STATE" exec "$ID" true
 }
 
