@@ -25,11 +25,22 @@
 #define HOST_MEM 32768
 #define VE_MEM 1024
 #define VES_PER_NODE 10
+#define CLUSTER_NODES 10000
+
+static double clock_s(clockid_t id) {
+  struct timespec t;
+  clock_gettime(id, &t);
+  return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
 
 static double now(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+  return clock_s(CLOCK_MONOTONIC);
+}
+
+/* CPU time of this thread: what the solver costs, whatever else the
+ * machine runs at the same time. */
+static double cpu_now(void) {
+  return clock_s(CLOCK_THREAD_CPUTIME_ID);
 }
 
 static int64_t draw_load(rng_t *r) {
@@ -70,10 +81,68 @@ static double quantile(const double *sorted, int n, double q) {
   return sorted[i < 0 ? 0 : i >= n ? n - 1 : i];
 }
 
+struct tally {
+  double *wall, *cpu;
+  int runs, solved, searched, invalid;
+  long migrations, pivots;
+};
+
+/* Solve one partition, check its plan, count. */
+static void run_one(struct sched_solver *s, struct tally *t, const struct sched_model *m,
+                    const int32_t *part, int32_t n, uint64_t seed, struct sched_plan *p) {
+  struct sched_solve_opts o = {.seed = seed, .time_limit = 1};
+  struct sched_solve_stats st;
+  err_t e = ERR_INIT;
+  double c0 = cpu_now();
+  int rc = sched_solve(s, m, part, n, NULL, &o, p, &st, &e);
+  t->cpu[t->runs] = cpu_now() - c0;
+  t->wall[t->runs++] = st.seconds;
+  if (rc < 0)
+    die("solve", &e);
+  t->searched += st.searched;
+  if (rc != SCHED_SOLVED)
+    return;
+  t->solved++;
+  t->migrations += p->migrations;
+  t->pivots += p->pivots;
+  if (sched_check_plan(m, NULL, p, part, n, &e) < 0) {
+    t->invalid++;
+    fprintf(stderr, "sched_solver: %d nodes, run %d: invalid plan: %s\n", n, t->runs, e.msg);
+  }
+}
+
+static void report(struct tally *t, int32_t nodes) {
+  qsort(t->wall, t->runs, sizeof(double), cmp_double);
+  qsort(t->cpu, t->runs, sizeof(double), cmp_double);
+  printf("%6d %6d %6d %9.1f %9.1f %9.1f %9.1f %9.1f %7.1f%% %5.2f %6ld %6d %7d\n", nodes,
+         nodes * VES_PER_NODE, t->runs, quantile(t->wall, t->runs, 0.5) * 1e6,
+         quantile(t->wall, t->runs, 0.99) * 1e6, t->wall[t->runs - 1] * 1e6,
+         quantile(t->cpu, t->runs, 0.5) * 1e6, quantile(t->cpu, t->runs, 0.99) * 1e6,
+         100.0 * t->solved / t->runs, t->solved ? (double)t->migrations / t->solved : 0.0,
+         t->pivots, t->searched, t->invalid);
+  free(t->wall);
+  free(t->cpu);
+}
+
+static struct tally tally_new(int runs) {
+  struct tally t = {.wall = malloc(sizeof(double) * runs), .cpu = malloc(sizeof(double) * runs)};
+  if (!t.wall || !t.cpu) {
+    fprintf(stderr, "sched_solver: out of memory\n");
+    exit(1);
+  }
+  return t;
+}
+
+static void print_header(const char *title) {
+  printf("\n%s; times in us\n", title);
+  printf("%6s %6s %6s %9s %9s %9s %9s %9s %8s %5s %6s %6s %7s\n", "nodes", "VEs", "runs",
+         "wall p50", "wall p99", "wall max", "cpu p50", "cpu p99", "solved", "migr", "pivots",
+         "search", "invalid");
+}
+
+/* Standalone partitions of n nodes. */
 static void bench_size(struct sched_solver *s, int32_t n, int runs, uint64_t seed) {
-  double *t = malloc(sizeof(*t) * runs);
-  int solved = 0, searched = 0, invalid = 0;
-  long migrations = 0, pivots = 0;
+  struct tally t = tally_new(runs);
   rng_t r;
   rng_seed(&r, seed, (uint64_t)n);
   struct sched_plan p;
@@ -81,33 +150,39 @@ static void bench_size(struct sched_solver *s, int32_t n, int runs, uint64_t see
   for (int i = 0; i < runs; i++) {
     struct sched_model m;
     generate(&m, n, &r);
-    struct sched_solve_opts o = {.seed = seed + (uint64_t)i, .time_limit = 1};
-    struct sched_solve_stats st;
-    err_t e = ERR_INIT;
-    double t0 = now();
-    int rc = sched_solve(s, &m, NULL, 0, NULL, &o, &p, &st, &e);
-    t[i] = now() - t0;
-    if (rc < 0)
-      die("solve", &e);
-    searched += st.searched;
-    if (rc == SCHED_SOLVED) {
-      solved++;
-      migrations += p.migrations;
-      pivots += p.pivots;
-      if (sched_check_plan(&m, NULL, &p, NULL, 0, &e) < 0) {
-        invalid++;
-        fprintf(stderr, "sched_solver: %d nodes, run %d: invalid plan: %s\n", n, i, e.msg);
-      }
-    }
+    run_one(s, &t, &m, NULL, 0, seed + (uint64_t)i, &p);
     sched_model_free(&m);
   }
   sched_plan_free(&p);
-  qsort(t, runs, sizeof(*t), cmp_double);
-  printf("%8d %6d %6d %10.1f %10.1f %10.1f %7.1f%% %6.2f %6ld %6d %7d\n", n,
-         n * VES_PER_NODE, runs, quantile(t, runs, 0.5) * 1e6, quantile(t, runs, 0.99) * 1e6,
-         t[runs - 1] * 1e6, 100.0 * solved / runs, solved ? (double)migrations / solved : 0.0,
-         pivots, searched, invalid);
-  free(t);
+  report(&t, n);
+}
+
+/* Partitions of n nodes inside a 10,000-node cluster: an overloaded node and
+ * n - 1 others drawn at random, as a DVMS event would gather them. */
+static void bench_in_cluster(struct sched_solver *s, const struct sched_model *m, int32_t n,
+                             int runs, uint64_t seed) {
+  struct tally t = tally_new(runs);
+  rng_t r;
+  rng_seed(&r, seed, 1000 + (uint64_t)n);
+  int32_t *part = malloc(sizeof(*part) * n);
+  struct sched_plan p;
+  sched_plan_init(&p);
+  for (int i = 0; i < runs; i++) {
+    part[0] = m->bad[rng_below(&r, m->nbad)];
+    for (int32_t k = 1; k < n; k++) {
+      bool fresh;
+      do {
+        part[k] = (int32_t)rng_below(&r, m->nnodes);
+        fresh = true;
+        for (int32_t j = 0; j < k; j++)
+          fresh = fresh && part[j] != part[k];
+      } while (!fresh);
+    }
+    run_one(s, &t, m, part, n, seed + (uint64_t)i, &p);
+  }
+  sched_plan_free(&p);
+  free(part);
+  report(&t, n);
 }
 
 static void bench_instance(struct sched_solver *s, const char *path, const char *name) {
@@ -206,16 +281,25 @@ int main(int argc, char **argv) {
   struct sched_solver *s = sched_solver_new(&e);
   if (!s)
     die("solver", &e);
-  printf("Generated partitions: %d VEs per node, N(60,20) loads, node 0 overloaded\n",
-         VES_PER_NODE);
-  printf("%8s %6s %6s %10s %10s %10s %8s %6s %6s %6s %7s\n", "nodes", "VEs", "runs",
-         "median us", "p99 us", "max us", "solved", "migr", "pivots", "search", "invalid");
+  print_header("Generated partitions: 10 VEs per node, N(60,20) loads, node 0 overloaded");
   for (const char *p = sizes; *p;) {
     int32_t n = (int32_t)strtol(p, (char **)&p, 10);
     if (n > 0)
       bench_size(s, n, runs, seed);
     p += *p == ',';
   }
+  struct sched_model cluster;
+  rng_t r;
+  rng_seed(&r, seed, 0xc1);
+  generate(&cluster, CLUSTER_NODES, &r);
+  print_header("Partitions inside a 10,000-node / 100,000-VE cluster (stationary loads)");
+  for (const char *p = sizes; *p;) {
+    int32_t n = (int32_t)strtol(p, (char **)&p, 10);
+    if (n > 0 && n <= CLUSTER_NODES)
+      bench_in_cluster(s, &cluster, n, runs, seed);
+    p += *p == ',';
+  }
+  sched_model_free(&cluster);
   if (btr)
     bench_btrplace(s, btr);
   sched_solver_free(s);

@@ -9,6 +9,7 @@
 #include <zlib.h>
 
 #include "sched/constraints_json.h"
+#include "util/array.h"
 #include "util/cleanup.h"
 #include "util/json.h"
 
@@ -116,14 +117,8 @@ static int idmap_add(struct idmap *m, int64_t id, const char *where, err_t *e) {
   }
   if (m->of[id] >= 0)
     return err_set(e, EINVAL, "%s: id %lld appears twice", where, (long long)id);
-  if (m->n == m->cap) {
-    int32_t cap = m->cap ? 2 * m->cap : 1024;
-    int64_t *ids = realloc(m->ids, sizeof(*ids) * cap);
-    if (!ids)
-      return err_set(e, ENOMEM, "out of memory");
-    m->ids = ids;
-    m->cap = cap;
-  }
+  if (array_reserve((void **)&m->ids, &m->cap, m->n + 1, sizeof(*m->ids)) < 0)
+    return err_set(e, ENOMEM, "out of memory");
   m->of[id] = m->n;
   m->ids[m->n++] = id;
   return 0;

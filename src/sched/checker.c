@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/array.h"
+
 struct cnode {
   int32_t id;
   int64_t used[SCHED_NRES];
@@ -95,19 +97,6 @@ static int fail_at(struct replay *r, const struct sched_action *a, err_t *e, con
 
 /* ---- building the overlay ---- */
 
-static int push(int32_t **v, int32_t *n, int32_t *cap, int32_t x) {
-  if (*n == *cap) {
-    int32_t c = *cap ? *cap * 2 : 32;
-    int32_t *g = realloc(*v, sizeof(*g) * c);
-    if (!g)
-      return -1;
-    *v = g;
-    *cap = c;
-  }
-  (*v)[(*n)++] = x;
-  return 0;
-}
-
 static int32_t sort_unique(int32_t *v, int32_t n) {
   if (n == 0)
     return 0;
@@ -144,13 +133,13 @@ static int build_overlay(struct replay *r, const int32_t *partition, int32_t npa
   int rc = -1;
   for (int32_t i = 0; i < r->p->nactions; i++) {
     const struct sched_action *a = &r->p->actions[i];
-    if (push(&nodes, &nn, &ncap, a->dst) < 0 ||
-        (a->kind == SCHED_MIGRATE && push(&nodes, &nn, &ncap, a->src) < 0) ||
-        (a->ve >= 0 && push(&ves, &nv, &vcap, a->ve) < 0))
+    if (array_push_i32(&nodes, &nn, &ncap, a->dst) < 0 ||
+        (a->kind == SCHED_MIGRATE && array_push_i32(&nodes, &nn, &ncap, a->src) < 0) ||
+        (a->ve >= 0 && array_push_i32(&ves, &nv, &vcap, a->ve) < 0))
       goto out;
   }
   for (int32_t i = 0; i < npartition; i++)
-    if (push(&nodes, &nn, &ncap, partition[i]) < 0)
+    if (array_push_i32(&nodes, &nn, &ncap, partition[i]) < 0)
       goto out;
   nn = sort_unique(nodes, nn);
   nv = sort_unique(ves, nv);

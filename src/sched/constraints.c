@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/array.h"
+
 static const char *const kind_names[SCHED_CSTR_KINDS] = {
     [SCHED_BAN] = "ban",
     [SCHED_FENCE] = "fence",
@@ -45,6 +47,17 @@ int32_t sched_cstr_group_of(const struct sched_cstr *c, int32_t id) {
     if (sched_ids_contain(ids + c->groups[g], c->groups[g + 1] - c->groups[g], id))
       return g;
   return -1;
+}
+
+bool sched_cstrs_node_has(const struct sched_cstrs *c, int32_t node, enum sched_cstr_kind k) {
+  if (!sched_cstrs_has(c, k))
+    return false;
+  int32_t n;
+  const int32_t *idx = sched_cstrs_of_node(c, node, &n);
+  for (int32_t i = 0; i < n; i++)
+    if (c->items[idx[i]].kind == k)
+      return true;
+  return false;
 }
 
 void sched_cstrs_init(struct sched_cstrs *c) {
@@ -169,14 +182,8 @@ static int check_shape(const struct sched_cstr *s, err_t *e) {
 int sched_cstrs_add(struct sched_cstrs *c, const struct sched_cstr *spec, err_t *e) {
   if (check_shape(spec, e) < 0)
     return -1;
-  if (c->n == c->cap) {
-    int32_t cap = c->cap ? 2 * c->cap : 16;
-    struct sched_cstr *grown = realloc(c->items, sizeof(*grown) * cap);
-    if (!grown)
-      return err_set(e, ENOMEM, "constraints: out of memory");
-    c->items = grown;
-    c->cap = cap;
-  }
+  if (array_reserve((void **)&c->items, &c->cap, c->n + 1, sizeof(*c->items)) < 0)
+    return err_set(e, ENOMEM, "constraints: out of memory");
   struct sched_cstr x = *spec;
   x.ves = dup_ids(spec->ves, spec->nves);
   x.nodes = dup_ids(spec->nodes, spec->nnodes);

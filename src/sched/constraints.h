@@ -142,6 +142,9 @@ static inline bool sched_cstrs_has(const struct sched_cstrs *c, enum sched_cstr_
  * among, a VE for split), or -1. */
 int32_t sched_cstr_group_of(const struct sched_cstr *c, int32_t id);
 
+/* True when a constraint of kind k names `node` (c sealed, or NULL). */
+bool sched_cstrs_node_has(const struct sched_cstrs *c, int32_t node, enum sched_cstr_kind k);
+
 /* "ban", "fence", ... as in the JSON format; NULL for an unknown kind. */
 const char *sched_cstr_kind_name(enum sched_cstr_kind k);
 

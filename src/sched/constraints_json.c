@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/array.h"
 #include "util/cleanup.h"
 #include "util/json.h"
 
@@ -13,19 +14,6 @@ struct ids {
   int32_t *v;
   int32_t n, cap;
 };
-
-static int ids_push(struct ids *l, int32_t id) {
-  if (l->n == l->cap) {
-    int32_t cap = l->cap ? 2 * l->cap : 16;
-    int32_t *grown = realloc(l->v, sizeof(*grown) * cap);
-    if (!grown)
-      return -1;
-    l->v = grown;
-    l->cap = cap;
-  }
-  l->v[l->n++] = id;
-  return 0;
-}
 
 static int translate(json_t *j, bool is_ve, const struct sched_id_maps *maps, const char *where,
                      int32_t *out, err_t *e) {
@@ -59,7 +47,7 @@ static int read_ids(json_t *obj, const char *single, const char *list, bool is_v
     int32_t id;
     if (translate(one, is_ve, maps, at, &id, e) < 0)
       return -1;
-    return ids_push(l, id) < 0 ? err_set(e, ENOMEM, "%s: out of memory", where) : 0;
+    return array_push_i32(&l->v, &l->n, &l->cap, id) < 0 ? err_set(e, ENOMEM, "%s: out of memory", where) : 0;
   }
   json_t *arr = json_object_get(obj, list);
   if (!arr)
@@ -74,7 +62,7 @@ static int read_ids(json_t *obj, const char *single, const char *list, bool is_v
     int32_t id;
     if (translate(v, is_ve, maps, at, &id, e) < 0)
       return -1;
-    if (ids_push(l, id) < 0)
+    if (array_push_i32(&l->v, &l->n, &l->cap, id) < 0)
       return err_set(e, ENOMEM, "%s: out of memory", where);
   }
   return 0;
@@ -89,7 +77,7 @@ static int read_parts(json_t *obj, bool is_ve, const struct sched_id_maps *maps,
   if (!json_is_array(parts))
     return err_set(e, EINVAL, "%s: parts: expected an array of arrays, got %s", where,
                    json_type_name(parts));
-  if (ids_push(groups, 0) < 0)
+  if (array_push_i32(&groups->v, &groups->n, &groups->cap, 0) < 0)
     return err_set(e, ENOMEM, "%s: out of memory", where);
   size_t g;
   json_t *part;
@@ -106,10 +94,10 @@ static int read_parts(json_t *obj, bool is_ve, const struct sched_id_maps *maps,
       int32_t id;
       if (translate(v, is_ve, maps, at_i, &id, e) < 0)
         return -1;
-      if (ids_push(l, id) < 0)
+      if (array_push_i32(&l->v, &l->n, &l->cap, id) < 0)
         return err_set(e, ENOMEM, "%s: out of memory", where);
     }
-    if (ids_push(groups, l->n) < 0)
+    if (array_push_i32(&groups->v, &groups->n, &groups->cap, l->n) < 0)
       return err_set(e, ENOMEM, "%s: out of memory", where);
   }
   return 0;

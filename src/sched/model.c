@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/array.h"
+
 static bool node_fits(const struct sched_node *n) {
   if (n->nves == 0)
     return true;
@@ -148,14 +150,8 @@ int sched_ve_place(struct sched_model *m, int32_t ve, int32_t node, err_t *e) {
     return 0;
   if (node != SCHED_NOWHERE) {
     struct sched_node *n = &m->nodes[node];
-    if (n->nves == n->ves_cap) {
-      int32_t cap = n->ves_cap ? 2 * n->ves_cap : 8;
-      int32_t *grown = realloc(n->ves, sizeof(*grown) * cap);
-      if (!grown)
-        return err_set(e, ENOMEM, "model: out of memory placing VE %d on node %d", ve, node);
-      n->ves = grown;
-      n->ves_cap = cap;
-    }
+    if (array_reserve((void **)&n->ves, &n->ves_cap, n->nves + 1, sizeof(*n->ves)) < 0)
+      return err_set(e, ENOMEM, "model: out of memory placing VE %d on node %d", ve, node);
   }
   if (v->host != SCHED_NOWHERE)
     detach(m, ve);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "sched/plan.h"
+#include "util/array.h"
 
 struct pending {
   int32_t ve;
@@ -65,17 +66,6 @@ static struct tnode *tnode_of(struct builder *b, int32_t id) {
 static struct pending *pending_of(struct builder *b, int32_t ve) {
   struct pending key = {.ve = ve};
   return bsearch(&key, b->mv, b->nmv, sizeof(*b->mv), cmp_pending);
-}
-
-static bool node_has_kind(const struct sched_cstrs *c, int32_t node, enum sched_cstr_kind k) {
-  if (!sched_cstrs_has(c, k))
-    return false;
-  int32_t n;
-  const int32_t *idx = sched_cstrs_of_node(c, node, &n);
-  for (int32_t i = 0; i < n; i++)
-    if (c->items[idx[i]].kind == k)
-      return true;
-  return false;
 }
 
 /* Is VE u on `node` during the current step (there at its start, or arriving)? */
@@ -219,14 +209,9 @@ static bool has_room(const struct tnode *t, const struct sched_ve *v) {
 static int push_action(struct builder *b, enum sched_action_kind kind, int32_t ve, int32_t src,
                        int32_t dst, bool pivot) {
   struct sched_plan *p = b->p;
-  if (p->nactions == p->actions_cap) {
-    int32_t cap = p->actions_cap ? 2 * p->actions_cap : 16;
-    struct sched_action *grown = realloc(p->actions, sizeof(*grown) * cap);
-    if (!grown)
-      return -1;
-    p->actions = grown;
-    p->actions_cap = cap;
-  }
+  if (array_reserve((void **)&p->actions, &p->actions_cap, p->nactions + 1,
+                    sizeof(*p->actions)) < 0)
+    return -1;
   struct sched_action *a = &p->actions[p->nactions++];
   *a = (struct sched_action){kind, ve, src, dst, 0, 0, pivot};
   if (ve >= 0) {
@@ -244,14 +229,9 @@ static int push_action(struct builder *b, enum sched_action_kind kind, int32_t v
 /* Close the current step (if it holds anything). */
 static int close_step(struct builder *b) {
   struct sched_plan *p = b->p;
-  if (p->nsteps + 2 > p->steps_cap) {
-    int32_t cap = p->steps_cap ? 2 * p->steps_cap : 16;
-    int32_t *grown = realloc(p->step_start, sizeof(*grown) * cap);
-    if (!grown)
-      return -1;
-    p->step_start = grown;
-    p->steps_cap = cap;
-  }
+  if (array_reserve((void **)&p->step_start, &p->steps_cap, p->nsteps + 2,
+                    sizeof(*p->step_start)) < 0)
+    return -1;
   if (p->nsteps == 0)
     p->step_start[0] = 0;
   if (p->nactions > p->step_start[p->nsteps])
@@ -381,28 +361,15 @@ static int schedule_nodes(struct builder *b, int32_t *count) {
   return 0;
 }
 
-static int add_node_id(int32_t **ids, int32_t *n, int32_t *cap, int32_t id) {
-  if (*n == *cap) {
-    int32_t c = *cap ? 2 * *cap : 16;
-    int32_t *grown = realloc(*ids, sizeof(*grown) * c);
-    if (!grown)
-      return -1;
-    *ids = grown;
-    *cap = c;
-  }
-  (*ids)[(*n)++] = id;
-  return 0;
-}
-
 /* The nodes the plan may touch: sources, destinations, pivots; their state. */
 static int collect_nodes(struct builder *b, const int32_t *pivots, int32_t npivots) {
   int32_t *ids = NULL, n = 0, cap = 0, *pv = NULL;
   for (int32_t i = 0; i < b->nmv; i++)
-    if ((b->mv[i].cur != SCHED_NOWHERE && add_node_id(&ids, &n, &cap, b->mv[i].cur) < 0) ||
-        add_node_id(&ids, &n, &cap, b->mv[i].dst) < 0)
+    if ((b->mv[i].cur != SCHED_NOWHERE && array_push_i32(&ids, &n, &cap, b->mv[i].cur) < 0) ||
+        array_push_i32(&ids, &n, &cap, b->mv[i].dst) < 0)
       goto nomem;
   for (int32_t i = 0; pivots && i < npivots; i++)
-    if (add_node_id(&ids, &n, &cap, pivots[i]) < 0)
+    if (array_push_i32(&ids, &n, &cap, pivots[i]) < 0)
       goto nomem;
   if (n)
     qsort(ids, n, sizeof(*ids), cmp_i32);
@@ -425,14 +392,14 @@ static int collect_nodes(struct builder *b, const int32_t *pivots, int32_t npivo
     memcpy(t->cap, g->cap, sizeof(t->cap));
     t->nves = g->nves;
     bool in_set = !pivots || sched_ids_contain(pv, npivots, id);
-    bool wanted_on = in_set && node_has_kind(b->c, id, SCHED_ONLINE);
-    t->stop_wanted = in_set && g->online && node_has_kind(b->c, id, SCHED_OFFLINE);
+    bool wanted_on = in_set && sched_cstrs_node_has(b->c, id, SCHED_ONLINE);
+    t->stop_wanted = in_set && g->online && sched_cstrs_node_has(b->c, id, SCHED_OFFLINE);
     bool awaited = false;
     for (int32_t k = 0; k < b->nmv && !awaited; k++)
       awaited = b->mv[k].dst == id;
     /* an offline node boots in step 0 if the plan needs it or it must be on */
     t->ready_at = g->online ? 0 : (awaited || wanted_on) ? 1 : -1;
-    t->pivot_ok = in_set && !t->stop_wanted && !node_has_kind(b->c, id, SCHED_QUARANTINE);
+    t->pivot_ok = in_set && !t->stop_wanted && !sched_cstrs_node_has(b->c, id, SCHED_QUARANTINE);
   }
   free(ids);
   free(pv);

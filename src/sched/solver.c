@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "sched/solver_state.h"
+#include "util/array.h"
 
 #define DEFAULT_EFFORT 20000
 
@@ -37,21 +38,6 @@ void sched_solver_free(struct sched_solver *s) {
   free(s->moves);
   free(s->best_host);
   free(s);
-}
-
-int solver_grow(void **p, int32_t *cap, int32_t need, size_t size) {
-  if (need <= *cap)
-    return 0;
-  int32_t n = *cap ? *cap : 16;
-  while (n < need)
-    n *= 2;
-  void *q = realloc(*p, size * n);
-  if (!q)
-    return -1;
-  memset((char *)q + size * *cap, 0, size * (n - *cap));
-  *p = q;
-  *cap = n;
-  return 0;
 }
 
 /* The global -> local maps follow the model's size; stamps start at 0 and
@@ -84,17 +70,6 @@ static int size_maps(struct sched_solver *s, const struct sched_model *m) {
   return 0;
 }
 
-static bool node_named_by(const struct sched_cstrs *c, int32_t node, enum sched_cstr_kind k) {
-  if (!sched_cstrs_has(c, k))
-    return false;
-  int32_t n;
-  const int32_t *idx = sched_cstrs_of_node(c, node, &n);
-  for (int32_t i = 0; i < n; i++)
-    if (c->items[idx[i]].kind == k)
-      return true;
-  return false;
-}
-
 /* root, or a continuous gather whose members already share a node. */
 static bool ve_frozen(const struct sched_cstrs *c, const struct sched_model *m, int32_t ve) {
   if (!c)
@@ -117,7 +92,7 @@ static bool ve_frozen(const struct sched_cstrs *c, const struct sched_model *m, 
 }
 
 static int add_ve(struct sched_solver *s, int32_t ve, int32_t local_host, bool frozen_node) {
-  if (solver_grow((void **)&s->ves, &s->ves_cap, s->nv + 1, sizeof(*s->ves)) < 0)
+  if (array_reserve((void **)&s->ves, &s->ves_cap, s->nv + 1, sizeof(*s->ves)) < 0)
     return -1;
   const struct sched_ve *g = &s->m->ves[ve];
   struct lve *v = &s->ves[s->nv];
@@ -145,10 +120,10 @@ static int add_node(struct sched_solver *s, int32_t id) {
   struct lnode *x = &s->nodes[s->nn];
   x->id = id;
   x->nves = 0;
-  bool offline_wanted = node_named_by(s->c, id, SCHED_OFFLINE);
-  bool online = g->online || node_named_by(s->c, id, SCHED_ONLINE);
+  bool offline_wanted = sched_cstrs_node_has(s->c, id, SCHED_OFFLINE);
+  bool online = g->online || sched_cstrs_node_has(s->c, id, SCHED_ONLINE);
   bool usable = online && !offline_wanted;
-  bool frozen = node_named_by(s->c, id, SCHED_QUARANTINE);
+  bool frozen = sched_cstrs_node_has(s->c, id, SCHED_QUARANTINE);
   for (int r = 0; r < SCHED_NRES; r++) {
     x->cap[r] = usable ? g->cap[r] : 0;
     x->used[r] = 0;
@@ -159,7 +134,7 @@ static int add_node(struct sched_solver *s, int32_t id) {
   s->node_stamp[id] = s->epoch;
   s->nn++;
   /* VEs in id order, so the result does not depend on the model's history */
-  if (solver_grow((void **)&s->queue, &s->queue_cap, g->nves, sizeof(int32_t)) < 0)
+  if (array_reserve((void **)&s->queue, &s->queue_cap, g->nves, sizeof(int32_t)) < 0)
     return -1;
   if (g->nves) {
     memcpy(s->queue, g->ves, sizeof(int32_t) * g->nves);
@@ -193,7 +168,7 @@ static int init_capsums(struct sched_solver *s) {
   if (!sched_cstrs_has(s->c, SCHED_RESOURCE_CAPACITY) &&
       !sched_cstrs_has(s->c, SCHED_RUNNING_CAPACITY))
     return 0;
-  if (solver_grow((void **)&s->cstr_sum, &s->cstr_sum_size, s->c->n, sizeof(int32_t)) < 0)
+  if (array_reserve((void **)&s->cstr_sum, &s->cstr_sum_size, s->c->n, sizeof(int32_t)) < 0)
     return -1;
   for (int32_t i = 0; i < s->c->n; i++)
     s->cstr_sum[i] = -1;
@@ -205,7 +180,7 @@ static int init_capsums(struct sched_solver *s) {
       if ((x->kind != SCHED_RESOURCE_CAPACITY && x->kind != SCHED_RUNNING_CAPACITY) ||
           s->cstr_sum[idx[k]] >= 0)
         continue;
-      if (solver_grow((void **)&s->sums, &s->sums_cap, s->nsums + 1, sizeof(*s->sums)) < 0)
+      if (array_reserve((void **)&s->sums, &s->sums_cap, s->nsums + 1, sizeof(*s->sums)) < 0)
         return -1;
       int64_t value = 0;
       /* partition nodes start empty in the local target and fill up as the
@@ -241,7 +216,7 @@ int solver_set_host(struct sched_solver *s, int32_t v, int32_t n) {
     return 0;
   if (n >= 0) {
     struct lnode *d = &s->nodes[n];
-    if (solver_grow((void **)&d->ves, &d->ves_cap, d->nves + 1, sizeof(int32_t)) < 0)
+    if (array_reserve((void **)&d->ves, &d->ves_cap, d->nves + 1, sizeof(int32_t)) < 0)
       return -1;
   }
   if (x->host >= 0) {
@@ -314,13 +289,13 @@ bool solver_target_ok(struct sched_solver *s) {
 }
 
 int solver_make_plan(struct sched_solver *s, struct sched_plan *p, err_t *e) {
-  if (solver_grow((void **)&s->moves, &s->moves_cap, s->nv, sizeof(*s->moves)) < 0)
+  if (array_reserve((void **)&s->moves, &s->moves_cap, s->nv, sizeof(*s->moves)) < 0)
     return err_set(e, ENOMEM, "solver: out of memory");
   int32_t nmoves = 0;
   for (int32_t v = 0; v < s->nv; v++)
     if (s->ves[v].host >= 0 && s->ves[v].host != s->ves[v].orig)
       s->moves[nmoves++] = (struct sched_move){s->ves[v].id, s->nodes[s->ves[v].host].id};
-  if (solver_grow((void **)&s->queue, &s->queue_cap, s->nn, sizeof(int32_t)) < 0)
+  if (array_reserve((void **)&s->queue, &s->queue_cap, s->nn, sizeof(int32_t)) < 0)
     return err_set(e, ENOMEM, "solver: out of memory");
   for (int32_t n = 0; n < s->nn; n++)
     s->queue[n] = s->nodes[n].id;
@@ -337,7 +312,7 @@ int solver_make_plan(struct sched_solver *s, struct sched_plan *p, err_t *e) {
  * target starts as the initial configuration. */
 static int build(struct sched_solver *s, const int32_t *nodes, int32_t nnodes, err_t *e) {
   s->nn = s->nv = 0;
-  if (solver_grow((void **)&s->nodes, &s->nodes_cap, nnodes, sizeof(*s->nodes)) < 0)
+  if (array_reserve((void **)&s->nodes, &s->nodes_cap, nnodes, sizeof(*s->nodes)) < 0)
     return err_set(e, ENOMEM, "solver: out of memory");
   for (int32_t i = 0; i < nnodes; i++) {
     int32_t id = nodes ? nodes[i] : i;

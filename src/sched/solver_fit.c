@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "sched/solver_state.h"
+#include "util/array.h"
 
 static bool has_ve(const struct sched_cstr *x, int32_t ve) {
   return sched_ids_contain(x->ves, x->nves, ve);
@@ -168,7 +169,7 @@ int solver_unplace_set_minorities(struct sched_solver *s) {
       const struct sched_cstr *x = &s->c->items[idx[i]];
       if (x->kind != SCHED_GATHER && x->kind != SCHED_AMONG)
         continue;
-      if (solver_grow((void **)&s->scratch, &s->scratch_cap, x->nves, sizeof(int32_t)) < 0)
+      if (array_reserve((void **)&s->scratch, &s->scratch_cap, x->nves, sizeof(int32_t)) < 0)
         return -1;
       int32_t place = majority_place(s, x, s->scratch);
       for (int32_t k = 0; k < x->nves; k++) {

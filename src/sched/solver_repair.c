@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "sched/solver_state.h"
+#include "util/array.h"
 
 #define MAX_SET 3          /* eviction sets enumerated up to this size */
 #define MAX_CANDIDATES 16  /* VEs of one node considered for eviction sets */
@@ -97,7 +98,7 @@ static int add_set(struct relief *r, const int8_t *idx, int n) {
   for (int k = 0; k < SCHED_NRES; k++)
     if (freed[k] < r->excess[k])
       return 0;
-  if (solver_grow((void **)&r->sets, &r->sets_cap, r->nsets + 1, sizeof(*r->sets)) < 0)
+  if (array_reserve((void **)&r->sets, &r->sets_cap, r->nsets + 1, sizeof(*r->sets)) < 0)
     return -1;
   struct evict_set *e = &r->sets[r->nsets++];
   memset(e, 0, sizeof(*e));
@@ -200,7 +201,7 @@ static int relieve_greedy(struct relief *r, bool smallest_first) {
   struct sched_solver *s = r->s;
   struct lnode *x = &s->nodes[r->node];
   int32_t n = 0, *list = s->queue;
-  if (solver_grow((void **)&s->queue, &s->queue_cap, x->nves, sizeof(int32_t)) < 0)
+  if (array_reserve((void **)&s->queue, &s->queue_cap, x->nves, sizeof(int32_t)) < 0)
     return -1;
   list = s->queue;
   for (int32_t i = 0; i < x->nves; i++)
@@ -223,7 +224,7 @@ static int relieve_greedy(struct relief *r, bool smallest_first) {
     if (freed[k] < r->excess[k])
       return 0;
   int32_t *chosen = smallest_first ? list + n - take : list;
-  if (take == 0 || solver_grow((void **)&s->queue2, &s->queue2_cap, take, sizeof(int32_t)) < 0)
+  if (take == 0 || array_reserve((void **)&s->queue2, &s->queue2_cap, take, sizeof(int32_t)) < 0)
     return take == 0 ? 0 : -1;
   memcpy(s->queue2, chosen, sizeof(int32_t) * take);
   for (int32_t i = 0; i < take; i++)
@@ -247,7 +248,7 @@ static int relieve(struct sched_solver *s, int32_t n, struct relief *r) {
   r->ncand = 0;
   for (int k = 0; k < SCHED_NRES; k++)
     r->excess[k] = x->used[k] - x->cap[k];
-  if (solver_grow((void **)&s->scratch, &s->scratch_cap, x->nves, sizeof(int32_t)) < 0)
+  if (array_reserve((void **)&s->scratch, &s->scratch_cap, x->nves, sizeof(int32_t)) < 0)
     return -1;
   int32_t nmov = 0;
   for (int32_t i = 0; i < x->nves; i++)
@@ -325,7 +326,7 @@ int solver_repair(struct sched_solver *s, err_t *e) {
     if (s->ves[v].host >= 0 && s->ves[v].movable && !solver_allows(s, v, s->ves[v].host) &&
         solver_set_host(s, v, -1) < 0)
       goto nomem;
-  if (solver_grow((void **)&s->queue2, &s->queue2_cap, s->nv, sizeof(int32_t)) < 0)
+  if (array_reserve((void **)&s->queue2, &s->queue2_cap, s->nv, sizeof(int32_t)) < 0)
     goto nomem;
   int32_t n = 0;
   for (int32_t v = 0; v < s->nv; v++)

@@ -16,6 +16,7 @@
 struct search {
   struct sched_solver *s;
   int32_t limit;     /* moves allowed at this iteration */
+  int64_t cheapest_at_limit; /* memory of the `limit` lightest movable VEs */
   bool found, stop;
   struct sched_plan probe; /* to check that a target has a plan */
 };
@@ -27,12 +28,57 @@ static int32_t moved_count(const struct sched_solver *s) {
   return n;
 }
 
-/* Moves still needed, at least: one per overloaded node, one per VE off the
- * target. */
+/* Keep arr (*n values, at most cap) sorted with the cap largest values
+ * seen (or smallest, when !largest). */
+static void keep_best(int64_t *arr, int32_t *n, int32_t cap, int64_t v, bool largest) {
+  int32_t j = *n;
+  if (j == cap) {
+    if (largest ? v <= arr[cap - 1] : v >= arr[cap - 1])
+      return;
+    j = cap - 1;
+  } else {
+    (*n)++;
+  }
+  while (j > 0 && (largest ? arr[j - 1] < v : arr[j - 1] > v)) {
+    arr[j] = arr[j - 1];
+    j--;
+  }
+  arr[j] = v;
+}
+
+#define TOP 16
+
+/* Fewest VEs that can relieve node n of its CPU excess: its unmoved movable
+ * VEs, biggest first. A dead end (INT32_MAX / 2) when all of them cannot. */
+static int32_t evictions_needed(const struct sched_solver *s, int32_t n) {
+  const struct lnode *x = &s->nodes[n];
+  int64_t excess = x->used[SCHED_CPU] - x->cap[SCHED_CPU];
+  if (excess <= 0)
+    return 1; /* over on memory only */
+  int64_t top[TOP];
+  int32_t k = 0, candidates = 0;
+  for (int32_t i = 0; i < x->nves; i++) {
+    const struct lve *v = &s->ves[x->ves[i]];
+    if (v->movable && v->host == v->orig) {
+      candidates++;
+      keep_best(top, &k, TOP, v->demand[SCHED_CPU], true);
+    }
+  }
+  for (int32_t i = 0; i < k; i++) {
+    excess -= top[i];
+    if (excess <= 0)
+      return i + 1;
+  }
+  return candidates > TOP ? TOP + 1 : INT32_MAX / 2;
+}
+
+/* Moves still needed, at least: enough evictions for each overloaded node,
+ * one per VE off the target. */
 static int32_t moves_lower_bound(const struct sched_solver *s) {
   int32_t lb = 0;
   for (int32_t n = 0; n < s->nn; n++)
-    lb += !solver_node_ok(s, n);
+    if (!solver_node_ok(s, n))
+      lb += evictions_needed(s, n);
   for (int32_t v = 0; v < s->nv; v++)
     lb += s->ves[v].host < 0 && s->ves[v].orig >= 0;
   return lb;
@@ -208,6 +254,10 @@ static int record_solution(struct search *st) {
     hosts[v] = s->ves[v].host;
   s->best_cost = cost;
   st->found = true;
+  /* iterative deepening ruled out fewer moves; nothing with this many
+   * moves copies less than the lightest VEs would */
+  if (cost <= st->cheapest_at_limit)
+    st->stop = true;
   return 0;
 }
 
@@ -246,14 +296,29 @@ static int dfs(struct search *st) {
   }
 }
 
+/* Memory of the k lightest movable VEs (a lower bound of any plan moving k). */
+static int64_t lightest_moves(const struct sched_solver *s, int32_t k) {
+  int64_t light[MAX_DEPTH];
+  int32_t n = 0;
+  for (int32_t v = 0; v < s->nv; v++)
+    if (s->ves[v].movable && s->ves[v].orig >= 0)
+      keep_best(light, &n, k, s->ves[v].demand[SCHED_MEM], false);
+  int64_t sum = 0;
+  for (int32_t i = 0; i < n; i++)
+    sum += light[i];
+  return sum;
+}
+
 int solver_search(struct sched_solver *s, err_t *e) {
   struct search st = {.s = s};
   sched_plan_init(&st.probe);
   s->best_cost = 0;
   int32_t max_depth = s->nv < MAX_DEPTH ? s->nv : MAX_DEPTH;
   int r = 0;
-  for (st.limit = 1; st.limit <= max_depth && !st.found && !st.stop && r == 0; st.limit++)
+  for (st.limit = 1; st.limit <= max_depth && !st.found && !st.stop && r == 0; st.limit++) {
+    st.cheapest_at_limit = lightest_moves(s, st.limit);
     r = dfs(&st);
+  }
   sched_plan_free(&st.probe);
   if (r < 0)
     return err_set(e, ENOMEM, "solver: out of memory");

@@ -72,10 +72,6 @@ struct sched_solver {
   const char *why;
 };
 
-/* Grow *p (of *cap elements of `size` bytes) to hold at least `need`,
- * zeroing the new part; -1 on ENOMEM. */
-int solver_grow(void **p, int32_t *cap, int32_t need, size_t size);
-
 /* Local index of a global VE / node, or -1 outside the partition. */
 static inline int32_t solver_ve_local(const struct sched_solver *s, int32_t ve) {
   return s->ve_stamp[ve] == s->epoch ? s->ve_local[ve] : -1;
