@@ -3,9 +3,11 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "util/fs.h"
 
@@ -17,7 +19,9 @@ struct decompress {
   enum layer_compression kind;
   unsigned char head[HEAD_LEN];
   size_t head_len, head_off;
-  struct archive *raw; /* libarchive's filter, NULL for a plain tar */
+  struct archive *raw; /* libarchive's zstd filter */
+  z_stream z;          /* gzip: zlib, which checks each member's CRC32 and length */
+  bool z_open, z_end;
   unsigned char *buf;  /* what the filter reads the file through */
 };
 
@@ -89,16 +93,22 @@ int decompress_open(int fd, struct decompress **out, err_t *e) {
     free(d);
     return -1;
   }
-  if (d->kind != LAYER_TAR) {
+  if (d->kind == LAYER_GZIP) {
+    d->buf = malloc(READ_BUF);
+    if (!d->buf || inflateInit2(&d->z, 16 + MAX_WBITS) != Z_OK) {
+      decompress_close(d);
+      return err_set(e, ENOMEM, "gzip: cannot start decompressing");
+    }
+    d->z_open = true;
+  } else if (d->kind == LAYER_ZSTD) {
     d->raw = archive_read_new();
     d->buf = malloc(READ_BUF);
     if (!d->raw || !d->buf) {
       decompress_close(d);
       return err_sys(e, "decompress");
     }
-    int r = d->kind == LAYER_GZIP ? archive_read_support_filter_gzip(d->raw)
-                                  : archive_read_support_filter_zstd(d->raw);
-    if (r != ARCHIVE_OK || archive_read_support_format_raw(d->raw) != ARCHIVE_OK ||
+    if (archive_read_support_filter_zstd(d->raw) != ARCHIVE_OK ||
+        archive_read_support_format_raw(d->raw) != ARCHIVE_OK ||
         archive_read_open2(d->raw, d, NULL, filter_read_cb, NULL, NULL) != ARCHIVE_OK) {
       err_set(e, EIO, "corrupt %s data: %s", compression_name(d->kind),
               archive_error_string(d->raw));
@@ -117,7 +127,46 @@ int decompress_open(int fd, struct decompress **out, err_t *e) {
   return 0;
 }
 
+/* zlib over the source; concatenated gzip members are one stream. */
+static ssize_t gzip_read(struct decompress *d, void *buf, size_t len, err_t *e) {
+  d->z.next_out = buf;
+  d->z.avail_out = (uInt)(len > UINT32_MAX ? UINT32_MAX : len);
+  while (d->z.avail_out == len && !d->z_end) {
+    if (d->z.avail_in == 0) {
+      ssize_t n = source_read(d, d->buf, READ_BUF);
+      if (n < 0)
+        return err_sys(e, "read");
+      if (n == 0)
+        return err_set(e, EIO, "corrupt gzip data: truncated stream");
+      d->z.next_in = d->buf;
+      d->z.avail_in = (uInt)n;
+    }
+    int r = inflate(&d->z, Z_NO_FLUSH);
+    if (r == Z_STREAM_END) {
+      /* Another member may follow; anything else is garbage. */
+      if (d->z.avail_in == 0) {
+        ssize_t n = source_read(d, d->buf, READ_BUF);
+        if (n < 0)
+          return err_sys(e, "read");
+        d->z.next_in = d->buf;
+        d->z.avail_in = (uInt)n;
+      }
+      if (d->z.avail_in == 0)
+        d->z_end = true;
+      else if (d->z.avail_in >= 2 && d->z.next_in[0] == 0x1f && d->z.next_in[1] == 0x8b)
+        inflateReset(&d->z);
+      else
+        return err_set(e, EIO, "corrupt gzip data: garbage after the end of the stream");
+    } else if (r != Z_OK && !(r == Z_BUF_ERROR && d->z.avail_in == 0)) {
+      return err_set(e, EIO, "corrupt gzip data: %s", d->z.msg ? d->z.msg : zError(r));
+    }
+  }
+  return (ssize_t)(len - d->z.avail_out);
+}
+
 ssize_t decompress_read(struct decompress *d, void *buf, size_t len, err_t *e) {
+  if (d->kind == LAYER_GZIP)
+    return gzip_read(d, buf, len, e);
   if (!d->raw) {
     ssize_t n = source_read(d, buf, len);
     return n < 0 ? err_sys(e, "read") : n;
@@ -134,6 +183,8 @@ enum layer_compression decompress_kind(const struct decompress *d) {
 }
 
 void decompress_close(struct decompress *d) {
+  if (d->z_open)
+    inflateEnd(&d->z);
   if (d->raw)
     archive_read_free(d->raw);
   free(d->buf);

@@ -1,7 +1,9 @@
 /* A layer stream, decompressed: tar, tar+gzip or tar+zstd, recognised by the
- * magic bytes of its first block (never by a media type or file name), read
- * through libarchive's filters. Other compressions (xz, bzip2) are named and
- * refused. */
+ * magic bytes of its first block (never by a media type or file name).
+ * gzip goes through zlib, which checks every member's CRC32 and length
+ * (libarchive 3.6's gzip filter does not); zstd through libarchive's filter
+ * (libzstd checks frame checksums). Other compressions (xz, bzip2) are named
+ * and refused. */
 #ifndef CAPSULE_IMAGE_DECOMPRESS_H
 #define CAPSULE_IMAGE_DECOMPRESS_H
 

@@ -35,39 +35,42 @@ int layer_path_clean(const char *raw, char out[PATH_MAX], err_t *e) {
   return 0;
 }
 
-/* Why `name` in `dirfd` cannot be walked through. */
-static int not_walkable(int dirfd, const char *name, const char *path, err_t *e) {
+/* Why the component ending at `end` of `path` (`name` in `dirfd`) cannot be
+ * walked through. */
+static int not_walkable(int dirfd, const char *name, const char *path, const char *end,
+                        err_t *e) {
   struct stat st;
+  int len = (int)(end - path);
   if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
-    return err_set(e, ELOOP, "%s: goes through the symlink %s (refused)", path, name);
-  return err_set(e, ENOTDIR, "%s: %s is not a directory", path, name);
+    return err_set(e, ELOOP, "goes through the symlink %.*s (refused)", len, path);
+  return err_set(e, ENOTDIR, "%.*s is not a directory", len, path);
 }
 
 static int walk_components(int root, const char *path, bool create, err_t *e) {
   _cleanup_close_ int cur = dup(root);
   if (cur < 0)
-    return err_sys(e, "%s", path);
+    return err_sys(e, "open %s", path);
   char comp[NAME_MAX + 1];
   const char *p = path;
   while (*p) {
     const char *end = strchrnul(p, '/');
     size_t n = (size_t)(end - p);
     if (n > NAME_MAX)
-      return err_set(e, ENAMETOOLONG, "%s: name too long", path);
+      return err_set(e, ENAMETOOLONG, "a name in %s is too long", path);
     memcpy(comp, p, n);
     comp[n] = '\0';
     int next = openat(cur, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (next < 0 && errno == ENOENT && create) {
       if (mkdirat(cur, comp, 0755) < 0 && errno != EEXIST)
-        return err_sys(e, "%s: mkdir %s", path, comp);
+        return err_sys(e, "mkdir %.*s", (int)(end - path), path);
       next = openat(cur, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     }
     if (next < 0) {
       if (errno == ENOENT)
-        return err_set(e, ENOENT, "%s: %s does not exist", path, comp);
+        return err_set(e, ENOENT, "%.*s does not exist", (int)(end - path), path);
       if (errno == ELOOP || errno == ENOTDIR)
-        return not_walkable(cur, comp, path, e);
-      return err_sys(e, "%s: open %s", path, comp);
+        return not_walkable(cur, comp, path, end, e);
+      return err_sys(e, "open %.*s", (int)(end - path), path);
     }
     close(cur);
     cur = next;

@@ -273,6 +273,8 @@ static int unpack_hardlink(struct unpacker *u, const char *path, int dirfd, cons
     *slash = '\0';
     tdir = dir_open_beneath(u->root, target, false, e);
     *slash = '/';
+    if (tdir < 0 && e->code == ENOENT)
+      return err_set(e, ENOENT, "%s: hardlink target %s is not in the layer", path, target);
     if (tdir < 0)
       return err_wrap(e, "%s: hardlink target %s", path, target);
   }

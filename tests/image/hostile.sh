@@ -1,0 +1,103 @@
+# Hostile layer archives, built at test time with python's tarfile: each is
+# refused with one clear line, writes nothing outside the layer, and leaves
+# no half-unpacked layer, blob or temp file behind.
+source "$TOP/tests/image/lib-image.sh"
+
+hostile_setup() {
+  image_setup
+  OUTSIDE=$WORK/outside
+  mkdir -p "$OUTSIDE"
+}
+
+# Import the layer built from SPECs; it must fail naming `reason`.
+refuse() { # reason spec...
+  local reason=$1
+  shift
+  imgtool tar "$WORK/evil.tar" "$@"
+  assert_fails cap import "$WORK/evil.tar" evil:1
+  assert_one_line_error "$reason"
+  assert_nothing_left 0 0
+  assert_eq "$(ls -A "$OUTSIDE")" "" "files written outside the layer"
+}
+
+test_dotdot_path() {
+  hostile_setup
+  refuse "path with '..' refused" "f:../../../../../../../..$OUTSIDE/pwned:x"
+  refuse "path with '..' refused" "d:a" "f:a/../../pwned:x"
+}
+
+test_absolute_path() {
+  hostile_setup
+  refuse "absolute path refused" "f:$OUTSIDE/pwned:x"
+}
+
+test_write_through_symlink() {
+  hostile_setup
+  refuse "goes through the symlink" "l:evil:$OUTSIDE" "f:evil/pwned:x"
+  refuse "goes through the symlink" "l:evil:../../../../../../../..$OUTSIDE" "f:evil/pwned:x"
+  # Even a symlink that stays inside is not walked through.
+  refuse "goes through the symlink" "d:real" "l:alias:real" "f:alias/file:x"
+}
+
+test_parent_replaced_by_symlink() {
+  hostile_setup
+  refuse "goes through the symlink" "d:d" "f:d/a:1" "l:d:$OUTSIDE" "f:d/b:2"
+}
+
+test_hardlink_out_of_the_layer() {
+  hostile_setup
+  local links
+  links=$(stat -c %h /etc/passwd)
+  refuse "absolute path refused" "h:passwd:/etc/passwd"
+  refuse "path with '..' refused" "h:passwd:../../../../../../../../etc/passwd"
+  refuse "goes through the symlink" "l:etc:/etc" "h:passwd:etc/passwd"
+  refuse "is not in the layer" "h:passwd:etc/passwd"
+  assert_eq "$(stat -c %h /etc/passwd)" "$links" "links of /etc/passwd"
+}
+
+test_write_through_hardlink_stays_inside() {
+  hostile_setup
+  # A regular file replacing a hardlink gets a new inode: its twin keeps
+  # the old content (tar semantics), nothing is written through the link.
+  imgtool tar "$WORK/ok.tar" "f:a:original" "h:b:a" "f:b:replaced"
+  cap import "$WORK/ok.tar" ok:1 >/dev/null
+  local dir
+  dir=$(layer_dir ok:1 0)
+  assert_eq "$(cat "$dir/a")" original "a"
+  assert_eq "$(cat "$dir/b")" replaced "b"
+}
+
+test_overlay_xattrs_refused() {
+  hostile_setup
+  refuse "steer overlayfs" "x:f:data:trusted.overlay.redirect=/etc"
+  refuse "steer overlayfs" "x:f:data:user.overlay.metacopy=y"
+}
+
+test_bad_whiteouts() {
+  hostile_setup
+  refuse "invalid whiteout" "f:.wh..:"
+  refuse "would replace the layer's root" "l:.:$OUTSIDE"
+}
+
+# GNU tar itself can write '..' members (--absolute-names keeps them).
+test_gnu_tar_dotdot() {
+  hostile_setup
+  mkdir -p "$WORK/src/in"
+  echo x >"$WORK/src/x"
+  (cd "$WORK/src/in" && tar --absolute-names -cf "$WORK/evil.tar" ../x)
+  assert_eq "$(tar -tf "$WORK/evil.tar")" "../x" "member name"
+  assert_fails cap import "$WORK/evil.tar"
+  assert_one_line_error "../x: path with '..' refused"
+  assert_nothing_left 0 0
+}
+
+# The same refusals apply to layers coming in through load (and pull).
+test_hostile_layer_in_an_archive() {
+  hostile_setup
+  imgtool tar "$WORK/evil.tar" "l:evil:$OUTSIDE" "f:evil/pwned:x"
+  imgtool oci "$WORK/evil-oci.tar" "ref=evil:1,layers=$WORK/evil.tar"
+  assert_fails cap load -i "$WORK/evil-oci.tar"
+  assert_one_line_error "evil/pwned: goes through the symlink evil (refused)"
+  assert_nothing_left 0 0
+  assert_eq "$(ls -A "$OUTSIDE")" "" "files written outside the layer"
+}
