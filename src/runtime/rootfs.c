@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -111,11 +112,15 @@ static int copy_entry(int from, int to, const char *name, const char *dest, err_
         openat(to, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, st.st_mode & 07777);
     if (sf < 0 || df < 0)
       return err_sys(e, "tmpcopyup %s/%s", dest, name);
+    /* sendfile, not copy_file_range: the image and the tmpfs are different
+     * filesystems, between which copy_file_range fails with EXDEV. */
     off_t left = st.st_size;
     while (left > 0) {
-      ssize_t n = copy_file_range(sf, NULL, df, NULL, (size_t)left, 0);
-      if (n <= 0)
+      ssize_t n = sendfile(df, sf, NULL, (size_t)left);
+      if (n < 0)
         return err_sys(e, "tmpcopyup %s/%s", dest, name);
+      if (n == 0)
+        break; /* the file shrank while we copied it */
       left -= n;
     }
   } else {
