@@ -39,11 +39,13 @@ static void cleanup_scmp_ctx(scmp_filter_ctx *ctx) {
     seccomp_release(*ctx);
 }
 
-/* The action word with its errno/trace value; `where` names it in errors. */
-static int parse_action(const char *name, json_t *holder, const char *errno_key, uint32_t def_errno,
-                        const char *where, uint32_t *out, bool *notify, err_t *e) {
-  uint32_t ret = def_errno;
-  if (holder && json_opt_u32(holder, errno_key, where, &ret, e) < 0)
+/* The action word with its errno/trace value: `errno_key` of `holder`,
+ * EPERM when absent (runtime-spec); `where` names it in errors. */
+static int parse_action(const char *name, json_t *holder, const char *errno_key, const char *where,
+                        uint32_t *out, bool *notify, err_t *e) {
+  uint32_t ret = EPERM;
+  int has_errno = json_opt_u32(holder, errno_key, where, &ret, e);
+  if (has_errno < 0)
     return -1;
   if (!strcmp(name, "SCMP_ACT_KILL") || !strcmp(name, "SCMP_ACT_KILL_THREAD"))
     *out = SCMP_ACT_KILL_THREAD;
@@ -64,6 +66,10 @@ static int parse_action(const char *name, json_t *holder, const char *errno_key,
     *notify = true;
   } else
     return err_set(e, EINVAL, "%s: unknown seccomp action \"%s\"", where, name);
+  /* The spec requires an error, not silence, for an errno nobody returns. */
+  if (has_errno && strcmp(name, "SCMP_ACT_ERRNO") && strcmp(name, "SCMP_ACT_TRACE"))
+    return err_set(e, EINVAL, "%s.%s: %s returns no errno (only SCMP_ACT_ERRNO and "
+                              "SCMP_ACT_TRACE do)", where, errno_key, name);
   return 0;
 }
 
@@ -110,7 +116,7 @@ static bool repeated_index(const struct scmp_arg_cmp *args, size_t n) {
 }
 
 static int add_rules(scmp_filter_ctx ctx, json_t *sc, size_t idx, uint32_t def_action,
-                     uint32_t def_errno, bool *notify, err_t *e) {
+                     bool *notify, err_t *e) {
   char where[64];
   snprintf(where, sizeof where, "linux.seccomp.syscalls[%zu]", idx);
   if (!json_is_object(sc))
@@ -125,7 +131,7 @@ static int add_rules(scmp_filter_ctx ctx, json_t *sc, size_t idx, uint32_t def_a
   if (!action_name)
     return err_set(e, EINVAL, "%s.action: required", where);
   uint32_t action;
-  if (parse_action(action_name, sc, "errnoRet", def_errno, where, &action, notify, e) < 0)
+  if (parse_action(action_name, sc, "errnoRet", where, &action, notify, e) < 0)
     return -1;
   json_t *args = NULL;
   if (json_opt_arr(sc, "args", where, &args, e) < 0)
@@ -227,11 +233,10 @@ int seccomp_compile(json_t *seccomp, struct seccomp_filter **out, err_t *e) {
   if (!f)
     return err_sys(e, "seccomp");
   const char *def_name = NULL;
-  uint32_t def_action, def_errno = EPERM;
+  uint32_t def_action;
   __attribute__((cleanup(cleanup_scmp_ctx))) scmp_filter_ctx ctx = NULL;
   json_t *syscalls = NULL;
   if (json_opt_str(seccomp, "defaultAction", "linux.seccomp", &def_name, e) < 0 ||
-      json_opt_u32(seccomp, "defaultErrnoRet", "linux.seccomp", &def_errno, e) < 0 ||
       json_opt_str(seccomp, "listenerPath", "linux.seccomp", &f->listener_path, e) < 0 ||
       json_opt_str(seccomp, "listenerMetadata", "linux.seccomp", &f->listener_metadata, e) < 0 ||
       json_opt_arr(seccomp, "syscalls", "linux.seccomp", &syscalls, e) < 0 ||
@@ -241,8 +246,8 @@ int seccomp_compile(json_t *seccomp, struct seccomp_filter **out, err_t *e) {
     err_set(e, EINVAL, "linux.seccomp.defaultAction: required");
     goto fail;
   }
-  if (parse_action(def_name, NULL, NULL, def_errno, "linux.seccomp.defaultAction", &def_action,
-                   &f->notify, e) < 0)
+  if (parse_action(def_name, seccomp, "defaultErrnoRet", "linux.seccomp", &def_action, &f->notify,
+                   e) < 0)
     goto fail;
   if (f->notify) {
     err_set(e, EINVAL, "linux.seccomp.defaultAction: SCMP_ACT_NOTIFY cannot be the default");
@@ -257,7 +262,7 @@ int seccomp_compile(json_t *seccomp, struct seccomp_filter **out, err_t *e) {
   if (add_archs(ctx, seccomp, e) < 0)
     goto fail;
   for (size_t i = 0; syscalls && i < json_array_size(syscalls); i++)
-    if (add_rules(ctx, json_array_get(syscalls, i), i, def_action, def_errno, &f->notify, e) < 0)
+    if (add_rules(ctx, json_array_get(syscalls, i), i, def_action, &f->notify, e) < 0)
       goto fail;
   if (f->notify && (!f->listener_path || !*f->listener_path)) {
     err_set(e, EINVAL, "linux.seccomp.listenerPath: required with SCMP_ACT_NOTIFY");
