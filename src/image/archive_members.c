@@ -160,6 +160,8 @@ int members_read(struct image_store *s, int fd, struct members *out, err_t *e) {
   archive_read_support_filter_zstd(a);
   archive_read_support_format_tar(a);
   int r = archive_read_open_fd(a, fd, READ_BUF);
+  if (r != ARCHIVE_OK)
+    err_set(e, EINVAL, "not a tar archive: %s", archive_error_string(a));
   struct archive_entry *ent;
   bool first = true;
   while (r == ARCHIVE_OK) {

@@ -191,9 +191,7 @@ static int save_oci_image(struct saver *w, const char *name, const struct image_
                            img->manifest, "size", (json_int_t)size);
   _cleanup_free_ char *ref = matching_ref(name, img);
   if (ref && !strchr(ref, '@'))
-    json_object_set_new(desc, "annotations",
-                        json_pack("{s:s, s:s}", ANNOTATION_REF_NAME, ref, ANNOTATION_IMAGE_NAME,
-                                  ref));
+    json_object_set_new(desc, "annotations", json_pack("{s:s}", ANNOTATION_REF_NAME, ref));
   json_array_append_new(json_object_get(index, "manifests"), desc);
   return r;
 }

@@ -3,6 +3,7 @@
 # removed at the end.
 #
 #   image_setup            fresh $ROOT (store) and $WORK (scratch dir)
+#   new_store              another fresh $ROOT
 #   cap ARGS...            capsule --root $ROOT ARGS...
 #   imgtool ARGS...        tests/image/imgtool.py (builds tars and archives)
 #   busybox_tar FILE       the busybox rootfs tarball (scripts/make-busybox-rootfs)
@@ -17,6 +18,12 @@ image_setup() {
   ROOT=$(mktemp -d /tmp/capsule-image-root.XXXXXX)
   WORK=$(mktemp -d /tmp/capsule-image-work.XXXXXX)
   defer "rm -rf '$ROOT' '$WORK'"
+}
+
+# Another fresh store, same $WORK.
+new_store() {
+  ROOT=$(mktemp -d /tmp/capsule-image-root.XXXXXX)
+  defer "rm -rf '$ROOT'"
 }
 
 cap() { "$CAPSULE" --root "$ROOT" "$@"; }

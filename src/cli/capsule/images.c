@@ -169,6 +169,13 @@ int cmd_images(struct cli *cli, int argc, char **argv) {
   _cleanup_image_ref_ struct image_ref filter = {0};
   if (optind < argc && image_ref_parse(argv[optind], &filter, &e) < 0)
     return cli_fail(&e);
+  if (optind < argc && !filter.digest) { /* no tag given: every tag of the repository */
+    const char *slash = strrchr(argv[optind], '/');
+    if (!strchr(slash ? slash : argv[optind], ':')) {
+      free(filter.tag);
+      filter.tag = NULL;
+    }
+  }
   if (!format)
     format = digests ? "table {{.Repository}}\\t{{.Tag}}\\t{{.Digest}}\\t{{.ID}}\\t{{.Created}}\\t{{.Size}}"
                      : "table {{.Repository}}\\t{{.Tag}}\\t{{.ID}}\\t{{.Created}}\\t{{.Size}}";
