@@ -39,11 +39,13 @@ int console_create(int rootfd, const struct oci_process *p, int master_sink, boo
   _cleanup_close_ int slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
   if (slave < 0)
     return err_sys(e, "open the pty's peer");
-  if (p->has_console_size) {
-    struct winsize ws = {.ws_row = p->console_height, .ws_col = p->console_width};
-    if (ioctl(master, TIOCSWINSZ, &ws) < 0)
-      return err_sys(e, "set the console size");
-  }
+  struct winsize ws = {.ws_row = p->console_height, .ws_col = p->console_width};
+  /* Without consoleSize, the size of the terminal the runtime runs on: a
+   * foreground run relays that terminal, and the process must see its size
+   * from its first instruction, not once the relay starts. */
+  if ((p->has_console_size || ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0) &&
+      ioctl(master, TIOCSWINSZ, &ws) < 0)
+    return err_sys(e, "set the console size");
   if (fchown(slave, p->user.uid, (gid_t)-1) < 0)
     return err_sys(e, "chown the pty");
   if (bind_console) {
