@@ -1,8 +1,10 @@
 /* linux.resources.cpu on the cpu and cpuset controllers, v1 or v2. */
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cgroup/internal.h"
 #include "util/cleanup.h"
@@ -44,6 +46,13 @@ static int apply_v1(const struct cgroup_hierarchy *h, const struct cgroup_resour
     return -1;
   if (r->has_cpu_burst && cgroup_writef(h, "cpu.cfs_burst_us", e, "%" PRIu64, r->cpu_burst) < 0)
     return err_wrap(e, WHERE ".burst");
+  if (r->has_rt_period || r->has_rt_runtime) {
+    char probe[PATH_MAX];
+    snprintf(probe, sizeof probe, "%s/cpu.rt_period_us", h->dir);
+    if (access(probe, F_OK) < 0)
+      return err_set(e, ENOTSUP, WHERE ".%s: this kernel has no realtime group scheduling "
+                     "(CONFIG_RT_GROUP_SCHED)", r->has_rt_period ? "realtimePeriod" : "realtimeRuntime");
+  }
   struct knob rt_period = {"cpu.rt_period_us", "realtimePeriod", "", r->has_rt_period};
   struct knob rt_runtime = {"cpu.rt_runtime_us", "realtimeRuntime", "", r->has_rt_runtime};
   snprintf(rt_period.value, sizeof rt_period.value, "%" PRIu64, r->rt_period);
