@@ -6,7 +6,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -36,20 +35,13 @@ static int reread(int fd, char *buf, size_t size) {
   return 0;
 }
 
-static int open_knob(const struct cgroup_hierarchy *h, const char *file, err_t *e) {
-  char path[PATH_MAX];
-  snprintf(path, sizeof path, "%s/%s", h->dir, file);
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  return fd < 0 ? err_sys(e, "cgroup: open %s", path) : fd;
-}
-
 /* v1: the state goes THAWED -> FREEZING -> FROZEN as tasks stop; the kernel
  * re-checks the tasks on each read of freezer.state. */
 static int freeze_v1(const struct cgroup_hierarchy *h, bool frozen, err_t *e) {
   const char *want = frozen ? "FROZEN" : "THAWED";
   if (cgroup_write(h, "freezer.state", want, e) < 0)
     return -1;
-  _cleanup_close_ int fd = open_knob(h, "freezer.state", e);
+  _cleanup_close_ int fd = cgroup_open(h, "freezer.state", O_RDONLY, e);
   if (fd < 0)
     return -1;
   long deadline = now_ms() + FREEZE_TIMEOUT_MS;
@@ -81,7 +73,7 @@ static int events_frozen(const char *events) {
 static int freeze_v2(const struct cgroup_hierarchy *h, bool frozen, err_t *e) {
   if (cgroup_write(h, "cgroup.freeze", frozen ? "1" : "0", e) < 0)
     return -1;
-  _cleanup_close_ int fd = open_knob(h, "cgroup.events", e);
+  _cleanup_close_ int fd = cgroup_open(h, "cgroup.events", O_RDONLY, e);
   if (fd < 0)
     return -1;
   long deadline = now_ms() + FREEZE_TIMEOUT_MS;

@@ -62,6 +62,8 @@ const struct cgroup_hierarchy *cgroup_v2(const struct cgroup *cg);
 int cgroup_write(const struct cgroup_hierarchy *h, const char *file, const char *value, err_t *e);
 int cgroup_writef(const struct cgroup_hierarchy *h, const char *file, err_t *e, const char *fmt,
                   ...) __attribute__((format(printf, 4, 5)));
+/* Open a control file (O_CLOEXEC added), for several writes or re-reads. */
+int cgroup_open(const struct cgroup_hierarchy *h, const char *file, int flags, err_t *e);
 /* Read a control file, trailing newline removed. */
 char *cgroup_read(const struct cgroup_hierarchy *h, const char *file, err_t *e);
 

@@ -31,6 +31,14 @@ static int file_path(const struct cgroup_hierarchy *h, const char *file, char *b
   return 0;
 }
 
+int cgroup_open(const struct cgroup_hierarchy *h, const char *file, int flags, err_t *e) {
+  char path[PATH_MAX];
+  if (file_path(h, file, path, e) < 0)
+    return -1;
+  int fd = open(path, flags | O_CLOEXEC);
+  return fd < 0 ? err_sys(e, "cgroup: open %s", path) : fd;
+}
+
 /* err_set and err_sys format messages; keep errno for the caller. */
 static int fail_keep_errno(int saved) {
   errno = saved;

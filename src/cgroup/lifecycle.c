@@ -63,30 +63,28 @@ static void remove_created(const char *dir, const char *first) {
 
 /* A new v1 cpuset group starts with no cpus and no memory nodes, and no
  * process can join it until both are set: copy them from the nearest
- * ancestor that has them, filling every empty level on the way down. */
-static int cpuset_fill(const struct cgroup_hierarchy *h, const char *dir, err_t *e) {
+ * ancestor that has them, filling every empty level on the way down.
+ * `created` says `dir` is new (so empty: no need to read it). */
+static int cpuset_fill(const struct cgroup_hierarchy *h, const char *dir, bool created,
+                       char **cpus, char **mems, err_t *e) {
   struct cgroup_hierarchy at = *h;
   at.dir = (char *)dir;
-  _cleanup_free_ char *cpus = cgroup_read(&at, "cpuset.cpus", e);
-  _cleanup_free_ char *mems = cpus ? cgroup_read(&at, "cpuset.mems", e) : NULL;
-  if (!mems)
-    return -1;
-  if ((*cpus && *mems) || !strcmp(dir, h->mount))
-    return 0;
+  if (!created) {
+    if (!(*cpus = cgroup_read(&at, "cpuset.cpus", e)) || !(*mems = cgroup_read(&at, "cpuset.mems", e)))
+      return -1;
+    if ((**cpus && **mems) || !strcmp(dir, h->mount))
+      return 0;
+    free(*cpus);
+    free(*mems);
+    *cpus = *mems = NULL;
+  }
   _cleanup_free_ char *parent = strdup(dir);
   if (!parent)
     return err_sys(e, "cgroup: cpuset");
   *strrchr(parent, '/') = '\0';
-  if (cpuset_fill(h, parent, e) < 0)
+  if (cpuset_fill(h, parent, false, cpus, mems, e) < 0)
     return -1;
-  at.dir = parent;
-  free(cpus);
-  free(mems);
-  mems = NULL;
-  if (!(cpus = cgroup_read(&at, "cpuset.cpus", e)) || !(mems = cgroup_read(&at, "cpuset.mems", e)))
-    return -1;
-  at.dir = (char *)dir;
-  return cgroup_write(&at, "cpuset.cpus", cpus, e) < 0 || cgroup_write(&at, "cpuset.mems", mems, e) < 0
+  return cgroup_write(&at, "cpuset.cpus", *cpus, e) < 0 || cgroup_write(&at, "cpuset.mems", *mems, e) < 0
              ? -1
              : 0;
 }
@@ -142,8 +140,11 @@ int cgroup_create(struct cgroup *cg, err_t *e) {
       continue; /* the group exists: it is set up already */
     if (h->v2)
       enable_v2_controllers(h, first[i]);
-    else if (cgroup_controllers_have(h->name, "cpuset") && cpuset_fill(h, h->dir, e) < 0)
-      goto undo;
+    else if (cgroup_controllers_have(h->name, "cpuset")) {
+      _cleanup_free_ char *cpus = NULL, *mems = NULL;
+      if (cpuset_fill(h, h->dir, true, &cpus, &mems, e) < 0)
+        goto undo;
+    }
   }
   for (i = 0; i < cg->n_hierarchies; i++)
     free(first[i]);
