@@ -22,7 +22,7 @@ struct checker {
   struct image_store *s;
   store_note_fn note;
   void *data;
-  unsigned problems, blobs, layers;
+  unsigned problems;
 };
 
 static void say(struct checker *c, const char *kind, const char *fmt, ...)
@@ -37,6 +37,15 @@ static void say(struct checker *c, const char *kind, const char *fmt, ...) {
     c->problems++;
   if (c->note)
     c->note(c->data, kind, buf);
+}
+
+static unsigned count_entries(int fd) {
+  _cleanup_closedir_ DIR *d = store_opendir(fd);
+  unsigned n = 0;
+  struct dirent *de;
+  while (d && (de = readdir(d)))
+    n += de->d_name[0] != '.';
+  return n;
 }
 
 static int check_blobs(struct checker *c, err_t *e) {
@@ -55,10 +64,8 @@ static int check_blobs(struct checker *c, err_t *e) {
     struct stat st;
     err_t ignored = ERR_INIT;
     if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-        digest_fd(fd, got, NULL, &ignored) == 0 && !strcmp(got, digest)) {
-      c->blobs++;
+        digest_fd(fd, got, NULL, &ignored) == 0 && !strcmp(got, digest))
       continue;
-    }
     if (remove_tree_at(c->s->blobsfd, de->d_name, e) < 0)
       return -1;
     if (fd >= 0 && got[0] && digest_valid(got) && !ignored.code)
@@ -97,10 +104,8 @@ static int check_layers(struct checker *c, err_t *e) {
   while ((de = readdir(d))) {
     if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
       continue;
-    if (layer_whole(c, de->d_name)) {
-      c->layers++;
+    if (layer_whole(c, de->d_name))
       continue;
-    }
     if (store_drop_layer(c->s, de->d_name, e) < 0)
       return -1;
     say(c, "repaired", "removed incomplete or damaged layer %s", de->d_name);
@@ -189,8 +194,8 @@ int image_store_check(struct image_store *s, store_note_fn note, void *data, err
   if (c.problems)
     return err_set(e, EIO, "store %s: %u problem%s left", s->root, c.problems,
                    c.problems == 1 ? "" : "s");
+  unsigned layers = count_entries(s->layersfd), blobs = count_entries(s->blobsfd);
   say(&c, "ok", "%zu image%s, %u layer%s, %u blob%s verified", images, images == 1 ? "" : "s",
-      c.layers - sw.layers, c.layers - sw.layers == 1 ? "" : "s", c.blobs - sw.blobs,
-      c.blobs - sw.blobs == 1 ? "" : "s");
+      layers, layers == 1 ? "" : "s", blobs, blobs == 1 ? "" : "s");
   return 0;
 }

@@ -400,6 +400,8 @@ static int unpack_all(struct unpacker *u, err_t *e) {
   const char *last = NULL;
   for (;;) {
     int r = archive_read_next_header(u->tar, &ent);
+    if (r == ARCHIVE_EOF && !last && u->stream_bytes == 0)
+      return err_set(e, EINVAL, "not a tar archive: it is empty");
     if (r == ARCHIVE_EOF)
       break;
     if (r < ARCHIVE_WARN)
