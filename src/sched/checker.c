@@ -250,29 +250,45 @@ static bool each_on(const struct replay *r, int32_t node, bool (*visit)(const vo
   return true;
 }
 
+/* Is VE ve the plan's business: moved by it, not running (every solve
+ * answers for ready VEs), or on a node of the plan or the partition? */
+static bool ve_in_scope(const struct replay *r, int32_t ve) {
+  const struct cve *v = cve(r, ve);
+  int32_t start = v ? v->start : r->m->ves[ve].host;
+  return v || start == SCHED_NOWHERE || cnode(r, start) != NULL;
+}
+
 struct mix {
+  const struct replay *r;
   const struct sched_cstr *x;
   int32_t ve;
+  bool blamed; /* the conflicts of ve count whoever the other VE is */
 };
 
-/* False when u and the arriving VE may not be together under x. */
+/* False when u and ve may not be together under x, and the plan answers for
+ * one of them. */
 static bool may_mix(const void *data, int32_t u) {
   const struct mix *mx = data;
   const struct sched_cstr *x = mx->x;
   if (u == mx->ve)
     return true;
+  bool clash;
   switch (x->kind) {
   case SCHED_SPREAD:
-    return !(member(x, u) && member(x, mx->ve));
+    clash = member(x, u) && member(x, mx->ve);
+    break;
   case SCHED_LONELY:
-    return member(x, u) == member(x, mx->ve);
+    clash = member(x, u) != member(x, mx->ve);
+    break;
   case SCHED_SPLIT: {
     int32_t gu = sched_cstr_group_of(x, u), gv = sched_cstr_group_of(x, mx->ve);
-    return gu < 0 || gv < 0 || gu == gv;
+    clash = gu >= 0 && gv >= 0 && gu != gv;
+    break;
   }
   default:
-    return true;
+    clash = false;
   }
+  return !clash || !(mx->blamed || ve_in_scope(mx->r, u));
 }
 
 static int64_t set_usage(const struct replay *r, const struct sched_cstr *x, bool during) {
@@ -333,7 +349,7 @@ static int check_transition(struct replay *r, const struct sched_cstr *x,
   case SCHED_SPREAD:
   case SCHED_LONELY:
   case SCHED_SPLIT: {
-    struct mix mx = {x, a->ve};
+    struct mix mx = {r, x, a->ve, true};
     bool concerned = x->kind == SCHED_LONELY || mine;
     if (concerned && !each_on(r, a->dst, may_mix, &mx))
       return fail_at(r, a, e, "continuous %s: ve %d would share node %d with a VE it must not",
@@ -464,54 +480,68 @@ static int node_viable_now(const struct replay *r, int32_t node) {
          n->used[SCHED_MEM] <= g->cap[SCHED_MEM];
 }
 
-/* The discrete meaning of x over the final state. */
+/* A member of gather or among that sits apart from v (another node, or
+ * another group), where the plan answers for v or for it; -1 if none. */
+static int32_t apart_from(const struct replay *r, const struct sched_cstr *x, int32_t v,
+                          bool mine) {
+  int32_t h = host_now(r, v);
+  int32_t place = x->kind == SCHED_AMONG ? sched_cstr_group_of(x, h) : h;
+  for (int32_t k = 0; k < x->nves; k++) {
+    int32_t u = x->ves[k], hu = host_now(r, u);
+    if (u == v || hu == SCHED_NOWHERE)
+      continue;
+    int32_t pu = x->kind == SCHED_AMONG ? sched_cstr_group_of(x, hu) : hu;
+    if (pu != place && (mine || ve_in_scope(r, u)))
+      return u;
+  }
+  return -1;
+}
+
+/* The discrete meaning of x over the final state, for the VEs and nodes the
+ * plan answers for. */
 static int check_final_cstr(const struct replay *r, const struct sched_cstr *x, int32_t i,
                             err_t *e) {
-  int32_t first_host = SCHED_NOWHERE, first_group = -1;
   for (int32_t k = 0; k < x->nves; k++) {
     int32_t v = x->ves[k], h = host_now(r, v);
+    bool mine = ve_in_scope(r, v);
     switch (x->kind) {
     case SCHED_BAN:
-      if (h != SCHED_NOWHERE && sched_ids_contain(x->nodes, x->nnodes, h))
+      if (mine && h != SCHED_NOWHERE && sched_ids_contain(x->nodes, x->nnodes, h))
         return final_fail(x, i, e, "ve %d runs on banned node %d", v, h);
       break;
     case SCHED_FENCE:
-      if (h != SCHED_NOWHERE && !sched_ids_contain(x->nodes, x->nnodes, h))
+      if (mine && h != SCHED_NOWHERE && !sched_ids_contain(x->nodes, x->nnodes, h))
         return final_fail(x, i, e, "ve %d runs on node %d, outside its fence", v, h);
       break;
     case SCHED_RUNNING:
-      if (h == SCHED_NOWHERE)
+      if (mine && h == SCHED_NOWHERE)
         return final_fail(x, i, e, "ve %d is not running", v);
       break;
     case SCHED_PRESERVE:
-      if (r->m->ves[v].demand[x->rc] < x->amount)
+      if (mine && r->m->ves[v].demand[x->rc] < x->amount)
         return final_fail(x, i, e, "ve %d is granted %lld %s, less than %lld", v,
                           (long long)r->m->ves[v].demand[x->rc], res_name[x->rc],
                           (long long)x->amount);
-      if (h != SCHED_NOWHERE && !node_viable_now(r, h))
+      if (mine && h != SCHED_NOWHERE && !node_viable_now(r, h))
         return final_fail(x, i, e, "ve %d runs on overloaded node %d", v, h);
       break;
-    case SCHED_GATHER:
-      if (h != SCHED_NOWHERE && first_host != SCHED_NOWHERE && h != first_host)
-        return final_fail(x, i, e, "ve %d runs on node %d, apart from node %d", v, h,
-                          first_host);
-      if (h != SCHED_NOWHERE)
-        first_host = h;
-      break;
     case SCHED_AMONG:
+      if (mine && h != SCHED_NOWHERE && sched_cstr_group_of(x, h) < 0)
+        return final_fail(x, i, e, "ve %d runs on node %d, in none of the groups", v, h);
+      /* fall through */
+    case SCHED_GATHER:
       if (h != SCHED_NOWHERE) {
-        int32_t g = sched_cstr_group_of(x, h);
-        if (g < 0 || (first_group >= 0 && g != first_group))
-          return final_fail(x, i, e, "ve %d runs on node %d, outside the group of the others",
-                            v, h);
-        first_group = g;
+        int32_t u = apart_from(r, x, v, mine);
+        if (u >= 0)
+          return final_fail(x, i, e, "ve %d runs on node %d, apart from ve %d on node %d", v, h,
+                            u, host_now(r, u));
       }
       break;
     case SCHED_SPREAD:
     case SCHED_LONELY:
     case SCHED_SPLIT:
       if (h != SCHED_NOWHERE) {
-        struct mix mx = {x, v};
+        struct mix mx = {r, x, v, mine};
         if (!each_on(r, h, may_mix, &mx))
           return final_fail(x, i, e, "ve %d shares node %d with a VE it must not", v, h);
       }
@@ -522,6 +552,8 @@ static int check_final_cstr(const struct replay *r, const struct sched_cstr *x, 
   }
   for (int32_t j = 0; j < x->nnodes; j++) {
     bool on = online_now(r, x->nodes[j]);
+    if (!cnode(r, x->nodes[j]))
+      continue;
     if (x->kind == SCHED_ONLINE && !on)
       return final_fail(x, i, e, "node %d is offline", x->nodes[j]);
     if (x->kind == SCHED_OFFLINE && on)

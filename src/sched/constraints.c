@@ -281,6 +281,21 @@ int sched_cstrs_seal(struct sched_cstrs *c, const struct sched_model *m, err_t *
   c->nves = m->nves;
   c->nnodes = m->nnodes;
   c->sealed = true;
+  if (sched_cstrs_has(c, SCHED_ONLINE) && sched_cstrs_has(c, SCHED_OFFLINE))
+    for (int32_t node = 0; node < m->nnodes; node++) {
+      int32_t n, on = -1, off = -1;
+      const int32_t *idx = sched_cstrs_of_node(c, node, &n);
+      for (int32_t i = 0; i < n; i++) {
+        if (c->items[idx[i]].kind == SCHED_ONLINE)
+          on = idx[i];
+        if (c->items[idx[i]].kind == SCHED_OFFLINE)
+          off = idx[i];
+      }
+      if (on >= 0 && off >= 0) {
+        drop_index(c);
+        return err_set(e, EINVAL, "online #%d and offline #%d both name node %d", on, off, node);
+      }
+    }
   return 0;
 }
 

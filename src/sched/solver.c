@@ -81,10 +81,16 @@ static bool ve_frozen(const struct sched_cstrs *c, const struct sched_model *m, 
     if (x->kind == SCHED_ROOT)
       return true;
     if (x->kind == SCHED_GATHER && x->continuous) {
+      /* gathered: every running member on one node */
+      int32_t place = SCHED_NOWHERE;
       bool together = true;
-      for (int32_t k = 1; k < x->nves; k++)
-        together = together && m->ves[x->ves[k]].host == m->ves[x->ves[0]].host;
-      if (together && m->ves[x->ves[0]].host != SCHED_NOWHERE)
+      for (int32_t k = 0; k < x->nves && together; k++) {
+        int32_t h = m->ves[x->ves[k]].host;
+        together = h == SCHED_NOWHERE || place == SCHED_NOWHERE || h == place;
+        if (h != SCHED_NOWHERE)
+          place = h;
+      }
+      if (together && place != SCHED_NOWHERE)
         return true;
     }
   }

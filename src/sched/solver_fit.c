@@ -65,20 +65,29 @@ static bool gathered_on(const struct sched_solver *s, const struct sched_cstr *x
   return true;
 }
 
+/* ban and fence: the rules that depend on v and n alone. */
+static bool unary_rules_allow(const struct sched_solver *s, int32_t ve, int32_t node) {
+  int32_t n;
+  const int32_t *idx = sched_cstrs_of_ve(s->c, ve, &n);
+  for (int32_t i = 0; i < n; i++) {
+    const struct sched_cstr *x = &s->c->items[idx[i]];
+    bool in = (x->kind == SCHED_BAN || x->kind == SCHED_FENCE) &&
+              sched_ids_contain(x->nodes, x->nnodes, node);
+    if ((x->kind == SCHED_BAN && in) || (x->kind == SCHED_FENCE && !in))
+      return false;
+  }
+  return true;
+}
+
+/* The rules of ve's own constraints: ban, fence, among, gather. */
 static bool ve_rules_allow(const struct sched_solver *s, int32_t ve, int32_t node) {
+  if (!unary_rules_allow(s, ve, node))
+    return false;
   int32_t n;
   const int32_t *idx = sched_cstrs_of_ve(s->c, ve, &n);
   for (int32_t i = 0; i < n; i++) {
     const struct sched_cstr *x = &s->c->items[idx[i]];
     switch (x->kind) {
-    case SCHED_BAN:
-      if (sched_ids_contain(x->nodes, x->nnodes, node))
-        return false;
-      break;
-    case SCHED_FENCE:
-      if (!sched_ids_contain(x->nodes, x->nnodes, node))
-        return false;
-      break;
     case SCHED_AMONG:
       if (!group_consistent(s, x, ve, node))
         return false;
@@ -114,7 +123,7 @@ static bool capsums_allow(const struct sched_solver *s, int32_t v, int32_t n) {
   return true;
 }
 
-bool solver_allows(struct sched_solver *s, int32_t v, int32_t n) {
+static bool allows(struct sched_solver *s, int32_t v, int32_t n, bool capsums) {
   const struct lnode *x = &s->nodes[n];
   if (!x->accepts && s->ves[v].orig != n)
     return false;
@@ -123,7 +132,7 @@ bool solver_allows(struct sched_solver *s, int32_t v, int32_t n) {
   int32_t ve = s->ves[v].id;
   if (!ve_rules_allow(s, ve, x->id))
     return false;
-  if (s->nsums && !capsums_allow(s, v, n))
+  if (capsums && s->nsums && !capsums_allow(s, v, n))
     return false;
   if (sched_cstrs_has(s->c, SCHED_SPREAD) || sched_cstrs_has(s->c, SCHED_LONELY) ||
       sched_cstrs_has(s->c, SCHED_SPLIT))
@@ -133,6 +142,14 @@ bool solver_allows(struct sched_solver *s, int32_t v, int32_t n) {
         return false;
     }
   return true;
+}
+
+bool solver_allows(struct sched_solver *s, int32_t v, int32_t n) {
+  return allows(s, v, n, true);
+}
+
+bool solver_allows_over_capacity(struct sched_solver *s, int32_t v, int32_t n) {
+  return allows(s, v, n, false);
 }
 
 /* The place most members of a gather (node) or among (group) constraint

@@ -84,18 +84,21 @@ static int32_t moves_lower_bound(const struct sched_solver *s) {
   return lb;
 }
 
-/* What to fix next. kind: 0 nothing, 1 place VE `what`, 2 relieve node `what`,
- * 3 relieve capacity constraint `what`, -1 dead end. */
-static int next_problem(struct sched_solver *s, int32_t *what) {
+enum problem { NONE, PLACE, MISPLACED, OVERLOAD, CAPSUM };
+
+/* What to fix next: a VE without a place, a VE whose place breaks a
+ * constraint, the most overloaded node, a capacity constraint over its
+ * limit; `what` is the VE, node or index in sums. */
+static enum problem next_problem(struct sched_solver *s, int32_t *what) {
   for (int32_t v = 0; v < s->nv; v++) {
     const struct lve *x = &s->ves[v];
     if (x->host < 0 && (x->orig >= 0 || x->needs_run)) {
       *what = v;
-      return 1;
+      return PLACE;
     }
     if (x->host >= 0 && !solver_allows(s, v, x->host)) {
       *what = v;
-      return x->movable ? 1 : -1;
+      return MISPLACED;
     }
   }
   int32_t worst = -1;
@@ -112,14 +115,14 @@ static int next_problem(struct sched_solver *s, int32_t *what) {
   }
   if (worst >= 0) {
     *what = worst;
-    return 2;
+    return OVERLOAD;
   }
   int32_t at = solver_capsum_violated(s);
   if (at >= 0) {
     *what = at;
-    return 3;
+    return CAPSUM;
   }
-  return 0;
+  return NONE;
 }
 
 static bool same_ve_shape(const struct sched_solver *s, int32_t a, int32_t b) {
@@ -160,7 +163,7 @@ static int branch_dests(struct search *st, int32_t v, int32_t from, int32_t cstr
       continue;
     if (x && sched_ids_contain(x->nodes, x->nnodes, s->nodes[d].id))
       continue;
-    if (!solver_allows(s, v, d))
+    if (!solver_allows_over_capacity(s, v, d))
       continue;
     bool twin = false;
     for (int32_t i = 0; i < n && !twin; i++)
@@ -235,6 +238,31 @@ static int branch_evictions(struct search *st, int32_t n, int32_t cstr) {
 
 /* A target with a plan: keep it when its plan copies less memory (pivot
  * hops included) than the best so far. */
+/* VE v breaks a constraint where it is: move it, or move what it clashes
+ * with: its neighbours (spread, lonely, split), the other members of its
+ * gather or among. */
+static int branch_misplaced(struct search *st, int32_t v) {
+  struct sched_solver *s = st->s;
+  int32_t host = s->ves[v].host;
+  int r = s->ves[v].host == s->ves[v].orig ? 0 : branch_dests(st, v, host, -1);
+  if (r == 0 && !st->stop)
+    r = branch_evictions(st, host, -1);
+  int32_t n;
+  const int32_t *idx = sched_cstrs_of_ve(s->c, s->ves[v].id, &n);
+  for (int32_t i = 0; i < n && r == 0 && !st->stop; i++) {
+    const struct sched_cstr *x = &s->c->items[idx[i]];
+    if (x->kind != SCHED_GATHER && x->kind != SCHED_AMONG)
+      continue;
+    for (int32_t k = 0; k < x->nves && r == 0 && !st->stop; k++) {
+      int32_t u = solver_ve_local(s, x->ves[k]);
+      if (u >= 0 && u != v && s->ves[u].movable && s->ves[u].host >= 0 &&
+          s->ves[u].host == s->ves[u].orig && s->ves[u].host != host)
+        r = branch_dests(st, u, s->ves[u].host, -1);
+    }
+  }
+  return r;
+}
+
 static int record_solution(struct search *st) {
   struct sched_solver *s = st->s;
   err_t e = ERR_INIT;
@@ -276,13 +304,15 @@ static int dfs(struct search *st) {
     return 0;
   int32_t what;
   switch (next_problem(s, &what)) {
-  case 0:
+  case NONE:
     return record_solution(st);
-  case 1:
+  case PLACE:
     return branch_dests(st, what, s->ves[what].host, -1);
-  case 2:
+  case MISPLACED:
+    return branch_misplaced(st, what);
+  case OVERLOAD:
     return branch_evictions(st, what, -1);
-  case 3: {
+  case CAPSUM: {
     const struct sched_cstr *x = &s->c->items[s->sums[what].cstr];
     for (int32_t j = 0; j < x->nnodes && !st->stop; j++) {
       int32_t n = solver_node_local(s, x->nodes[j]);

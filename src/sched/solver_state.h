@@ -109,6 +109,9 @@ static inline bool solver_node_ok(const struct sched_solver *s, int32_t n) {
 /* Constraints (solver_fit.c): may local VE v be on local node n in the
  * target, given where every other VE is? v's own current position is ignored. */
 bool solver_allows(struct sched_solver *s, int32_t v, int32_t n);
+/* The same but for capacity constraints, which the search may break for a
+ * while and repair deeper, as it does with node capacity. */
+bool solver_allows_over_capacity(struct sched_solver *s, int32_t v, int32_t n);
 
 /* Capacity constraints in scope that the target violates: the index in sums
  * of the first one, or -1. */

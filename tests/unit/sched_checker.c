@@ -164,9 +164,9 @@ static void test_constraints(void) {
   seal(&c, &m, "{\"id\":\"split\",\"parts\":[[1],[2]]}");
   CHECK(verdict(&m, &c, &p, NULL, 0, "split"));
   seal(&c, &m, "{\"id\":\"gather\",\"vms\":[0,1]}");
-  CHECK(verdict(&m, &c, &p, NULL, 0, "apart from"));
+  CHECK(verdict(&m, &c, &p, NULL, 0, "gather #0: ve 0 runs on node 0, apart from ve 1 on node 1"));
   seal(&c, &m, "{\"id\":\"among\",\"vms\":[0,1],\"parts\":[[0],[1,2]]}");
-  CHECK(verdict(&m, &c, &p, NULL, 0, "outside the group"));
+  CHECK(verdict(&m, &c, &p, NULL, 0, "among #0: ve 0 runs on node 0, apart from ve 1 on node 1"));
   seal(&c, &m, "{\"id\":\"resourceCapacity\",\"nodes\":[1,2],\"rc\":\"cpu\",\"amount\":100}");
   CHECK(verdict(&m, &c, &p, NULL, 0, "resourceCapacity #0: 120 > 100"));
   seal(&c, &m, "{\"id\":\"runningCapacity\",\"nodes\":[1],\"amount\":1}");

@@ -175,6 +175,12 @@ static void test_seal_and_index(void) {
   CHECK(sched_cstrs_seal(&c, &m, &e) < 0 && strstr(e.msg, "node 1 is in groups 0 and 1"));
   CHECK(sched_cstr_group_of(&c.items[0], 2) == 1 && sched_cstr_group_of(&c.items[0], 5) == -1);
   sched_cstrs_free(&c);
+  sched_cstrs_init(&c);
+  fx_cstr(&c, "{\"id\":\"online\",\"nodes\":[0,1]}");
+  fx_cstr(&c, "{\"id\":\"offline\",\"nodes\":[2,1]}");
+  CHECK(sched_cstrs_seal(&c, &m, &e) < 0 && strstr(e.msg, "online #0 and offline #1 both name node 1"));
+  CHECK(!c.sealed);
+  sched_cstrs_free(&c);
   sched_model_free(&m);
 }
 
