@@ -20,13 +20,16 @@ CFLAGS := -std=gnu11 $(OPT) -g -Wall -Wextra -Werror -Wshadow -Wstrict-prototype
           -D_GNU_SOURCE -Isrc $(SANFLAGS) $(EXTRA_CFLAGS)
 LDFLAGS := $(SANFLAGS) -Wl,--as-needed $(EXTRA_LDFLAGS)
 
-# Container start is the hot path: link the small libraries statically so the
-# runtime pays for no dynamic symbol resolution of them (see docs/PERFORMANCE.md).
-# Sanitizer builds link dynamically, as the sanitizer runtimes require.
+# Container start is the hot path: capsule-runtime is linked fully statically
+# (no dynamic loader at each start, see docs/PERFORMANCE.md), the other tools
+# take jansson and libseccomp statically. Sanitizer builds link dynamically,
+# as the sanitizer runtimes require.
 ifeq ($(SAN),1)
   RUNTIME_LIBS := -ljansson -lseccomp
+  RUNTIME_STATIC :=
 else
   RUNTIME_LIBS := -Wl,-Bstatic -ljansson -lseccomp -Wl,-Bdynamic
+  RUNTIME_STATIC := -static
 endif
 IMAGE_LIBS := -larchive -lcurl -lcrypto -lzstd -lz -lpthread
 SIMGRID_CFLAGS := $(shell pkg-config --cflags simgrid 2>/dev/null)
@@ -71,7 +74,7 @@ $(B)/libcapsule.a: $(LIB_OBJS)
 
 $(B)/capsule-runtime: $(RUNTIME_SRCS:%.c=$(B)/obj/%.o) $(B)/libcapsule.a
 	@echo "  LD $@"
-	@$(CC) $(LDFLAGS) -o $@ $^ $(RUNTIME_LIBS)
+	@$(CC) $(LDFLAGS) $(RUNTIME_STATIC) -o $@ $^ -ljansson -lseccomp
 
 $(B)/capsule: $(CAPSULE_SRCS:%.c=$(B)/obj/%.o) $(B)/libcapsule.a
 	@echo "  LD $@"
@@ -79,7 +82,7 @@ $(B)/capsule: $(CAPSULE_SRCS:%.c=$(B)/obj/%.o) $(B)/libcapsule.a
 
 $(B)/capsule-sim: $(SIM_SRCS:%.c=$(B)/obj/%.o) $(B)/libcapsule.a
 	@echo "  LD $@"
-	@$(CC) $(LDFLAGS) -o $@ $^ $(SIMGRID_LIBS) -lz -lm
+	@$(CC) $(LDFLAGS) -o $@ $^ $(SIMGRID_LIBS) -ljansson -lz -lm
 
 $(B)/tests/%: $(B)/obj/tests/unit/%.o $(B)/libcapsule.a
 	@mkdir -p $(dir $@)

@@ -275,8 +275,11 @@ int container_destroy(struct container *c, err_t *e) {
   if (c->cgroup) {
     /* Without its own pid namespace, the init's death does not take the
      * other processes along: the cgroup knows them all. */
+    bool own_pid_ns = c->spec && c->spec->namespaces[NS_PID].present &&
+                      !c->spec->namespaces[NS_PID].path;
     err_t ignored = ERR_INIT;
-    cgroup_signal_all(c->cgroup, SIGKILL, &ignored);
+    if (!own_pid_ns)
+      cgroup_signal_all(c->cgroup, SIGKILL, &ignored);
     if (cgroup_destroy(c->cgroup, e) < 0)
       ret = err_wrap(e, "container \"%s\"", c->id);
   }

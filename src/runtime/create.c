@@ -93,8 +93,32 @@ static int write_id_maps(const struct oci_spec *s, pid_t pid, err_t *e) {
              : 0;
 }
 
+static int write_pid_file(const char *path, pid_t pid, err_t *e) {
+  char buf[16];
+  int n = snprintf(buf, sizeof buf, "%d", (int)pid);
+  if (atomic_replace_at(AT_FDCWD, path, buf, (size_t)n, 0644, e) < 0)
+    return err_wrap(e, "--pid-file");
+  return 0;
+}
+
+/* Once the init's pid is known: the state and the pid file, written while
+ * the child is still building its root (the lock keeps readers out until
+ * the create is complete). */
+static int record_init(struct container *c, const struct create_opts *o, err_t *e) {
+  if (proc_stat(c->pid, &c->state.pid_start_time, NULL) < 0)
+    return err_set(e, ECHILD, "container init %d exited during create", (int)c->pid);
+  c->state.pid = c->pid;
+  if (state_save(c->dirfd, &c->state, e) < 0)
+    return -1;
+  if (o->pid_file && write_pid_file(o->pid_file, c->pid, e) < 0)
+    return -1;
+  return 0;
+}
+
+
+
 /* The parent's half of the handshake, up to the init's READY. */
-static int drive_init(struct container *c, struct launch *l, int sock, err_t *e) {
+static int drive_init(struct container *c, const struct create_opts *o, int sock, err_t *e) {
   const struct oci_spec *s = c->spec;
   struct sync_msg m;
   for (;;) {
@@ -117,7 +141,8 @@ static int drive_init(struct container *c, struct launch *l, int sock, err_t *e)
       /* The first child of the staged path is done; the init is its sibling. */
       waitpid(c->pid, NULL, 0);
       c->pid = m.value;
-      if (container_limit_cgroup(c, e) < 0 || sync_send(sock, SYNC_CGROUP_DONE, c->pid, e) < 0)
+      if (container_limit_cgroup(c, e) < 0 || sync_send(sock, SYNC_CGROUP_DONE, c->pid, e) < 0 ||
+          record_init(c, o, e) < 0)
         return -1;
       break;
     case SYNC_HOOKS_REQUEST:
@@ -136,7 +161,6 @@ static int drive_init(struct container *c, struct launch *l, int sock, err_t *e)
       return err_set(e, EPROTO, "container init sent message %d", m.type);
     }
   }
-  (void)l;
 }
 
 static int bind_start_socket(int dirfd, err_t *e) {
@@ -208,9 +232,9 @@ static int launch_init(struct container *c, const struct create_opts *o, bool fo
   sv[1] = -1;
   /* Fast path: the limits are written now, in parallel with the child's mounts. */
   if (!l.staged && (container_limit_cgroup(c, e) < 0 ||
-                    sync_send(sv[0], SYNC_CGROUP_DONE, c->pid, e) < 0))
+                    sync_send(sv[0], SYNC_CGROUP_DONE, c->pid, e) < 0 || record_init(c, o, e) < 0))
     goto out;
-  if (drive_init(c, &l, sv[0], e) < 0)
+  if (drive_init(c, o, sv[0], e) < 0)
     goto out;
   c->sync_fd = sv[0];
   sv[0] = -1;
@@ -224,25 +248,6 @@ out:
   return ret;
 }
 
-static int write_pid_file(const char *path, pid_t pid, err_t *e) {
-  char buf[16];
-  int n = snprintf(buf, sizeof buf, "%d", (int)pid);
-  if (atomic_replace_at(AT_FDCWD, path, buf, (size_t)n, 0644, e) < 0)
-    return err_wrap(e, "--pid-file");
-  return 0;
-}
-
-static int finish_create(struct container *c, const struct create_opts *o, err_t *e) {
-  if (proc_stat(c->pid, &c->state.pid_start_time, NULL) < 0)
-    return err_set(e, ECHILD, "container init %d exited during create", (int)c->pid);
-  c->state.pid = c->pid;
-  if (state_save(c->dirfd, &c->state, e) < 0)
-    return -1;
-  if (o->pid_file && write_pid_file(o->pid_file, c->pid, e) < 0)
-    return -1;
-  return 0;
-}
-
 static int create_common(const struct runtime_ctx *rt, const char *id,
                          const struct create_opts *o, bool foreground, bool detached_run,
                          struct container **out, err_t *e) {
@@ -250,7 +255,7 @@ static int create_common(const struct runtime_ctx *rt, const char *id,
   if (container_new(rt, id, o, &c, e) < 0)
     return -1;
   c->detached_run = detached_run;
-  if (launch_init(c, o, foreground, e) < 0 || finish_create(c, o, e) < 0) {
+  if (launch_init(c, o, foreground, e) < 0) {
     container_abort(c);
     return -1;
   }

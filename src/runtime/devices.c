@@ -45,13 +45,16 @@ static mode_t node_type(char t) {
   }
 }
 
-/* An existing node of the right kind is kept (the image or a bind put it there). */
-static bool node_exists(int dirfd, const char *name, const struct oci_device *d) {
+/* 1 if a node of the right kind is there already (the image or a bind put
+ * it there: kept), 0 if nothing is there, -1 if something else is. */
+static int node_state(int dirfd, const char *name, const struct oci_device *d) {
   struct stat st;
   if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-    return false;
+    return 0;
   return (st.st_mode & S_IFMT) == node_type(d->type) &&
-         (d->type == 'p' || st.st_rdev == makedev((unsigned)d->major, (unsigned)d->minor));
+                 (d->type == 'p' || st.st_rdev == makedev((unsigned)d->major, (unsigned)d->minor))
+             ? 1
+             : -1;
 }
 
 static int bind_host_node(int dirfd, const char *name, const struct oci_device *d, err_t *e) {
@@ -78,18 +81,17 @@ static int create_node(int rootfd, const struct oci_device *d, bool userns, err_
   _cleanup_close_ int dirfd = rootfs_open_target(rootfd, dir, TARGET_DIR, e);
   if (dirfd < 0)
     return -1;
-  if (node_exists(dirfd, name, d))
+  int state = node_state(dirfd, name, d);
+  if (state == 1)
     return 0;
   if (userns)
     return bind_host_node(dirfd, name, d, e);
   mode_t mode = (d->has_mode ? d->mode : 0666) | node_type(d->type);
-  if (unlinkat(dirfd, name, 0) < 0 && errno != ENOENT)
+  if (state < 0 && unlinkat(dirfd, name, 0) < 0)
     return err_sys(e, "replace %s", d->path);
+  /* The init runs with umask 0 until its final umask: the mode is exact. */
   if (mknodat(dirfd, name, mode, makedev((unsigned)d->major, (unsigned)d->minor)) < 0)
     return err_sys(e, "mknod %s", d->path);
-  /* mknod applies the umask; the node gets exactly the configured mode. */
-  if (fchmodat(dirfd, name, mode & 07777, 0) < 0)
-    return err_sys(e, "chmod %s", d->path);
   if ((d->has_uid || d->has_gid) &&
       fchownat(dirfd, name, d->has_uid ? d->uid : (uid_t)-1, d->has_gid ? d->gid : (gid_t)-1,
                AT_SYMLINK_NOFOLLOW) < 0)

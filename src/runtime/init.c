@@ -15,6 +15,7 @@
 #include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -179,6 +180,9 @@ static int prepare(struct launch *l, int *console_slave, err_t *e) {
    * /proc/<init>/exe (CVE-2019-5736). */
   if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
     return err_sys(e, "make init non-dumpable");
+  /* Everything we create gets exactly the mode we ask for; the process's
+   * own umask is set just before execve. */
+  umask(0);
   if (setup_namespaces(l, e) < 0)
     return -1;
   if (l->cgroup_v2_fd >= 0) {

@@ -16,6 +16,7 @@
 #include "runtime/caps.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
+#include "util/passwd.h"
 
 #define CAP_SYS_ADMIN_BIT (1ULL << 21)
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -85,24 +86,6 @@ static const char *env_get(char **envp, const char *name) {
   return NULL;
 }
 
-/* HOME from the container's /etc/passwd, "/" when the user has no entry. */
-static char *home_of(uid_t uid) {
-  _cleanup_fclose_ FILE *f = fopen("/etc/passwd", "re");
-  char line[1024];
-  while (f && fgets(line, sizeof line, f)) {
-    char *fields[7] = {0};
-    char *save = NULL, *tok = line;
-    int n = 0;
-    /* strsep keeps empty fields, which passwd lines have. */
-    while (n < 7 && (fields[n] = strsep(&tok, ":")))
-      n++;
-    (void)save;
-    if (n >= 6 && fields[2] && strtoul(fields[2], NULL, 10) == uid && *fields[5])
-      return strdup(fields[5]);
-  }
-  return strdup("/");
-}
-
 int process_prepare_exec(const struct oci_process *p, char ***envp_out, char **path_out,
                          err_t *e) {
   size_t n = 0;
@@ -115,8 +98,9 @@ int process_prepare_exec(const struct oci_process *p, char ***envp_out, char **p
     if (!(envp[i] = strdup(p->env[i])))
       return err_sys(e, "environment");
   if (!env_get(envp, "HOME")) {
-    _cleanup_free_ char *home = home_of(p->user.uid);
-    if (!home || asprintf(&envp[n], "HOME=%s", home) < 0)
+    /* From the container's /etc/passwd; "/" for a user it does not list. */
+    _cleanup_free_ char *home = passwd_lookup("/etc/passwd", p->user.uid, PASSWD_HOME);
+    if (asprintf(&envp[n], "HOME=%s", home ? home : "/") < 0)
       return err_sys(e, "environment");
   }
   const char *arg0 = p->args[0];

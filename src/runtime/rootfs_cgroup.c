@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "runtime/init_internal.h"
@@ -77,10 +78,19 @@ int rootfs_mount_cgroup(struct launch *l, int rootfd, const struct oci_mount *m,
     const char *name = hierarchy_dir_name(h);
     char sub[4200];
     snprintf(sub, sizeof sub, "%s/%s", dest, name);
-    _cleanup_close_ int dir = rootfs_open_target(rootfd, sub, TARGET_DIR, e);
-    if (dir < 0 || mount_hierarchy(h, dir, fresh, m->flags, sub, e) < 0 ||
-        set_readonly(rootfd, sub, ro, e) < 0)
+    /* Our own fresh tmpfs holds no symlinks: plain *at() calls are safe. */
+    if (mkdirat(base, name, 0755) < 0 && errno != EEXIST)
+      return err_sys(e, "create %s", sub);
+    _cleanup_close_ int dir = openat(base, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (dir < 0)
+      return err_sys(e, "open %s", sub);
+    if (mount_hierarchy(h, dir, fresh, m->flags, sub, e) < 0)
       return -1;
+    if (ro) {
+      _cleanup_close_ int top = openat(base, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      if (top < 0 || mount_set_attrs(top, MOUNT_ATTR_RDONLY, 0, false, sub, e) < 0)
+        return top < 0 ? err_sys(e, "open %s", sub) : -1;
+    }
     /* Co-mounted controllers ("cpu,cpuacct") get a link per controller. */
     if (strchr(name, ',')) {
       char names[256];

@@ -165,7 +165,8 @@ test_ps_lists_container_processes() {
 }
 
 test_pause_resume_freezes_processes() {
-  new_bundle sh -c 'i=0; while :; do i=$((i+1)); echo $i > /tmp/count; sleep 0.05; done'
+  # The counter file is replaced by rename, so it is never read half-written.
+  new_bundle sh -c 'i=0; while :; do i=$((i+1)); echo $i > /tmp/c.new; mv /tmp/c.new /tmp/count; sleep 0.05; done'
   rt run -d --bundle "$BUNDLE" "$ID"
   wait_for "[ -s '$BUNDLE/rootfs/tmp/count' ]" 50
   rt pause "$ID"
@@ -233,8 +234,23 @@ test_runtime_killed_during_create_can_be_deleted() {
   kill -9 "$rpid"
   wait "$rpid" || true
   [ -n "$(find /sys/fs/cgroup/pids -maxdepth 4 -type d -name "$ID")" ] || fail "no cgroup to clean up: the crash came too late"
+  # The init died with its runtime; the state says so.
+  wait_for "[ \$(rt state $ID | jq -r .status) = stopped ]" 50
+  rt delete --force "$ID"
+  assert_no_leftovers
+}
+
+test_delete_force_without_state_file() {
+  # A crash after the config was saved but before state.json: only the
+  # config tells where the cgroup is.
+  new_bundle sleep 30
+  rt run -d --bundle "$BUNDLE" "$ID"
+  pid=$(rt state "$ID" | jq -r .pid)
+  rm "$STATE/$ID/state.json"
+  kill -9 "$pid"
   assert_fails rt state "$ID"
   assert_contains "$ERR" "has no state"
+  [ -n "$(find /sys/fs/cgroup/pids -maxdepth 4 -type d -name "$ID")" ] || fail "no cgroup to test with"
   rt delete --force "$ID"
   assert_no_leftovers
 }
