@@ -35,14 +35,21 @@ static int write_pair(const struct cgroup_hierarchy *h, struct knob *a, struct k
   return 0;
 }
 
+/* A period and the time granted in it (quota or realtime runtime). */
+static int write_period_pair(const struct cgroup_hierarchy *h, struct knob period,
+                             uint64_t period_us, struct knob budget, int64_t budget_us, err_t *e) {
+  snprintf(period.value, sizeof period.value, "%" PRIu64, period_us);
+  snprintf(budget.value, sizeof budget.value, "%" PRId64, budget_us);
+  return write_pair(h, &period, &budget, e);
+}
+
 static int apply_v1(const struct cgroup_hierarchy *h, const struct cgroup_resources *r, err_t *e) {
   if (r->has_cpu_shares && cgroup_writef(h, "cpu.shares", e, "%" PRIu64, r->cpu_shares) < 0)
     return err_wrap(e, WHERE ".shares");
-  struct knob period = {"cpu.cfs_period_us", "period", "", r->has_cpu_period};
-  struct knob quota = {"cpu.cfs_quota_us", "quota", "", r->has_cpu_quota};
-  snprintf(period.value, sizeof period.value, "%" PRIu64, r->cpu_period);
-  snprintf(quota.value, sizeof quota.value, "%" PRId64, r->cpu_quota);
-  if (write_pair(h, &period, &quota, e) < 0)
+  if (write_period_pair(h, (struct knob){"cpu.cfs_period_us", "period", "", r->has_cpu_period},
+                        r->cpu_period,
+                        (struct knob){"cpu.cfs_quota_us", "quota", "", r->has_cpu_quota},
+                        r->cpu_quota, e) < 0)
     return -1;
   if (r->has_cpu_burst && cgroup_writef(h, "cpu.cfs_burst_us", e, "%" PRIu64, r->cpu_burst) < 0)
     return err_wrap(e, WHERE ".burst");
@@ -53,11 +60,10 @@ static int apply_v1(const struct cgroup_hierarchy *h, const struct cgroup_resour
       return err_set(e, ENOTSUP, WHERE ".%s: this kernel has no realtime group scheduling "
                      "(CONFIG_RT_GROUP_SCHED)", r->has_rt_period ? "realtimePeriod" : "realtimeRuntime");
   }
-  struct knob rt_period = {"cpu.rt_period_us", "realtimePeriod", "", r->has_rt_period};
-  struct knob rt_runtime = {"cpu.rt_runtime_us", "realtimeRuntime", "", r->has_rt_runtime};
-  snprintf(rt_period.value, sizeof rt_period.value, "%" PRIu64, r->rt_period);
-  snprintf(rt_runtime.value, sizeof rt_runtime.value, "%" PRId64, r->rt_runtime);
-  if (write_pair(h, &rt_period, &rt_runtime, e) < 0)
+  if (write_period_pair(h, (struct knob){"cpu.rt_period_us", "realtimePeriod", "", r->has_rt_period},
+                        r->rt_period,
+                        (struct knob){"cpu.rt_runtime_us", "realtimeRuntime", "", r->has_rt_runtime},
+                        r->rt_runtime, e) < 0)
     return -1;
   if (r->has_cpu_idle && cgroup_writef(h, "cpu.idle", e, "%" PRId64, r->cpu_idle) < 0)
     return err_wrap(e, WHERE ".idle");

@@ -150,6 +150,19 @@ static int load_program(const struct device_rule *rules, size_t n, err_t *e) {
   return err_sys(e, "device rules: the kernel refused the eBPF program: %.200s", log);
 }
 
+int cgroup_devices_bpf_query(int dirfd, uint32_t *ids, uint32_t cap, uint32_t *flags) {
+  union bpf_attr attr;
+  memset(&attr, 0, sizeof attr);
+  attr.query.target_fd = (uint32_t)dirfd;
+  attr.query.attach_type = BPF_CGROUP_DEVICE;
+  attr.query.prog_ids = (uint64_t)(uintptr_t)ids;
+  attr.query.prog_cnt = cap;
+  if (bpf(BPF_PROG_QUERY, &attr) < 0)
+    return -1;
+  *flags = attr.query.attach_flags;
+  return (int)attr.query.prog_cnt;
+}
+
 int cgroup_devices_bpf_install(const char *dir, const struct device_rule *rules, size_t n,
                                err_t *e) {
   _cleanup_close_ int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -158,20 +171,15 @@ int cgroup_devices_bpf_install(const char *dir, const struct device_rule *rules,
   _cleanup_close_ int prog = load_program(rules, n, e);
   if (prog < 0)
     return -1;
-  uint32_t old_ids[64];
-  union bpf_attr attr;
-  memset(&attr, 0, sizeof attr);
-  attr.query.target_fd = (uint32_t)dirfd;
-  attr.query.attach_type = BPF_CGROUP_DEVICE;
-  attr.query.prog_ids = (uint64_t)(uintptr_t)old_ids;
-  attr.query.prog_cnt = 64;
-  if (bpf(BPF_PROG_QUERY, &attr) < 0)
+  uint32_t old_ids[64], old_flags = 0;
+  int n_old = cgroup_devices_bpf_query(dirfd, old_ids, 64, &old_flags);
+  if (n_old < 0)
     return err_sys(e, "device rules: query the programs on %s", dir);
-  uint32_t n_old = attr.query.prog_cnt;
   /* A program attached without BPF_F_ALLOW_MULTI is replaced by attaching
    * the same way; ours are attached with it, then the old ones detached,
    * so the group is never without a filter. */
-  uint32_t flags = n_old && !(attr.query.attach_flags & BPF_F_ALLOW_MULTI) ? 0 : BPF_F_ALLOW_MULTI;
+  uint32_t flags = n_old && !(old_flags & BPF_F_ALLOW_MULTI) ? 0 : BPF_F_ALLOW_MULTI;
+  union bpf_attr attr;
   memset(&attr, 0, sizeof attr);
   attr.target_fd = (uint32_t)dirfd;
   attr.attach_bpf_fd = (uint32_t)prog;
@@ -179,7 +187,7 @@ int cgroup_devices_bpf_install(const char *dir, const struct device_rule *rules,
   attr.attach_flags = flags;
   if (bpf(BPF_PROG_ATTACH, &attr) < 0)
     return err_sys(e, "device rules: attach the eBPF program to %s", dir);
-  for (uint32_t i = 0; flags && i < n_old && i < 64; i++) {
+  for (int i = 0; flags && i < n_old && i < 64; i++) {
     memset(&attr, 0, sizeof attr);
     attr.prog_id = old_ids[i];
     _cleanup_close_ int old = (int)bpf(BPF_PROG_GET_FD_BY_ID, &attr);

@@ -3,7 +3,6 @@
  * The freezer is v1's freezer.state where that controller is mounted (as
  * runc does on hybrid hosts), else v2's cgroup.freeze, whose completion
  * cgroup.events reports ("frozen 1") and signals with POLLPRI. */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -133,7 +132,8 @@ struct pid_list {
 };
 
 /* The processes of `dir` and of every group below it. */
-static int collect_pids(const char *dir, struct pid_list *l, err_t *e) {
+static int collect_pids(const char *dir, void *list, err_t *e) {
+  struct pid_list *l = list;
   _cleanup_free_ char *procs_path = path_join(dir, "cgroup.procs");
   if (!procs_path)
     return err_sys(e, "cgroup: list %s", dir);
@@ -154,18 +154,7 @@ static int collect_pids(const char *dir, struct pid_list *l, err_t *e) {
     }
     l->v[l->n++] = (pid_t)pid;
   }
-  _cleanup_closedir_ DIR *d = opendir(dir);
-  if (!d)
-    return errno == ENOENT ? 0 : err_sys(e, "cgroup: open %s", dir);
-  struct dirent *de;
-  while ((de = readdir(d))) {
-    if (de->d_type != DT_DIR || !strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-      continue;
-    _cleanup_free_ char *child = path_join(dir, de->d_name);
-    if (!child || collect_pids(child, l, e) < 0)
-      return child ? -1 : err_sys(e, "cgroup: list %s", dir);
-  }
-  return 0;
+  return cgroup_for_each_child(dir, collect_pids, l, e);
 }
 
 static int compare_pids(const void *a, const void *b) {

@@ -67,6 +67,10 @@ int cgroup_open(const struct cgroup_hierarchy *h, const char *file, int flags, e
 /* Read a control file, trailing newline removed. */
 char *cgroup_read(const struct cgroup_hierarchy *h, const char *file, err_t *e);
 
+/* Call fn on each group directly below `dir` (a missing dir has none). */
+int cgroup_for_each_child(const char *dir, int (*fn)(const char *child, void *arg, err_t *e),
+                          void *arg, err_t *e);
+
 /* ---- apply_*.c: one controller each; `where` prefixes error messages ---- */
 int cgroup_apply_memory(struct cgroup *cg, const struct cgroup_resources *r, err_t *e);
 int cgroup_apply_cpu(struct cgroup *cg, const struct cgroup_resources *r, err_t *e);
@@ -81,6 +85,9 @@ struct bpf_insn;
  * allowed, as in a new v1 group) into a BPF_PROG_TYPE_CGROUP_DEVICE program.
  * Returns the number of instructions, -1 on allocation failure. */
 int cgroup_devices_program(const struct device_rule *rules, size_t n, struct bpf_insn **out);
+/* The ids (at most `cap`) and count of the device programs attached to
+ * the group open at dirfd; *flags gets the attach flags. -1 on error. */
+int cgroup_devices_bpf_query(int dirfd, uint32_t *ids, uint32_t cap, uint32_t *flags);
 /* Load the program for `rules` and attach it to the v2 group at `dir`,
  * replacing the one capsule attached before. */
 int cgroup_devices_bpf_install(const char *dir, const struct device_rule *rules, size_t n,

@@ -1,5 +1,6 @@
 /* Control files: finding the hierarchy that holds a controller, reading and
  * writing its files with errors that name the file and the value. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -9,6 +10,7 @@
 #include <unistd.h>
 
 #include "cgroup/internal.h"
+#include "util/cleanup.h"
 #include "util/fs.h"
 
 const struct cgroup_hierarchy *cgroup_v1(const struct cgroup *cg, const char *controller) {
@@ -95,4 +97,22 @@ char *cgroup_read(const struct cgroup_hierarchy *h, const char *file, err_t *e) 
   if (s && len && s[len - 1] == '\n')
     s[len - 1] = '\0';
   return s;
+}
+
+int cgroup_for_each_child(const char *dir, int (*fn)(const char *child, void *arg, err_t *e),
+                          void *arg, err_t *e) {
+  _cleanup_closedir_ DIR *d = opendir(dir);
+  if (!d)
+    return errno == ENOENT ? 0 : err_sys(e, "cgroup: open %s", dir);
+  struct dirent *de;
+  while ((de = readdir(d))) {
+    if (de->d_type != DT_DIR || !strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+      continue;
+    _cleanup_free_ char *child = path_join(dir, de->d_name);
+    if (!child)
+      return err_sys(e, "cgroup: %s", dir);
+    if (fn(child, arg, e) < 0)
+      return -1;
+  }
+  return 0;
 }

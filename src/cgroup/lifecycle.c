@@ -1,5 +1,4 @@
 /* Creating the container's groups, moving processes in, removing them. */
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -167,24 +166,13 @@ int cgroup_attach(struct cgroup *cg, pid_t pid, err_t *e) {
 }
 
 /* One attempt at removing a group and the groups below it, leaves first. */
-static int remove_group_tree(const char *dir, err_t *e) {
+static int remove_group_tree(const char *dir, void *unused, err_t *e) {
   if (rmdir(dir) == 0 || errno == ENOENT)
     return 0;
   if (errno != EBUSY && errno != ENOTEMPTY)
     return err_sys(e, "cgroup: rmdir %s", dir);
-  _cleanup_closedir_ DIR *d = opendir(dir);
-  if (!d)
-    return errno == ENOENT ? 0 : err_sys(e, "cgroup: open %s", dir);
-  struct dirent *de;
-  while ((de = readdir(d))) {
-    if (de->d_type != DT_DIR || !strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-      continue;
-    _cleanup_free_ char *child = path_join(dir, de->d_name);
-    if (!child)
-      return err_sys(e, "cgroup: remove %s", dir);
-    if (remove_group_tree(child, e) < 0)
-      return -1;
-  }
+  if (cgroup_for_each_child(dir, remove_group_tree, unused, e) < 0)
+    return -1;
   if (rmdir(dir) == 0 || errno == ENOENT)
     return 0;
   return err_sys(e, "cgroup: rmdir %s", dir);
@@ -202,7 +190,7 @@ static long now_ms(void) {
 static int remove_group(const char *dir, long deadline, err_t *e) {
   struct timespec pause = {0, 1000000};
   for (;;) {
-    if (remove_group_tree(dir, e) == 0)
+    if (remove_group_tree(dir, NULL, e) == 0)
       return 0;
     if (e->code != EBUSY)
       return -1;

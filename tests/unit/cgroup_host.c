@@ -6,13 +6,11 @@
  * CAPSULE_EXPECT_CGROUP_MODE=v1|v2|hybrid makes the detected mode a check. */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/bpf.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -355,16 +353,8 @@ static int probe_devices(struct cgroup *cg, bool v2_only) {
 
 static int attached_programs(const char *dir) {
   _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  uint32_t ids[8];
-  union bpf_attr attr;
-  memset(&attr, 0, sizeof attr);
-  attr.query.target_fd = (uint32_t)fd;
-  attr.query.attach_type = BPF_CGROUP_DEVICE;
-  attr.query.prog_ids = (uint64_t)(uintptr_t)ids;
-  attr.query.prog_cnt = 8;
-  if (syscall(__NR_bpf, BPF_PROG_QUERY, &attr, sizeof attr) < 0)
-    return -1;
-  return (int)attr.query.prog_cnt;
+  uint32_t ids[8], flags;
+  return cgroup_devices_bpf_query(fd, ids, 8, &flags);
 }
 
 static void test_devices(struct cgroup *cg) {
