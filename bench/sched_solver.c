@@ -185,6 +185,33 @@ static void bench_in_cluster(struct sched_solver *s, const struct sched_model *m
   report(&t, n);
 }
 
+/* Entropy's case: one solve over every node of a cluster in its stationary
+ * state, a few percent of the nodes overloaded. */
+static void bench_centralized(struct sched_solver *s, int32_t n, uint64_t seed) {
+  struct sched_model m;
+  rng_t r;
+  rng_seed(&r, seed, 0xce + (uint64_t)n);
+  generate(&m, n, &r);
+  int32_t bad = m.nbad;
+  struct sched_plan p;
+  sched_plan_init(&p);
+  struct sched_solve_opts o = {.seed = seed, .time_limit = 60};
+  struct sched_solve_stats st;
+  err_t e = ERR_INIT;
+  double c0 = cpu_now();
+  int rc = sched_solve(s, &m, NULL, 0, NULL, &o, &p, &st, &e);
+  double cpu = cpu_now() - c0;
+  if (rc < 0)
+    die("solve", &e);
+  const char *verdict = rc == SCHED_SOLVED ? "valid" : st.why;
+  if (rc == SCHED_SOLVED && sched_check_plan(&m, NULL, &p, NULL, 0, &e) < 0)
+    verdict = e.msg;
+  printf("%6d %7d %6d %8.3f %8.3f %6d %6d %6d  %s\n", n, n * VES_PER_NODE, bad, st.seconds * 1e3,
+         cpu * 1e3, p.migrations, p.pivots, p.nsteps, verdict);
+  sched_plan_free(&p);
+  sched_model_free(&m);
+}
+
 static void bench_instance(struct sched_solver *s, const char *path, const char *name) {
   struct sched_instance inst;
   err_t e = ERR_INIT;
@@ -300,6 +327,11 @@ int main(int argc, char **argv) {
     p += *p == ',';
   }
   sched_model_free(&cluster);
+  printf("\nCentralized repair of a whole cluster (stationary loads)\n");
+  printf("%6s %7s %6s %8s %8s %6s %6s %6s  %s\n", "nodes", "VEs", "bad", "wall ms", "cpu ms",
+         "migr", "pivots", "steps", "checker");
+  bench_centralized(s, 1024, seed);
+  bench_centralized(s, CLUSTER_NODES, seed);
   if (btr)
     bench_btrplace(s, btr);
   sched_solver_free(s);
