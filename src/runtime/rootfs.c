@@ -218,13 +218,47 @@ static int mount_one(struct launch *l, int rootfd, const struct oci_mount *m, er
   return 0;
 }
 
+/* With a shared root (rootfsPropagation "shared" or "rshared") the
+ * namespace keeps the host's peer groups, so that binds of shared host
+ * directories propagate both ways, as in runc (Kubernetes' Bidirectional
+ * volumes). The root's bind onto itself must still not reach the host, and
+ * pivot_root refuses a shared current root or parent of the new root: "/"
+ * and the innermost mount holding the root become private. That mount is
+ * the first of the root and its ancestors that accepts MS_PRIVATE (the
+ * others are no mount points: EINVAL). */
+static int keep_root_mounts_private(const char *root, err_t *e) {
+  if (mount(NULL, "/", NULL, MS_PRIVATE, NULL) < 0)
+    return err_sys(e, "make / private");
+  _cleanup_free_ char *p = realpath(root, NULL);
+  if (!p)
+    return err_sys(e, "resolve the root %s", root);
+  while (mount(NULL, p, NULL, MS_PRIVATE, NULL) < 0) {
+    if (errno != EINVAL || !strcmp(p, "/"))
+      return err_sys(e, "make the mount holding %s private", root);
+    char *slash = strrchr(p, '/');
+    if (slash == p)
+      p[1] = '\0';
+    else
+      *slash = '\0';
+  }
+  return 0;
+}
+
 int rootfs_prepare(struct launch *l, err_t *e) {
   const struct oci_spec *s = l->spec;
-  /* Nothing we mount may propagate back to the host. */
-  if (mount(NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+  /* Unless the root is shared, nothing we mount may propagate to the host. */
+  bool shared_root = s->rootfs_propagation & MS_SHARED;
+  if (shared_root) {
+    if (keep_root_mounts_private(s->root_path_abs, e) < 0)
+      return -1;
+  } else if (mount(NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) < 0) {
     return err_sys(e, "make / a slave mount");
+  }
   if (mount(s->root_path_abs, s->root_path_abs, NULL, MS_BIND | MS_REC, NULL) < 0)
     return err_sys(e, "bind the root %s", s->root_path_abs);
+  /* pivot_root refuses a shared new root too. */
+  if (shared_root && mount(NULL, s->root_path_abs, NULL, MS_PRIVATE, NULL) < 0)
+    return err_sys(e, "make the root %s private", s->root_path_abs);
   _cleanup_close_ int rootfd = open(s->root_path_abs, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (rootfd < 0)
     return err_sys(e, "open the root %s", s->root_path_abs);
@@ -242,6 +276,9 @@ int rootfs_prepare(struct launch *l, err_t *e) {
 }
 
 int rootfs_pivot(int rootfd, bool no_pivot, err_t *e) {
+  _cleanup_close_ int old_root = no_pivot ? -1 : open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (!no_pivot && old_root < 0)
+    return err_sys(e, "open the old root");
   if (fchdir(rootfd) < 0)
     return err_sys(e, "enter the root");
   if (no_pivot) {
@@ -252,9 +289,14 @@ int rootfs_pivot(int rootfd, bool no_pivot, err_t *e) {
     return chdir("/") < 0 ? err_sys(e, "chdir /") : 0;
   }
   /* pivot_root(".", ".") stacks the old root on top of the new one; it is
-   * then detached without needing a directory for it in the image. */
+   * then detached without needing a directory for it in the image. Our
+   * working directory is still the new root's mount, so we enter the old
+   * one by fd: making "." a slave would otherwise hit the container's
+   * mounts and cut a shared root's propagation to the host. */
   if (sys_pivot_root(".", ".") < 0)
     return err_sys(e, "pivot_root");
+  if (fchdir(old_root) < 0)
+    return err_sys(e, "enter the old root");
   if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
     return err_sys(e, "make the old root a slave");
   if (umount2(".", MNT_DETACH) < 0)
