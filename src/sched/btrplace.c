@@ -242,7 +242,8 @@ static int read_views(struct reader *r, json_t *views, int64_t *node_res[SCHED_N
     const char *kind = NULL, *rc = NULL;
     if (!json_is_object(view))
       return err_set(e, EINVAL, "%s: expected an object, got %s", where, json_type_name(view));
-    if (json_opt_str(view, "id", where, &kind, e) < 0 || json_opt_str(view, "rcId", where, &rc, e) < 0)
+    if (json_opt_str(view, "id", where, &kind, e) < 0 ||
+        json_opt_str(view, "rcId", where, &rc, e) < 0)
       return -1;
     if (!kind || strcmp(kind, "shareableResource"))
       continue; /* naming views ("ns") carry no resource */

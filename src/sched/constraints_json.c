@@ -47,7 +47,9 @@ static int read_ids(json_t *obj, const char *single, const char *list, bool is_v
     int32_t id;
     if (translate(one, is_ve, maps, at, &id, e) < 0)
       return -1;
-    return array_push_i32(&l->v, &l->n, &l->cap, id) < 0 ? err_set(e, ENOMEM, "%s: out of memory", where) : 0;
+    if (array_push_i32(&l->v, &l->n, &l->cap, id) < 0)
+      return err_set(e, ENOMEM, "%s: out of memory", where);
+    return 0;
   }
   json_t *arr = json_object_get(obj, list);
   if (!arr)

@@ -383,8 +383,8 @@ static double seconds_since(const struct timespec *t0) {
 }
 
 /* Heuristic, then search; 1 solved (plan filled), 0 none, -1 error. */
-static int solve_local(struct sched_solver *s, struct sched_plan *plan, struct sched_solve_stats *st,
-                       err_t *e) {
+static int solve_local(struct sched_solver *s, struct sched_plan *plan,
+                       struct sched_solve_stats *st, err_t *e) {
   if (solver_target_ok(s)) {
     /* already viable: no move, but nodes may still have to boot or stop */
     int r = solver_make_plan(s, plan, e);

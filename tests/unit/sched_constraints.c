@@ -109,15 +109,19 @@ static void test_parser_errors(void) {
       {"[3]", "cstrs.json[0]: expected an object, got integer"},
       {"[{\"vms\":[1]}]", "cstrs.json[0]: missing \"id\""},
       {"[{\"id\":\"banana\"}]", "cstrs.json[0]: unknown constraint \"banana\""},
-      {"[{\"id\":\"spread\",\"vms\":[1],\"vmz\":[2]}]", "cstrs.json[0] (spread): unknown key \"vmz\""},
-      {"[{\"id\":\"spread\",\"vms\":\"1,2\"}]", "cstrs.json[0] (spread): vms: expected an array, got string"},
-      {"[{\"id\":\"root\",\"vm\":\"a\"}]", "cstrs.json[0] (root): vm: expected an integer id, got string"},
+      {"[{\"id\":\"spread\",\"vms\":[1],\"vmz\":[2]}]",
+       "cstrs.json[0] (spread): unknown key \"vmz\""},
+      {"[{\"id\":\"spread\",\"vms\":\"1,2\"}]",
+       "cstrs.json[0] (spread): vms: expected an array, got string"},
+      {"[{\"id\":\"root\",\"vm\":\"a\"}]",
+       "cstrs.json[0] (root): vm: expected an integer id, got string"},
       {"[{\"id\":\"root\",\"vms\":[-1]}]", "(root): vms[0]: VE id -1 out of range"},
       {"[{\"id\":\"ban\",\"vm\":1}]", "cstrs.json[0]: ban: needs at least one node"},
       {"[{\"id\":\"spread\",\"vms\":[1],\"nodes\":[2]}]", "spread: takes no nodes"},
       {"[{\"id\":\"among\",\"vms\":[1]}]", "among: needs at least one node"},
       {"[{\"id\":\"among\",\"vms\":[1],\"parts\":[[0],[]]}]", "among: group 1 is empty"},
-      {"[{\"id\":\"among\",\"vms\":[1],\"parts\":[0]}]", "parts[0]: expected an array, got integer"},
+      {"[{\"id\":\"among\",\"vms\":[1],\"parts\":[0]}]",
+       "parts[0]: expected an array, got integer"},
       {"[{\"id\":\"resourceCapacity\",\"nodes\":[0],\"rc\":\"disk\",\"amount\":3}]",
        "rc: unknown resource \"disk\""},
       {"[{\"id\":\"runningCapacity\",\"nodes\":[0],\"amount\":-2}]",
@@ -178,7 +182,8 @@ static void test_seal_and_index(void) {
   sched_cstrs_init(&c);
   fx_cstr(&c, "{\"id\":\"online\",\"nodes\":[0,1]}");
   fx_cstr(&c, "{\"id\":\"offline\",\"nodes\":[2,1]}");
-  CHECK(sched_cstrs_seal(&c, &m, &e) < 0 && strstr(e.msg, "online #0 and offline #1 both name node 1"));
+  CHECK(sched_cstrs_seal(&c, &m, &e) < 0 &&
+        strstr(e.msg, "online #0 and offline #1 both name node 1"));
   CHECK(!c.sealed);
   sched_cstrs_free(&c);
   sched_model_free(&m);
