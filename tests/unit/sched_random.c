@@ -34,6 +34,14 @@ static void id_list(rng_t *r, int32_t n, int32_t max, char *out, size_t size) {
   snprintf(out + len, size - len, "]");
 }
 
+/* "[lo,lo+1,...,hi-1]" */
+static void put_range(char *out, size_t size, int32_t lo, int32_t hi) {
+  size_t len = (size_t)snprintf(out, size, "[");
+  for (int32_t i = lo; i < hi; i++)
+    len += (size_t)snprintf(out + len, size - len, "%s%d", i > lo ? "," : "", i);
+  snprintf(out + len, size - len, "]");
+}
+
 /* One random constraint over nv VEs and nn nodes. */
 static void random_cstr(rng_t *r, int32_t nv, int32_t nn, char *out, size_t size) {
   char ves[256], nodes[256], more[256];
@@ -57,18 +65,11 @@ static void random_cstr(rng_t *r, int32_t nv, int32_t nn, char *out, size_t size
     snprintf(out, size, "{\"id\":\"gather\",\"vms\":%s,\"continuous\":%s}", ves, cont);
     break;
   case 4: {
-    /* two disjoint groups: nodes below half, and the rest */
-    size_t len = (size_t)snprintf(more, sizeof(more), "[[");
-    for (int32_t i = 0; i < half; i++)
-      len += (size_t)snprintf(more + len, sizeof(more) - len, "%s%d", i ? "," : "", i);
-    len += (size_t)snprintf(more + len, sizeof(more) - len, "]");
-    if (half < nn) {
-      len += (size_t)snprintf(more + len, sizeof(more) - len, ",[");
-      for (int32_t i = half; i < nn; i++)
-        len += (size_t)snprintf(more + len, sizeof(more) - len, "%s%d", i > half ? "," : "", i);
-      len += (size_t)snprintf(more + len, sizeof(more) - len, "]");
-    }
-    snprintf(more + len, sizeof(more) - len, "]");
+    /* two disjoint groups: the nodes below half, and the rest */
+    char low[128], high[128];
+    put_range(low, sizeof(low), 0, half);
+    put_range(high, sizeof(high), half, nn);
+    snprintf(more, sizeof(more), half < nn ? "[%s,%s]" : "[%s]", low, high);
     snprintf(out, size, "{\"id\":\"among\",\"vms\":%s,\"parts\":%s,\"continuous\":%s}", ves,
              more, cont);
     break;
