@@ -189,6 +189,9 @@ static int prepare(struct launch *l, int *console_slave, err_t *e) {
     close(l->cgroup_v2_fd);
     l->cgroup_v2_fd = -1;
   }
+  for (int fd = 0; l->opts->has_stdio && fd < 3; fd++)
+    if (dup2(l->opts->stdio_fds[fd], fd) < 0)
+      return err_sys(e, "set up the container's stdio");
   int keep[] = {l->sync_fd, l->start_fd, l->console_fd};
   if (close_fds_from(3 + l->opts->preserve_fds, keep, 3, e) < 0)
     return -1;

@@ -29,6 +29,10 @@ struct create_opts {
   bool no_pivot;
   bool no_new_keyring;
   int preserve_fds; /* fds 3 .. 3+n-1 pass to the container */
+  /* The container's stdin, stdout, stderr, when not the caller's own
+   * (has_stdio): a detached engine container writes to its log. */
+  bool has_stdio;
+  int stdio_fds[3];
   /* In-process callers (the engine) may hand a parsed config instead of
    * bundle/config.json; the runtime then saves it as the state's config. */
   json_t *config;

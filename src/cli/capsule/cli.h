@@ -15,6 +15,7 @@
 
 struct cli {
   const char *root; /* --root, default IMAGE_STORE_DEFAULT_ROOT */
+  const char *run_root; /* --runroot: the runtime's state, default ENGINE_DEFAULT_RUN_ROOT */
   const char *cmd;  /* the command as typed: "images", "image inspect" */
   const char *usage; /* its usage line (after the name) */
 };

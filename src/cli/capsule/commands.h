@@ -12,6 +12,9 @@
 #define CAPSULE_CLI_COMMANDS_H
 
 #define CAPSULE_COMMANDS(X)                                                                  \
+  X("run", cmd_run, "[OPTIONS] IMAGE [COMMAND [ARG...]]", "Run a command in a new container") \
+  X("ps", cmd_ps, "[-a] [-q] [--no-trunc] [--format json]", "List containers")              \
+  X("rm", cmd_rm, "[-f] CONTAINER...", "Remove containers")                                 \
   X("pull", cmd_pull, "[OPTIONS] IMAGE", "Pull an image from a registry")                    \
   X("push", cmd_push, "[OPTIONS] IMAGE [DESTINATION]", "Push an image to a registry")      \
   X("login", cmd_login, "[OPTIONS] REGISTRY", "Log in to a registry")                       \

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli/capsule/cli.h"
+#include "engine/engine.h"
 #include "cli/capsule/commands.h"
 #include "image/store.h"
 #include "util/log.h"
@@ -92,6 +93,8 @@ static void usage(FILE *out) {
   fprintf(out, "Usage: capsule [--root DIR] COMMAND [OPTIONS] [ARGS...]\n\n"
                "Global options:\n"
                "  --root DIR   store and state directory (default %s)\n"
+               "  --runroot DIR  the runtime's state of running containers (default "
+               ENGINE_DEFAULT_RUN_ROOT ")\n"
                "  --help       show this help\n"
                "  --version    show the version\n\n"
                "Commands:\n",
@@ -133,7 +136,7 @@ static bool is_group(const char *word) {
 }
 
 int main(int argc, char **argv) {
-  struct cli cli = {.root = IMAGE_STORE_DEFAULT_ROOT};
+  struct cli cli = {.root = IMAGE_STORE_DEFAULT_ROOT, .run_root = ENGINE_DEFAULT_RUN_ROOT};
   log_set_sink(log_to_stderr, NULL, LOG_WARNING);
   int i = 1;
   for (; i < argc && argv[i][0] == '-'; i++) {
@@ -152,6 +155,14 @@ int main(int argc, char **argv) {
       cli.root = argv[i];
     } else if (!strncmp(a, "--root=", 7)) {
       cli.root = a + 7;
+    } else if (!strcmp(a, "--runroot")) {
+      if (++i == argc) {
+        fprintf(stderr, "capsule: flag --runroot needs a value\n");
+        return EXIT_USAGE;
+      }
+      cli.run_root = argv[i];
+    } else if (!strncmp(a, "--runroot=", 10)) {
+      cli.run_root = a + 10;
     } else {
       fprintf(stderr, "capsule: unknown flag %s (see 'capsule --help')\n", a);
       return EXIT_USAGE;

@@ -1,0 +1,245 @@
+/* Containers on disk: <root>/containers/<id>/ with container.json (the
+ * record, written durably: it must survive a crash of the machine, so a
+ * later `rm` finds and cleans what exists), upper/ and work/ (the
+ * container's changes), merged/ (where its root is mounted). A lock file
+ * serialises the creation of names. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "engine/internal.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/json.h"
+
+char *container_path(const struct engine *eng, const char *id, const char *leaf) {
+  char *p = NULL;
+  if (asprintf(&p, "%s/containers/%s%s%s", eng->root, id, leaf ? "/" : "", leaf ? leaf : "") < 0)
+    return NULL;
+  return p;
+}
+
+void container_record_free(struct container_record *r) {
+  free(r->name);
+  free(r->image_ref);
+  free(r->image_manifest);
+  free(r->image_id);
+  free(r->created);
+  json_decref(r->command);
+  memset(r, 0, sizeof *r);
+}
+
+static int lock_containers(const struct engine *eng, err_t *e) {
+  _cleanup_free_ char *dir = NULL;
+  if (asprintf(&dir, "%s/containers", eng->root) < 0)
+    return err_sys(e, "containers");
+  if (mkdir_p_at(AT_FDCWD, dir, 0700, e) < 0)
+    return -1;
+  _cleanup_free_ char *lock = path_join(dir, ".lock");
+  int fd = lock ? open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600) : -1;
+  if (fd < 0)
+    return err_sys(e, "lock %s", dir);
+  while (flock(fd, LOCK_EX) < 0)
+    if (errno != EINTR) {
+      close(fd);
+      return err_sys(e, "lock %s", dir);
+    }
+  return fd;
+}
+
+static int record_load(const struct engine *eng, const char *id, struct container_record *r,
+                       err_t *e) {
+  memset(r, 0, sizeof *r);
+  _cleanup_free_ char *path = container_path(eng, id, "container.json");
+  _cleanup_json_ json_t *j = path ? json_load_object_file(path, e) : NULL;
+  if (!j)
+    return -1;
+  const char *s;
+  json_t *img = NULL, *cmd = NULL;
+  if (json_opt_str(j, "id", "container", &s, e) <= 0 || strlen(s) != 64)
+    return e->code ? -1 : err_set(e, EINVAL, "%s: no valid id", path);
+  memcpy(r->id, s, 65);
+  const char *name = NULL, *created = NULL, *ref = NULL, *manifest = NULL, *image_id = NULL;
+  if (json_opt_str(j, "name", "container", &name, e) < 0 ||
+      json_opt_str(j, "created", "container", &created, e) < 0 ||
+      json_opt_obj(j, "image", "container", &img, e) < 0 ||
+      json_opt_arr(j, "command", "container", &cmd, e) < 0)
+    return -1;
+  if (img && (json_opt_str(img, "ref", "image", &ref, e) < 0 ||
+              json_opt_str(img, "manifest", "image", &manifest, e) < 0 ||
+              json_opt_str(img, "id", "image", &image_id, e) < 0))
+    return -1;
+  r->name = strdup(name ? name : "");
+  r->created = strdup(created ? created : "");
+  r->image_ref = strdup(ref ? ref : "");
+  r->image_manifest = strdup(manifest ? manifest : "");
+  r->image_id = strdup(image_id ? image_id : "");
+  r->command = cmd ? json_incref(cmd) : json_array();
+  if (!r->name || !r->created || !r->image_ref || !r->image_manifest || !r->image_id) {
+    container_record_free(r);
+    return err_sys(e, "container %s", id);
+  }
+  return 0;
+}
+
+static int record_save(const struct engine *eng, const struct container_record *r, err_t *e) {
+  _cleanup_json_ json_t *j = json_pack(
+      "{s:s, s:s, s:s, s:{s:s, s:s, s:s}, s:O}", "id", r->id, "name", r->name, "created",
+      r->created, "image", "ref", r->image_ref, "manifest", r->image_manifest, "id", r->image_id,
+      "command", r->command);
+  _cleanup_free_ char *text = j ? json_dumps(j, JSON_INDENT(2)) : NULL;
+  _cleanup_free_ char *path = container_path(eng, r->id, "container.json");
+  if (!text || !path)
+    return err_set(e, ENOMEM, "container record");
+  return atomic_write_at(AT_FDCWD, path, text, strlen(text), 0600, e);
+}
+
+static bool valid_name(const char *n) {
+  if (!*n || strlen(n) > 128)
+    return false;
+  for (const char *p = n; *p; p++) {
+    bool alnum = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9');
+    if (!alnum && (p == n || !strchr("_.-", *p)))
+      return false;
+  }
+  return true;
+}
+
+static char *now_rfc3339(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  struct tm tm;
+  gmtime_r(&ts.tv_sec, &tm);
+  char *out = NULL;
+  if (asprintf(&out, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
+               tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec) < 0)
+    return NULL;
+  return out;
+}
+
+static int make_dirs(const struct engine *eng, const char *id, err_t *e) {
+  static const char *const leaves[] = {NULL, "upper", "work", "merged"};
+  for (size_t i = 0; i < sizeof leaves / sizeof leaves[0]; i++) {
+    _cleanup_free_ char *p = container_path(eng, id, leaves[i]);
+    if (!p)
+      return err_sys(e, "container directory");
+    if (mkdir(p, i == 0 ? 0700 : 0755) < 0)
+      return err_sys(e, "create %s", p);
+  }
+  return 0;
+}
+
+int container_dir_create(const struct engine *eng, struct container_record *r, err_t *e) {
+  unsigned char raw[32];
+  if (getrandom(raw, sizeof raw, 0) != sizeof raw)
+    return err_sys(e, "container id");
+  for (size_t i = 0; i < sizeof raw; i++)
+    snprintf(r->id + 2 * i, 3, "%02x", raw[i]);
+  if (r->name && !valid_name(r->name))
+    return err_set(e, EINVAL, "invalid container name \"%s\": must match [A-Za-z0-9][A-Za-z0-9_.-]*",
+                   r->name);
+  if (!r->name && asprintf(&r->name, "capsule_%.12s", r->id) < 0)
+    return err_sys(e, "container name");
+  if (!(r->created = now_rfc3339()))
+    return err_sys(e, "container");
+  _cleanup_close_ int lock = lock_containers(eng, e);
+  if (lock < 0)
+    return -1;
+  struct container_record other;
+  err_t ignored = ERR_INIT;
+  if (container_dir_find(eng, r->name, &other, &ignored) == 0) {
+    container_record_free(&other);
+    return err_set(e, EEXIST, "the container name \"%s\" is already in use", r->name);
+  }
+  if (make_dirs(eng, r->id, e) < 0 || record_save(eng, r, e) < 0) {
+    err_t rm = ERR_INIT;
+    container_dir_remove(eng, r->id, &rm);
+    return -1;
+  }
+  return 0;
+}
+
+int container_dir_list(const struct engine *eng, struct container_record **out, size_t *n,
+                       err_t *e) {
+  *out = NULL;
+  *n = 0;
+  _cleanup_free_ char *dir = NULL;
+  if (asprintf(&dir, "%s/containers", eng->root) < 0)
+    return err_sys(e, "containers");
+  _cleanup_closedir_ DIR *d = opendir(dir);
+  if (!d)
+    return errno == ENOENT ? 0 : err_sys(e, "list %s", dir);
+  struct dirent *de;
+  size_t cap = 0;
+  while ((de = readdir(d))) {
+    if (strlen(de->d_name) != 64)
+      continue;
+    struct container_record r;
+    err_t skip = ERR_INIT; /* one being created or removed right now */
+    if (record_load(eng, de->d_name, &r, &skip) < 0)
+      continue;
+    if (*n == cap) {
+      cap = cap ? cap * 2 : 8;
+      struct container_record *grown = realloc(*out, cap * sizeof **out);
+      if (!grown) {
+        container_record_free(&r);
+        return err_sys(e, "containers");
+      }
+      *out = grown;
+    }
+    (*out)[(*n)++] = r;
+  }
+  return 0;
+}
+
+int container_dir_find(const struct engine *eng, const char *name, struct container_record *r,
+                       err_t *e) {
+  struct container_record *all = NULL;
+  size_t n = 0;
+  if (container_dir_list(eng, &all, &n, e) < 0)
+    return -1;
+  ssize_t found = -1;
+  size_t len = strlen(name);
+  bool ambiguous = false;
+  for (size_t i = 0; i < n; i++) {
+    if (!strcmp(all[i].name, name) || !strcmp(all[i].id, name)) {
+      found = (ssize_t)i;
+      ambiguous = false;
+      break;
+    }
+    if (len >= 4 && !strncmp(all[i].id, name, len)) {
+      ambiguous = found >= 0;
+      found = (ssize_t)i;
+    }
+  }
+  int ret = 0;
+  if (found < 0)
+    ret = err_set(e, ENOENT, "no such container: %s", name);
+  else if (ambiguous)
+    ret = err_set(e, EINVAL, "container id prefix %s is ambiguous", name);
+  else
+    *r = all[found];
+  for (size_t i = 0; i < n; i++)
+    if (ret < 0 || (ssize_t)i != found)
+      container_record_free(&all[i]);
+  free(all);
+  return ret;
+}
+
+int container_dir_remove(const struct engine *eng, const char *id, err_t *e) {
+  _cleanup_free_ char *merged = container_path(eng, id, "merged");
+  _cleanup_free_ char *dir = container_path(eng, id, NULL);
+  if (!merged || !dir)
+    return err_sys(e, "container %s", id);
+  if (overlay_unmount(merged, e) < 0)
+    return -1;
+  return remove_tree_at(AT_FDCWD, dir, e);
+}

@@ -1,0 +1,58 @@
+/* The engine: containers made from images, daemonless.
+ *
+ * A container is a directory <root>/containers/<id>/ holding its record
+ * (container.json), its OCI bundle config (config.json), and its
+ * copy-on-write layer (upper/, work/) over the image's read-only layers,
+ * mounted with overlayfs at merged/. The runtime library runs it in-process;
+ * its runtime state lives under <run root> (default /run/capsule). The image
+ * is pinned in the store while the container exists. */
+#ifndef CAPSULE_ENGINE_ENGINE_H
+#define CAPSULE_ENGINE_ENGINE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "util/error.h"
+
+#define ENGINE_DEFAULT_RUN_ROOT "/run/capsule"
+
+struct engine {
+  const char *root;     /* the image store and containers, e.g. /var/lib/capsule */
+  const char *run_root; /* the runtime's state */
+};
+
+struct run_opts {
+  const char *image;
+  char **cmd;          /* NULL-terminated, NULL: the image's Cmd */
+  char **entrypoint;   /* NULL: the image's; an empty vector: none */
+  char **env;          /* "K=V" added after the image's */
+  char **volumes;      /* "host:container[:ro]" binds */
+  const char *workdir; /* NULL: the image's, else "/" */
+  const char *user;    /* NULL: the image's; "uid[:gid]" or "name[:group]" */
+  const char *name;    /* NULL: generated */
+  const char *hostname;
+  bool rm;             /* remove the container when it exits */
+  bool detach;
+  bool tty;
+  bool read_only;      /* mount the root read-only */
+  int64_t memory;      /* bytes, 0: no limit */
+  int64_t pids_limit;  /* 0: no limit */
+  double cpus;         /* 0: no limit */
+};
+
+/* Create and start a container from an image. In the foreground, waits and
+ * stores the exit status (128+signal if killed) in *status; with rm, the
+ * container is gone on return. *id_out (may be NULL) receives the id on the
+ * heap. */
+int engine_run(const struct engine *eng, const struct run_opts *o, int *status, char **id_out,
+               err_t *e);
+
+/* Remove a container by id, id prefix or name; force kills it if running. */
+int engine_rm(const struct engine *eng, const char *name, bool force, err_t *e);
+
+/* Containers as JSON objects (id, name, image, command, created, status,
+ * pid), newest first; without `all` only running ones. */
+int engine_ps(const struct engine *eng, bool all, json_t **out, err_t *e);
+
+#endif

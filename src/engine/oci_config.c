@@ -1,0 +1,198 @@
+/* From an image to an OCI config: the image's Entrypoint, Cmd, Env,
+ * WorkingDir, User and Volumes, the command line's overrides (docker's
+ * rules), over the runtime's default config and the engine's security
+ * profile. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/internal.h"
+#include "oci/defaults.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/json.h"
+
+#define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+/* docker's rules: --entrypoint replaces the image's entrypoint and drops its
+ * Cmd; a command given on the line replaces Cmd. */
+json_t *engine_process_args(const struct run_opts *o, const struct image_config *ic, err_t *e) {
+  json_t *args = json_array();
+  char **entry = o->entrypoint ? o->entrypoint : ic->entrypoint;
+  char **cmd = o->cmd ? o->cmd : (o->entrypoint ? NULL : ic->cmd);
+  for (char **p = entry; p && *p; p++)
+    json_array_append_new(args, json_string(*p));
+  for (char **p = cmd; p && *p; p++)
+    json_array_append_new(args, json_string(*p));
+  if (json_array_size(args) == 0) {
+    json_decref(args);
+    err_set(e, EINVAL, "image %s has no command (no Entrypoint or Cmd): give one", o->image);
+    return NULL;
+  }
+  return args;
+}
+
+/* Replace or add K=V in an env array. */
+static void env_set(json_t *env, const char *kv) {
+  size_t klen = strcspn(kv, "=");
+  size_t i;
+  json_t *v;
+  json_array_foreach(env, i, v) {
+    const char *s = json_string_value(v);
+    if (!strncmp(s, kv, klen) && s[klen] == '=') {
+      json_array_set_new(env, i, json_string(kv));
+      return;
+    }
+  }
+  json_array_append_new(env, json_string(kv));
+}
+
+static json_t *process_env(const struct run_opts *o, const struct image_config *ic,
+                           const char *hostname, err_t *e) {
+  json_t *env = json_array();
+  json_array_append_new(env, json_string(DEFAULT_PATH));
+  for (char **p = ic->env; p && *p; p++)
+    env_set(env, *p);
+  char host[300];
+  snprintf(host, sizeof host, "HOSTNAME=%s", hostname);
+  env_set(env, host);
+  if (o->tty)
+    env_set(env, "TERM=xterm");
+  for (char **p = o->env; p && *p; p++) {
+    if (!strchr(*p, '=') || **p == '=') {
+      json_decref(env);
+      err_set(e, EINVAL, "-e %s: expected KEY=VALUE", *p);
+      return NULL;
+    }
+    env_set(env, *p);
+  }
+  return env;
+}
+
+/* A numeric id, or the id of `name` in the rootfs's passwd/group file. */
+static int lookup_id(const char *rootfs, const char *file, const char *name, unsigned long *out,
+                     unsigned long *gid_out, err_t *e) {
+  char *end;
+  unsigned long v = strtoul(name, &end, 10);
+  if (*name && !*end) {
+    *out = v;
+    return 0;
+  }
+  _cleanup_free_ char *path = path_join(rootfs, file);
+  _cleanup_fclose_ FILE *f = path ? fopen(path, "re") : NULL;
+  char line[1024];
+  while (f && fgets(line, sizeof line, f)) {
+    char *fields[4] = {0}, *rest = line;
+    int n = 0;
+    while (n < 4 && (fields[n] = strsep(&rest, ":\n")))
+      n++;
+    if (n < 3 || strcmp(fields[0], name))
+      continue;
+    *out = strtoul(fields[2], NULL, 10);
+    if (gid_out && n >= 4)
+      *gid_out = strtoul(fields[3], NULL, 10);
+    return 0;
+  }
+  return err_set(e, ENOENT, "user %s: no such %s in the image (%s)", name,
+                 strcmp(file, "etc/passwd") ? "group" : "user", file);
+}
+
+/* "user[:group]" (names or ids); a user alone takes its primary group. */
+static json_t *process_user(const char *spec, const char *rootfs, err_t *e) {
+  _cleanup_free_ char *copy = strdup(spec && *spec ? spec : "0");
+  if (!copy) {
+    err_sys(e, "user");
+    return NULL;
+  }
+  char *group = strchr(copy, ':');
+  if (group)
+    *group++ = '\0';
+  unsigned long uid = 0, gid = 0;
+  if (lookup_id(rootfs, "etc/passwd", copy, &uid, &gid, e) < 0)
+    return NULL;
+  if (group && lookup_id(rootfs, "etc/group", group, &gid, NULL, e) < 0)
+    return NULL;
+  return json_pack("{s:I, s:I}", "uid", (json_int_t)uid, "gid", (json_int_t)gid);
+}
+
+static int add_volume(json_t *mounts, const char *spec, err_t *e) {
+  _cleanup_free_ char *copy = strdup(spec);
+  if (!copy)
+    return err_sys(e, "-v");
+  char *dest = strchr(copy, ':');
+  if (!dest || copy[0] != '/' || dest[1] != '/')
+    return err_set(e, EINVAL, "-v %s: expected /host/path:/container/path[:ro]", spec);
+  *dest++ = '\0';
+  char *mode = strchr(dest, ':');
+  if (mode)
+    *mode++ = '\0';
+  if (mode && strcmp(mode, "ro") && strcmp(mode, "rw"))
+    return err_set(e, EINVAL, "-v %s: the mode is ro or rw", spec);
+  json_array_append_new(mounts, json_pack("{s:s, s:s, s:s, s:[s, s, s]}", "destination", dest,
+                                          "type", "bind", "source", copy, "options", "rbind",
+                                          mode && !strcmp(mode, "ro") ? "ro" : "rw", "rprivate"));
+  return 0;
+}
+
+/* Image volumes get an empty tmpfs each: anonymous, gone with the container. */
+static void add_image_volumes(json_t *mounts, const struct image_config *ic) {
+  for (char **v = ic->volumes; v && *v; v++)
+    json_array_append_new(mounts, json_pack("{s:s, s:s, s:s, s:[s, s]}", "destination", *v, "type",
+                                            "tmpfs", "source", "tmpfs", "options", "nosuid",
+                                            "nodev"));
+}
+
+static json_t *resources(const struct run_opts *o) {
+  json_t *r = json_pack("{s:[{s:b, s:s}]}", "devices", "allow", 0, "access", "rwm");
+  if (o->memory > 0)
+    json_object_set_new(r, "memory", json_pack("{s:I}", "limit", (json_int_t)o->memory));
+  if (o->pids_limit > 0)
+    json_object_set_new(r, "pids", json_pack("{s:I}", "limit", (json_int_t)o->pids_limit));
+  if (o->cpus > 0)
+    json_object_set_new(r, "cpu", json_pack("{s:I, s:I}", "quota",
+                                            (json_int_t)(o->cpus * 100000), "period", 100000));
+  return r;
+}
+
+json_t *engine_oci_config(const struct run_opts *o, const struct image_config *ic,
+                          const struct container_record *r, const char *rootfs, err_t *e) {
+  _cleanup_json_ json_t *spec = oci_default_spec(false);
+  char hostname[64];
+  snprintf(hostname, sizeof hostname, "%.12s", r->id);
+  const char *host = o->hostname ? o->hostname : hostname;
+  _cleanup_json_ json_t *env = process_env(o, ic, host, e);
+  _cleanup_json_ json_t *user = env ? process_user(o->user ? o->user : ic->user, rootfs, e) : NULL;
+  if (!spec || !user)
+    return NULL;
+  const char *cwd = o->workdir ? o->workdir : (ic->working_dir && *ic->working_dir
+                                                  ? ic->working_dir : "/");
+  if (cwd[0] != '/') {
+    err_set(e, EINVAL, "working directory %s: must be an absolute path", cwd);
+    return NULL;
+  }
+  json_t *proc = json_object_get(spec, "process");
+  json_object_set(proc, "terminal", o->tty ? json_true() : json_false());
+  json_object_set(proc, "args", r->command);
+  json_object_set(proc, "env", env);
+  json_object_set(proc, "user", user);
+  json_object_set_new(proc, "cwd", json_string(cwd));
+  json_object_set_new(proc, "capabilities", engine_default_caps());
+  json_object_set_new(proc, "noNewPrivileges", json_false());
+  json_object_del(proc, "rlimits"); /* the caller's limits, as docker and podman keep them */
+  json_object_set_new(spec, "root", json_pack("{s:s, s:b}", "path", rootfs, "readonly",
+                                              o->read_only));
+  json_object_set_new(spec, "hostname", json_string(host));
+  json_t *mounts = json_object_get(spec, "mounts");
+  add_image_volumes(mounts, ic);
+  for (char **v = o->volumes; v && *v; v++)
+    if (add_volume(mounts, *v, e) < 0)
+      return NULL;
+  json_t *lx = json_object_get(spec, "linux");
+  json_object_set_new(lx, "resources", resources(o));
+  json_object_set_new(lx, "seccomp", engine_default_seccomp());
+  char cgpath[128];
+  snprintf(cgpath, sizeof cgpath, "/capsule/%s", r->id);
+  json_object_set_new(lx, "cgroupsPath", json_string(cgpath));
+  return steal_ptr(&spec);
+}
