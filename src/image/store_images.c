@@ -129,23 +129,29 @@ static int ref_key(const char *reference, char **key, err_t *e) {
   return 0;
 }
 
-int image_store_tag(struct image_store *s, const char *reference, const char *manifest_digest,
-                    err_t *e) {
-  _cleanup_free_ char *key = NULL;
-  if (ref_key(reference, &key, e) < 0)
-    return -1;
+/* Point refs[key] or pins[key] at a stored image. */
+static int db_point(struct image_store *s, json_t *(*section)(json_t *), const char *key,
+                    const char *manifest_digest, err_t *e) {
   struct db_txn t;
   if (db_begin(s, &t, e) < 0)
     return -1;
   int r;
   if (!json_object_get(db_images(t.db), manifest_digest))
     r = err_set(e, ENOENT, "no such image: %s", manifest_digest);
-  else if (json_object_set_new(db_refs(t.db), key, json_string(manifest_digest)) < 0)
-    r = err_set(e, ENOMEM, "tag %s", key);
+  else if (json_object_set_new(section(t.db), key, json_string(manifest_digest)) < 0)
+    r = err_set(e, ENOMEM, "%s", key);
   else
     r = db_commit(s, &t, e);
   db_end(&t);
   return r;
+}
+
+int image_store_tag(struct image_store *s, const char *reference, const char *manifest_digest,
+                    err_t *e) {
+  _cleanup_free_ char *key = NULL;
+  if (ref_key(reference, &key, e) < 0)
+    return -1;
+  return db_point(s, db_refs, key, manifest_digest, e);
 }
 
 static bool is_hex(const char *s, size_t min, size_t max) {
@@ -289,18 +295,7 @@ int image_store_pin(struct image_store *s, const char *owner, const char *manife
                     err_t *e) {
   if (!owner_valid(owner))
     return err_set(e, EINVAL, "invalid pin owner '%s'", owner);
-  struct db_txn t;
-  if (db_begin(s, &t, e) < 0)
-    return -1;
-  int r;
-  if (!json_object_get(db_images(t.db), manifest_digest))
-    r = err_set(e, ENOENT, "no such image: %s", manifest_digest);
-  else {
-    json_object_set_new(db_pins(t.db), owner, json_string(manifest_digest));
-    r = db_commit(s, &t, e);
-  }
-  db_end(&t);
-  return r;
+  return db_point(s, db_pins, owner, manifest_digest, e);
 }
 
 int image_store_unpin(struct image_store *s, const char *owner, err_t *e) {
