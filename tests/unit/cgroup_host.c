@@ -504,6 +504,9 @@ static void test_processes(void) {
   CHECK(cgroup_signal_all(cg, SIGKILL, &e) == 0);
   int st;
   CHECK(waitpid(pid, &st, 0) == pid && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+  pids = NULL;
+  CHECK(cgroup_pids(cg, &pids, &n, &e) == 0 && n == 0); /* an empty group lists nothing */
+  free(pids);
   destroy(cg); /* right after the exit: EBUSY is waited out */
 }
 
