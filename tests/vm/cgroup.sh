@@ -33,3 +33,13 @@ test_run_in_vm_reports_status_and_layout() {
   assert_contains "$OUT" "No such file" # no v1 hierarchy
   assert_contains "$OUT" "$PWD"
 }
+
+# A guest that overruns --timeout is stopped and reported (status 124).
+test_run_in_vm_timeout_stops_the_guest() {
+  local rc=0 start=$SECONDS
+  OUT=$("$TOP/tests/vm/run-in-vm.sh" --timeout 2 -- sleep 600 2>&1) || rc=$?
+  [ "$rc" -ne 77 ] || skip "no VM here: $OUT"
+  assert_eq "$rc" 124 "exit status on timeout"
+  assert_contains "$OUT" "timed out after 2s"
+  [ $((SECONDS - start)) -lt 30 ] || fail "took $((SECONDS - start))s to give up"
+}

@@ -142,6 +142,7 @@ done
 if kill -0 "$qemu_pid" 2>/dev/null; then
   status=124
   echo "run-in-vm: timed out after ${timeout}s" >&2
+  kill "$qemu_pid" 2>/dev/null || true
 fi
 wait "$qemu_pid" 2>/dev/null || true
 qemu_pid=
