@@ -17,6 +17,7 @@
 #include "runtime/rootfs.h"
 #include "runtime/rootfs_path.h"
 #include "util/cleanup.h"
+#include "util/log.h"
 
 static const struct oci_device default_devices[] = {
     {.path = "/dev/null", .type = 'c', .major = 1, .minor = 3},
@@ -45,16 +46,18 @@ static mode_t node_type(char t) {
   }
 }
 
-/* 1 if a node of the right kind is there already (the image or a bind put
- * it there: kept), 0 if nothing is there, -1 if something else is. */
-static int node_state(int dirfd, const char *name, const struct oci_device *d) {
+/* Whatever is there already is kept, as runc does: the image or a bind
+ * (possibly of the host's /dev) put it there, and replacing it could
+ * delete a file that is not ours. Something other than the configured
+ * device is worth a warning. */
+static bool node_present(int dirfd, const char *name, const struct oci_device *d) {
   struct stat st;
   if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-    return 0;
-  return (st.st_mode & S_IFMT) == node_type(d->type) &&
-                 (d->type == 'p' || st.st_rdev == makedev((unsigned)d->major, (unsigned)d->minor))
-             ? 1
-             : -1;
+    return false;
+  if ((st.st_mode & S_IFMT) != node_type(d->type) ||
+      (d->type != 'p' && st.st_rdev != makedev((unsigned)d->major, (unsigned)d->minor)))
+    log_warn("%s exists in the container and is not the configured device; kept", d->path);
+  return true;
 }
 
 static int bind_host_node(int dirfd, const char *name, const struct oci_device *d, err_t *e) {
@@ -81,14 +84,11 @@ static int create_node(int rootfd, const struct oci_device *d, bool userns, err_
   _cleanup_close_ int dirfd = rootfs_open_target(rootfd, dir, TARGET_DIR, e);
   if (dirfd < 0)
     return -1;
-  int state = node_state(dirfd, name, d);
-  if (state == 1)
+  if (node_present(dirfd, name, d))
     return 0;
   if (userns)
     return bind_host_node(dirfd, name, d, e);
   mode_t mode = (d->has_mode ? d->mode : 0666) | node_type(d->type);
-  if (state < 0 && unlinkat(dirfd, name, 0) < 0)
-    return err_sys(e, "replace %s", d->path);
   /* The init runs with umask 0 until its final umask: the mode is exact. */
   if (mknodat(dirfd, name, mode, makedev((unsigned)d->major, (unsigned)d->minor)) < 0)
     return err_sys(e, "mknod %s", d->path);
