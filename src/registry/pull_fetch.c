@@ -1,7 +1,8 @@
 /* Fetching a resolved pull into the store. The config comes first (its diff
  * ids key the layers); then the missing layer blobs download in parallel
- * straight into the store's verifying blob writers, and each verified layer
- * is handed to a pool of unpack threads at once, so unpacking overlaps the
+ * straight into the store's verifying blob writers, and each downloaded
+ * layer is handed to a pool of unpack threads at once, which commit its blob
+ * (verify, sync, publish) and unpack it, so syncs and unpacking overlap the
  * downloads. The manifest (and index) are stored, the image recorded and the
  * reference tagged only when every blob and layer is durable. */
 #include <errno.h>
@@ -25,6 +26,9 @@ struct fetch {
   struct blob_request *want;
   size_t *want_layer;
   struct blob_writer **writers;
+  /* Downloaded layer blobs that an unpack thread commits (verifies, syncs,
+   * publishes) before unpacking: the download loop never waits on a sync. */
+  struct blob_writer **pending;
   /* Unpack queue of layer indexes, and its workers' verdict. */
   pthread_mutex_t lock;
   pthread_cond_t ready;
@@ -78,6 +82,22 @@ static size_t take_largest(struct fetch *f) {
   return layer;
 }
 
+/* Commit a downloaded layer's blob (when it was downloaded), then unpack it. */
+static int finish_layer(struct fetch *f, size_t i, err_t *e) {
+  const struct descriptor *d = &f->p->parsed.layers[i];
+  struct blob_writer *w = steal_ptr(&f->pending[i]);
+  if (w) {
+    if (blob_writer_commit(w, NULL, e) < 0)
+      return -1;
+    report_locked(f, i, XFER_DONE, (uint64_t)d->size);
+  }
+  if (image_store_unpack_layer(f->s, d->digest, i ? f->chains[i - 1] : NULL,
+                               f->config.diff_ids[i], NULL, e) < 0)
+    return err_wrap(e, "layer %zu", i + 1);
+  report_locked(f, i, XFER_UNPACKED, (uint64_t)d->size);
+  return 0;
+}
+
 static void *unpack_worker(void *data) {
   struct fetch *f = data;
   pthread_mutex_lock(&f->lock);
@@ -88,19 +108,14 @@ static void *unpack_worker(void *data) {
       break;
     size_t i = take_largest(f);
     if (f->failed)
-      continue;
+      continue; /* its pending blob is aborted when the pull ends */
     pthread_mutex_unlock(&f->lock);
     err_t e = ERR_INIT;
-    int rc = image_store_unpack_layer(f->s, f->p->parsed.layers[i].digest,
-                                      i ? f->chains[i - 1] : NULL, f->config.diff_ids[i], NULL,
-                                      &e);
+    int rc = finish_layer(f, i, &e);
     pthread_mutex_lock(&f->lock);
     if (rc < 0 && !f->failed) {
       f->failed = true;
       f->unpack_err = e;
-      err_wrap(&f->unpack_err, "layer %zu", i + 1);
-    } else if (rc == 0) {
-      report(f, i, XFER_UNPACKED, (uint64_t)f->p->parsed.layers[i].size);
     }
   }
   pthread_mutex_unlock(&f->lock);
@@ -128,12 +143,15 @@ static int sink_write(void *ctx, size_t i, const void *buf, size_t len, err_t *e
 static int sink_commit(void *ctx, size_t i, err_t *e) {
   struct fetch *f = ctx;
   struct blob_writer *w = steal_ptr(&f->writers[i]);
+  size_t layer = f->want_layer[i];
+  if (layer != CONFIG_INDEX) {
+    f->pending[layer] = w; /* handed over with the queue entry */
+    enqueue_unpack(f, layer);
+    return 0;
+  }
   if (blob_writer_commit(w, NULL, e) < 0)
     return -1;
-  size_t layer = f->want_layer[i];
   report_locked(f, layer, XFER_DONE, f->want[i].size);
-  if (layer != CONFIG_INDEX && !image_store_has_layer(f->s, f->chains[layer]))
-    enqueue_unpack(f, layer);
   return 0;
 }
 
@@ -227,6 +245,8 @@ static int fetch_layers(struct fetch *f, err_t *e) {
   pthread_mutex_unlock(&f->lock);
   for (unsigned i = 0; i < started; i++)
     pthread_join(threads[i], NULL);
+  for (size_t i = 0; i < f->n_layers; i++)
+    blob_writer_abort(steal_ptr(&f->pending[i]));
   if (rc == 0 && f->failed) {
     *e = f->unpack_err;
     rc = -1;
@@ -262,9 +282,10 @@ int registry_pull_fetch(struct pull_plan *p, struct image_store *s, struct image
   f.want = calloc(n + 1, sizeof *f.want);
   f.want_layer = calloc(n + 1, sizeof *f.want_layer);
   f.writers = calloc(n + 1, sizeof *f.writers);
+  f.pending = calloc(n ? n : 1, sizeof *f.pending);
   f.queue = calloc(n ? n : 1, sizeof *f.queue);
   int rc;
-  if (!f.chains || !f.want || !f.want_layer || !f.writers || !f.queue)
+  if (!f.chains || !f.want || !f.want_layer || !f.writers || !f.pending || !f.queue)
     rc = err_sys(e, "pull %s", p->ref_string);
   else
     rc = fetch_config(&f, e) < 0 || fetch_layers(&f, e) < 0 || record_image(&f, out, e) < 0
@@ -275,6 +296,7 @@ int registry_pull_fetch(struct pull_plan *p, struct image_store *s, struct image
   free(f.want);
   free(f.want_layer);
   free(f.writers);
+  free(f.pending);
   free(f.queue);
   pthread_cond_destroy(&f.ready);
   pthread_mutex_destroy(&f.lock);
