@@ -19,9 +19,6 @@
 #include "registry/reference.h"
 #include "util/cleanup.h"
 
-#define DECLARE_COMMAND(name, fn, usage, summary) int fn(struct cli *cli, int argc, char **argv);
-CAPSULE_COMMANDS(DECLARE_COMMAND)
-
 /* Flags every registry command shares. */
 enum { OPT_TLS_VERIFY = 1000, OPT_CREDS, OPT_AUTHFILE, OPT_PLATFORM, OPT_PASSWORD_STDIN };
 
