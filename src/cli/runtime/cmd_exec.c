@@ -39,7 +39,9 @@ int cmd_exec(struct cli *cli, int argc, char **argv, err_t *e) {
       {"help", no_argument, NULL, 'h'},
       {0},
   };
-  struct exec_opts o = {.tty = -1};
+  /* As in runc, the terminal comes from --tty alone, never from the
+   * container's process.terminal. */
+  struct exec_opts o = {.tty = 0};
   const char *process_file = NULL;
   _cleanup_free_ char **env = NULL;
   size_t n_env = 0;
