@@ -151,6 +151,21 @@ test_exec_tty_with_console_socket() {
   assert_contains "$out" stdin-and-stdout-are-ttys
 }
 
+# As in runc, exec's terminal comes from --tty alone, not from the
+# container's process.terminal (podman exec without -t relies on it).
+test_exec_without_tty_in_a_terminal_container_has_no_tty() {
+  new_bundle sleep 60
+  cfg '.process.terminal = true'
+  SOCK=$BUNDLE/console.sock
+  "$CONSOLE_RECEIVER" -t 20 "$SOCK" >/dev/null 2>"$BUNDLE/recv.err" &
+  defer "kill $!"
+  wait_for "grep -q ready '$BUNDLE/recv.err'" 50
+  rt run -d --console-socket "$SOCK" --bundle "$BUNDLE" "$ID"
+  out=$(rt exec "$ID" sh -c 'tty || true' </dev/null)
+  assert_eq "$out" "not a tty" "tty of an exec without --tty"
+  out=$(rt exec -d "$ID" true 2>&1) || fail "exec -d without --tty failed: $out"
+}
+
 test_exec_tty_detached_needs_console_socket() {
   running_container
   assert_fails rt exec --tty --detach "$ID" true
