@@ -30,6 +30,11 @@ test_pull_layers_and_whiteouts() {
   assert_contains "$merged" "b"
   assert_contains "$merged" "added"
   "$base/bin/busybox" true || fail "the unpacked busybox does not run"
+  # The pulled image runs, and sees the same merged tree.
+  merged=$(capsule run --rm "$REG/test/whiteout:v1" /bin/sh -c 'ls /etc /etc/conf.d; cat /etc/added')
+  assert_not_contains "$merged" "gone"
+  assert_not_contains "$merged" "keep"
+  assert_contains "$merged" "added"
 }
 
 test_pull_by_digest_and_again() {
