@@ -34,6 +34,9 @@ test_exec_env_cwd_and_user() {
   running_container '.process.env += ["FROM_CONFIG=yes"]'
   out=$(rt exec --env FOO=bar --env "SPACED=a b" "$ID" sh -c 'echo "$FOO|$SPACED|$FROM_CONFIG"')
   assert_eq "$out" "bar|a b|yes" "--env added to the container's env"
+  # An --env of a configured variable replaces it, as in runc.
+  out=$(rt exec --env FROM_CONFIG=overridden "$ID" env | grep ^FROM_CONFIG=)
+  assert_eq "$out" FROM_CONFIG=overridden "the environment after --env of a configured variable"
   assert_eq "$(rt exec --cwd /tmp "$ID" pwd)" /tmp "--cwd"
   # As in runc, only create makes a missing cwd; exec reports it.
   assert_fails rt exec --cwd /new/dir "$ID" pwd
