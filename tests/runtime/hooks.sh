@@ -29,7 +29,8 @@ hooked_bundle() {
   write_recorder "$BUNDLE/rootfs/record"
   local h='{path: $p, args: ["record", $log, $kind, "arg one", "arg2"], env: ["HOOK_VAR=\($kind)-env"]}'
   local host=$BUNDLE/record
-  cfg ".hooks = {} | .mounts += [{destination: \"/hook.log\", type: \"bind\", source: \"$LOG\", options: [\"bind\"]}]"
+  cfg ".hooks = {} | .annotations = {\"org.example.key\": \"a value\"}
+       | .mounts += [{destination: \"/hook.log\", type: \"bind\", source: \"$LOG\", options: [\"bind\"]}]"
   for kind in prestart createRuntime createContainer poststart poststop; do
     cfg ".hooks.$kind = [$(jq -nc --arg p "$host" --arg log "$LOG" --arg kind "$kind" "$h")]"
   done
@@ -62,6 +63,7 @@ test_all_six_hooks_run_in_order_with_the_state() {
     assert_eq "$(hook_state $kind .id)" "$ID" "$kind: state id"
     assert_eq "$(hook_state $kind .bundle)" "$BUNDLE" "$kind: state bundle"
     assert_eq "$(hook_state $kind .ociVersion)" 1.1.0 "$kind: state ociVersion"
+    assert_eq "$(hook_state $kind '.annotations["org.example.key"]')" "a value" "$kind: annotations"
   done
   for kind in prestart createRuntime createContainer startContainer poststart; do
     assert_eq "$(hook_state $kind .pid)" "$pid" "$kind: state pid (the init, as the host sees it)"

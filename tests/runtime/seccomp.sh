@@ -167,6 +167,17 @@ test_non_root_user_without_no_new_privileges() {
   assert_match "$out" $'CapBnd:\t0000000020000420' "bounding set of the default config"
 }
 
+test_exec_as_non_root_without_no_new_privileges() {
+  new_bundle sleep 30
+  set_seccomp "$(deny_profile SCMP_ACT_ERRNO "$MKDIR")"
+  cfg '.process.noNewPrivileges = false'
+  run_detached
+  out=$(rt exec --user 1000:1000 "$ID" sh -c 'mkdir /tmp/d 2>&1; grep -E "^(Seccomp|CapEff):" /proc/self/status')
+  assert_contains "$out" "Operation not permitted"
+  assert_match "$out" $'Seccomp:\t2'
+  assert_match "$out" $'CapEff:\t0000000000000000' "no capability left for uid 1000"
+}
+
 test_root_without_no_new_privileges_does_not_keep_sys_admin() {
   new_bundle
   set_seccomp "$(deny_profile SCMP_ACT_ERRNO "$MKDIR")"
