@@ -68,6 +68,21 @@ test_bind_file_and_dir_ro_and_rw() {
   [ ! -e "$BUNDLE/dir-ro/x" ] || fail "a file appeared in the read-only source"
 }
 
+test_bind_flags_noexec_nosuid_nodev_noatime() {
+  new_bundle
+  mkdir -p "$BUNDLE/tools"
+  cp /bin/busybox "$BUNDLE/tools/busybox"
+  add_mount /mnt/noexec bind "$BUNDLE/tools" bind noexec nosuid nodev noatime
+  add_mount /mnt/exec bind "$BUNDLE/tools" bind ro
+  out=$(run_sh '
+    /mnt/noexec/busybox true 2>&1 || true
+    /mnt/exec/busybox echo ran-from-exec-bind
+    cat /proc/self/mountinfo')
+  assert_contains "$out" "Permission denied" "running a program from a noexec bind"
+  assert_contains "$out" ran-from-exec-bind
+  assert_match "$(mnt /mnt/noexec <<<"$out")" "^[^ ]+ rw,nosuid,nodev,noexec,noatime " "options of the bind"
+}
+
 test_bind_relative_source_is_resolved_against_the_bundle() {
   new_bundle
   mkdir -p "$BUNDLE/relative/src"
