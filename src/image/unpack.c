@@ -172,7 +172,8 @@ static int clear_name(struct unpacker *u, int dirfd, const char *path, const cha
   return 0;
 }
 
-static int write_data(struct unpacker *u, int fd, const char *path, err_t *e) {
+/* The entry's data into fd; *end gets where the last byte went. */
+static int write_data(struct unpacker *u, int fd, const char *path, int64_t *end, err_t *e) {
   const void *buf;
   size_t len;
   la_int64_t off;
@@ -190,6 +191,7 @@ static int write_data(struct unpacker *u, int fd, const char *path, err_t *e) {
     pos = off + (int64_t)len;
     u->res->size += len;
   }
+  *end = pos;
   return 0;
 }
 
@@ -203,10 +205,11 @@ static int unpack_regular(struct unpacker *u, struct archive_entry *ent, const c
     if (fd < 0 && clear_name(u, dirfd, path, name, e) < 0)
       return -1;
   }
-  if (write_data(u, fd, path, e) < 0)
+  int64_t end = 0;
+  if (write_data(u, fd, path, &end, e) < 0)
     return -1;
-  if (ftruncate(fd, archive_entry_size(ent)) < 0)
-    return err_sys(e, "%s: truncate", path);
+  if (end < archive_entry_size(ent) && ftruncate(fd, archive_entry_size(ent)) < 0)
+    return err_sys(e, "%s: truncate", path); /* a sparse file ending in a hole */
   if (apply_meta_fd(ent, path, fd, e) < 0)
     return -1;
   struct timespec t[2];
