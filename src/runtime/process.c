@@ -48,7 +48,11 @@ bool process_needs_admin_for_seccomp(const struct oci_process *p,
                                      const struct seccomp_filter *seccomp) {
   if (!seccomp || p->no_new_privileges)
     return false;
-  return p->caps.present && !(p->caps.effective & CAP_SYS_ADMIN_BIT);
+  /* Without a capabilities object root keeps every capability, but any
+   * other user loses its effective set with setuid(). */
+  if (!p->caps.present)
+    return p->user.uid != 0;
+  return !(p->caps.effective & CAP_SYS_ADMIN_BIT);
 }
 
 int process_apply_identity(const struct oci_process *p, bool keep_admin, err_t *e) {
@@ -62,7 +66,8 @@ int process_apply_identity(const struct oci_process *p, bool keep_admin, err_t *
     return err_sys(e, "set group id %u", (unsigned)p->user.gid);
   if (setresuid(p->user.uid, p->user.uid, p->user.uid) < 0)
     return err_sys(e, "set user id %u", (unsigned)p->user.uid);
-  if (p->caps.present && caps_set(&p->caps, keep_admin ? CAP_SYS_ADMIN_BIT : 0, e) < 0)
+  if ((p->caps.present || keep_admin) &&
+      caps_set(&p->caps, keep_admin ? CAP_SYS_ADMIN_BIT : 0, e) < 0)
     return -1;
   return 0;
 }
