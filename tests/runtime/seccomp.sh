@@ -167,6 +167,20 @@ test_non_root_user_without_no_new_privileges() {
   assert_match "$out" $'CapBnd:\t0000000020000420' "bounding set of the default config"
 }
 
+# Without a capabilities object, setuid() takes the effective set away
+# before the filter is loaded.
+test_non_root_user_without_capabilities_object() {
+  new_bundle
+  set_seccomp "$(deny_profile SCMP_ACT_ERRNO "$MKDIR")"
+  cfg '.process.user = {uid: 1000, gid: 1000} | .process.noNewPrivileges = false
+       | del(.process.capabilities)'
+  out=$(run_sh 'mkdir /tmp/d 2>&1; grep -E "^(Seccomp|CapEff|CapPrm):" /proc/self/status')
+  assert_contains "$out" "Operation not permitted"
+  assert_match "$out" $'Seccomp:\t2'
+  assert_match "$out" $'CapEff:\t0000000000000000'
+  assert_match "$out" $'CapPrm:\t0000000000000000'
+}
+
 test_exec_as_non_root_without_no_new_privileges() {
   new_bundle sleep 30
   set_seccomp "$(deny_profile SCMP_ACT_ERRNO "$MKDIR")"
