@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -134,6 +135,7 @@ static json_t *exec_process(const struct container *c, const struct exec_opts *o
 }
 
 struct exec_child {
+  const struct oci_spec *spec;
   const struct cgroup *cgroup;
   const struct oci_process *p;
   const struct seccomp_filter *seccomp;
@@ -148,6 +150,10 @@ static int exec_setup(struct exec_child *x, int *slave, err_t *e) {
     return -1;
   if (process_apply_limits(x->p, e) < 0)
     return -1;
+  /* The personality is the container's, not one process's: a 32-bit
+   * userland sees i686 in every process. */
+  if (x->spec->has_personality && personality(x->spec->personality) < 0)
+    return err_sys(e, "linux.personality");
   if (x->p->terminal) {
     _cleanup_close_ int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
     int sink = x->console_fd >= 0 ? x->console_fd : x->sync_fd;
@@ -244,7 +250,7 @@ static int spawn(struct container *c, const struct oci_process *p,
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
     return err_sys(e, "exec: sync socket");
   _cleanup_close_ int sock = sv[0];
-  struct exec_child x = {.cgroup = c->cgroup, .p = p, .seccomp = seccomp, .o = o,
+  struct exec_child x = {.spec = c->spec, .cgroup = c->cgroup, .p = p, .seccomp = seccomp, .o = o,
                          .pidfd = pidfd, .ns_flags = ns_flags, .sync_fd = sv[1],
                          .console_fd = console_fd};
   _cleanup_close_ int cgroup_fd = c->cgroup ? cgroup_v2_dir_fd(c->cgroup, e) : -1;
