@@ -206,7 +206,12 @@ test_personality_linux32() {
   new_bundle uname -m
   cfg '.linux.personality = {domain: "LINUX32"}'
   assert_eq "$(rt run --bundle "$BUNDLE" "$ID")" i686 "uname -m under LINUX32"
-  cfg '.linux.personality = {domain: "LINUX"}'
+  # A process exec'd into the container has its personality too.
+  cfg '.process.args = ["sleep", "30"]'
+  rt run -d --bundle "$BUNDLE" "$ID"
+  assert_eq "$(rt exec "$ID" uname -m)" i686 "uname -m of an exec'd process"
+  rt delete --force "$ID"
+  cfg '.process.args = ["uname", "-m"] | .linux.personality = {domain: "LINUX"}'
   assert_eq "$(rt run --bundle "$BUNDLE" "$ID")" "$(uname -m)" "uname -m under LINUX"
   cfg '.linux.personality = {domain: "LINUX64"}'
   assert_run_refused 'unknown domain "LINUX64"'
