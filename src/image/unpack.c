@@ -373,7 +373,7 @@ static int set_dir_times(struct unpacker *u, err_t *e) {
     struct dir_time *d = &u->dirs[i];
     _cleanup_close_ int fd = *d->path ? dir_open_beneath(u->root, d->path, false, e) : dup(u->root);
     if (fd < 0) {
-      if (e->code == ENOENT || e->code == ENOTDIR) { /* replaced by a later entry */
+      if (e->code == ENOENT || e->code == ENOTDIR || e->code == ELOOP) { /* replaced since */
         err_clear(e);
         continue;
       }

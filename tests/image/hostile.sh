@@ -67,6 +67,19 @@ test_write_through_hardlink_stays_inside() {
   assert_eq "$(cat "$dir/b")" replaced "b"
 }
 
+test_replacing_entries_is_fine() {
+  hostile_setup
+  # Later entries replace earlier ones (tar semantics): a directory by a
+  # symlink (not written through), a file by a directory, a file by a file.
+  imgtool tar "$WORK/ok.tar" "d:d" "f:d/a:1" "l:d:$OUTSIDE" "f:f:1" "d:f" "f:f/in:2" "f:g:1" "f:g:2"
+  cap import "$WORK/ok.tar" ok:1 >/dev/null
+  local dir
+  dir=$(layer_dir ok:1 0)
+  assert_eq "$(readlink "$dir/d")" "$OUTSIDE" "d became a symlink"
+  assert_eq "$(cat "$dir/f/in") $(cat "$dir/g")" "2 2" "replaced file and directory"
+  assert_eq "$(ls -A "$OUTSIDE")" "" "files written outside the layer"
+}
+
 test_overlay_xattrs_refused() {
   hostile_setup
   refuse "steer overlayfs" "x:f:data:trusted.overlay.redirect=/etc"
