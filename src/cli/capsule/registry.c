@@ -116,10 +116,9 @@ int cmd_pull(struct cli *cli, int argc, char **argv) {
   struct platform platform;
   if (platform_arg && platform_parse(platform_arg, &platform, &e) < 0)
     return cli_usage_error(cli, "--platform: %s", e.msg);
-  _cleanup_free_ char *authfile = NULL;
   if (registry_flags_finish(cli, &f, &e) < 0)
     return cli_fail(&e);
-  authfile = f.authfile_path;
+  _cleanup_free_ char *authfile = f.authfile_path;
 
   struct progress_view *view = progress_view_new(stdout, quiet, "downloading");
   struct pull_opts o = {.registry = f.opts, .platform = platform_arg ? &platform : NULL,
@@ -172,10 +171,9 @@ int cmd_push(struct cli *cli, int argc, char **argv) {
   const char *source = argv[optind];
   const char *dest = optind + 1 < argc ? argv[optind + 1] : source;
   err_t e = ERR_INIT;
-  _cleanup_free_ char *authfile = NULL;
   if (registry_flags_finish(cli, &f, &e) < 0)
     return cli_fail(&e);
-  authfile = f.authfile_path;
+  _cleanup_free_ char *authfile = f.authfile_path;
   /* No store yet means no image: say so without creating one. */
   struct stat st;
   if (stat(cli->root, &st) < 0 && errno == ENOENT) {
