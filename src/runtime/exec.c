@@ -202,11 +202,13 @@ fail:
   _exit(127);
 }
 
-/* Our side: reap the joiner, learn the process's pid, wait for READY. */
+/* Our side: reap the joiner, learn the process's pid, wait for READY. The
+ * joiner sends the pid after its fork, so READY may come first. */
 static int drive_exec(int sock, pid_t joiner, pid_t *pid, int *master, err_t *e) {
   struct sync_msg m;
+  bool ready = false;
   *pid = 0;
-  for (;;) {
+  while (!ready || *pid == 0) {
     int r = sync_recv(sock, &m, e);
     if (r < 0)
       return -1;
@@ -224,11 +226,13 @@ static int drive_exec(int sock, pid_t joiner, pid_t *pid, int *master, err_t *e)
       *master = m.fd;
       break;
     case SYNC_READY:
-      return 0;
+      ready = true;
+      break;
     default:
       return err_set(e, EPROTO, "exec: unexpected message %d", m.type);
     }
   }
+  return 0;
 }
 
 static int spawn(struct container *c, const struct oci_process *p,
