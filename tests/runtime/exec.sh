@@ -84,6 +84,16 @@ test_exec_detach_with_pid_file() {
   assert_contains "$(rt ps --format json "$ID")" "$epid" "ps lists the exec'd process"
 }
 
+# Short detached execs race the process's READY against the message with
+# its pid; every one must succeed.
+test_repeated_detached_execs() {
+  running_container
+  for i in $(seq 20); do
+    rt exec -d --pid-file "$BUNDLE/exec.pid" "$ID" true || fail "detached exec $i failed"
+    [ "$(cat "$BUNDLE/exec.pid")" -gt 0 ] || fail "no pid for detached exec $i"
+  done
+}
+
 test_exec_joins_the_init_cgroups_and_namespaces() {
   running_container
   rt exec -d --pid-file "$BUNDLE/exec.pid" "$ID" sleep 30
