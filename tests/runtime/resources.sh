@@ -269,9 +269,9 @@ test_cgroups_path_relative() {
   want="${own%/}/capsule-rel-$ID/inner"
   assert_eq "$(awk -F: '$2 == "memory" {print $3}' /proc/"$PID"/cgroup)" "$want" \
     "the init's group, relative to the runtime's own"
+  defer "find /sys/fs/cgroup -maxdepth 6 -type d -name 'capsule-rel-$ID' -exec rmdir {} + 2>/dev/null"
   rt delete --force "$ID"
   [ ! -d "/sys/fs/cgroup/memory$want" ] || fail "group left behind at $want"
-  rmdir /sys/fs/cgroup/*"${own%/}/capsule-rel-$ID" 2>/dev/null || true
 }
 
 test_bad_cgroups_path_is_refused() {
