@@ -12,13 +12,14 @@
 #include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "engine/internal.h"
+#include "runtime/runtime.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/json.h"
+#include "util/timefmt.h"
 
 char *container_path(const struct engine *eng, const char *id, const char *leaf) {
   char *p = NULL;
@@ -102,29 +103,6 @@ static int record_save(const struct engine *eng, const struct container_record *
   return atomic_write_at(AT_FDCWD, path, text, strlen(text), 0600, e);
 }
 
-static bool valid_name(const char *n) {
-  if (!*n || strlen(n) > 128)
-    return false;
-  for (const char *p = n; *p; p++) {
-    bool alnum = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9');
-    if (!alnum && (p == n || !strchr("_.-", *p)))
-      return false;
-  }
-  return true;
-}
-
-static char *now_rfc3339(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  struct tm tm;
-  gmtime_r(&ts.tv_sec, &tm);
-  char *out = NULL;
-  if (asprintf(&out, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
-               tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec) < 0)
-    return NULL;
-  return out;
-}
-
 static int make_dirs(const struct engine *eng, const char *id, err_t *e) {
   static const char *const leaves[] = {NULL, "upper", "work", "merged"};
   for (size_t i = 0; i < sizeof leaves / sizeof leaves[0]; i++) {
@@ -143,12 +121,12 @@ int container_dir_create(const struct engine *eng, struct container_record *r, e
     return err_sys(e, "container id");
   for (size_t i = 0; i < sizeof raw; i++)
     snprintf(r->id + 2 * i, 3, "%02x", raw[i]);
-  if (r->name && !valid_name(r->name))
-    return err_set(e, EINVAL, "invalid container name \"%s\": must match [A-Za-z0-9][A-Za-z0-9_.-]*",
-                   r->name);
+  /* A name follows the runtime's rule for ids. */
+  if (r->name && runtime_check_id(r->name, e) < 0)
+    return err_wrap(e, "--name");
   if (!r->name && asprintf(&r->name, "capsule_%.12s", r->id) < 0)
     return err_sys(e, "container name");
-  if (!(r->created = now_rfc3339()))
+  if (!(r->created = rfc3339_now()))
     return err_sys(e, "container");
   _cleanup_close_ int lock = lock_containers(eng, e);
   if (lock < 0)

@@ -8,7 +8,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "runtime/hooks.h"
@@ -16,6 +15,7 @@
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/json.h"
+#include "util/timefmt.h"
 #include "util/log.h"
 #include "util/proc.h"
 
@@ -31,19 +31,6 @@ int runtime_check_id(const char *id, err_t *e) {
                      "invalid container id \"%.64s\": must match [A-Za-z0-9][A-Za-z0-9_.-]*", id);
   }
   return 0;
-}
-
-/* Formatted by hand: strftime() would load the time zone database. */
-static char *now_rfc3339(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  struct tm tm;
-  gmtime_r(&ts.tv_sec, &tm);
-  char *out = NULL;
-  if (asprintf(&out, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
-               tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec) < 0)
-    return NULL;
-  return out;
 }
 
 static bool file_says_yes(const char *path) {
@@ -117,7 +104,7 @@ static int check_config(struct container *c, err_t *e) {
 static int init_state(struct container *c, err_t *e) {
   struct container_state *st = &c->state;
   if (!(st->id = strdup(c->id)) || !(st->bundle = strdup(c->spec->bundle)) ||
-      !(st->rootfs = strdup(c->spec->root_path_abs)) || !(st->created = now_rfc3339()))
+      !(st->rootfs = strdup(c->spec->root_path_abs)) || !(st->created = rfc3339_now()))
     return err_sys(e, "container state");
   st->owner = getuid();
   st->annotations = json_incref(c->spec->annotations);

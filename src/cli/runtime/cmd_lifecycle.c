@@ -66,35 +66,30 @@ static int parse_create(int argc, char **argv, bool allow_detach, struct create_
   return cli_positional(argc, argv, 1, "container id", e);
 }
 
-int cmd_create(struct cli *cli, int argc, char **argv, err_t *e) {
+/* create (is_run false) and run: the same flags, then the one call. */
+static int create_or_run(struct cli *cli, int argc, char **argv, bool is_run, err_t *e) {
   struct create_opts o = {0};
   const char *bundle = NULL;
   bool detach = false;
-  int r = parse_create(argc, argv, false, &o, &bundle, &detach, e);
+  int r = parse_create(argc, argv, is_run, &o, &bundle, &detach, e);
   if (r)
     return r == 'h' ? 0 : -1;
   _cleanup_free_ char *abs = cli_bundle_path(bundle, e);
   if (!abs)
     return -1;
   o.bundle = abs;
-  return runtime_create(&cli->rt, argv[optind], &o, e) < 0 ? -1 : 0;
+  if (!is_run)
+    return runtime_create(&cli->rt, argv[optind], &o, e) < 0 ? -1 : 0;
+  int status = 0;
+  return runtime_run(&cli->rt, argv[optind], &o, detach, &status, e) < 0 ? -1 : status;
+}
+
+int cmd_create(struct cli *cli, int argc, char **argv, err_t *e) {
+  return create_or_run(cli, argc, argv, false, e);
 }
 
 int cmd_run(struct cli *cli, int argc, char **argv, err_t *e) {
-  struct create_opts o = {0};
-  const char *bundle = NULL;
-  bool detach = false;
-  int r = parse_create(argc, argv, true, &o, &bundle, &detach, e);
-  if (r)
-    return r == 'h' ? 0 : -1;
-  _cleanup_free_ char *abs = cli_bundle_path(bundle, e);
-  if (!abs)
-    return -1;
-  o.bundle = abs;
-  int status = 0;
-  if (runtime_run(&cli->rt, argv[optind], &o, detach, &status, e) < 0)
-    return -1;
-  return status;
+  return create_or_run(cli, argc, argv, true, e);
 }
 
 static const struct option help_only[] = {{"help", no_argument, NULL, 'h'}, {0}};
