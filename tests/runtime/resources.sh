@@ -287,3 +287,15 @@ test_bad_resource_values_are_refused() {
   cfg '.linux.resources.cpu = {cpus: "0-999"}'
   assert_run_refused "cpus"
 }
+
+# On a hybrid host the v2 tree holds only what its controllers offer
+# (hugetlb here): a unified key for it is written, another one refused.
+test_unified_on_a_hybrid_host() {
+  [ "$(stat -f -c %T /sys/fs/cgroup/unified 2>/dev/null)" = cgroup2fs ] || skip "not a hybrid host"
+  grep -qw hugetlb /sys/fs/cgroup/unified/cgroup.subtree_control || skip "no hugetlb in the v2 tree"
+  new_bundle cat /sys/fs/cgroup/unified/hugetlb.2MB.max
+  cfg '.linux.resources.unified = {"hugetlb.2MB.max": "6291456"}'
+  assert_eq "$(rt run --bundle "$BUNDLE" "$ID")" 6291456 "hugetlb.2MB.max inside"
+  cfg '.linux.resources.unified = {"memory.high": "100000000"}'
+  assert_run_refused "linux.resources.unified.memory.high" "not available"
+}
