@@ -210,6 +210,10 @@ static int launch_init(struct container *c, const struct create_opts *o, bool fo
       err_set(e, EINVAL, "process.terminal needs --console-socket when the container is detached");
       goto out;
     }
+  } else if (o->console_socket) {
+    /* Refused as runc does: the caller waits for a pty that never comes. */
+    err_set(e, EINVAL, "--console-socket: process.terminal is false, there is no terminal to send");
+    goto out;
   }
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
     err_sys(e, "sync socket");
