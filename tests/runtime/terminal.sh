@@ -131,6 +131,16 @@ test_detached_terminal_needs_a_console_socket() {
   assert_no_leftovers
 }
 
+test_console_socket_without_terminal_is_refused() {
+  new_bundle true
+  SOCK=$BUNDLE/console.sock
+  TTY_OUT=$BUNDLE/tty.out
+  start_receiver -t 5
+  assert_fails rt run -d --console-socket "$SOCK" --bundle "$BUNDLE" "$ID"
+  assert_eq "$ERR" "capsule-runtime: --console-socket: process.terminal is false, there is no terminal to send"
+  assert_no_leftovers
+}
+
 test_no_terminal_means_no_tty() {
   new_bundle sh -c 'tty; test -t 0 || echo no-tty'
   out=$(rt run --bundle "$BUNDLE" "$ID" </dev/null || true)
