@@ -101,6 +101,16 @@ test_save_failures_leave_nothing() {
   assert_one_line_error "No such file or directory"
   assert_fails cap save --format tarball two:1
   assert_one_line_error "unknown format 'tarball'"
+  assert_fails cap save -o "$WORK" two:1
+  assert_one_line_error "$WORK is a directory"
+  # A device or a fifo is written into, never replaced.
+  mkfifo "$WORK/fifo"
+  sha256sum <"$WORK/fifo" >"$WORK/fifo.sum" &
+  cap save -o "$WORK/fifo" two:1
+  wait $!
+  assert_eq "$(stat -c %F "$WORK/fifo")" fifo "the fifo after save"
+  assert_eq "$(cut -c1-64 "$WORK/fifo.sum")" "$(cap save two:1 | sha256sum | cut -c1-64)" "archive through the fifo"
+  assert_eq "$(ls "$WORK" | grep -c 'fifo.tmp' || true)" 0 "temp files beside the fifo"
   # A terminal is refused (script gives the command one).
   if command -v script >/dev/null; then
     script -qec "$CAPSULE --root $ROOT save two:1" /dev/null >"$WORK/tty.out" || true

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli/capsule/cli.h"
@@ -106,9 +107,20 @@ int cmd_load(struct cli *cli, int argc, char **argv) {
   return 0;
 }
 
-/* Write to `path` through a temp file renamed at the end: no half archive. */
+/* Write to `path` through a temp file renamed at the end: no half archive.
+ * What exists and is not a regular file (/dev/null, a fifo) is written into,
+ * never replaced. */
 static int save_to_file(struct image_store *s, const char *const *names, enum archive_format f,
                         const char *path, err_t *e) {
+  struct stat st;
+  if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+    if (S_ISDIR(st.st_mode))
+      return err_set(e, EISDIR, "%s is a directory", path);
+    _cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0)
+      return err_sys(e, "open %s", path);
+    return image_save(s, names, f, fd, e);
+  }
   _cleanup_free_ char *tmp = NULL;
   if (asprintf(&tmp, "%s.tmp-%d", path, (int)getpid()) < 0)
     return err_sys(e, "%s", path);
