@@ -135,3 +135,10 @@ test_bad_input() {
   cap rm -f taken >/dev/null
   assert_engine_clean
 }
+
+test_relative_root() {
+  engine_setup
+  out=$(cd "$WORK" && "$BIN/capsule" --root store --runroot run run --rm busybox echo ok)
+  assert_eq "$out" ok "run with a relative --root"
+  assert_engine_clean
+}

@@ -1,14 +1,17 @@
 /* `capsule`: the user-facing front end (images, containers). Global flags,
  * then a command from the table in commands.h. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/capsule/cli.h"
 #include "engine/engine.h"
 #include "cli/capsule/commands.h"
 #include "image/store.h"
+#include "util/cleanup.h"
 #include "util/log.h"
 
 struct command {
@@ -135,6 +138,17 @@ static bool is_group(const char *word) {
   return false;
 }
 
+/* `path` made absolute against the current directory (it may not exist yet). */
+static char *absolute_path(const char *path) {
+  if (path[0] == '/')
+    return strdup(path);
+  char cwd[4096];
+  char *out = NULL;
+  if (!getcwd(cwd, sizeof cwd) || asprintf(&out, "%s/%s", cwd, path) < 0)
+    return NULL;
+  return out;
+}
+
 int main(int argc, char **argv) {
   struct cli cli = {.root = IMAGE_STORE_DEFAULT_ROOT, .run_root = ENGINE_DEFAULT_RUN_ROOT};
   log_set_sink(log_to_stderr, NULL, LOG_WARNING);
@@ -168,10 +182,20 @@ int main(int argc, char **argv) {
       return EXIT_USAGE;
     }
   }
-  if (!cli.root[0]) {
-    fprintf(stderr, "capsule: --root: empty path\n");
+  if (!cli.root[0] || !cli.run_root[0]) {
+    fprintf(stderr, "capsule: --root/--runroot: empty path\n");
     return EXIT_USAGE;
   }
+  /* Containers name their root by these paths: they must not depend on
+   * the directory a later command runs from. */
+  _cleanup_free_ char *abs_root = absolute_path(cli.root);
+  _cleanup_free_ char *abs_run_root = absolute_path(cli.run_root);
+  if (!abs_root || !abs_run_root) {
+    fprintf(stderr, "capsule: --root: %s\n", strerror(errno));
+    return 1;
+  }
+  cli.root = abs_root;
+  cli.run_root = abs_run_root;
   if (i == argc) {
     usage(stderr);
     return EXIT_USAGE;
