@@ -79,23 +79,6 @@ static int parse_user(const char *s, json_t *user, err_t *e) {
   return 0;
 }
 
-/* KEY=VALUE into a JSON env array, replacing KEY if it is there: the
- * caller means to override it (runc does the same), and a duplicate would
- * leave getenv() the old value. */
-static void env_set(json_t *env, const char *kv) {
-  size_t key_len = strcspn(kv, "=");
-  size_t i;
-  json_t *v;
-  json_array_foreach(env, i, v) {
-    const char *old = json_string_value(v);
-    if (old && !strncmp(old, kv, key_len) && old[key_len] == '=') {
-      json_array_set_new(env, i, json_string(kv));
-      return;
-    }
-  }
-  json_array_append_new(env, json_string(kv));
-}
-
 /* The process to run: --process as given, or the container's own with the
  * command line's overrides. */
 static json_t *exec_process(const struct container *c, const struct exec_opts *o, err_t *e) {
@@ -116,8 +99,9 @@ static json_t *exec_process(const struct container *c, const struct exec_opts *o
     json_t *env = json_object_get(p, "env");
     if (!json_is_array(env))
       json_object_set_new(p, "env", env = json_array());
+    /* Replacing what the container's env has, as runc does. */
     for (char **v = o->env; *v; v++)
-      env_set(env, *v);
+      json_env_set(env, *v);
   }
   if (o->cwd)
     json_object_set_new(p, "cwd", json_string(o->cwd));

@@ -181,3 +181,17 @@ json_t *json_string_array(const char *const *v) {
     json_array_append_new(a, json_string(*v));
   return a;
 }
+
+void json_env_set(json_t *env, const char *kv) {
+  size_t key_len = strcspn(kv, "=");
+  size_t i;
+  json_t *v;
+  json_array_foreach(env, i, v) {
+    const char *old = json_string_value(v);
+    if (old && !strncmp(old, kv, key_len) && old[key_len] == '=') {
+      json_array_set_new(env, i, json_string(kv));
+      return;
+    }
+  }
+  json_array_append_new(env, json_string(kv));
+}

@@ -41,6 +41,11 @@ int json_opt_strv(json_t *obj, const char *key, const char *where, char ***out, 
 /* A JSON array of the strings of a NULL-terminated vector. */
 json_t *json_string_array(const char *const *v);
 
+/* Put "KEY=VALUE" into an array of environment strings, replacing the
+ * entry of the same KEY if there is one (a duplicate would leave getenv()
+ * the old value). */
+void json_env_set(json_t *env, const char *kv);
+
 /* Compact serialisation on the heap (NULL on allocation failure). */
 char *json_to_string(const json_t *j);
 
