@@ -91,7 +91,8 @@ static int record_load(const struct engine *eng, const char *id, struct containe
   return 0;
 }
 
-static int record_save(const struct engine *eng, const struct container_record *r, err_t *e) {
+static int record_save(const struct engine *eng, const struct container_record *r,
+                       bool transient, err_t *e) {
   _cleanup_json_ json_t *j = json_pack(
       "{s:s, s:s, s:s, s:{s:s, s:s, s:s}, s:O}", "id", r->id, "name", r->name, "created",
       r->created, "image", "ref", r->image_ref, "manifest", r->image_manifest, "id", r->image_id,
@@ -100,7 +101,8 @@ static int record_save(const struct engine *eng, const struct container_record *
   _cleanup_free_ char *path = container_path(eng, r->id, "container.json");
   if (!text || !path)
     return err_set(e, ENOMEM, "container record");
-  return atomic_write_at(AT_FDCWD, path, text, strlen(text), 0600, e);
+  return transient ? atomic_replace_at(AT_FDCWD, path, text, strlen(text), 0600, e)
+                   : atomic_write_at(AT_FDCWD, path, text, strlen(text), 0600, e);
 }
 
 static int make_dirs(const struct engine *eng, const char *id, err_t *e) {
@@ -115,7 +117,8 @@ static int make_dirs(const struct engine *eng, const char *id, err_t *e) {
   return 0;
 }
 
-int container_dir_create(const struct engine *eng, struct container_record *r, err_t *e) {
+int container_dir_create(const struct engine *eng, struct container_record *r, bool transient,
+                         err_t *e) {
   unsigned char raw[32];
   if (getrandom(raw, sizeof raw, 0) != sizeof raw)
     return err_sys(e, "container id");
@@ -137,7 +140,7 @@ int container_dir_create(const struct engine *eng, struct container_record *r, e
     container_record_free(&other);
     return err_set(e, EEXIST, "the container name \"%s\" is already in use", r->name);
   }
-  if (make_dirs(eng, r->id, e) < 0 || record_save(eng, r, e) < 0) {
+  if (make_dirs(eng, r->id, e) < 0 || record_save(eng, r, transient, e) < 0) {
     err_t rm = ERR_INIT;
     container_dir_remove(eng, r->id, &rm);
     return -1;

@@ -3,6 +3,7 @@
 #define CAPSULE_ENGINE_INTERNAL_H
 
 #include <jansson.h>
+#include <stdbool.h>
 
 #include "engine/engine.h"
 #include "image/config.h"
@@ -26,8 +27,10 @@ struct container_record {
 
 /* Reserve a new container: a fresh id, a unique name (the given one, or
  * one made from the id), its directory with upper/, work/, merged/, and the
- * record written durably. */
-int container_dir_create(const struct engine *eng, struct container_record *r, err_t *e);
+ * record, written durably unless the container is `transient` (--rm: it
+ * cannot outlive the machine, and fsyncs would cost it dearly). */
+int container_dir_create(const struct engine *eng, struct container_record *r, bool transient,
+                         err_t *e);
 /* Find a container by id, unique id prefix, or name. */
 int container_dir_find(const struct engine *eng, const char *name, struct container_record *r,
                        err_t *e);

@@ -13,12 +13,6 @@
 #include "util/fs.h"
 #include "util/json.h"
 
-static void cleanup_storep(struct image_store **s) {
-  if (*s)
-    image_store_close(*s);
-}
-#define _cleanup_store_ __attribute__((cleanup(cleanup_storep)))
-
 static struct runtime_ctx runtime_of(const struct engine *eng) {
   return (struct runtime_ctx){.root = eng->run_root};
 }
@@ -28,7 +22,7 @@ static struct runtime_ctx runtime_of(const struct engine *eng) {
  * parameters; on failure nothing is left. */
 static int prepare(const struct engine *eng, const struct run_opts *o, struct container_record *r,
                    struct image_config *ic, err_t *e) {
-  _cleanup_store_ struct image_store *store = NULL;
+  _cleanup_image_store_ struct image_store *store = NULL;
   struct image_info img = {0};
   _cleanup_strv_ char **layers = NULL;
   _cleanup_free_ char *upper = NULL, *work = NULL, *merged = NULL;
@@ -48,16 +42,17 @@ static int prepare(const struct engine *eng, const struct run_opts *o, struct co
     err_sys(e, "container");
     goto out;
   }
-  if (container_dir_create(eng, r, e) < 0)
+  int pin_flags = o->rm ? IMAGE_PIN_TRANSIENT : 0;
+  if (container_dir_create(eng, r, o->rm, e) < 0)
     goto out;
   upper = container_path(eng, r->id, "upper");
   work = container_path(eng, r->id, "work");
   merged = container_path(eng, r->id, "merged");
   /* The pin keeps rmi and prune off the image's layers while we use them. */
-  if (!upper || !work || !merged || image_store_pin(store, r->id, img.manifest, e) < 0 ||
+  if (!upper || !work || !merged || image_store_pin(store, r->id, img.manifest, pin_flags, e) < 0 ||
       overlay_mount(merged, layers, upper, work, e) < 0) {
     err_t undo = ERR_INIT;
-    image_store_unpin(store, r->id, &undo);
+    image_store_unpin(store, r->id, pin_flags, &undo);
     container_dir_remove(eng, r->id, &undo);
     goto out;
   }
@@ -70,9 +65,10 @@ out:
 }
 
 /* Undo prepare(): unmount, unpin, remove the directory. */
-static int remove_container(const struct engine *eng, const char *id, err_t *e) {
-  _cleanup_store_ struct image_store *store = NULL;
-  if (image_store_open(eng->root, 0, &store, e) < 0 || image_store_unpin(store, id, e) < 0)
+static int remove_container(const struct engine *eng, const char *id, int pin_flags, err_t *e) {
+  _cleanup_image_store_ struct image_store *store = NULL;
+  if (image_store_open(eng->root, 0, &store, e) < 0 ||
+      image_store_unpin(store, id, pin_flags, e) < 0)
     return -1;
   return container_dir_remove(eng, id, e);
 }
@@ -120,7 +116,7 @@ int engine_run(const struct engine *eng, const struct run_opts *o, int *status, 
    * with --rm nothing of it is. */
   err_t undo = ERR_INIT;
   if (ret < 0 || o->rm) {
-    if (remove_container(eng, r.id, &undo) < 0 && ret == 0) {
+    if (remove_container(eng, r.id, o->rm ? IMAGE_PIN_TRANSIENT : 0, &undo) < 0 && ret == 0) {
       *e = undo;
       ret = -1;
     }
@@ -167,7 +163,7 @@ int engine_rm(const struct engine *eng, const char *name, bool force, err_t *e) 
   }
   if (strcmp(status, "exited") && runtime_delete(&rt, r.id, true, e) < 0)
     goto out;
-  ret = remove_container(eng, r.id, e);
+  ret = remove_container(eng, r.id, 0, e);
 out:
   container_record_free(&r);
   return ret;

@@ -192,10 +192,15 @@ long image_lineage(const struct image_info *all, size_t n, const struct image_in
 /* Pins keep an image (and so its layers) alive while something uses it, e.g.
  * a container: `owner` is a name of [A-Za-z0-9_.-] (a container id). Pinning
  * again under the same owner moves the pin. Unpinning an unknown owner is not
- * an error. Pins survive restarts; they are removed only by unpin. */
+ * an error. Pins survive restarts; they are removed only by unpin.
+ * With IMAGE_PIN_TRANSIENT the change is atomic but not forced to disk: for
+ * owners that cannot outlive the machine (a container run with --rm), where
+ * a pin lost to a power failure is harmless and the fsyncs would be a large
+ * part of the container's start. */
+#define IMAGE_PIN_TRANSIENT 0x1
 int image_store_pin(struct image_store *s, const char *owner, const char *manifest_digest,
-                    err_t *e);
-int image_store_unpin(struct image_store *s, const char *owner, err_t *e);
+                    int flags, err_t *e);
+int image_store_unpin(struct image_store *s, const char *owner, int flags, err_t *e);
 
 /* After a failed command: if no other command is in the store right now,
  * free what the failure left behind (blobs and layers no image uses, tmp/);

@@ -1,5 +1,6 @@
 /* images.json: image records, references and pins, replaced atomically. */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,13 +65,21 @@ int db_begin(struct image_store *s, struct db_txn *t, err_t *e) {
   return 0;
 }
 
-int db_commit(struct image_store *s, struct db_txn *t, err_t *e) {
+static int db_write(struct image_store *s, struct db_txn *t, bool durable, err_t *e) {
   _cleanup_free_ char *text = json_dumps(t->db, JSON_INDENT(1) | JSON_SORT_KEYS);
   if (!text)
     return err_set(e, ENOMEM, "%s/%s: serialise", s->root, DB_FILE);
-  if (atomic_write_at(s->rootfd, DB_FILE, text, strlen(text), 0600, e) < 0)
-    return err_wrap(e, "%s", s->root);
-  return 0;
+  int r = durable ? atomic_write_at(s->rootfd, DB_FILE, text, strlen(text), 0600, e)
+                  : atomic_replace_at(s->rootfd, DB_FILE, text, strlen(text), 0600, e);
+  return r < 0 ? err_wrap(e, "%s", s->root) : 0;
+}
+
+int db_commit(struct image_store *s, struct db_txn *t, err_t *e) {
+  return db_write(s, t, true, e);
+}
+
+int db_commit_transient(struct image_store *s, struct db_txn *t, err_t *e) {
+  return db_write(s, t, false, e);
 }
 
 void db_end(struct db_txn *t) {

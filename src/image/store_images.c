@@ -131,7 +131,7 @@ static int ref_key(const char *reference, char **key, err_t *e) {
 
 /* Point refs[key] or pins[key] at a stored image. */
 static int db_point(struct image_store *s, json_t *(*section)(json_t *), const char *key,
-                    const char *manifest_digest, err_t *e) {
+                    const char *manifest_digest, bool durable, err_t *e) {
   struct db_txn t;
   if (db_begin(s, &t, e) < 0)
     return -1;
@@ -141,7 +141,7 @@ static int db_point(struct image_store *s, json_t *(*section)(json_t *), const c
   else if (json_object_set_new(section(t.db), key, json_string(manifest_digest)) < 0)
     r = err_set(e, ENOMEM, "%s", key);
   else
-    r = db_commit(s, &t, e);
+    r = durable ? db_commit(s, &t, e) : db_commit_transient(s, &t, e);
   db_end(&t);
   return r;
 }
@@ -151,7 +151,7 @@ int image_store_tag(struct image_store *s, const char *reference, const char *ma
   _cleanup_free_ char *key = NULL;
   if (ref_key(reference, &key, e) < 0)
     return -1;
-  return db_point(s, db_refs, key, manifest_digest, e);
+  return db_point(s, db_refs, key, manifest_digest, true, e);
 }
 
 static bool is_hex(const char *s, size_t min, size_t max) {
@@ -292,19 +292,19 @@ static bool owner_valid(const char *owner) {
 }
 
 int image_store_pin(struct image_store *s, const char *owner, const char *manifest_digest,
-                    err_t *e) {
+                    int flags, err_t *e) {
   if (!owner_valid(owner))
     return err_set(e, EINVAL, "invalid pin owner '%s'", owner);
-  return db_point(s, db_pins, owner, manifest_digest, e);
+  return db_point(s, db_pins, owner, manifest_digest, !(flags & IMAGE_PIN_TRANSIENT), e);
 }
 
-int image_store_unpin(struct image_store *s, const char *owner, err_t *e) {
+int image_store_unpin(struct image_store *s, const char *owner, int flags, err_t *e) {
   struct db_txn t;
   if (db_begin(s, &t, e) < 0)
     return -1;
   int r = 0;
   if (json_object_del(db_pins(t.db), owner) == 0)
-    r = db_commit(s, &t, e);
+    r = (flags & IMAGE_PIN_TRANSIENT) ? db_commit_transient(s, &t, e) : db_commit(s, &t, e);
   db_end(&t);
   return r;
 }

@@ -53,6 +53,8 @@ struct db_txn {
 };
 int db_begin(struct image_store *s, struct db_txn *t, err_t *e);
 int db_commit(struct image_store *s, struct db_txn *t, err_t *e);
+/* The same, atomic but not fsynced (see IMAGE_PIN_TRANSIENT). */
+int db_commit_transient(struct image_store *s, struct db_txn *t, err_t *e);
 void db_end(struct db_txn *t);
 
 json_t *db_images(json_t *db);
