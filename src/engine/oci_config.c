@@ -33,39 +33,24 @@ json_t *engine_process_args(const struct run_opts *o, const struct image_config 
   return args;
 }
 
-/* Replace or add K=V in an env array. */
-static void env_set(json_t *env, const char *kv) {
-  size_t klen = strcspn(kv, "=");
-  size_t i;
-  json_t *v;
-  json_array_foreach(env, i, v) {
-    const char *s = json_string_value(v);
-    if (!strncmp(s, kv, klen) && s[klen] == '=') {
-      json_array_set_new(env, i, json_string(kv));
-      return;
-    }
-  }
-  json_array_append_new(env, json_string(kv));
-}
-
 static json_t *process_env(const struct run_opts *o, const struct image_config *ic,
                            const char *hostname, err_t *e) {
   json_t *env = json_array();
   json_array_append_new(env, json_string(DEFAULT_PATH));
   for (char **p = ic->env; p && *p; p++)
-    env_set(env, *p);
+    json_env_set(env, *p);
   char host[300];
   snprintf(host, sizeof host, "HOSTNAME=%s", hostname);
-  env_set(env, host);
+  json_env_set(env, host);
   if (o->tty)
-    env_set(env, "TERM=xterm");
+    json_env_set(env, "TERM=xterm");
   for (char **p = o->env; p && *p; p++) {
     if (!strchr(*p, '=') || **p == '=') {
       json_decref(env);
       err_set(e, EINVAL, "-e %s: expected KEY=VALUE", *p);
       return NULL;
     }
-    env_set(env, *p);
+    json_env_set(env, *p);
   }
   return env;
 }

@@ -43,7 +43,7 @@ int caps_set(const struct oci_caps *c, uint64_t extra, err_t *e) {
      * list ambient capabilities without inheritable ones (`runc spec`
      * does), and runc and crun start them with a warning: so do we. */
     if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
-      log_debug("process.capabilities.ambient: cannot raise %s (%s): it must also be "
+      log_warn("process.capabilities.ambient: cannot raise %s (%s): it must also be "
                "permitted and inheritable",
                cap_name(cap), strerror(errno));
   }
