@@ -22,16 +22,19 @@ LDFLAGS := $(SANFLAGS) -Wl,--as-needed $(EXTRA_LDFLAGS)
 
 # Container start is the hot path: capsule-runtime is linked fully statically
 # (no dynamic loader at each start, see docs/PERFORMANCE.md), the other tools
-# take jansson and libseccomp statically. Sanitizer builds link dynamically,
-# as the sanitizer runtimes require.
+# take jansson, libseccomp, libcrypto and zlib statically. libcurl and
+# libarchive are not linked at all: they are opened on first use
+# (registry/curl_lib.h, image/archive_lib.h). Sanitizer builds link
+# dynamically, as the sanitizer runtimes require.
 ifeq ($(SAN),1)
   RUNTIME_LIBS := -ljansson -lseccomp
   RUNTIME_STATIC :=
+  IMAGE_LIBS := -lcrypto -lz
 else
   RUNTIME_LIBS := -Wl,-Bstatic -ljansson -lseccomp -Wl,-Bdynamic
   RUNTIME_STATIC := -static
+  IMAGE_LIBS := -Wl,-Bstatic -lcrypto -lz -Wl,-Bdynamic
 endif
-IMAGE_LIBS := -larchive -lcurl -lcrypto -lzstd -lz -lpthread
 SIMGRID_CFLAGS := $(shell pkg-config --cflags simgrid 2>/dev/null)
 SIMGRID_LIBS := $(shell pkg-config --libs simgrid 2>/dev/null)
 

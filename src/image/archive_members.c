@@ -1,7 +1,5 @@
 #include "image/archive_members.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -9,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "image/archive_lib.h"
 #include "image/tree_walk.h"
 #include "registry/reference.h"
 #include "util/cleanup.h"
@@ -153,6 +152,8 @@ static int read_entry(struct image_store *s, struct archive *a, struct archive_e
 
 int members_read(struct image_store *s, int fd, struct members *out, err_t *e) {
   *out = (struct members){0};
+  if (archive_lib_load(e) < 0)
+    return -1;
   struct archive *a = archive_read_new();
   if (!a)
     return err_sys(e, "archive");

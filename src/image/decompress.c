@@ -1,7 +1,5 @@
 #include "image/decompress.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -9,6 +7,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "image/archive_lib.h"
 #include "util/fs.h"
 
 #define HEAD_LEN 6
@@ -101,6 +100,10 @@ int decompress_open(int fd, struct decompress **out, err_t *e) {
     }
     d->z_open = true;
   } else if (d->kind == LAYER_ZSTD) {
+    if (archive_lib_load(e) < 0) {
+      decompress_close(d);
+      return -1;
+    }
     d->raw = archive_read_new();
     d->buf = malloc(READ_BUF);
     if (!d->raw || !d->buf) {

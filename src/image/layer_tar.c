@@ -1,7 +1,5 @@
 #include "image/layer_tar.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -15,6 +13,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "image/archive_lib.h"
 #include "image/whiteout.h"
 #include "util/cleanup.h"
 
@@ -293,6 +292,8 @@ static int write_tree(struct writer *w, int dirfd, const char *prefix, err_t *e)
 }
 
 static int open_archives(struct writer *w, enum layer_compression c, err_t *e) {
+  if (archive_lib_load(e) < 0)
+    return -1;
   if (!(w->tar = archive_write_new()) || !(w->buf = malloc(COPY_BUF)))
     return err_sys(e, "layer tar");
   if (c != LAYER_TAR) {

@@ -1,6 +1,4 @@
 /* capsule save: images out of the store as docker-archive or oci-archive. */
-#include <archive.h>
-#include <archive_entry.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +6,7 @@
 #include <unistd.h>
 
 #include "image/archive.h"
+#include "image/archive_lib.h"
 #include "image/decompress.h"
 #include "image/ref_display.h"
 #include "registry/reference.h"
@@ -224,6 +223,8 @@ static int save_all(struct saver *w, const char *const *names, enum archive_form
 
 int image_save(struct image_store *s, const char *const *names, enum archive_format f, int fd,
                err_t *e) {
+  if (archive_lib_load(e) < 0)
+    return -1;
   struct saver w = {.s = s, .a = archive_write_new(), .written = json_object(),
                     .buf = malloc(COPY_BUF)};
   int r = -1;

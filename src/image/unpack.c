@@ -1,7 +1,5 @@
 #include "image/unpack.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -14,6 +12,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "image/archive_lib.h"
 #include "image/decompress.h"
 #include "image/tree_walk.h"
 #include "image/whiteout.h"
@@ -427,7 +426,7 @@ int layer_unpack(int fd, int dirfd, struct unpack_result *out, err_t *e) {
   *out = (struct unpack_result){0};
   struct unpacker u = {.root = dirfd, .res = out, .cache = DIR_CACHE_INIT};
   int r = -1;
-  if (sha256_init(&u.hash, e) < 0)
+  if (archive_lib_load(e) < 0 || sha256_init(&u.hash, e) < 0)
     return -1;
   if (decompress_open(fd, &u.src, e) < 0)
     goto done;

@@ -5,9 +5,9 @@
 #ifndef CAPSULE_REGISTRY_AUTH_H
 #define CAPSULE_REGISTRY_AUTH_H
 
-#include <curl/curl.h>
 #include <stdbool.h>
 
+#include "registry/curl_lib.h"
 #include "util/error.h"
 
 enum auth_scheme { AUTH_NONE, AUTH_BASIC, AUTH_BEARER };

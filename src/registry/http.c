@@ -27,6 +27,8 @@ void http_response_free(struct http_response *r) {
 static int curl_global_ready(err_t *e) {
   static int done;
   if (!done) {
+    if (curl_lib_load(e) < 0)
+      return -1;
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
       return err_set(e, EIO, "libcurl initialisation failed");
     done = 1;

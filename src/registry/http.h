@@ -6,11 +6,11 @@
 #ifndef CAPSULE_REGISTRY_HTTP_H
 #define CAPSULE_REGISTRY_HTTP_H
 
-#include <curl/curl.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "registry/curl_lib.h"
 #include "util/error.h"
 
 /* Streams a 2xx response body; returns 0 to go on, -1 to abort the transfer

@@ -1,8 +1,6 @@
 /* The diff -> tar side: an overlayfs upper dir written as an OCI layer
  * (whiteouts converted back, overlay xattrs dropped), unpacked again to the
  * same tree, deterministically; and image_commit on top of a stored image. */
-#include <archive.h>
-#include <archive_entry.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +12,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "image/archive_lib.h"
 #include "image/create.h"
 #include "image/layer_tar.h"
 #include "image/unpack.h"
@@ -228,6 +227,10 @@ static void test_commit(const char *base) {
 }
 
 int main(void) {
+  err_t load_err = ERR_INIT;
+  CHECK(archive_lib_load(&load_err) == 0); /* the tests read tars themselves too */
+  if (check_failures)
+    return check_report("image_layer_tar");
   char base[] = "/tmp/capsule-layer-tar.XXXXXX";
   CHECK(mkdtemp(base) != NULL);
   test_round_trip(base);
