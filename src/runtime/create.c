@@ -185,6 +185,7 @@ static void launch_close(struct launch *l) {
     close(l->console_fd);
   if (l->cgroup_v2_fd >= 0)
     close(l->cgroup_v2_fd);
+  seccomp_listener_close(&l->listener);
 }
 
 /* Start the init; on return c->pid is set and the init is READY. */
@@ -192,7 +193,8 @@ static int launch_init(struct container *c, const struct create_opts *o, bool fo
                        err_t *e) {
   struct launch l = {.id = c->id, .spec = c->spec, .opts = o, .process = &c->spec->process,
                      .cgroup = c->cgroup, .seccomp = c->seccomp, .start_fd = -1,
-                     .console_fd = -1, .cgroup_v2_fd = -1, .foreground = foreground};
+                     .console_fd = -1, .cgroup_v2_fd = -1, .listener = {.sock = -1},
+                     .foreground = foreground};
   int ret = -1;
   int sv[2] = {-1, -1};
   for (int k = 0; k < NS_KINDS; k++)
@@ -215,6 +217,8 @@ static int launch_init(struct container *c, const struct create_opts *o, bool fo
     err_set(e, EINVAL, "--console-socket: process.terminal is false, there is no terminal to send");
     goto out;
   }
+  if (c->seccomp && c->seccomp->notify && seccomp_listener_connect(c->seccomp, &l.listener, e) < 0)
+    goto out;
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
     err_sys(e, "sync socket");
     goto out;

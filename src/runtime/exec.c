@@ -119,6 +119,8 @@ static json_t *exec_process(const struct container *c, const struct exec_opts *o
 }
 
 struct exec_child {
+  struct seccomp_listener listener; /* sock -1 unless the profile notifies */
+  json_t *state;                    /* the container's, for the listener */
   const struct oci_spec *spec;
   const struct cgroup *cgroup;
   const struct oci_process *p;
@@ -129,8 +131,14 @@ struct exec_child {
 
 /* The process itself, inside the container. */
 static int exec_setup(struct exec_child *x, int *slave, err_t *e) {
-  int keep[] = {x->sync_fd, x->console_fd};
-  if (close_fds_from(3 + x->o->preserve_fds, keep, 2, e) < 0)
+  int keep[] = {x->sync_fd, x->console_fd, x->listener.sock};
+  if (close_fds_from(3 + x->o->preserve_fds, keep, 3, e) < 0)
+    return -1;
+  /* The listener is told our pid, which only the runtime sees. */
+  int host_pid;
+  if (x->listener.sock >= 0 &&
+      (sync_expect(x->sync_fd, SYNC_CGROUP_DONE, &host_pid, e) < 0 ||
+       seccomp_listener_message(x->seccomp, &x->listener, host_pid, x->state, e) < 0))
     return -1;
   if (process_apply_limits(x->p, e) < 0)
     return -1;
@@ -180,15 +188,16 @@ __attribute__((noreturn)) static void exec_child_main(struct exec_child *x) {
       process_enter_cwd(x->p, &e) < 0 || process_prepare_exec(x->p, &envp, &path, &e) < 0 ||
       sync_send(x->sync_fd, SYNC_READY, 0, &e) < 0)
     goto fail;
-  process_exec(x->p, x->seccomp, keep_admin, path, envp, &e);
+  process_exec(x->p, x->seccomp, &x->listener, keep_admin, path, envp, &e);
 fail:
   sync_send_error(x->sync_fd, &e);
   _exit(127);
 }
 
-/* Our side: reap the joiner, learn the process's pid, wait for READY. The
- * joiner sends the pid after its fork, so READY may come first. */
-static int drive_exec(int sock, pid_t joiner, pid_t *pid, int *master, err_t *e) {
+/* Our side: reap the joiner, learn the process's pid (and tell it, when a
+ * seccomp listener needs it), wait for READY. The joiner sends the pid
+ * after its fork, so READY may come first. */
+static int drive_exec(int sock, pid_t joiner, bool tell_pid, pid_t *pid, int *master, err_t *e) {
   struct sync_msg m;
   bool ready = false;
   *pid = 0;
@@ -205,6 +214,8 @@ static int drive_exec(int sock, pid_t joiner, pid_t *pid, int *master, err_t *e)
     case SYNC_INIT_PID:
       waitpid(joiner, NULL, 0);
       *pid = m.value;
+      if (tell_pid && sync_send(sock, SYNC_CGROUP_DONE, m.value, e) < 0)
+        return -1;
       break;
     case SYNC_CONSOLE:
       *master = m.fd;
@@ -234,32 +245,40 @@ static int spawn(struct container *c, const struct oci_process *p,
     return -1;
   if (p->terminal && !o->console_socket && o->detach)
     return err_set(e, EINVAL, "exec: a terminal needs --console-socket when detached");
-  int sv[2];
-  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
-    return err_sys(e, "exec: sync socket");
-  _cleanup_close_ int sock = sv[0];
-  struct exec_child x = {.spec = c->spec, .cgroup = c->cgroup, .p = p, .seccomp = seccomp, .o = o,
-                         .pidfd = pidfd, .ns_flags = ns_flags, .sync_fd = sv[1],
-                         .console_fd = console_fd};
   _cleanup_close_ int cgroup_fd = c->cgroup ? cgroup_v2_dir_fd(c->cgroup, e) : -1;
-  if (cgroup_fd < -1) {
-    close(sv[1]);
+  if (cgroup_fd < -1)
     return -1;
+  struct exec_child x = {.listener = {.sock = -1}, .spec = c->spec, .cgroup = c->cgroup, .p = p,
+                         .seccomp = seccomp, .o = o, .pidfd = pidfd, .ns_flags = ns_flags,
+                         .console_fd = console_fd};
+  _cleanup_json_ json_t *state = NULL;
+  if (seccomp && seccomp->notify) {
+    if (!(state = x.state = state_to_oci_json(&c->state, STATUS_RUNNING)))
+      return err_set(e, ENOMEM, "exec: state");
+    if (seccomp_listener_connect(seccomp, &x.listener, e) < 0)
+      return -1;
   }
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+    seccomp_listener_close(&x.listener);
+    return err_sys(e, "exec: sync socket");
+  }
+  _cleanup_close_ int sock = sv[0];
+  x.sync_fd = sv[1];
   pid_t joiner = sys_clone3_fork(0, cgroup_fd);
-  if (joiner < 0) {
-    close(sv[1]);
-    return err_sys(e, "exec: fork");
-  }
   if (joiner == 0) {
     close(sv[0]);
     exec_child_main(&x);
   }
+  /* The child has its own copies. */
   close(sv[1]);
+  seccomp_listener_close(&x.listener);
+  if (joiner < 0)
+    return err_sys(e, "exec: fork");
   pid_t pid = 0;
   _cleanup_close_ int master = -1;
   struct sync_msg m;
-  int r = drive_exec(sock, joiner, &pid, &master, e);
+  int r = drive_exec(sock, joiner, seccomp && seccomp->notify, &pid, &master, e);
   if (r == 0 && o->pid_file) {
     char buf[16];
     int n = snprintf(buf, sizeof buf, "%d", (int)pid);

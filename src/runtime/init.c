@@ -135,16 +135,19 @@ static int set_names(const struct oci_spec *s, err_t *e) {
   return 0;
 }
 
-/* The state hooks see from inside: the host pid is what they need. */
-static char *init_state_json(struct launch *l, const char *status) {
-  _cleanup_json_ json_t *j = json_pack("{s:s, s:s, s:s, s:i, s:s}", "ociVersion", "1.1.0", "id",
-                                       l->id, "status", status, "pid", (int)l->host_pid,
-                                       "bundle", l->spec->bundle);
-  if (!j)
-    return NULL;
-  if (l->spec->annotations)
+/* The state hooks and a seccomp listener see from inside: the host pid is
+ * what they need. */
+static json_t *init_state(struct launch *l, const char *status) {
+  json_t *j = json_pack("{s:s, s:s, s:s, s:i, s:s}", "ociVersion", "1.1.0", "id", l->id,
+                        "status", status, "pid", (int)l->host_pid, "bundle", l->spec->bundle);
+  if (j && l->spec->annotations)
     json_object_set(j, "annotations", l->spec->annotations);
-  return json_dumps(j, JSON_COMPACT);
+  return j;
+}
+
+static char *init_state_json(struct launch *l, const char *status) {
+  _cleanup_json_ json_t *j = init_state(l, status);
+  return j ? json_dumps(j, JSON_COMPACT) : NULL;
 }
 
 static int run_init_hooks(struct launch *l, enum oci_hook_kind kind, err_t *e) {
@@ -192,8 +195,8 @@ static int prepare(struct launch *l, int *console_slave, err_t *e) {
   for (int fd = 0; l->opts->has_stdio && fd < 3; fd++)
     if (dup2(l->opts->stdio_fds[fd], fd) < 0)
       return err_sys(e, "set up the container's stdio");
-  int keep[] = {l->sync_fd, l->start_fd, l->console_fd};
-  if (close_fds_from(3 + l->opts->preserve_fds, keep, 3, e) < 0)
+  int keep[] = {l->sync_fd, l->start_fd, l->console_fd, l->listener.sock};
+  if (close_fds_from(3 + l->opts->preserve_fds, keep, 4, e) < 0)
     return -1;
   _cleanup_close_ int rootfd = rootfs_prepare(l, e);
   if (rootfd < 0)
@@ -249,7 +252,12 @@ __attribute__((noreturn)) void container_init(struct launch *l) {
   }
   if (run_init_hooks(l, HOOK_START_CONTAINER, &e) < 0)
     goto fail;
-  process_exec(l->process, l->seccomp, keep_admin, path, envp, &e);
+  if (l->listener.sock >= 0) {
+    _cleanup_json_ json_t *state = init_state(l, "created");
+    if (!state || seccomp_listener_message(l->seccomp, &l->listener, l->host_pid, state, &e) < 0)
+      goto fail;
+  }
+  process_exec(l->process, l->seccomp, &l->listener, keep_admin, path, envp, &e);
 fail:
   sync_send_error(l->sync_fd, &e);
   _exit(127);

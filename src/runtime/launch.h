@@ -29,6 +29,7 @@ struct launch {
   int start_fd;     /* listening start.sock (create), -1 for run */
   int console_fd;   /* connected --console-socket, -1 if none */
   int cgroup_v2_fd; /* the container's v2 group, for CLONE_INTO_CGROUP; -1 if none */
+  struct seccomp_listener listener; /* SCMP_ACT_NOTIFY's listener, sock -1 if none */
   bool hooks_in_parent; /* prestart/createRuntime hooks: pause before pivot */
   bool foreground;  /* run without --detach: errors after READY still reach the parent */
   bool cgroup_ready; /* the parent has put us in the cgroup */

@@ -161,7 +161,8 @@ int close_fds_from(int first, const int *keep, size_t n_keep, err_t *e) {
 }
 
 int process_exec(const struct oci_process *p, const struct seccomp_filter *seccomp,
-                 bool kept_admin, const char *path, char **envp, err_t *e) {
+                 struct seccomp_listener *listener, bool kept_admin, const char *path,
+                 char **envp, err_t *e) {
   if (p->user.has_umask)
     umask(p->user.umask);
   else
@@ -169,8 +170,18 @@ int process_exec(const struct oci_process *p, const struct seccomp_filter *secco
   if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     return err_sys(e, "set no_new_privs");
   /* Seccomp last: only the final capset and execve run under the filter. */
-  if (seccomp && seccomp_load_filter(seccomp, NULL, e) < 0)
+  int notify_fd = -1;
+  if (seccomp && seccomp_load_filter(seccomp, &notify_fd, e) < 0)
     return -1;
+  if (notify_fd >= 0) {
+    /* The process itself must not keep its own notify fd. */
+    int r = listener && listener->sock >= 0
+                ? seccomp_listener_send(listener, notify_fd, e)
+                : err_set(e, EINVAL, "seccomp: SCMP_ACT_NOTIFY without a listener");
+    close(notify_fd);
+    if (r < 0)
+      return -1;
+  }
   if (kept_admin && caps_set(&p->caps, 0, e) < 0)
     return -1;
   execve(path, p->args, envp);

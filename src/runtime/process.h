@@ -31,10 +31,12 @@ int process_prepare_exec(const struct oci_process *p, char ***envp, char **path,
 /* Close every fd from `first` up, except those listed in keep[0..n). */
 int close_fds_from(int first, const int *keep, size_t n_keep, err_t *e);
 
-/* The last steps: umask, no_new_privs, seccomp, final capabilities, execve.
- * Returns only on failure. */
+/* The last steps: umask, no_new_privs, seccomp (its notify fd handed to
+ * `listener` when the filter has SCMP_ACT_NOTIFY), final capabilities,
+ * execve. Returns only on failure. */
 int process_exec(const struct oci_process *p, const struct seccomp_filter *seccomp,
-                 bool kept_admin, const char *path, char **envp, err_t *e);
+                 struct seccomp_listener *listener, bool kept_admin, const char *path,
+                 char **envp, err_t *e);
 
 /* Does loading `seccomp` need CAP_SYS_ADMIN kept past the capability drop? */
 bool process_needs_admin_for_seccomp(const struct oci_process *p,

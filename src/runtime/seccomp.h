@@ -8,6 +8,7 @@
 #include <jansson.h>
 #include <linux/filter.h>
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "util/error.h"
 
@@ -26,6 +27,28 @@ void seccomp_filter_free(struct seccomp_filter *f);
 /* Load into the calling thread. With a notify action, *notify_fd receives
  * the listener fd (else -1). */
 int seccomp_load_filter(const struct seccomp_filter *f, int *notify_fd, err_t *e);
+
+/* SCMP_ACT_NOTIFY: the listener at linux.seccomp.listenerPath gets, once,
+ * over its own connection, the notify fd with the container process state
+ * (runtime-spec: {ociVersion, fds: ["seccompFd"], pid, metadata, state}).
+ * The connection is made before the process enters the container (the
+ * path is on the host); the message goes right after the filter is
+ * loaded, before execve. */
+struct seccomp_listener {
+  int sock;      /* connected, SOCK_STREAM */
+  char *message; /* the container process state, JSON */
+};
+
+/* Connect to the filter's listener; the message is built by
+ * seccomp_listener_message() once the pid is known. */
+int seccomp_listener_connect(const struct seccomp_filter *f, struct seccomp_listener *l, err_t *e);
+/* Build the message: `pid` as the runtime sees it, `state` the container's
+ * state object (borrowed). */
+int seccomp_listener_message(const struct seccomp_filter *f, struct seccomp_listener *l, pid_t pid,
+                             json_t *state, err_t *e);
+/* Send the notify fd and the message, then close the connection. */
+int seccomp_listener_send(struct seccomp_listener *l, int notify_fd, err_t *e);
+void seccomp_listener_close(struct seccomp_listener *l);
 
 /* Names the features command lists. */
 extern const char *const seccomp_action_names[];

@@ -220,3 +220,49 @@ test_bad_profiles_are_refused_before_anything_exists() {
     assert_run_refused "${bad#*|}" linux.seccomp
   done
 }
+
+# SCMP_ACT_NOTIFY: the listener at listenerPath gets the notify fd and the
+# container process state, and decides the syscalls (here: ENAMETOOLONG).
+start_listener() { # socket state-file errno
+  "$BIN/tests/helpers/seccomp_listener" "$1" "$2" "$3" &
+  LISTENER=$!
+  defer "kill $LISTENER"
+  wait_for "[ -S '$1' ]" 50
+}
+
+test_notify_hands_the_fd_to_the_listener() {
+  new_bundle
+  start_listener "$BUNDLE/listener.sock" "$BUNDLE/state.json" 36
+  set_seccomp "$(deny_profile SCMP_ACT_NOTIFY "$MKDIR" | jq -c \
+    --arg p "$BUNDLE/listener.sock" '.listenerPath = $p | .listenerMetadata = "hello-listener"')"
+  out=$(run_sh 'mkdir /tmp/d 2>&1; touch /tmp/f && echo touched')
+  assert_contains "$out" "File name too long" "mkdir answered by the listener"
+  assert_contains "$out" touched "other syscalls"
+  state=$(cat "$BUNDLE/state.json")
+  assert_eq "$(jq -c .fds <<<"$state")" '["seccompFd"]' "fds"
+  assert_eq "$(jq -r .metadata <<<"$state")" hello-listener "metadata"
+  assert_eq "$(jq -r .state.id <<<"$state")" "$ID" "state.id"
+  [ "$(jq -r .pid <<<"$state")" -gt 1 ] || fail "pid in the state: $(jq -r .pid <<<"$state")"
+  wait "$LISTENER"
+}
+
+test_notify_for_an_exec_process() {
+  new_bundle sleep 30
+  set_seccomp "$(deny_profile SCMP_ACT_NOTIFY "$MKDIR" | jq -c --arg p "$BUNDLE/listener.sock" '.listenerPath = $p')"
+  # The init's own filter goes to a first listener...
+  start_listener "$BUNDLE/listener.sock" "$BUNDLE/state-init.json" 36
+  rt run -d --bundle "$BUNDLE" "$ID"
+  wait_for "[ -s '$BUNDLE/state-init.json' ]" 50
+  # ...and the exec'd process's to the next one at the same path.
+  rm "$BUNDLE/listener.sock"
+  start_listener "$BUNDLE/listener.sock" "$BUNDLE/state-exec.json" 40
+  out=$(rt exec "$ID" sh -c 'mkdir /tmp/e 2>&1; echo done')
+  assert_contains "$out" "Too many levels of symbolic links" "mkdir answered by the exec's listener"
+  assert_eq "$(jq -r .state.status "$BUNDLE/state-exec.json")" running "status in the exec's state"
+}
+
+test_notify_without_reachable_listener_fails_cleanly() {
+  new_bundle
+  set_seccomp "$(deny_profile SCMP_ACT_NOTIFY "$MKDIR" | jq -c --arg p "$BUNDLE/nobody.sock" '.listenerPath = $p')"
+  assert_run_refused "listenerPath" "nobody.sock"
+}
