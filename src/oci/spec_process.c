@@ -96,6 +96,22 @@ static int parse_caps(json_t *proc, const char *where, struct oci_caps *caps, er
       parse_cap_set(obj, "permitted", cw, &caps->permitted, e) < 0 ||
       parse_cap_set(obj, "ambient", cw, &caps->ambient, e) < 0)
     return -1;
+  /* The kernel raises an ambient capability only if it is also permitted
+   * and inheritable; configs often list ambient ones without that (`runc
+   * spec` writes such a config) and runc and crun start them anyway, so the
+   * others are dropped here, with one warning. */
+  uint64_t dropped = caps->ambient & ~(caps->permitted & caps->inheritable);
+  if (dropped) {
+    char names[512] = "";
+    size_t at = 0;
+    for (int c = 0; c < 64; c++)
+      if (dropped & (1ULL << c))
+        at += (size_t)snprintf(names + at, at < sizeof names ? sizeof names - at : 0, "%s%s",
+                               at ? ", " : "", cap_name(c));
+    log_warn("%s.ambient: %s skipped: an ambient capability must also be permitted and "
+             "inheritable", cw, names);
+    caps->ambient &= ~dropped;
+  }
   return 0;
 }
 

@@ -1,14 +1,12 @@
 #include "runtime/caps.h"
 
 #include <errno.h>
-#include <string.h>
 #include <linux/capability.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "oci/names.h"
-#include "util/log.h"
 
 int caps_drop_bounding(uint64_t bounding, err_t *e) {
   int last = cap_kernel_last();
@@ -39,13 +37,9 @@ int caps_set(const struct oci_caps *c, uint64_t extra, err_t *e) {
   for (int cap = 0; cap <= last; cap++) {
     if (!(c->ambient & (1ULL << cap)))
       continue;
-    /* The kernel wants it permitted and inheritable too; configs often
-     * list ambient capabilities without inheritable ones (`runc spec`
-     * does), and runc and crun start them with a warning: so do we. */
+    /* The config's parser dropped what the kernel could not raise. */
     if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
-      log_warn("process.capabilities.ambient: cannot raise %s (%s): it must also be "
-               "permitted and inheritable",
-               cap_name(cap), strerror(errno));
+      return err_sys(e, "raise ambient %s", cap_name(cap));
   }
   return 0;
 }
