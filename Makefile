@@ -77,7 +77,7 @@ $(B)/libcapsule.a: $(LIB_OBJS)
 
 $(B)/capsule-runtime: $(RUNTIME_SRCS:%.c=$(B)/obj/%.o) $(B)/libcapsule.a
 	@echo "  LD $@"
-	@$(CC) $(LDFLAGS) $(RUNTIME_STATIC) -o $@ $^ -ljansson -lseccomp
+	@$(CC) $(LDFLAGS) $(RUNTIME_STATIC) -o $@ $^ -ljansson -lseccomp -lcrypto
 
 $(B)/capsule: $(CAPSULE_SRCS:%.c=$(B)/obj/%.o) $(B)/libcapsule.a
 	@echo "  LD $@"

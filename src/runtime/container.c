@@ -96,9 +96,17 @@ static int check_config(struct container *c, err_t *e) {
   if (!fresh_pid_ns && !runtime_binary_is_sealed())
     return err_set(e, RUNTIME_NEEDS_SEALED_BINARY,
                    "the container shares a pid namespace: re-run from a sealed binary");
-  if (s->seccomp && seccomp_compile(s->seccomp, &c->seccomp, e) < 0)
+  _cleanup_free_ char *cache = s->seccomp ? container_seccomp_cache(c->rt) : NULL;
+  if (s->seccomp && seccomp_compile_cached(s->seccomp, cache, &c->seccomp, e) < 0)
     return -1;
   return 0;
+}
+
+char *container_seccomp_cache(const struct runtime_ctx *rt) {
+  /* The root itself may not exist yet on a first start. */
+  if (mkdir(rt->root, 0700) < 0 && errno != EEXIST)
+    return NULL;
+  return path_join(rt->root, ".seccomp");
 }
 
 static int init_state(struct container *c, err_t *e) {

@@ -37,6 +37,9 @@ int container_new(const struct runtime_ctx *rt, const char *id, const struct cre
 int container_open(const struct runtime_ctx *rt, const char *id, bool with_spec,
                    struct container **out, err_t *e);
 
+/* The seccomp program cache of the state root: <root>/.seccomp. */
+char *container_seccomp_cache(const struct runtime_ctx *rt);
+
 /* Create the cgroup directories (before the init exists: it is born in
  * the v2 group and joins the v1 ones itself, see cgroup/join.c). */
 int container_make_cgroup(struct container *c, err_t *e);

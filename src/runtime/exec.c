@@ -314,6 +314,7 @@ int runtime_exec(const struct runtime_ctx *rt, const char *id, const struct exec
   int ret = -1;
   struct oci_process p = {0};
   struct seccomp_filter *seccomp = NULL;
+  _cleanup_free_ char *cache = NULL;
   _cleanup_json_ json_t *pj = NULL;
   if (st != STATUS_RUNNING) {
     err_set(e, EINVAL, "cannot exec in container \"%s\": it is %s", id, container_status_name(st));
@@ -326,7 +327,8 @@ int runtime_exec(const struct runtime_ctx *rt, const char *id, const struct exec
   }
   if (!(pj = exec_process(c, o, e)) || oci_process_parse(pj, "process", &p, e) < 0)
     goto out;
-  if (c->spec->seccomp && seccomp_compile(c->spec->seccomp, &seccomp, e) < 0)
+  if (c->spec->seccomp && (cache = container_seccomp_cache(rt), true) &&
+      seccomp_compile_cached(c->spec->seccomp, cache, &seccomp, e) < 0)
     goto out;
   ret = spawn(c, &p, seccomp, o, status, e);
 out:

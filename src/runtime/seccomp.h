@@ -22,6 +22,10 @@ struct seccomp_filter {
 };
 
 int seccomp_compile(json_t *seccomp, struct seccomp_filter **out, err_t *e);
+/* The same through a cache of finished programs in `cache_dir` (NULL: no
+ * cache); see seccomp_cache.c. */
+int seccomp_compile_cached(json_t *seccomp, const char *cache_dir, struct seccomp_filter **out,
+                           err_t *e);
 void seccomp_filter_free(struct seccomp_filter *f);
 
 /* Load into the calling thread. With a notify action, *notify_fd receives

@@ -266,3 +266,23 @@ test_notify_without_reachable_listener_fails_cleanly() {
   set_seccomp "$(deny_profile SCMP_ACT_NOTIFY "$MKDIR" | jq -c --arg p "$BUNDLE/nobody.sock" '.listenerPath = $p')"
   assert_run_refused "listenerPath" "nobody.sock"
 }
+
+test_compiled_profiles_are_cached() {
+  new_bundle
+  set_seccomp "$(deny_profile SCMP_ACT_ERRNO "$MKDIR")"
+  run_sh 'mkdir /tmp/a 2>&1 || true' >/dev/null
+  assert_eq "$(ls "$STATE/.seccomp" | wc -l)" 1 "cache entries after one profile"
+  # The cached program is the same filter.
+  out=$(run_sh 'mkdir /tmp/b 2>&1 || true')
+  assert_contains "$out" "Operation not permitted" "mkdir under the cached filter"
+  # Another profile is another entry; a bad profile is still refused.
+  set_seccomp "$(deny_profile SCMP_ACT_ERRNO '["rmdir"]')"
+  run_sh 'true'
+  assert_eq "$(ls "$STATE/.seccomp" | wc -l)" 2 "cache entries after two profiles"
+  set_seccomp '{"defaultAction": "SCMP_ACT_FROBNICATE"}'
+  assert_run_refused "SCMP_ACT_FROBNICATE"
+  # A lost cache is rebuilt.
+  rm -rf "$STATE/.seccomp"
+  set_seccomp "$(deny_profile SCMP_ACT_ERRNO "$MKDIR")"
+  assert_contains "$(run_sh 'mkdir /tmp/c 2>&1 || true')" "Operation not permitted"
+}
