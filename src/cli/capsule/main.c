@@ -183,7 +183,7 @@ int main(int argc, char **argv) {
     }
   }
   if (!cli.root[0] || !cli.run_root[0]) {
-    fprintf(stderr, "capsule: --root/--runroot: empty path\n");
+    fprintf(stderr, "capsule: %s: empty path\n", cli.root[0] ? "--runroot" : "--root");
     return EXIT_USAGE;
   }
   /* Containers name their root by these paths: they must not depend on
