@@ -58,6 +58,7 @@ struct dvms_config {
   double retry_delay;      /* an overloaded node waits up to this before a new ISP */
   double step_timeout;     /* longest a plan step may take */
   double target;           /* headroom: a solved node ends at or below this fraction */
+  double fill;             /* and destinations are filled up to this one */
   uint64_t seed;
   const struct sched_cstrs *cstrs; /* sealed for a model of nodes x nves, or NULL */
   struct sched_solve_opts solve;

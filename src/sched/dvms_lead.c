@@ -196,7 +196,7 @@ static void solve(struct dvms *d, struct dvms_node *x) {
   sched_plan_clear(&l->plan);
   bool loaded = true;
   for (int32_t i = 0; i < l->n && loaded; i++)
-    loaded = view_load(&d->view, l->snaps[i], &e) == 0;
+    loaded = view_load(&d->view, l->snaps[i], l->nodes[i] == l->initiator, &e) == 0;
   struct sched_solve_stats st = {0};
   struct sched_solve_opts opts = d->cfg.solve;
   opts.seed ^= l->part + l->version;

@@ -92,6 +92,8 @@ static inline void tp_timer(const struct transport *t, int32_t node, double dela
 /* The events a transport delivers to the agents of a scheduler. `agent` is
  * the scheduler's state; `node` the node the event is for. */
 struct agent_ops {
+  /* Optional: once per node when the agents start (services arm timers). */
+  void (*start)(void *agent, int32_t node);
   void (*message)(void *agent, int32_t node, struct msg *m); /* takes ownership */
   void (*timer)(void *agent, int32_t node, uint64_t token);
   void (*migrated)(void *agent, int32_t node, uint64_t token, bool ok);

@@ -10,41 +10,74 @@ void apply_init(struct apply_run *r) {
 
 void apply_free(struct apply_run *r) {
   sched_plan_free(&r->plan);
+  free(r->state);
   memset(r, 0, sizeof *r);
 }
 
-/* Send the MIGRATE orders of the current step; actions other than
- * migrations (node power, boots) complete at once: the simulated platform
- * has no power states. */
-static enum apply_status start_step(struct apply_run *r, const struct transport *t,
-                                    double step_timeout) {
-  for (; r->step < r->plan.nsteps; r->step++) {
-    int32_t n;
-    const struct sched_action *a = sched_plan_step(&r->plan, r->step, &n);
-    r->pending = 0;
-    for (int32_t i = 0; i < n; i++) {
-      if (a[i].kind != SCHED_MIGRATE)
+static int32_t step_end(const struct apply_run *r) {
+  return r->plan.step_start[r->step + 1];
+}
+
+static bool node_busy(const struct apply_run *r, int32_t node) {
+  for (int32_t i = r->plan.step_start[r->step]; i < step_end(r); i++)
+    if (r->state[i] == ACTION_SENT &&
+        (r->plan.actions[i].src == node || r->plan.actions[i].dst == node))
+      return true;
+  return false;
+}
+
+/* Send what the current step allows: a node takes part in one migration at
+ * a time (as Nova's max_concurrent_live_migrations = 1), the busiest VE
+ * first, so that an overloaded source is relieved after one migration's
+ * time rather than after all of them sharing its NIC. Any order is valid:
+ * the step is valid with all of its migrations at once. */
+static void launch(struct apply_run *r, const struct transport *t) {
+  for (;;) {
+    int32_t best = -1;
+    for (int32_t i = r->plan.step_start[r->step]; i < step_end(r); i++) {
+      const struct sched_action *a = &r->plan.actions[i];
+      if (r->state[i] != ACTION_WAITING || node_busy(r, a->src) || node_busy(r, a->dst))
         continue;
-      struct apply_migrate *m =
-          (struct apply_migrate *)msg_new(APPLY_MIGRATE, sizeof(struct apply_migrate));
-      if (!m) {
-        r->failed = true;
-        break;
-      }
-      m->tag = r->tag;
-      m->version = r->version;
-      m->idx = (uint32_t)(&a[i] - r->plan.actions);
-      m->ve = a[i].ve;
-      m->dst = a[i].dst;
-      tp_send(t, r->coordinator, a[i].src, &m->h);
-      r->pending++;
+      if (best < 0 || a->cpu > r->plan.actions[best].cpu)
+        best = i;
     }
-    if (r->pending) {
-      tp_timer(t, r->coordinator, step_timeout, r->timer);
-      return APPLY_RUNNING;
+    if (best < 0)
+      return;
+    const struct sched_action *a = &r->plan.actions[best];
+    struct apply_migrate *m =
+        (struct apply_migrate *)msg_new(APPLY_MIGRATE, sizeof(struct apply_migrate));
+    r->state[best] = ACTION_SENT;
+    r->inflight++;
+    r->waiting--;
+    if (!m) { /* answered as failed by the step timeout */
+      r->failed = true;
+      continue;
     }
-    if (r->failed)
-      break;
+    m->tag = r->tag;
+    m->version = r->version;
+    m->idx = (uint32_t)best;
+    m->ve = a->ve;
+    m->dst = a->dst;
+    tp_send(t, r->coordinator, a->src, &m->h);
+  }
+}
+
+/* Start the next step that has migrations; actions other than migrations
+ * (node power, boots) complete at once: the simulated platform has no
+ * power states. */
+static enum apply_status start_step(struct apply_run *r, const struct transport *t) {
+  for (; !r->failed && r->step < r->plan.nsteps; r->step++) {
+    r->waiting = r->inflight = 0;
+    for (int32_t i = r->plan.step_start[r->step]; i < step_end(r); i++) {
+      bool mig = r->plan.actions[i].kind == SCHED_MIGRATE;
+      r->state[i] = mig ? ACTION_WAITING : ACTION_DONE;
+      r->waiting += mig;
+    }
+    if (!r->waiting)
+      continue;
+    launch(r, t);
+    tp_timer(t, r->coordinator, r->step_timeout, r->timer);
+    return APPLY_RUNNING;
   }
   r->active = false;
   return r->failed ? APPLY_FAILED : APPLY_DONE;
@@ -61,47 +94,56 @@ enum apply_status apply_start(struct apply_run *r, const struct transport *t,
   r->tag = tag;
   r->version = version;
   r->step = 0;
-  r->pending = 0;
   r->failed = false;
   r->active = true;
   r->started = tp_now(t);
   r->timer = timer_token;
-  r->done_migrations = r->failed_migrations = 0;
   r->step_timeout = step_timeout;
-  return start_step(r, t, step_timeout);
+  r->done_migrations = r->failed_migrations = 0;
+  uint8_t *state = realloc(r->state, (size_t)(r->plan.nactions ? r->plan.nactions : 1));
+  if (!state) {
+    r->active = false;
+    r->failed = true;
+    return APPLY_FAILED;
+  }
+  r->state = state;
+  return start_step(r, t);
 }
 
-static bool in_running_step(const struct apply_run *r, uint32_t idx) {
-  if (!r->active || r->step >= r->plan.nsteps)
-    return false;
-  return (int32_t)idx >= r->plan.step_start[r->step] &&
-         (int32_t)idx < r->plan.step_start[r->step + 1];
+static enum apply_status status(const struct apply_run *r) {
+  return r->active ? APPLY_RUNNING : (r->failed ? APPLY_FAILED : APPLY_DONE);
 }
 
 enum apply_status apply_on_migrated(struct apply_run *r, const struct transport *t,
                                     const struct apply_migrated *m) {
-  if (m->tag != r->tag || !in_running_step(r, m->idx))
-    return r->active ? APPLY_RUNNING : (r->failed ? APPLY_FAILED : APPLY_DONE);
-  if (m->ok)
+  if (m->tag != r->tag || !r->active || r->step >= r->plan.nsteps ||
+      (int32_t)m->idx < r->plan.step_start[r->step] || (int32_t)m->idx >= step_end(r) ||
+      r->state[m->idx] != ACTION_SENT)
+    return status(r);
+  r->state[m->idx] = ACTION_DONE;
+  r->inflight--;
+  if (m->ok) {
     r->done_migrations++;
-  else {
+  } else {
     r->failed_migrations++;
     r->failed = true;
   }
-  if (--r->pending > 0)
+  if (!r->failed)
+    launch(r, t);
+  if (r->inflight > 0)
     return APPLY_RUNNING;
-  if (r->failed) {
+  if (r->failed) { /* what was not sent is abandoned */
     r->active = false;
     return APPLY_FAILED;
   }
   r->step++;
   r->timer++;
-  return start_step(r, t, r->step_timeout);
+  return start_step(r, t);
 }
 
 enum apply_status apply_timeout(struct apply_run *r, uint64_t token) {
   if (!r->active || token != r->timer)
-    return r->active ? APPLY_RUNNING : (r->failed ? APPLY_FAILED : APPLY_DONE);
+    return status(r);
   r->failed = true;
   r->active = false;
   return APPLY_FAILED;

@@ -3,8 +3,9 @@
  * a Snooze group manager) sends MIGRATE to each migration's source node,
  * which starts the live migration and answers MIGRATED when it ends. The
  * steps of the plan run one after the other, the migrations of a step in
- * parallel (sched/plan.h). A step that does not end within the step timeout
- * (a node died) fails the plan. */
+ * parallel (sched/plan.h) except that a node takes part in one migration
+ * at a time. A step that does not end within the step timeout (a node
+ * died) fails the plan. */
 #ifndef CAPSULE_SCHED_TRANSPORT_APPLY_H
 #define CAPSULE_SCHED_TRANSPORT_APPLY_H
 
@@ -33,6 +34,7 @@ struct apply_migrated {
 };
 
 enum apply_status { APPLY_RUNNING, APPLY_DONE, APPLY_FAILED };
+enum { ACTION_WAITING, ACTION_SENT, ACTION_DONE };
 
 /* One plan being applied by a coordinator. */
 struct apply_run {
@@ -41,7 +43,9 @@ struct apply_run {
   uint64_t tag;
   uint32_t version;
   int32_t step;      /* the step running */
-  int32_t pending;   /* its migrations not yet answered */
+  int32_t waiting;   /* its migrations not sent yet */
+  int32_t inflight;  /* sent, not answered yet */
+  uint8_t *state;    /* per action: ACTION_* */
   bool failed;
   bool active;
   double started;    /* when the first step started */

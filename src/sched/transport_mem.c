@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum ev_type { EV_MESSAGE, EV_TIMER, EV_MIGRATION_END, EV_OVERLOAD };
+enum ev_type { EV_MESSAGE, EV_TIMER, EV_MIGRATION_END, EV_OVERLOAD, EV_START };
 
 struct memnet_event {
   double at;
@@ -173,6 +173,9 @@ void memnet_free(struct memnet *n) {
 void memnet_set_agent(struct memnet *n, const struct agent_ops *ops, void *agent) {
   n->ops = ops;
   n->agent = agent;
+  if (ops->start)
+    for (int32_t i = 0; i < n->nodes; i++)
+      push(n, (struct memnet_event){.at = n->now, .type = EV_START, .node = i});
 }
 
 void memnet_set_cpu(struct memnet *n, int32_t ve, int64_t cpu) {
@@ -215,6 +218,9 @@ int64_t memnet_run(struct memnet *n, double until) {
       break;
     case EV_MIGRATION_END:
       end_migration(n, &ev);
+      break;
+    case EV_START:
+      n->ops->start(n->agent, ev.node);
       break;
     case EV_OVERLOAD:
       if (n->ops->overload)

@@ -38,6 +38,7 @@ int memnet_init(struct memnet *n, int32_t hosts, int32_t services, int64_t cpu, 
                 int32_t nves, int64_t ve_mem, err_t *e);
 void memnet_free(struct memnet *n);
 
+/* Install the scheduler; its start handler runs on every node at once. */
 void memnet_set_agent(struct memnet *n, const struct agent_ops *ops, void *agent);
 
 /* Change a VE's CPU demand now; overload transitions reach the host's agent

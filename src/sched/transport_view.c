@@ -2,8 +2,10 @@
 
 #include <errno.h>
 
-int view_init(struct view *v, int32_t nnodes, int32_t nves, double target, err_t *e) {
+int view_init(struct view *v, int32_t nnodes, int32_t nves, double target, double fill,
+              err_t *e) {
   v->target = target > 0 && target <= 1 ? target : 1;
+  v->fill = fill > 0 && fill <= v->target ? fill : v->target;
   return sched_model_init(&v->m, nnodes, nves, e);
 }
 
@@ -11,7 +13,7 @@ void view_free(struct view *v) {
   sched_model_free(&v->m);
 }
 
-int view_load(struct view *v, const struct node_snap *s, err_t *e) {
+int view_load(struct view *v, const struct node_snap *s, bool strict, err_t *e) {
   struct sched_model *m = &v->m;
   if (s->node < 0 || s->node >= m->nnodes)
     return err_set(e, EINVAL, "snapshot of node %d: out of range (%d nodes)", s->node,
@@ -34,12 +36,12 @@ int view_load(struct view *v, const struct node_snap *s, err_t *e) {
       return -1;
     demand += sv->cpu;
   }
-  /* The headroom target: an overloaded node must shed down to it; a node
-   * already above it (but fine) keeps what it has and receives nothing. */
-  int64_t cpu = s->cpu_cap;
-  if (v->target < 1) {
-    int64_t goal = (int64_t)(v->target * s->cpu_cap);
-    cpu = demand > s->cpu_cap ? goal : (demand > goal ? demand : goal);
+  /* A node that must be fixed sheds down to the target; another one may
+   * receive up to the fill level, and keeps what it has above it. */
+  int64_t cpu = (int64_t)(v->target * s->cpu_cap);
+  if (!strict && demand <= s->cpu_cap) {
+    int64_t fill = (int64_t)(v->fill * s->cpu_cap);
+    cpu = demand > fill ? demand : fill;
   }
   sched_node_set_capacity(m, s->node, cpu, s->mem_cap);
   return 0;

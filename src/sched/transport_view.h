@@ -11,6 +11,7 @@
 #ifndef CAPSULE_SCHED_TRANSPORT_VIEW_H
 #define CAPSULE_SCHED_TRANSPORT_VIEW_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "sched/model.h"
@@ -21,17 +22,21 @@ enum { SNAP_VE_MIGRATING = 1 }; /* struct snap_ve.flags */
 
 struct view {
   struct sched_model m;
-  /* CPU capacity below which a solved node must end up, as a fraction of
-   * its capacity (1 = just not overloaded). Nodes already between the
-   * target and their capacity keep their load but accept nothing. */
-  double target;
+  /* The CPU a node the solver fixes may keep, and the CPU a node may be
+   * filled up to by arrivals, as fractions of its capacity (1 = up to the
+   * capacity). Filling below the target leaves destinations room for their
+   * own load changes. */
+  double target, fill;
 };
 
-int view_init(struct view *v, int32_t nnodes, int32_t nves, double target, err_t *e);
+int view_init(struct view *v, int32_t nnodes, int32_t nves, double target, double fill,
+              err_t *e);
 void view_free(struct view *v);
 
 /* Load a node's snapshot: capacities, and its VEs with their demands
- * (migrating ones pinned). EINVAL on ids out of the view's range. */
-int view_load(struct view *v, const struct node_snap *s, err_t *e);
+ * (migrating ones pinned). A `strict` node, or one over its capacity, must
+ * end at or below the target; any other keeps its load but receives
+ * nothing beyond the target. EINVAL on ids out of the view's range. */
+int view_load(struct view *v, const struct node_snap *s, bool strict, err_t *e);
 
 #endif

@@ -1,0 +1,228 @@
+/* capsule-sim: simulate a cluster under the VMPlaceS load model with one of
+ * capsule's schedulers, on SimGrid. See docs/SIMULATION.md. */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/sim.h"
+#include "util/error.h"
+
+static const char usage[] =
+    "usage: capsule-sim [options]\n"
+    "  --scheduler NAME   none, dvms, dvms-vmplaces, entropy, snooze (default none)\n"
+    "  --hosts N          hosting nodes (default 128)\n"
+    "  --vms N            VMs (default 10 per host)\n"
+    "  --duration S       simulated seconds (default 3600)\n"
+    "  --load PCT         target mean load of the hosts' CPU (sets --load-mean)\n"
+    "  --load-mean M      mean of a VM's demand, %% of one vCPU (default 60)\n"
+    "  --load-std S       its standard deviation (default 20)\n"
+    "  --seed N           seed of the load and of the schedulers (default 1)\n"
+    "  --out DIR          write summary.json, series.csv, nodes.csv, platform.xml there\n"
+    "  --constraints FILE placement constraints (JSON, docs/SCHEDULER-SOLVER.md)\n"
+    "  --check            check every plan and every partition; fail the run if one is bad\n"
+    "  --sample S         seconds between rows of series.csv (default 10)\n"
+    "  --charge MODE      solver time as simulated time: model, wall or zero (default model)\n"
+    "  --charge-alpha S --charge-beta S   the model: alpha + beta * VEs (1 ms, 2 us)\n"
+    "  --threshold F      DVMS: a node above this fraction of its CPU starts an ISP (0.98)\n"
+    "  --target F         DVMS: the ISP's node ends at or below this fraction (0.95)\n"
+    "  --fill F           DVMS: destinations are filled up to this fraction (0.87)\n"
+    "  --entropy-period S Entropy's period (default 30)\n"
+    "  --snooze-group N   local controllers per Snooze group manager (default 32)\n"
+    "  --fail NODE@TIME   crash a hosting node at a time (repeatable)\n"
+    "  --backbone BPS     backbone bandwidth (default 2.25e9 per 1,024 hosts)\n";
+
+enum {
+  OPT_SCHEDULER = 256, OPT_HOSTS, OPT_VMS, OPT_DURATION, OPT_LOAD, OPT_LOAD_MEAN, OPT_LOAD_STD,
+  OPT_SEED, OPT_OUT, OPT_CONSTRAINTS, OPT_CHECK, OPT_SAMPLE, OPT_CHARGE, OPT_CHARGE_ALPHA,
+  OPT_CHARGE_BETA, OPT_THRESHOLD, OPT_TARGET, OPT_FILL, OPT_ENTROPY_PERIOD, OPT_SNOOZE_GROUP, OPT_FAIL, OPT_BACKBONE,
+  OPT_HELP,
+};
+
+static const struct option options[] = {
+    {"scheduler", required_argument, NULL, OPT_SCHEDULER},
+    {"hosts", required_argument, NULL, OPT_HOSTS},
+    {"vms", required_argument, NULL, OPT_VMS},
+    {"duration", required_argument, NULL, OPT_DURATION},
+    {"load", required_argument, NULL, OPT_LOAD},
+    {"load-mean", required_argument, NULL, OPT_LOAD_MEAN},
+    {"load-std", required_argument, NULL, OPT_LOAD_STD},
+    {"seed", required_argument, NULL, OPT_SEED},
+    {"out", required_argument, NULL, OPT_OUT},
+    {"constraints", required_argument, NULL, OPT_CONSTRAINTS},
+    {"check", no_argument, NULL, OPT_CHECK},
+    {"sample", required_argument, NULL, OPT_SAMPLE},
+    {"charge", required_argument, NULL, OPT_CHARGE},
+    {"charge-alpha", required_argument, NULL, OPT_CHARGE_ALPHA},
+    {"charge-beta", required_argument, NULL, OPT_CHARGE_BETA},
+    {"threshold", required_argument, NULL, OPT_THRESHOLD},
+    {"target", required_argument, NULL, OPT_TARGET},
+    {"fill", required_argument, NULL, OPT_FILL},
+    {"entropy-period", required_argument, NULL, OPT_ENTROPY_PERIOD},
+    {"snooze-group", required_argument, NULL, OPT_SNOOZE_GROUP},
+    {"fail", required_argument, NULL, OPT_FAIL},
+    {"backbone", required_argument, NULL, OPT_BACKBONE},
+    {"help", no_argument, NULL, OPT_HELP},
+    {0},
+};
+
+static const char *option_name(int val) {
+  for (const struct option *o = options; o->name; o++)
+    if (o->val == val)
+      return o->name;
+  return "";
+}
+
+static int parse_double(const char *flag, const char *s, double *out, err_t *e) {
+  char *end;
+  errno = 0;
+  double v = strtod(s, &end);
+  if (errno || end == s || *end || !isfinite(v))
+    return err_set(e, EINVAL, "--%s: expected a number, got '%s'", flag, s);
+  *out = v;
+  return 0;
+}
+
+static int parse_int(const char *flag, const char *s, long min, long max, long *out, err_t *e) {
+  char *end;
+  errno = 0;
+  long v = strtol(s, &end, 10);
+  if (errno || end == s || *end)
+    return err_set(e, EINVAL, "--%s: expected an integer, got '%s'", flag, s);
+  if (v < min || v > max)
+    return err_set(e, EINVAL, "--%s: %ld is out of range (%ld..%ld)", flag, v, min, max);
+  *out = v;
+  return 0;
+}
+
+static int parse_failure(struct sim_opts *o, const char *s, err_t *e) {
+  const char *at = strchr(s, '@');
+  if (!at || o->nfail == SIM_MAX_FAILURES)
+    return err_set(e, EINVAL, "--fail: expected NODE@TIME (at most %d), got '%s'",
+                   SIM_MAX_FAILURES, s);
+  char node[32];
+  snprintf(node, sizeof node, "%.*s", (int)(at - s), s);
+  long n;
+  double t;
+  if (parse_int("fail", node, 0, 1L << 30, &n, e) < 0 || parse_double("fail", at + 1, &t, e) < 0)
+    return -1;
+  o->fail[o->nfail++] = (struct sim_failure){.node = (int)n, .at = t};
+  return 0;
+}
+
+static int parse(int argc, char **argv, struct sim_opts *o, double *load, err_t *e) {
+  long v;
+  double d;
+  int c;
+  opterr = 0;
+  while ((c = getopt_long(argc, argv, ":", options, NULL)) != -1) {
+    const char *flag = option_name(c);
+    switch (c) {
+    case OPT_SCHEDULER: o->scheduler = optarg; break;
+    case OPT_HOSTS:
+      if (parse_int(flag, optarg, 0, 1000000, &v, e) < 0) return -1;
+      o->hosts = (int)v;
+      break;
+    case OPT_VMS:
+      if (parse_int(flag, optarg, 0, 10000000, &v, e) < 0) return -1;
+      o->vms = (int)v;
+      break;
+    case OPT_SEED:
+      if (parse_int(flag, optarg, 0, 1L << 62, &v, e) < 0) return -1;
+      o->seed = (uint64_t)v;
+      break;
+    case OPT_SNOOZE_GROUP:
+      if (parse_int(flag, optarg, 1, 100000, &v, e) < 0) return -1;
+      o->snooze_group = (int)v;
+      break;
+    case OPT_DURATION: if (parse_double(flag, optarg, &o->duration, e) < 0) return -1; break;
+    case OPT_LOAD: if (parse_double(flag, optarg, load, e) < 0) return -1; break;
+    case OPT_LOAD_MEAN: if (parse_double(flag, optarg, &o->load_mean, e) < 0) return -1; break;
+    case OPT_LOAD_STD: if (parse_double(flag, optarg, &o->load_std, e) < 0) return -1; break;
+    case OPT_SAMPLE: if (parse_double(flag, optarg, &o->sample, e) < 0) return -1; break;
+    case OPT_THRESHOLD:
+      if (parse_double(flag, optarg, &d, e) < 0) return -1;
+      if (!(d > 0 && d <= 1))
+        return err_set(e, EINVAL, "--threshold: expected a fraction in (0, 1], got '%s'", optarg);
+      o->threshold = d;
+      break;
+    case OPT_TARGET:
+      if (parse_double(flag, optarg, &d, e) < 0) return -1;
+      if (!(d > 0 && d <= 1))
+        return err_set(e, EINVAL, "--target: expected a fraction in (0, 1], got '%s'", optarg);
+      o->target = d;
+      break;
+    case OPT_FILL:
+      if (parse_double(flag, optarg, &d, e) < 0) return -1;
+      if (!(d > 0 && d <= 1))
+        return err_set(e, EINVAL, "--fill: expected a fraction in (0, 1], got '%s'", optarg);
+      o->fill = d;
+      break;
+    case OPT_CHARGE_ALPHA:
+      if (parse_double(flag, optarg, &o->charge.alpha, e) < 0) return -1;
+      break;
+    case OPT_CHARGE_BETA:
+      if (parse_double(flag, optarg, &o->charge.beta, e) < 0) return -1;
+      break;
+    case OPT_ENTROPY_PERIOD:
+      if (parse_double(flag, optarg, &o->entropy_period, e) < 0) return -1;
+      if (!(o->entropy_period > 0))
+        return err_set(e, EINVAL, "--entropy-period: need a positive number of seconds");
+      break;
+    case OPT_BACKBONE: if (parse_double(flag, optarg, &o->backbone, e) < 0) return -1; break;
+    case OPT_CHARGE:
+      if (!strcmp(optarg, "model")) o->charge.mode = CHARGE_MODEL;
+      else if (!strcmp(optarg, "wall")) o->charge.mode = CHARGE_WALL;
+      else if (!strcmp(optarg, "zero")) o->charge.mode = CHARGE_ZERO;
+      else return err_set(e, EINVAL, "--charge: expected model, wall or zero, got '%s'", optarg);
+      break;
+    case OPT_OUT: o->out = optarg; break;
+    case OPT_CONSTRAINTS: o->constraints = optarg; break;
+    case OPT_CHECK: o->check = true; break;
+    case OPT_FAIL: if (parse_failure(o, optarg, e) < 0) return -1; break;
+    case OPT_HELP: fputs(usage, stdout); exit(0);
+    case ':':
+      return err_set(e, EINVAL, "%s: missing value", argv[optind - 1]);
+    default:
+      return err_set(e, EINVAL, "unknown option '%s' (see --help)", argv[optind - 1]);
+    }
+  }
+  if (optind < argc)
+    return err_set(e, EINVAL, "unexpected argument '%s' (see --help)", argv[optind]);
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  struct sim_opts o;
+  sim_opts_default(&o);
+  err_t e = ERR_INIT;
+  double load = -1;
+  if (parse(argc, argv, &o, &load, &e) < 0) {
+    fprintf(stderr, "capsule-sim: %s\n", e.msg);
+    return 2;
+  }
+  if (load >= 0) {
+    /* mean load = VMs per host x mean demand / capacity */
+    int vms = o.vms < 0 ? 10 * o.hosts : o.vms;
+    double per_host = o.hosts > 0 ? (double)vms / o.hosts : 0;
+    if (!(load > 0 && load <= 100) || per_host <= 0) {
+      fprintf(stderr, "capsule-sim: --load: expected a percentage in (0, 100] with VMs, got %g\n",
+              load);
+      return 2;
+    }
+    o.load_mean = load / 100.0 * o.host_cpu / per_host;
+  }
+  struct sim_result r;
+  if (sim_run(&o, &r, &e) < 0) {
+    fprintf(stderr, "capsule-sim: %s\n", e.msg);
+    return 1;
+  }
+  printf("%s: %d hosts, %d VMs, %.0f s, load %.1f %%: violation %.0f s (%.2f %% of host-time), "
+         "%llu episodes (median %.1f s), wall %.2f s, peak RSS %ld MB\n",
+         o.scheduler, o.hosts, o.vms < 0 ? 10 * o.hosts : o.vms, o.duration, r.mean_load_pct,
+         r.violation, r.violation_pct, (unsigned long long)r.episodes, r.episode_median, r.wall,
+         r.peak_rss_kb / 1024);
+  return 0;
+}

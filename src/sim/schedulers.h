@@ -1,0 +1,35 @@
+/* The schedulers capsule-sim can run, by name, behind one shape. */
+#ifndef CAPSULE_SIM_SCHEDULERS_H
+#define CAPSULE_SIM_SCHEDULERS_H
+
+#include <stdint.h>
+
+#include "sched/constraints.h"
+#include "sched/transport.h"
+#include "sched/transport_stats.h"
+#include "sim/sim.h"
+#include "util/error.h"
+
+struct sim_sched {
+  const char *name;
+  void *state;
+  const struct agent_ops *ops; /* NULL: no scheduler */
+  struct sched_run_stats *stats;
+  void (*free)(void *state);
+};
+
+/* "none, dvms, ..." for messages. */
+extern const char sim_sched_names[];
+
+/* Service nodes the scheduler needs on top of the hosting nodes; -1 with
+ * `e` set for an unknown name. */
+int sim_sched_services(const char *name, int hosts, const struct sim_opts *o, err_t *e);
+
+int sim_sched_create(struct sim_sched *s, const struct sim_opts *o, const struct transport *tp,
+                     const struct sched_cstrs *cstrs, err_t *e);
+void sim_sched_free(struct sim_sched *s);
+
+/* The CPU fraction above which the scheduler's monitor reports a node. */
+double sim_sched_threshold(const struct sim_opts *o);
+
+#endif

@@ -1,0 +1,347 @@
+#include "sim/simnet.h"
+
+#include <errno.h>
+#include <simgrid/actor.h>
+#include <simgrid/comm.h>
+#include <simgrid/engine.h>
+#include <simgrid/host.h>
+#include <simgrid/mailbox.h>
+#include <simgrid/semaphore.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "sim/migrate.h"
+
+enum ev_type { EV_MESSAGE, EV_OVERLOAD, EV_MIGRATED };
+
+struct sn_event {
+  struct sn_event *next;
+  enum ev_type type;
+  uint64_t token;
+  bool flag;
+  struct msg *m;
+};
+
+struct sn_timer {
+  double at;
+  uint64_t seq, token;
+};
+
+struct simnet;
+struct actor_arg {
+  struct simnet *s;
+  int32_t node;
+};
+
+struct simnet_node {
+  struct actor_arg self; /* what its actors get as data */
+  sg_host_t host;
+  sg_mailbox_t mbox;
+  sg_sem_t wake;
+  struct sn_event *head, *tail;
+  struct sn_timer *timers;
+  int32_t ntimers, timers_cap;
+  uint64_t timer_seq;
+  bool failed;
+};
+
+/* ---- per-node event queue and timer heap ---- */
+
+static void enqueue(struct simnet *s, int32_t node, struct sn_event *ev) {
+  struct simnet_node *n = &s->n[node];
+  ev->next = NULL;
+  if (n->tail)
+    n->tail->next = ev;
+  else
+    n->head = ev;
+  n->tail = ev;
+  if (n->wake)
+    sg_sem_release(n->wake);
+}
+
+static bool timer_before(const struct sn_timer *a, const struct sn_timer *b) {
+  return a->at < b->at || (a->at == b->at && a->seq < b->seq);
+}
+
+static void timer_push(struct simnet_node *n, struct sn_timer t) {
+  if (n->ntimers == n->timers_cap) {
+    int32_t cap = n->timers_cap ? 2 * n->timers_cap : 8;
+    struct sn_timer *p = realloc(n->timers, cap * sizeof *p);
+    if (!p)
+      return; /* a lost timer is a lost message: the protocols recover */
+    n->timers = p;
+    n->timers_cap = cap;
+  }
+  int32_t i = n->ntimers++;
+  while (i > 0 && timer_before(&t, &n->timers[(i - 1) / 2])) {
+    n->timers[i] = n->timers[(i - 1) / 2];
+    i = (i - 1) / 2;
+  }
+  n->timers[i] = t;
+}
+
+static struct sn_timer timer_pop(struct simnet_node *n) {
+  struct sn_timer top = n->timers[0], last = n->timers[--n->ntimers];
+  int32_t i = 0;
+  for (;;) {
+    int32_t c = 2 * i + 1;
+    if (c >= n->ntimers)
+      break;
+    if (c + 1 < n->ntimers && timer_before(&n->timers[c + 1], &n->timers[c]))
+      c++;
+    if (!timer_before(&n->timers[c], &last))
+      break;
+    n->timers[i] = n->timers[c];
+    i = c;
+  }
+  if (n->ntimers)
+    n->timers[i] = last;
+  return top;
+}
+
+/* ---- transport operations ---- */
+
+static double op_now(void *ctx) {
+  (void)ctx;
+  return simgrid_get_clock();
+}
+
+static void op_send(void *ctx, int32_t from, int32_t to, struct msg *m) {
+  struct simnet *s = ctx;
+  (void)from;
+  s->messages++;
+  s->bytes += m->bytes;
+  if (to < 0 || to >= s->nodes || s->n[to].failed) {
+    free(m);
+    return;
+  }
+  sg_comm_detach(sg_mailbox_put_init(s->n[to].mbox, m, m->bytes), free);
+}
+
+static void op_timer(void *ctx, int32_t node, double delay, uint64_t token) {
+  struct simnet *s = ctx;
+  struct simnet_node *n = &s->n[node];
+  timer_push(n, (struct sn_timer){.at = simgrid_get_clock() + (delay > 0 ? delay : 0),
+                                  .seq = n->timer_seq++, .token = token});
+}
+
+static struct node_snap *op_snapshot(void *ctx, int32_t node) {
+  struct simnet *s = ctx;
+  const struct sched_model *m = &s->cl->m;
+  const struct sched_node *nd = &m->nodes[node];
+  struct node_snap *snap = calloc(1, node_snap_size(nd->nves));
+  if (!snap)
+    return NULL;
+  snap->node = node;
+  snap->cpu_cap = (int32_t)nd->cap[SCHED_CPU];
+  snap->mem_cap = (int32_t)nd->cap[SCHED_MEM];
+  snap->nves = nd->nves;
+  for (int32_t i = 0; i < nd->nves; i++) {
+    int32_t ve = nd->ves[i];
+    snap->ves[i] = (struct snap_ve){
+        .ve = ve,
+        .cpu = (int32_t)m->ves[ve].demand[SCHED_CPU],
+        .mem = (int32_t)m->ves[ve].demand[SCHED_MEM],
+        .flags = s->cl->vms[ve].migrating >= 0 ? 1u : 0u,
+    };
+  }
+  return snap;
+}
+
+static void op_migrate(void *ctx, int32_t node, int32_t ve, int32_t dst, uint64_t token) {
+  struct simnet *s = ctx;
+  bool ok = ve >= 0 && ve < cluster_nvms(s->cl) && cluster_host_of(s->cl, ve) == node &&
+            s->cl->vms[ve].migrating < 0 && dst >= 0 && dst < s->hosts && dst != node &&
+            !s->n[dst].failed;
+  if (!ok || sim_migrate_start(s, node, ve, dst, token) < 0)
+    simnet_migrated(s, node, token, false);
+}
+
+static double op_charge(void *ctx, int32_t node, const struct work_cost *w) {
+  struct simnet *s = ctx;
+  (void)node;
+  switch (s->charge.mode) {
+  case CHARGE_MODEL:
+    return s->charge.alpha + s->charge.beta * w->ves;
+  case CHARGE_WALL:
+    return w->wall;
+  case CHARGE_ZERO:
+    break;
+  }
+  return 0;
+}
+
+static const struct transport_ops simnet_ops = {
+    .now = op_now, .send = op_send, .timer = op_timer, .snapshot = op_snapshot,
+    .migrate = op_migrate, .charge = op_charge,
+};
+
+void simnet_migrated(struct simnet *s, int32_t node, uint64_t token, bool ok) {
+  struct sn_event *ev = calloc(1, sizeof *ev);
+  if (!ev)
+    return; /* the coordinator's step timeout covers it */
+  ev->type = EV_MIGRATED;
+  ev->token = token;
+  ev->flag = ok;
+  enqueue(s, node, ev);
+}
+
+void simnet_overload(struct simnet *s, int32_t host, bool overloaded) {
+  if (!s->ops || !s->ops->overload || s->n[host].failed)
+    return;
+  struct sn_event *ev = calloc(1, sizeof *ev);
+  if (!ev)
+    return;
+  ev->type = EV_OVERLOAD;
+  ev->flag = overloaded;
+  enqueue(s, host, ev);
+}
+
+/* ---- actors ---- */
+
+static void receiver(int argc, char **argv) {
+  (void)argc, (void)argv;
+  struct actor_arg *a = sg_actor_self_get_data();
+  struct simnet *s = a->s;
+  struct simnet_node *n = &s->n[a->node];
+  for (;;) {
+    struct msg *m = sg_mailbox_get(n->mbox);
+    struct sn_event *ev = n->failed ? NULL : calloc(1, sizeof *ev);
+    if (!ev) {
+      free(m);
+      continue;
+    }
+    ev->type = EV_MESSAGE;
+    ev->m = m;
+    enqueue(s, a->node, ev);
+  }
+}
+
+static void dispatch(struct simnet *s, int32_t node, struct sn_event *ev) {
+  switch (ev->type) {
+  case EV_MESSAGE:
+    s->ops->message(s->agent, node, ev->m);
+    break;
+  case EV_OVERLOAD:
+    s->ops->overload(s->agent, node, ev->flag);
+    break;
+  case EV_MIGRATED:
+    s->ops->migrated(s->agent, node, ev->token, ev->flag);
+    break;
+  }
+  free(ev);
+}
+
+static void agent(int argc, char **argv) {
+  (void)argc, (void)argv;
+  struct actor_arg *a = sg_actor_self_get_data();
+  struct simnet *s = a->s;
+  struct simnet_node *n = &s->n[a->node];
+  if (s->ops->start)
+    s->ops->start(s->agent, a->node);
+  for (;;) {
+    for (;;) {
+      if (n->head) {
+        struct sn_event *ev = n->head;
+        n->head = ev->next;
+        if (!n->head)
+          n->tail = NULL;
+        if (n->failed) {
+          free(ev->m);
+          free(ev);
+        } else {
+          dispatch(s, a->node, ev);
+        }
+      } else if (n->ntimers && n->timers[0].at <= simgrid_get_clock()) {
+        struct sn_timer t = timer_pop(n);
+        if (!n->failed)
+          s->ops->timer(s->agent, a->node, t.token);
+      } else {
+        break;
+      }
+    }
+    if (n->ntimers)
+      sg_sem_acquire_timeout(n->wake, n->timers[0].at - simgrid_get_clock());
+    else
+      sg_sem_acquire(n->wake);
+  }
+}
+
+static void spawn(struct simnet *s, int32_t node, const char *what, void (*code)(int, char **),
+                  unsigned stack) {
+  struct actor_arg *a = &s->n[node].self;
+  a->s = s;
+  a->node = node;
+  char name[32];
+  snprintf(name, sizeof name, "%s%d", what, node);
+  sg_actor_t actor = sg_actor_init(name, s->n[node].host);
+  sg_actor_set_data(actor, a);
+  (void)stack;
+  sg_actor_daemonize(actor);
+  sg_actor_start_(actor, code, 0, NULL);
+}
+
+void simnet_start_agents(struct simnet *s, const struct agent_ops *ops, void *agent_state) {
+  s->ops = ops;
+  s->agent = agent_state;
+  for (int32_t i = 0; i < s->nodes; i++) {
+    s->n[i].wake = sg_sem_init(0);
+    spawn(s, i, "recv", receiver, 1024 * 1024);
+    spawn(s, i, "agent", agent, 4096 * 1024);
+  }
+}
+
+/* ---- setup ---- */
+
+int simnet_init(struct simnet *s, struct cluster *cl, int32_t services, err_t *e) {
+  memset(s, 0, sizeof *s);
+  s->cl = cl;
+  s->hosts = cluster_nhosts(cl);
+  s->nodes = s->hosts + services;
+  s->mig_speed = 125e6;
+  s->n = calloc(s->nodes, sizeof *s->n);
+  if (!s->n)
+    return err_set(e, ENOMEM, "simnet: out of memory for %d nodes", s->nodes);
+  for (int32_t i = 0; i < s->nodes; i++) {
+    char name[32];
+    snprintf(name, sizeof name, "node%d", i);
+    s->n[i].host = sg_host_by_name(name);
+    if (!s->n[i].host) {
+      simnet_free(s);
+      return err_set(e, EINVAL, "simnet: the platform has no host %s", name);
+    }
+    s->n[i].mbox = sg_mailbox_by_name(name);
+  }
+  s->tp.ops = &simnet_ops;
+  s->tp.ctx = s;
+  return 0;
+}
+
+void simnet_free(struct simnet *s) {
+  if (s->n)
+    for (int32_t i = 0; i < s->nodes; i++) {
+      for (struct sn_event *ev = s->n[i].head, *next; ev; ev = next) {
+        next = ev->next;
+        free(ev->m);
+        free(ev);
+      }
+      free(s->n[i].timers);
+    }
+  free(s->n);
+  series_free(&s->migration_time);
+  memset(s, 0, sizeof *s);
+}
+
+void simnet_fail(struct simnet *s, int32_t node) {
+  s->n[node].failed = true;
+}
+
+sg_host_t simnet_host(const struct simnet *s, int32_t node) {
+  return s->n[node].host;
+}
+
+bool simnet_failed(const struct simnet *s, int32_t node) {
+  return s->n[node].failed;
+}

@@ -1,0 +1,70 @@
+/* The transport (sched/transport.h) on SimGrid: every node is a SimGrid
+ * host with a mailbox; messages are SimGrid communications through the
+ * simulated network (latency, bandwidth, sharing with migrations). Each
+ * node runs two actors: a receiver that takes messages off its mailbox, and
+ * the agent, which runs the scheduler's handlers one event at a time and
+ * sleeps on a semaphore until its next event or timer. Local events (the
+ * monitor's overload notifications, migration ends) are queued directly.
+ * Nodes of a run without a scheduler get no actors at all.
+ *
+ * Live migrations are pre-copy transfers through the same network
+ * (sim/migrate.h). */
+#ifndef CAPSULE_SIM_SIMNET_H
+#define CAPSULE_SIM_SIMNET_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sched/transport.h"
+#include "sched/transport_stats.h"
+#include "sim/cluster.h"
+#include "util/error.h"
+
+/* How solver time becomes simulated time. */
+enum charge_mode {
+  CHARGE_MODEL, /* alpha + beta * VEs: deterministic */
+  CHARGE_WALL,  /* the measured wall time (not reproducible) */
+  CHARGE_ZERO,
+};
+
+struct charge_model {
+  enum charge_mode mode;
+  double alpha, beta; /* seconds, seconds per VE */
+};
+
+struct simnet_node;
+
+struct simnet {
+  struct transport tp;
+  int32_t hosts, nodes;   /* hosting nodes; all nodes (with service nodes) */
+  struct simnet_node *n;
+  struct cluster *cl;
+  const struct agent_ops *ops;
+  void *agent;
+  struct charge_model charge;
+  double mig_speed;       /* bytes/s a migration may use (VMPlaceS: 125 MB/s) */
+  /* what the network and the migrations did */
+  uint64_t messages, bytes;
+  uint64_t migrations_started, migrations_done, migrations_failed;
+  int32_t migrations_active;
+  struct series migration_time;
+};
+
+/* Look up the hosts of the loaded platform, one per node. */
+int simnet_init(struct simnet *s, struct cluster *cl, int32_t services, err_t *e);
+void simnet_free(struct simnet *s);
+
+/* Start the actors of every node for this scheduler (before simgrid_run). */
+void simnet_start_agents(struct simnet *s, const struct agent_ops *ops, void *agent);
+
+/* The monitor: a host's overload state changed (cluster callback). */
+void simnet_overload(struct simnet *s, int32_t host, bool overloaded);
+
+/* From now on the node is down: its actors drop everything. */
+void simnet_fail(struct simnet *s, int32_t node);
+bool simnet_failed(const struct simnet *s, int32_t node);
+
+/* A migration started through the transport ended on `node`. */
+void simnet_migrated(struct simnet *s, int32_t node, uint64_t token, bool ok);
+
+#endif
