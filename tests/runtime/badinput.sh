@@ -180,6 +180,7 @@ test_rlimit_above_hard_limit_fails_cleanly() {
   cfg '.process.rlimits = [{"type": "RLIMIT_NOFILE", "soft": 1048576, "hard": 1048576}]'
   hard=$(ulimit -Hn)
   [ "$hard" != unlimited ] && [ "$hard" -lt 1048576 ] || skip "the hard nofile limit is not below 1048576 here"
+  ! has_cap_sys_resource || skip "the runtime has CAP_SYS_RESOURCE here: raising hard limits is allowed"
   run_bad "RLIMIT_NOFILE" run --bundle "$BUNDLE" "$ID"
 }
 

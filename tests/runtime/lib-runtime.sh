@@ -70,3 +70,90 @@ assert_no_leftovers() { # id [bundle]
   [ -z "$cg" ] || fail "cgroup left behind: $cg"
   ! grep -q "$bundle" /proc/self/mountinfo || fail "mount left behind under $bundle"
 }
+
+# --- cgroups: the suites run on v2, v1 and hybrid hosts (tests/vm/runtime.sh) ---
+
+# The host's layout: v2 (cgroup2 at /sys/fs/cgroup), hybrid (v1 hierarchies
+# and cgroup2 at /sys/fs/cgroup/unified) or v1.
+cgroup_layout() {
+  if [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]; then
+    echo v2
+  elif [ "$(stat -f -c %T /sys/fs/cgroup/unified 2>/dev/null)" = cgroup2fs ]; then
+    echo hybrid
+  else
+    echo v1
+  fi
+}
+
+# Where the v2 tree is mounted (on the host and in a container's cgroup
+# mount); nothing on a v1-only host.
+cg_v2_root() {
+  case $(cgroup_layout) in
+  v2) echo /sys/fs/cgroup ;;
+  hybrid) echo /sys/fs/cgroup/unified ;;
+  esac
+}
+
+# The "N:controllers:path" line of process $2 for v1 controller $1, if any.
+cg_v1_line() { # controller pid
+  awk -F: -v c="$1" '$2 != "" { n = split($2, a, ","); for (i = 1; i <= n; i++) if (a[i] == c) print }' \
+    /proc/"$2"/cgroup
+}
+
+# True if controller $1 lives in a v1 hierarchy here (else in the v2 tree).
+cg_is_v1() {
+  [ -n "$(cg_v1_line "$1" self)" ]
+}
+
+# Skip unless the host offers controller $1, in a v1 hierarchy or the v2 tree.
+need_controller() {
+  cg_is_v1 "$1" && return 0
+  local root
+  root=$(cg_v2_root)
+  [ -n "$root" ] && grep -qw "$1" "$root/cgroup.controllers" ||
+    skip "no $1 controller on this $(cgroup_layout) host"
+}
+
+# The directory of controller $1's files as a container sees it in its
+# cgroup mount: /sys/fs/cgroup/memory on v1, /sys/fs/cgroup on v2.
+cg_inside() {
+  if cg_is_v1 "$1"; then echo "/sys/fs/cgroup/$1"; else cg_v2_root; fi
+}
+
+# The host directory of process $2's group holding controller $1 (its v1
+# hierarchy, else the v2 tree; "unified" names the v2 tree itself).
+cg_dir() { # controller pid
+  local line
+  if [ "$1" != unified ] && cg_is_v1 "$1"; then
+    line=$(cg_v1_line "$1" "$2")
+    [ -n "$line" ] || fail "no $1 hierarchy in /proc/$2/cgroup"
+    line=${line#*:}
+    echo "/sys/fs/cgroup/${line%%:*}${line#*:}"
+  else
+    line=$(grep '^0::' /proc/"$2"/cgroup) || fail "no v2 group in /proc/$2/cgroup"
+    echo "$(cg_v2_root)${line#0::}"
+  fi
+}
+
+# The group of process $2 for controller $1, as /proc/PID/cgroup names it.
+cg_path_of() { # controller pid
+  local d
+  d=$(cg_dir "$1" "$2")
+  if cg_is_v1 "$1"; then
+    d=${d#/sys/fs/cgroup/}
+    echo "/${d#*/}"
+  else
+    echo "${d#"$(cg_v2_root)"}"
+  fi
+}
+
+# The memory limit file: v1's or v2's name.
+memory_limit_file() {
+  if cg_is_v1 memory; then echo memory.limit_in_bytes; else echo memory.max; fi
+}
+
+# Whether the runtime (this shell) holds CAP_SYS_RESOURCE, which lets it
+# raise hard rlimits (root in the test VM does, on the dev host it does not).
+has_cap_sys_resource() {
+  (($(printf '%d' "0x$(awk '/^CapEff:/ {print $2}' /proc/self/status)") & (1 << 24)))
+}

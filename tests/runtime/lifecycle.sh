@@ -233,7 +233,7 @@ test_runtime_killed_during_create_can_be_deleted() {
   defer "kill $hook"
   kill -9 "$rpid"
   wait "$rpid" || true
-  [ -n "$(find /sys/fs/cgroup/pids -maxdepth 4 -type d -name "$ID")" ] || fail "no cgroup to clean up: the crash came too late"
+  [ -n "$(find /sys/fs/cgroup -maxdepth 5 -type d -name "$ID")" ] || fail "no cgroup to clean up: the crash came too late"
   # The init died with its runtime; the state says so.
   wait_for "[ \$(rt state $ID | jq -r .status) = stopped ]" 50
   rt delete --force "$ID"
@@ -250,7 +250,7 @@ test_delete_force_without_state_file() {
   kill -9 "$pid"
   assert_fails rt state "$ID"
   assert_contains "$ERR" "has no state"
-  [ -n "$(find /sys/fs/cgroup/pids -maxdepth 4 -type d -name "$ID")" ] || fail "no cgroup to test with"
+  [ -n "$(find /sys/fs/cgroup -maxdepth 5 -type d -name "$ID")" ] || fail "no cgroup to test with"
   rt delete --force "$ID"
   assert_no_leftovers
 }

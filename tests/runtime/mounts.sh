@@ -16,6 +16,12 @@ mnt() { # mountpoint
     END { print line }'
 }
 
+# The root of the mount at a mount point (mountinfo's fourth field): the
+# directory of the filesystem it shows.
+mnt_root() { # mountpoint
+  awk -v mp="$1" '$5 == mp { root = $4 } END { print root }'
+}
+
 # Add a mount to config.json: mount DEST TYPE SOURCE OPTION...
 add_mount() {
   local dest=$1 type=$2 src=$3
@@ -151,18 +157,33 @@ test_proc_sysfs_devpts_mqueue_and_shm_are_mounted() {
   assert_eq "$out" 1 "processes visible in the container's /proc (only its shell)"
 }
 
+# The container's memory limit file and its mount point, as seen inside.
+memory_inside() {
+  echo "$(cg_inside memory)/$(memory_limit_file)"
+}
+
 test_cgroup_mount_is_read_only_and_shows_own_limits() {
-  [ -f /sys/fs/cgroup/memory/memory.limit_in_bytes ] || skip "no cgroup v1 memory controller"
+  need_controller memory
+  need_controller pids
   new_bundle
   cfg '.linux.resources.memory = {limit: 71303168} | .linux.resources.pids = {limit: 77}'
-  out=$(run_sh '
-    cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/pids/pids.max
-    echo 1 2>/dev/null >/sys/fs/cgroup/memory/memory.limit_in_bytes && echo cgroup-writable
-    mkdir /sys/fs/cgroup/memory/sub 2>/dev/null && echo cgroup-mkdir
-    cat /proc/self/mountinfo')
+  local limit mem
+  limit=$(memory_inside)
+  mem=$(cg_inside memory)
+  out=$(run_sh "
+    cat $limit $(cg_inside pids)/pids.max
+    echo 1 2>/dev/null >$limit && echo cgroup-writable
+    mkdir $mem/sub 2>/dev/null && echo cgroup-mkdir
+    cat /proc/self/mountinfo")
   assert_eq "$(sed -n 1,2p <<<"$out" | tr '\n' ' ')" "71303168 77 " "limits read inside"
   assert_not_contains "$out" "cgroup-writable"
   assert_not_contains "$out" "cgroup-mkdir"
+  if ! cg_is_v1 memory; then
+    # v2: one cgroup2 mount whose root is the container's own group.
+    assert_match "$(mnt "$mem" <<<"$out")" "^cgroup2 ro," "the cgroup2 mount"
+    assert_eq "$(mnt_root "$mem" <<<"$out")" / "root of the cgroup2 mount in the cgroup namespace"
+    return
+  fi
   assert_match "$(mnt /sys/fs/cgroup/memory <<<"$out")" "^cgroup ro," "memory hierarchy mount"
   assert_match "$(mnt /sys/fs/cgroup <<<"$out")" "^tmpfs ro," "the cgroup tmpfs"
   # Co-mounted or not, each controller is reachable by its name.
@@ -173,13 +194,18 @@ test_cgroup_mount_is_read_only_and_shows_own_limits() {
 }
 
 test_cgroup_mount_without_cgroup_namespace_shows_own_limits() {
-  [ -f /sys/fs/cgroup/memory/memory.limit_in_bytes ] || skip "no cgroup v1 memory controller"
+  need_controller memory
   new_bundle
   cfg '.linux.namespaces |= map(select(.type != "cgroup"))
        | .linux.resources.memory = {limit: 72351744}'
-  out=$(run_sh 'cat /sys/fs/cgroup/memory/memory.limit_in_bytes; cat /proc/self/mountinfo')
+  out=$(run_sh "cat $(memory_inside); cat /proc/self/mountinfo")
   assert_eq "$(head -n 1 <<<"$out")" 72351744 "memory limit read inside"
-  assert_match "$(mnt /sys/fs/cgroup/memory <<<"$out")" "^cgroup ro," "memory hierarchy mount"
+  # The host's directory of the group is bound there (its path is the mount's root).
+  local fs=cgroup mem
+  cg_is_v1 memory || fs=cgroup2
+  mem=$(cg_inside memory)
+  assert_match "$(mnt "$mem" <<<"$out")" "^$fs ro," "memory hierarchy mount"
+  assert_match "$(mnt_root "$mem" <<<"$out")" "/$ID$" "root of the memory hierarchy mount"
 }
 
 test_bind_propagation_rslave_and_rprivate() {
