@@ -220,9 +220,9 @@ int main(int argc, char **argv) {
     return 1;
   }
   printf("%s: %d hosts, %d VMs, %.0f s, load %.1f %%: violation %.0f s (%.2f %% of host-time), "
-         "%llu episodes (median %.1f s), wall %.2f s, peak RSS %ld MB\n",
+         "%llu episodes (median %.1f s), wall %.2f s, CPU %.2f s, peak RSS %ld MB\n",
          o.scheduler, o.hosts, o.vms < 0 ? 10 * o.hosts : o.vms, o.duration, r.mean_load_pct,
-         r.violation, r.violation_pct, (unsigned long long)r.episodes, r.episode_median, r.wall,
+         r.violation, r.violation_pct, (unsigned long long)r.episodes, r.episode_median, r.wall, r.cpu,
          r.peak_rss_kb / 1024);
   return 0;
 }

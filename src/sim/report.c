@@ -139,6 +139,8 @@ static json_t *summary_json(struct sim_state *st, const struct sim_result *r) {
       series_mean(&st->net.migration_time), "messages", "count",
       (json_int_t)st->net.messages, "bytes", (json_int_t)st->net.bytes, "wall_s", r->wall,
       "peak_rss_kb", (json_int_t)r->peak_rss_kb);
+  if (j)
+    json_object_set_new(j, "cpu_s", json_real(r->cpu));
   if (j && st->sched.stats)
     json_object_set_new(j, "scheduler_stats", sched_json(st->sched.stats));
   return j;

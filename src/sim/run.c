@@ -151,16 +151,20 @@ static int load_platform(const struct sim_opts *o, int services, err_t *e) {
 
 static void init_simgrid(void) {
   static char *args[] = {"capsule-sim", "--log=root.thres:critical",
-                         "--cfg=contexts/stack-size:8192", NULL, NULL};
+                         "--cfg=contexts/stack-size:256", NULL, NULL};
   int argc = 3;
   if (getenv("CAPSULE_SIM_CFG"))
     args[argc++] = getenv("CAPSULE_SIM_CFG");
   simgrid_init(&argc, args);
 }
 
-static long peak_rss_kb(void) {
+static void usage_of_self(struct sim_result *r) {
   struct rusage ru;
-  return getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss : 0;
+  if (getrusage(RUSAGE_SELF, &ru) < 0)
+    return;
+  r->peak_rss_kb = ru.ru_maxrss;
+  r->cpu = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec * 1e-6 + ru.ru_stime.tv_sec +
+           ru.ru_stime.tv_usec * 1e-6;
 }
 
 static void assign_dirty_rates(struct sim_state *st) {
@@ -229,7 +233,7 @@ int sim_run(const struct sim_opts *o_in, struct sim_result *r, err_t *e) {
     cluster_finish(&st.cl, o.duration);
     memset(r, 0, sizeof *r);
     r->wall = now_wall() - t0;
-    r->peak_rss_kb = peak_rss_kb();
+    usage_of_self(r);
     rc = report_finish(&st, r, e);
   }
   teardown(&st);

@@ -4,6 +4,8 @@
 #include <string.h>
 
 #include "sched/dvms.h"
+#include "sched/entropy.h"
+#include "sched/snooze.h"
 #include "sched/vmplaces.h"
 
 const char sim_sched_names[] = "none, dvms, dvms-vmplaces, entropy, snooze";
@@ -11,11 +13,29 @@ const char sim_sched_names[] = "none, dvms, dvms-vmplaces, entropy, snooze";
 static void dvms_free_state(void *p) {
   dvms_free(p);
 }
+static void entropy_free_state(void *p) {
+  entropy_free(p);
+}
+static void snooze_free_state(void *p) {
+  snooze_free(p);
+}
+
+static void snooze_config(struct snooze_config *c, const struct sim_opts *o) {
+  snooze_config_default(c, o->hosts, o->vms);
+  c->group = o->snooze_group;
+}
 
 int sim_sched_services(const char *name, int hosts, const struct sim_opts *o, err_t *e) {
-  (void)hosts, (void)o;
+  (void)hosts;
   if (!strcmp(name, "none") || !strcmp(name, "dvms") || !strcmp(name, "dvms-vmplaces"))
     return 0;
+  if (!strcmp(name, "entropy"))
+    return 1;
+  if (!strcmp(name, "snooze")) {
+    struct snooze_config c;
+    snooze_config(&c, o);
+    return snooze_services(&c);
+  }
   return err_set(e, EINVAL, "--scheduler: unknown scheduler '%s' (%s)", name, sim_sched_names);
 }
 
@@ -44,6 +64,41 @@ static int create_dvms(struct sim_sched *s, const struct sim_opts *o, const stru
   return 0;
 }
 
+static int create_entropy(struct sim_sched *s, const struct sim_opts *o,
+                          const struct transport *tp, const struct sched_cstrs *cstrs, err_t *e) {
+  struct entropy_config c;
+  entropy_config_default(&c, o->hosts, o->vms);
+  c.period = o->entropy_period;
+  c.cstrs = cstrs;
+  c.check = o->check;
+  c.solve.seed = o->seed;
+  struct entropy *x = entropy_new(&c, tp, e);
+  if (!x)
+    return -1;
+  s->state = x;
+  s->ops = &entropy_agent_ops;
+  s->stats = entropy_stats(x);
+  s->free = entropy_free_state;
+  return 0;
+}
+
+static int create_snooze(struct sim_sched *s, const struct sim_opts *o,
+                         const struct transport *tp, const struct sched_cstrs *cstrs, err_t *e) {
+  struct snooze_config c;
+  snooze_config(&c, o);
+  c.cstrs = cstrs;
+  c.check = o->check;
+  c.solve.seed = o->seed;
+  struct snooze *x = snooze_new(&c, tp, e);
+  if (!x)
+    return -1;
+  s->state = x;
+  s->ops = &snooze_agent_ops;
+  s->stats = snooze_stats(x);
+  s->free = snooze_free_state;
+  return 0;
+}
+
 int sim_sched_create(struct sim_sched *s, const struct sim_opts *o, const struct transport *tp,
                      const struct sched_cstrs *cstrs, err_t *e) {
   memset(s, 0, sizeof *s);
@@ -54,6 +109,10 @@ int sim_sched_create(struct sim_sched *s, const struct sim_opts *o, const struct
     return create_dvms(s, o, tp, cstrs, false, e);
   if (!strcmp(o->scheduler, "dvms-vmplaces"))
     return create_dvms(s, o, tp, cstrs, true, e);
+  if (!strcmp(o->scheduler, "entropy"))
+    return create_entropy(s, o, tp, cstrs, e);
+  if (!strcmp(o->scheduler, "snooze"))
+    return create_snooze(s, o, tp, cstrs, e);
   return err_set(e, EINVAL, "--scheduler: unknown scheduler '%s' (%s)", o->scheduler,
                  sim_sched_names);
 }

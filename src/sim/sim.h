@@ -48,6 +48,7 @@ struct sim_result {
   double mean_load_pct;
   uint64_t load_events;
   double wall;             /* seconds */
+  double cpu;              /* seconds of CPU (user + system) */
   long peak_rss_kb;
 };
 

@@ -1,0 +1,37 @@
+/* The centralized baseline, as VMPlaceS drove Entropy (CentralizedResolver):
+ * one service node, every period, gathers the state of every hosting node,
+ * solves over the whole cluster with the sched core solver when a node is
+ * overloaded, waits for the solver's time (charged as simulated time),
+ * applies the plan and waits for every migration, then sleeps until the
+ * next period (at once if the round took longer). */
+#ifndef CAPSULE_SCHED_ENTROPY_H
+#define CAPSULE_SCHED_ENTROPY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sched/constraints.h"
+#include "sched/solver.h"
+#include "sched/transport.h"
+#include "sched/transport_stats.h"
+#include "util/error.h"
+
+struct entropy_config {
+  int32_t nodes, nves;   /* hosting nodes 0..nodes-1; the service is node `nodes` */
+  double period;         /* 30 s in VMPlaceS */
+  double reply_timeout;  /* a node silent this long is left out of the round */
+  double step_timeout;
+  const struct sched_cstrs *cstrs;
+  struct sched_solve_opts solve;
+  bool check;
+};
+
+void entropy_config_default(struct entropy_config *c, int32_t nodes, int32_t nves);
+
+struct entropy;
+struct entropy *entropy_new(const struct entropy_config *c, const struct transport *t, err_t *e);
+void entropy_free(struct entropy *x);
+struct sched_run_stats *entropy_stats(struct entropy *x);
+extern const struct agent_ops entropy_agent_ops;
+
+#endif

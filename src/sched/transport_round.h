@@ -1,0 +1,84 @@
+/* A coordinator's scheduling round, shared by the centralized (Entropy)
+ * and hierarchical (Snooze group manager) baselines: ask a set of nodes
+ * for their state, solve over the nodes that answered, charge the solver's
+ * time, apply the plan (transport_apply), report. The host side answers
+ * state requests and runs the migrations its coordinator orders. */
+#ifndef CAPSULE_SCHED_TRANSPORT_ROUND_H
+#define CAPSULE_SCHED_TRANSPORT_ROUND_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sched/constraints.h"
+#include "sched/solver.h"
+#include "sched/transport.h"
+#include "sched/transport_apply.h"
+#include "sched/transport_stats.h"
+#include "sched/transport_view.h"
+
+enum { ROUND_STATE_REQ = 10, ROUND_STATE = 11 };
+
+struct round_state_req {
+  struct msg h;
+  uint64_t tag;
+};
+
+struct round_state {
+  struct msg h;
+  uint64_t tag;
+  uint8_t overloaded; /* the node's monitor says it is over its threshold */
+  struct node_snap snap;
+};
+
+enum round_phase { ROUND_IDLE, ROUND_GATHERING, ROUND_SOLVING, ROUND_APPLYING };
+
+/* What a round's coordinator shares with the others of its scheduler. */
+struct round_env {
+  const struct transport *tp;
+  struct view *view;
+  struct sched_solver *solver;
+  struct sched_run_stats *stats;
+  const struct sched_cstrs *cstrs;
+  struct sched_solve_opts solve;
+  double reply_timeout, step_timeout;
+  bool check;
+};
+
+struct round {
+  int32_t self;
+  enum round_phase phase;
+  uint64_t tag;               /* this round's id; timers carry it */
+  int32_t *nodes, n, cap;     /* asked */
+  struct node_snap **snaps;   /* answers, per asked node */
+  int32_t waiting;
+  int32_t *solved, nsolved;   /* the nodes that answered */
+  int status;
+  struct sched_plan plan;
+  struct apply_run run;
+  double started;
+};
+
+/* Timer tokens: the top byte, then the round's tag. */
+enum { ROUND_TM_REPLIES = 0xe1, ROUND_TM_SOLVED = 0xe2, ROUND_TM_APPLY = 0xe3 };
+#define ROUND_TOKEN(kind, tag) (((uint64_t)(kind) << 56) | ((tag) & ((1ULL << 40) - 1)) << 16)
+static inline bool round_token(uint64_t token) {
+  int k = (int)(token >> 56);
+  return k == ROUND_TM_REPLIES || k == ROUND_TM_SOLVED || k == ROUND_TM_APPLY;
+}
+
+void round_init(struct round *r, int32_t self);
+void round_free(struct round *r);
+
+/* Start a round over `nodes` (the coordinator is not one of them). */
+void round_start(struct round *r, const struct round_env *env, const int32_t *nodes, int32_t n);
+
+/* Feed the coordinator's messages and timers; both return true when the
+ * round has just ended (r->phase is IDLE again). */
+bool round_message(struct round *r, const struct round_env *env, const struct msg *m);
+bool round_timer(struct round *r, const struct round_env *env, uint64_t token);
+
+/* The host side: answer a state request. */
+void round_answer(const struct transport *tp, int32_t node, const struct round_state_req *q,
+                  bool overloaded);
+
+#endif

@@ -1,0 +1,158 @@
+/* The Entropy and Snooze baselines over the deterministic in-memory
+ * transport: one overload each, their timing (Entropy waits for its period,
+ * Snooze's group manager acts at once), checked plans, a failed node left
+ * out of Entropy's round, and a dead Snooze group manager whose local
+ * controllers join another one. */
+#include <stdlib.h>
+
+#include "../unit/check.h"
+#include "sched/entropy.h"
+#include "sched/snooze.h"
+#include "sched/transport_mem.h"
+
+#define CPU 100
+#define MEM 32768
+#define VE_MEM 1024
+
+/* `hosts` hosts with two VEs each (VE j on host j % hosts); host 0 is
+ * pushed to 120 % at time `at`. */
+static void overload_host0(struct memnet *n, double at) {
+  memnet_run(n, at);
+  memnet_set_cpu(n, 0, 70);
+  memnet_set_cpu(n, n->hosts, 50);
+}
+
+static double when_viable(struct memnet *n, double until) {
+  for (double t = n->now; t <= until; t += 0.1) {
+    memnet_run(n, t);
+    if (sched_model_viable(&n->world))
+      return t;
+  }
+  return -1;
+}
+
+static void test_entropy_period(void) {
+  struct memnet n;
+  err_t e = ERR_INIT;
+  CHECK(memnet_init(&n, 8, 1, CPU, MEM, 16, VE_MEM, &e) == 0);
+  struct entropy_config c;
+  entropy_config_default(&c, 8, 16);
+  c.check = true;
+  struct entropy *x = entropy_new(&c, &n.tp, &e);
+  CHECK(x != NULL);
+  if (!x)
+    return;
+  memnet_set_agent(&n, &entropy_agent_ops, x);
+  overload_host0(&n, 31); /* just after the first round */
+  double fixed = when_viable(&n, 200);
+  /* the next round is at 60 s; one migration takes 10 s */
+  CHECK(fixed >= 70 && fixed < 71);
+  struct sched_run_stats *st = entropy_stats(x);
+  CHECK(st->plans == 1 && st->migrations == 1);
+  CHECK(st->checks == 1 && st->check_failures == 0);
+  CHECK(st->partition_size.n == 1 && st->partition_size.v[0] == 8);
+  entropy_free(x);
+  memnet_free(&n);
+}
+
+static void test_entropy_failed_node(void) {
+  struct memnet n;
+  err_t e = ERR_INIT;
+  CHECK(memnet_init(&n, 8, 1, CPU, MEM, 16, VE_MEM, &e) == 0);
+  struct entropy_config c;
+  entropy_config_default(&c, 8, 16);
+  c.check = true;
+  struct entropy *x = entropy_new(&c, &n.tp, &e);
+  if (!x) {
+    CHECK(0);
+    return;
+  }
+  memnet_set_agent(&n, &entropy_agent_ops, x);
+  memnet_fail(&n, 5);
+  overload_host0(&n, 1);
+  CHECK(when_viable(&n, 200) > 0);
+  struct sched_run_stats *st = entropy_stats(x);
+  CHECK(st->suspected >= 1);
+  CHECK(st->partition_size.n >= 1 && st->partition_size.v[0] == 7);
+  /* nothing was sent to the dead node */
+  CHECK(n.world.nodes[5].nves == 2);
+  CHECK(st->check_failures == 0);
+  entropy_free(x);
+  memnet_free(&n);
+}
+
+static struct snooze *snooze_open(struct memnet *n, int hosts, int group) {
+  err_t e = ERR_INIT;
+  struct snooze_config c;
+  snooze_config_default(&c, hosts, 2 * hosts);
+  c.group = group;
+  c.check = true;
+  if (memnet_init(n, hosts, snooze_services(&c), CPU, MEM, 2 * hosts, VE_MEM, &e) < 0)
+    return NULL;
+  struct snooze *s = snooze_new(&c, &n->tp, &e);
+  if (s)
+    memnet_set_agent(n, &snooze_agent_ops, s);
+  return s;
+}
+
+static void test_snooze_reacts(void) {
+  struct memnet n;
+  struct snooze *s = snooze_open(&n, 8, 4);
+  CHECK(s != NULL);
+  if (!s)
+    return;
+  memnet_run(&n, 20);
+  /* every LC joined a GM; 8 LCs over 2 GMs of 4 */
+  int per_gm[2] = {0, 0};
+  for (int i = 0; i < 8; i++) {
+    int32_t gm = snooze_lc_manager(s, i);
+    CHECK(gm == 9 || gm == 10);
+    if (gm == 9 || gm == 10)
+      per_gm[gm - 9]++;
+  }
+  CHECK(per_gm[0] == 4 && per_gm[1] == 4);
+  overload_host0(&n, 20);
+  double fixed = when_viable(&n, 100);
+  /* noticed after the 70 ms pull, one migration of 10 s */
+  CHECK(fixed >= 30 && fixed < 31);
+  struct sched_run_stats *st = snooze_stats(s);
+  CHECK(st->plans == 1 && st->migrations == 1);
+  CHECK(st->partition_size.n == 1 && st->partition_size.v[0] == 4);
+  CHECK(st->check_failures == 0);
+  /* the VE stayed within host 0's group */
+  int gm0 = snooze_lc_manager(s, 0);
+  for (int v = 0; v < 16; v++)
+    if (n.world.ves[v].host != v % 8)
+      CHECK(snooze_lc_manager(s, n.world.ves[v].host) == gm0);
+  snooze_free(s);
+  memnet_free(&n);
+}
+
+static void test_snooze_gm_dies(void) {
+  struct memnet n;
+  struct snooze *s = snooze_open(&n, 8, 4);
+  if (!s) {
+    CHECK(0);
+    return;
+  }
+  memnet_run(&n, 20);
+  int32_t gm0 = snooze_lc_manager(s, 0);
+  memnet_fail(&n, gm0);
+  memnet_run(&n, 40); /* LCs notice after 6 s without beats and join again */
+  for (int i = 0; i < 8; i++)
+    CHECK(snooze_lc_manager(s, i) >= 0 && snooze_lc_manager(s, i) != gm0);
+  overload_host0(&n, 40);
+  CHECK(when_viable(&n, 100) > 0);
+  CHECK(snooze_stats(s)->suspected >= 4);
+  CHECK(snooze_stats(s)->check_failures == 0);
+  snooze_free(s);
+  memnet_free(&n);
+}
+
+int main(void) {
+  test_entropy_period();
+  test_entropy_failed_node();
+  test_snooze_reacts();
+  test_snooze_gm_dies();
+  return check_report("proto_baselines");
+}
