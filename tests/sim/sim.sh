@@ -1,0 +1,195 @@
+# capsule-sim: bad input, outputs, the no-scheduler anchor, every scheduler
+# under --check, failures, constraints, reproducibility, and the 1,024-host
+# DVMS run CI can afford.
+
+SIM=$BIN/capsule-sim
+
+need_sim() {
+  [ -x "$SIM" ] || skip "capsule-sim not built (libsimgrid-dev missing?)"
+}
+
+tmpdir() {
+  local d
+  d=$(mktemp -d /tmp/capsule-sim-test.XXXXXX)
+  defer rm -rf "$d"
+  echo "$d"
+}
+
+json() { # file jq-filter
+  jq -r "$2" "$1"
+}
+
+assert_one_line_error() { # what
+  [ "$(printf '%s\n' "$ERR" | wc -l)" -eq 1 ] || fail "$1: expected one line on stderr: $ERR"
+  assert_contains "$ERR" "capsule-sim: " "$1"
+}
+
+test_unknown_scheduler() {
+  need_sim
+  local d
+  d=$(tmpdir)
+  assert_fails "$SIM" --scheduler foo --hosts 4 --out "$d/out"
+  assert_one_line_error "unknown scheduler"
+  assert_contains "$ERR" "unknown scheduler 'foo'"
+  [ ! -e "$d/out" ] || fail "a failed run left $d/out behind"
+}
+
+test_zero_hosts() {
+  need_sim
+  assert_fails "$SIM" --hosts 0
+  assert_one_line_error "zero hosts"
+  assert_contains "$ERR" "--hosts: need at least one host"
+}
+
+test_impossible_platform() {
+  need_sim
+  # 100 VMs of 1 GB on 2 hosts of 32 GB
+  assert_fails "$SIM" --hosts 2 --vms 100 --scheduler dvms
+  assert_one_line_error "impossible platform"
+  assert_contains "$ERR" "impossible platform"
+}
+
+test_malformed_constraints() {
+  need_sim
+  local d
+  d=$(tmpdir)
+  echo '[{"id": "ban", "vms": [1, 2], "nodes": ' >"$d/bad.json"
+  assert_fails "$SIM" --hosts 4 --scheduler dvms --constraints "$d/bad.json"
+  assert_one_line_error "malformed constraints"
+  assert_contains "$ERR" "--constraints"
+  echo '[{"id": "ban", "vms": [1], "nodes": [99]}]' >"$d/range.json"
+  assert_fails "$SIM" --hosts 4 --scheduler dvms --constraints "$d/range.json"
+  assert_one_line_error "constraint out of range"
+  assert_contains "$ERR" "99"
+  assert_fails "$SIM" --hosts 4 --constraints "$d/missing.json"
+  assert_one_line_error "missing constraints file"
+}
+
+test_bad_flags() {
+  need_sim
+  assert_fails "$SIM" --duration soon
+  assert_one_line_error "bad number"
+  assert_contains "$ERR" "--duration: expected a number, got 'soon'"
+  assert_fails "$SIM" --threshold 1.5
+  assert_one_line_error "bad fraction"
+  assert_fails "$SIM" --hosts
+  assert_one_line_error "missing value"
+  assert_fails "$SIM" --frobnicate
+  assert_one_line_error "unknown option"
+  assert_fails "$SIM" --hosts 4 --fail 9@10
+  assert_one_line_error "bad failure"
+}
+
+test_outputs() {
+  need_sim
+  local d
+  d=$(tmpdir)
+  "$SIM" --hosts 16 --duration 600 --sample 10 --scheduler dvms --out "$d" >"$d/stdout"
+  for f in summary.json series.csv nodes.csv platform.xml; do
+    [ -s "$d/$f" ] || fail "$f missing"
+  done
+  assert_eq "$(wc -l <"$d/series.csv")" 62 "series rows (header + 0..600 every 10 s)"
+  assert_eq "$(wc -l <"$d/nodes.csv")" 17 "nodes rows"
+  assert_eq "$(json "$d/summary.json" .hosts)" 16
+  assert_eq "$(json "$d/summary.json" .vms)" 160
+  assert_eq "$(json "$d/summary.json" .scheduler)" dvms
+  # the per-node violations add up to the total
+  local sum total
+  sum=$(awk -F, 'NR > 1 { s += $2 } END { printf "%.0f", s }' "$d/nodes.csv")
+  total=$(json "$d/summary.json" '.violation.total_s | round')
+  [ "$((sum - total))" -le 1 ] && [ "$((total - sum))" -le 1 ] ||
+    fail "nodes.csv sums to $sum, summary says $total"
+  assert_contains "$(cat "$d/stdout")" "dvms: 16 hosts, 160 VMs"
+}
+
+# The no-scheduler run reproduces the anchor measured in the research notes:
+# 3.1-3.3 % of host-time in violation, median episode ~45 s (1,024 hosts).
+test_no_scheduler_anchor() {
+  need_sim
+  local d pct med
+  d=$(tmpdir)
+  "$SIM" --hosts 1024 --seed 1 --out "$d" >/dev/null
+  pct=$(json "$d/summary.json" .violation.host_time_pct)
+  med=$(json "$d/summary.json" .violation.episode_median_s)
+  awk -v p="$pct" 'BEGIN { exit !(p > 2.8 && p < 3.6) }' || fail "violation $pct % of host-time"
+  awk -v m="$med" 'BEGIN { exit !(m > 38 && m < 55) }' || fail "median episode $med s"
+}
+
+# Every scheduler on a small cluster: every plan passes the independent
+# checker and no node is ever in two partitions (--check fails the run).
+test_every_scheduler_checked() {
+  need_sim
+  local d s
+  d=$(tmpdir)
+  for s in none dvms dvms-vmplaces entropy snooze; do
+    "$SIM" --hosts 64 --duration 1800 --seed 3 --scheduler "$s" --check --out "$d/$s" >/dev/null ||
+      fail "$s failed its checks"
+    assert_eq "$(json "$d/$s/summary.json" '.scheduler_stats.check_failures // 0')" 0 "$s bad plans"
+  done
+  for s in dvms dvms-vmplaces entropy snooze; do
+    [ "$(json "$d/$s/summary.json" .scheduler_stats.checks)" -gt 0 ] || fail "$s checked no plan"
+    [ "$(json "$d/$s/summary.json" .migrations.done)" -gt 0 ] || fail "$s migrated nothing"
+  done
+  [ "$(json "$d/dvms/summary.json" .scheduler_stats.exclusivity_checks)" -gt 0 ] ||
+    fail "dvms checked no partition"
+  assert_eq "$(json "$d/dvms/summary.json" .scheduler_stats.exclusivity_violations)" 0
+  # every ISP that started ended (the last ones may still run at the end)
+  local started ended
+  started=$(json "$d/dvms/summary.json" .scheduler_stats.isp_started)
+  ended=$(json "$d/dvms/summary.json" .scheduler_stats.isp_ended)
+  [ $((started - ended)) -le 8 ] || fail "ISPs started $started, ended $ended"
+}
+
+test_reproducible() {
+  need_sim
+  local d
+  d=$(tmpdir)
+  "$SIM" --hosts 64 --duration 1200 --seed 9 --scheduler dvms --out "$d/a" >/dev/null
+  "$SIM" --hosts 64 --duration 1200 --seed 9 --scheduler dvms --out "$d/b" >/dev/null
+  "$SIM" --hosts 64 --duration 1200 --seed 10 --scheduler dvms --out "$d/c" >/dev/null
+  local f='del(.wall_s, .cpu_s, .peak_rss_kb, .scheduler_stats.solve_wall_s)'
+  assert_eq "$(jq -S "$f" "$d/a/summary.json")" "$(jq -S "$f" "$d/b/summary.json")" "same seed"
+  cmp -s "$d/a/series.csv" "$d/b/series.csv" || fail "same seed, different series"
+  assert_ne "$(jq -S "$f" "$d/a/summary.json")" "$(jq -S "$f" "$d/c/summary.json")" "other seed"
+}
+
+test_failed_node() {
+  need_sim
+  local d
+  d=$(tmpdir)
+  "$SIM" --hosts 64 --duration 1800 --seed 2 --scheduler dvms --check --fail 5@300 \
+    --fail 6@300 --out "$d" >/dev/null
+  [ "$(json "$d/summary.json" .scheduler_stats.suspected)" -gt 0 ] || fail "no node suspected"
+  [ "$(json "$d/summary.json" .scheduler_stats.plans)" -gt 0 ] || fail "no plan after the crash"
+}
+
+test_constraints_honoured() {
+  need_sim
+  local d
+  d=$(tmpdir)
+  # VMs 0..63 are banned from the first half of the cluster: plans must
+  # never put them there (the checker replays every plan).
+  jq -n '[{id: "ban", vms: [range(0; 64)], nodes: [range(0; 32)]},
+          {id: "spread", vms: [64, 65, 66, 67]}]' >"$d/c.json"
+  "$SIM" --hosts 64 --duration 1800 --seed 4 --scheduler dvms --check \
+    --constraints "$d/c.json" --out "$d/out" >/dev/null
+  [ "$(json "$d/out/summary.json" .scheduler_stats.checks)" -gt 0 ] || fail "no plan checked"
+  assert_eq "$(json "$d/out/summary.json" .scheduler_stats.check_failures)" 0
+}
+
+# The run CI can afford: 10,240 VMs on 1,024 hosts for an hour with DVMS's
+# full protocol and every check, in under 30 s of CPU, far below the
+# no-scheduler violation of the same seed.
+test_dvms_1024_hosts() {
+  need_sim
+  local d pct none cpu
+  d=$(tmpdir)
+  "$SIM" --hosts 1024 --seed 5 --out "$d/none" >/dev/null
+  "$SIM" --hosts 1024 --seed 5 --scheduler dvms --check --out "$d/dvms" >/dev/null
+  pct=$(json "$d/dvms/summary.json" .violation.host_time_pct)
+  none=$(json "$d/none/summary.json" .violation.host_time_pct)
+  cpu=$(json "$d/dvms/summary.json" .cpu_s)
+  awk -v c="$cpu" 'BEGIN { exit !(c < 30) }' || fail "took $cpu s of CPU"
+  awk -v p="$pct" -v n="$none" 'BEGIN { exit !(p <= 0.4 && p <= 0.15 * n) }' ||
+    fail "dvms $pct % against $none % without a scheduler"
+}
