@@ -1,15 +1,16 @@
 /* Containers on disk: <root>/containers/<id>/ with container.json (the
- * record, written durably: it must survive a crash of the machine, so a
+ * record, written durably for containers that outlive the machine, so a
  * later `rm` finds and cleans what exists), upper/ and work/ (the
- * container's changes), merged/ (where its root is mounted). A lock file
- * serialises the creation of names. */
+ * container's changes), merged/ (where its root is mounted), and
+ * <root>/containers/names/<name>, a symlink to the id: made with
+ * symlinkat(), it claims a name atomically, and finds it without reading
+ * every record. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -36,24 +37,6 @@ void container_record_free(struct container_record *r) {
   free(r->created);
   json_decref(r->command);
   memset(r, 0, sizeof *r);
-}
-
-static int lock_containers(const struct engine *eng, err_t *e) {
-  _cleanup_free_ char *dir = NULL;
-  if (asprintf(&dir, "%s/containers", eng->root) < 0)
-    return err_sys(e, "containers");
-  if (mkdir_p_at(AT_FDCWD, dir, 0700, e) < 0)
-    return -1;
-  _cleanup_free_ char *lock = path_join(dir, ".lock");
-  int fd = lock ? open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600) : -1;
-  if (fd < 0)
-    return err_sys(e, "lock %s", dir);
-  while (flock(fd, LOCK_EX) < 0)
-    if (errno != EINTR) {
-      close(fd);
-      return err_sys(e, "lock %s", dir);
-    }
-  return fd;
 }
 
 static int record_load(const struct engine *eng, const char *id, struct container_record *r,
@@ -117,6 +100,41 @@ static int make_dirs(const struct engine *eng, const char *id, err_t *e) {
   return 0;
 }
 
+/* The names directory, created on first use. */
+static int names_dir(const struct engine *eng, err_t *e) {
+  _cleanup_free_ char *dir = NULL;
+  if (asprintf(&dir, "%s/containers/names", eng->root) < 0)
+    return err_sys(e, "containers");
+  int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0 && errno == ENOENT && mkdir_p_at(AT_FDCWD, dir, 0700, e) == 0)
+    fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0 && !e->code)
+    err_sys(e, "open %s", dir);
+  return fd;
+}
+
+/* Claim `name` for `id`. A link to a container that no longer exists (a
+ * create that crashed) is taken over. */
+static int claim_name(const struct engine *eng, int names, const char *name, const char *id,
+                      err_t *e) {
+  for (int attempt = 0; attempt < 2; attempt++) {
+    if (symlinkat(id, names, name) == 0)
+      return 0;
+    if (errno != EEXIST)
+      return err_sys(e, "container name %s", name);
+    char other[80];
+    ssize_t n = readlinkat(names, name, other, sizeof other - 1);
+    if (n < 0)
+      continue;
+    other[n] = '\0';
+    _cleanup_free_ char *record = container_path(eng, other, "container.json");
+    if (record && access(record, F_OK) == 0)
+      break;
+    unlinkat(names, name, 0);
+  }
+  return err_set(e, EEXIST, "the container name \"%s\" is already in use", name);
+}
+
 int container_dir_create(const struct engine *eng, struct container_record *r, bool transient,
                          err_t *e) {
   unsigned char raw[32];
@@ -131,18 +149,12 @@ int container_dir_create(const struct engine *eng, struct container_record *r, b
     return err_sys(e, "container name");
   if (!(r->created = rfc3339_now()))
     return err_sys(e, "container");
-  _cleanup_close_ int lock = lock_containers(eng, e);
-  if (lock < 0)
+  _cleanup_close_ int names = names_dir(eng, e);
+  if (names < 0 || claim_name(eng, names, r->name, r->id, e) < 0)
     return -1;
-  struct container_record other;
-  err_t ignored = ERR_INIT;
-  if (container_dir_find(eng, r->name, &other, &ignored) == 0) {
-    container_record_free(&other);
-    return err_set(e, EEXIST, "the container name \"%s\" is already in use", r->name);
-  }
   if (make_dirs(eng, r->id, e) < 0 || record_save(eng, r, transient, e) < 0) {
     err_t rm = ERR_INIT;
-    container_dir_remove(eng, r->id, &rm);
+    container_dir_remove(eng, r, &rm);
     return -1;
   }
   return 0;
@@ -181,46 +193,61 @@ int container_dir_list(const struct engine *eng, struct container_record **out, 
   return 0;
 }
 
-int container_dir_find(const struct engine *eng, const char *name, struct container_record *r,
-                       err_t *e) {
-  struct container_record *all = NULL;
-  size_t n = 0;
-  if (container_dir_list(eng, &all, &n, e) < 0)
-    return -1;
-  ssize_t found = -1;
-  size_t len = strlen(name);
-  bool ambiguous = false;
-  for (size_t i = 0; i < n; i++) {
-    if (!strcmp(all[i].name, name) || !strcmp(all[i].id, name)) {
-      found = (ssize_t)i;
-      ambiguous = false;
-      break;
-    }
-    if (len >= 4 && !strncmp(all[i].id, name, len)) {
-      ambiguous = found >= 0;
-      found = (ssize_t)i;
-    }
-  }
-  int ret = 0;
-  if (found < 0)
-    ret = err_set(e, ENOENT, "no such container: %s", name);
-  else if (ambiguous)
-    ret = err_set(e, EINVAL, "container id prefix %s is ambiguous", name);
-  else
-    *r = all[found];
-  for (size_t i = 0; i < n; i++)
-    if (ret < 0 || (ssize_t)i != found)
-      container_record_free(&all[i]);
-  free(all);
-  return ret;
+static bool is_hex(const char *s) {
+  return *s && strspn(s, "0123456789abcdef") == strlen(s);
 }
 
-int container_dir_remove(const struct engine *eng, const char *id, err_t *e) {
-  _cleanup_free_ char *merged = container_path(eng, id, "merged");
-  _cleanup_free_ char *dir = container_path(eng, id, NULL);
-  if (!merged || !dir)
-    return err_sys(e, "container %s", id);
-  if (overlay_unmount(merged, e) < 0)
+/* The id a user means by `name`: a name, a full id, or an id prefix. */
+static int resolve_id(const struct engine *eng, const char *name, char id[65], err_t *e) {
+  _cleanup_close_ int names = names_dir(eng, e);
+  if (names < 0)
     return -1;
-  return remove_tree_at(AT_FDCWD, dir, e);
+  ssize_t n = readlinkat(names, name, id, 64);
+  if (n == 64) {
+    id[64] = '\0';
+    return 0;
+  }
+  size_t len = strlen(name);
+  if (len < 4 || len > 64 || !is_hex(name))
+    return err_set(e, ENOENT, "no such container: %s", name);
+  _cleanup_free_ char *dir = NULL;
+  if (asprintf(&dir, "%s/containers", eng->root) < 0)
+    return err_sys(e, "containers");
+  _cleanup_closedir_ DIR *d = opendir(dir);
+  int found = 0;
+  for (struct dirent *de; d && (de = readdir(d));) {
+    if (strlen(de->d_name) != 64 || strncmp(de->d_name, name, len))
+      continue;
+    if (found++)
+      return err_set(e, EINVAL, "container id prefix %s is ambiguous", name);
+    memcpy(id, de->d_name, 65);
+  }
+  return found ? 0 : err_set(e, ENOENT, "no such container: %s", name);
+}
+
+int container_dir_find(const struct engine *eng, const char *name, struct container_record *r,
+                       err_t *e) {
+  char id[65];
+  if (resolve_id(eng, name, id, e) < 0)
+    return -1;
+  if (record_load(eng, id, r, e) < 0)
+    return err_set(e, ENOENT, "no such container: %s", name);
+  return 0;
+}
+
+int container_dir_remove(const struct engine *eng, const struct container_record *r, err_t *e) {
+  _cleanup_free_ char *merged = container_path(eng, r->id, "merged");
+  _cleanup_free_ char *dir = container_path(eng, r->id, NULL);
+  if (!merged || !dir)
+    return err_sys(e, "container %s", r->id);
+  if (overlay_unmount(merged, e) < 0 || remove_tree_at(AT_FDCWD, dir, e) < 0)
+    return -1;
+  /* The name goes last: until then the container can still be found. */
+  err_t ignored = ERR_INIT;
+  _cleanup_close_ int names = names_dir(eng, &ignored);
+  char target[80];
+  ssize_t n = names >= 0 ? readlinkat(names, r->name, target, sizeof target - 1) : -1;
+  if (n == 64 && !strncmp(target, r->id, 64))
+    unlinkat(names, r->name, 0);
+  return 0;
 }

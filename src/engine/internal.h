@@ -37,8 +37,8 @@ int container_dir_find(const struct engine *eng, const char *name, struct contai
 /* Every container's record; free each with container_record_free. */
 int container_dir_list(const struct engine *eng, struct container_record **out, size_t *n,
                        err_t *e);
-/* Unmount and remove the container's directory. */
-int container_dir_remove(const struct engine *eng, const char *id, err_t *e);
+/* Unmount and remove the container's directory, and free its name. */
+int container_dir_remove(const struct engine *eng, const struct container_record *r, err_t *e);
 /* "<root>/containers/<id>/<leaf>" on the heap. */
 char *container_path(const struct engine *eng, const char *id, const char *leaf);
 void container_record_free(struct container_record *r);

@@ -53,7 +53,7 @@ static int prepare(const struct engine *eng, const struct run_opts *o, struct co
       overlay_mount(merged, layers, upper, work, e) < 0) {
     err_t undo = ERR_INIT;
     image_store_unpin(store, r->id, pin_flags, &undo);
-    container_dir_remove(eng, r->id, &undo);
+    container_dir_remove(eng, r, &undo);
     goto out;
   }
   ret = 0;
@@ -65,12 +65,13 @@ out:
 }
 
 /* Undo prepare(): unmount, unpin, remove the directory. */
-static int remove_container(const struct engine *eng, const char *id, int pin_flags, err_t *e) {
+static int remove_container(const struct engine *eng, const struct container_record *r,
+                            int pin_flags, err_t *e) {
   _cleanup_image_store_ struct image_store *store = NULL;
   if (image_store_open(eng->root, 0, &store, e) < 0 ||
-      image_store_unpin(store, id, pin_flags, e) < 0)
+      image_store_unpin(store, r->id, pin_flags, e) < 0)
     return -1;
-  return container_dir_remove(eng, id, e);
+  return container_dir_remove(eng, r, e);
 }
 
 static int open_log(const struct engine *eng, const char *id, int *log_fd, int *null_fd,
@@ -116,7 +117,7 @@ int engine_run(const struct engine *eng, const struct run_opts *o, int *status, 
    * with --rm nothing of it is. */
   err_t undo = ERR_INIT;
   if (ret < 0 || o->rm) {
-    if (remove_container(eng, r.id, o->rm ? IMAGE_PIN_TRANSIENT : 0, &undo) < 0 && ret == 0) {
+    if (remove_container(eng, &r, o->rm ? IMAGE_PIN_TRANSIENT : 0, &undo) < 0 && ret == 0) {
       *e = undo;
       ret = -1;
     }
@@ -163,7 +164,7 @@ int engine_rm(const struct engine *eng, const char *name, bool force, err_t *e) 
   }
   if (strcmp(status, "exited") && runtime_delete(&rt, r.id, true, e) < 0)
     goto out;
-  ret = remove_container(eng, r.id, 0, e);
+  ret = remove_container(eng, &r, 0, e);
 out:
   container_record_free(&r);
   return ret;

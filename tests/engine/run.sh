@@ -25,9 +25,10 @@ cap() {
 
 # No container directory, overlay mount, runtime state or cgroup may remain.
 assert_engine_clean() {
-  assert_eq "$(ls -A "$STORE/containers" 2>/dev/null | grep -v '^\.lock$' | wc -l)" 0 "container directories"
+  assert_eq "$(ls -A "$STORE/containers" 2>/dev/null | grep -cE '^[0-9a-f]{64}$')" 0 "container directories"
+  assert_eq "$(ls -A "$STORE/containers/names" 2>/dev/null | wc -l)" 0 "container names"
   ! grep -q "$WORK" /proc/self/mountinfo || fail "a mount is left under $WORK"
-  assert_eq "$(ls -A "$RUNROOT" 2>/dev/null | wc -l)" 0 "runtime state entries"
+  assert_eq "$(ls "$RUNROOT" 2>/dev/null | wc -l)" 0 "runtime state entries (the seccomp cache aside)"
 }
 
 test_run_rm_prints_and_leaves_nothing() {
@@ -140,5 +141,22 @@ test_relative_root() {
   engine_setup
   out=$(cd "$WORK" && "$BIN/capsule" --root store --runroot run run --rm busybox echo ok)
   assert_eq "$out" ok "run with a relative --root"
+  assert_engine_clean
+}
+
+test_names_and_id_prefixes() {
+  engine_setup
+  id=$(cap run -d --name first busybox sleep 30)
+  assert_eq "$(cap ps -q --no-trunc)" "$id" "ps"
+  # By name, full id and prefix; a name in use is refused until removed.
+  assert_fails cap run --name first busybox true
+  assert_contains "$ERR" "already in use"
+  assert_fails cap rm "${id:0:3}"
+  assert_contains "$ERR" "no such container"
+  cap rm -f "${id:0:8}" >/dev/null
+  cap run --rm --name first busybox true
+  # A name left by a create that crashed (its container is gone) is reused.
+  ln -s "$(printf 'f%.0s' $(seq 1 64))" "$STORE/containers/names/stale"
+  cap run --rm --name stale busybox true
   assert_engine_clean
 }
