@@ -4,11 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sched/transport_view.h"
+
 enum ev_type { EV_MESSAGE, EV_TIMER, EV_MIGRATION_END, EV_OVERLOAD, EV_START };
 
 struct memnet_event {
   double at;
-  uint64_t seq;
   enum ev_type type;
   int32_t node;
   uint64_t token;
@@ -17,48 +18,17 @@ struct memnet_event {
   struct msg *m;
 };
 
-static bool before(const struct memnet_event *a, const struct memnet_event *b) {
-  return a->at < b->at || (a->at == b->at && a->seq < b->seq);
-}
-
+/* Queue an event (a heap copy); on ENOMEM the run is marked invalid. */
 static void push(struct memnet *n, struct memnet_event ev) {
-  if (n->nheap == n->heap_cap) {
-    int64_t cap = n->heap_cap ? 2 * n->heap_cap : 64;
-    struct memnet_event *p = realloc(n->heap, cap * sizeof *p);
-    if (!p) {
-      n->oom = true;
-      free(ev.m);
+  struct memnet_event *p = malloc(sizeof *p);
+  if (p) {
+    *p = ev;
+    if (timeq_push(&n->queue, (struct timeq_item){.at = ev.at, .ptr = p}) == 0)
       return;
-    }
-    n->heap = p;
-    n->heap_cap = cap;
+    free(p);
   }
-  ev.seq = n->seq++;
-  int64_t i = n->nheap++;
-  while (i > 0 && before(&ev, &n->heap[(i - 1) / 2])) {
-    n->heap[i] = n->heap[(i - 1) / 2];
-    i = (i - 1) / 2;
-  }
-  n->heap[i] = ev;
-}
-
-static struct memnet_event pop(struct memnet *n) {
-  struct memnet_event top = n->heap[0], last = n->heap[--n->nheap];
-  int64_t i = 0;
-  for (;;) {
-    int64_t c = 2 * i + 1;
-    if (c >= n->nheap)
-      break;
-    if (c + 1 < n->nheap && before(&n->heap[c + 1], &n->heap[c]))
-      c++;
-    if (!before(&n->heap[c], &last))
-      break;
-    n->heap[i] = n->heap[c];
-    i = c;
-  }
-  if (n->nheap)
-    n->heap[i] = last;
-  return top;
+  n->oom = true;
+  free(ev.m);
 }
 
 static double op_now(void *ctx) {
@@ -84,22 +54,7 @@ static void op_timer(void *ctx, int32_t node, double delay, uint64_t token) {
 }
 
 static struct node_snap *op_snapshot(void *ctx, int32_t node) {
-  struct memnet *n = ctx;
-  const struct sched_node *nd = &n->world.nodes[node];
-  struct node_snap *s = calloc(1, node_snap_size(nd->nves));
-  if (!s)
-    return NULL;
-  s->node = node;
-  s->cpu_cap = (int32_t)nd->cap[SCHED_CPU];
-  s->mem_cap = (int32_t)nd->cap[SCHED_MEM];
-  s->nves = nd->nves;
-  for (int32_t i = 0; i < nd->nves; i++) {
-    const struct sched_ve *v = &n->world.ves[nd->ves[i]];
-    s->ves[i] = (struct snap_ve){.ve = nd->ves[i], .cpu = (int32_t)v->demand[SCHED_CPU],
-                                 .mem = (int32_t)v->demand[SCHED_MEM],
-                                 .flags = v->pinned ? 1u : 0u};
-  }
-  return s;
+  return view_snapshot(&((struct memnet *)ctx)->world, node);
 }
 
 static void op_migrate(void *ctx, int32_t node, int32_t ve, int32_t dst, uint64_t token) {
@@ -162,9 +117,12 @@ int memnet_init(struct memnet *n, int32_t hosts, int32_t services, int64_t cpu, 
 }
 
 void memnet_free(struct memnet *n) {
-  for (int64_t i = 0; i < n->nheap; i++)
-    free(n->heap[i].m);
-  free(n->heap);
+  while (n->queue.n) {
+    struct memnet_event *ev = timeq_pop(&n->queue).ptr;
+    free(ev->m);
+    free(ev);
+  }
+  timeq_free(&n->queue);
   free(n->failed);
   sched_model_free(&n->world);
   memset(n, 0, sizeof *n);
@@ -201,8 +159,9 @@ static void end_migration(struct memnet *n, struct memnet_event *ev) {
 
 int64_t memnet_run(struct memnet *n, double until) {
   int64_t ran = 0;
-  while (n->nheap && n->heap[0].at <= until) {
-    struct memnet_event ev = pop(n);
+  while (timeq_due(&n->queue, until)) {
+    struct memnet_event *p = timeq_pop(&n->queue).ptr, ev = *p;
+    free(p);
     n->now = ev.at;
     if (n->failed[ev.node]) {
       free(ev.m);

@@ -11,9 +11,8 @@
 
 #include "sched/model.h"
 #include "sched/transport.h"
+#include "sched/transport_timeq.h"
 #include "util/error.h"
-
-struct memnet_event;
 
 struct memnet {
   struct transport tp;         /* hand this to the scheduler */
@@ -25,9 +24,7 @@ struct memnet {
   double latency;              /* seconds per message */
   double migration_time;       /* seconds per live migration */
   bool *failed;
-  struct memnet_event *heap;
-  int64_t nheap, heap_cap;
-  uint64_t seq;
+  struct timeq queue;          /* of struct memnet_event */
   uint64_t messages, bytes, migrations;
   bool oom;                    /* an allocation failed: the run is invalid */
 };

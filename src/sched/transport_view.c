@@ -1,6 +1,7 @@
 #include "sched/transport_view.h"
 
 #include <errno.h>
+#include <stdlib.h>
 
 int view_init(struct view *v, int32_t nnodes, int32_t nves, double target, double fill,
               err_t *e) {
@@ -45,4 +46,23 @@ int view_load(struct view *v, const struct node_snap *s, bool strict, err_t *e) 
   }
   sched_node_set_capacity(m, s->node, cpu, s->mem_cap);
   return 0;
+}
+
+struct node_snap *view_snapshot(const struct sched_model *m, int32_t node) {
+  const struct sched_node *nd = &m->nodes[node];
+  struct node_snap *s = calloc(1, node_snap_size(nd->nves));
+  if (!s)
+    return NULL;
+  s->node = node;
+  s->cpu_cap = (int32_t)nd->cap[SCHED_CPU];
+  s->mem_cap = (int32_t)nd->cap[SCHED_MEM];
+  s->nves = nd->nves;
+  for (int32_t i = 0; i < nd->nves; i++) {
+    const struct sched_ve *v = &m->ves[nd->ves[i]];
+    s->ves[i] = (struct snap_ve){.ve = nd->ves[i],
+                                 .cpu = (int32_t)v->demand[SCHED_CPU],
+                                 .mem = (int32_t)v->demand[SCHED_MEM],
+                                 .flags = v->pinned ? SNAP_VE_MIGRATING : 0u};
+  }
+  return s;
 }

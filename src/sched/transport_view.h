@@ -39,4 +39,9 @@ void view_free(struct view *v);
  * nothing beyond the target. EINVAL on ids out of the view's range. */
 int view_load(struct view *v, const struct node_snap *s, bool strict, err_t *e);
 
+/* The other way: a node's snapshot from a model that stands for the real
+ * node (the simulators' truth), pinned VEs reported as migrating. Heap;
+ * NULL on ENOMEM. */
+struct node_snap *view_snapshot(const struct sched_model *m, int32_t node);
+
 #endif

@@ -101,6 +101,7 @@ static void migration_actor(int argc, char **argv) {
   bool ok = !simnet_failed(s, mg->dst) && !simnet_failed(s, mg->node) &&
             cluster_move_vm(s->cl, mg->ve, mg->dst, simgrid_get_clock(), &e) == 0;
   s->cl->vms[mg->ve].migrating = -1;
+  sched_ve_set_pinned(&s->cl->m, mg->ve, false);
   s->migrations_active--;
   if (ok) {
     s->migrations_done++;
@@ -118,6 +119,7 @@ int sim_migrate_start(struct simnet *s, int32_t node, int32_t ve, int32_t dst, u
     return -1;
   *mg = (struct migration){.s = s, .node = node, .ve = ve, .dst = dst, .token = token};
   s->cl->vms[ve].migrating = dst;
+  sched_ve_set_pinned(&s->cl->m, ve, true); /* reported as migrating */
   s->migrations_started++;
   s->migrations_active++;
   sg_actor_t a = sg_actor_init("migrate", simnet_host(s, node));

@@ -10,13 +10,13 @@
 
 const char sim_sched_names[] = "none, dvms, dvms-vmplaces, entropy, snooze";
 
-static void dvms_free_state(void *p) {
+static void free_dvms(void *p) {
   dvms_free(p);
 }
-static void entropy_free_state(void *p) {
+static void free_entropy(void *p) {
   entropy_free(p);
 }
-static void snooze_free_state(void *p) {
+static void free_snooze(void *p) {
   snooze_free(p);
 }
 
@@ -39,64 +39,57 @@ int sim_sched_services(const char *name, int hosts, const struct sim_opts *o, er
   return err_set(e, EINVAL, "--scheduler: unknown scheduler '%s' (%s)", name, sim_sched_names);
 }
 
-static int create_dvms(struct sim_sched *s, const struct sim_opts *o, const struct transport *tp,
-                       const struct sched_cstrs *cstrs, bool vmplaces, err_t *e) {
-  struct dvms_config cfg;
-  if (vmplaces)
-    vmplaces_dvms_config(&cfg, o->hosts, o->vms);
-  else
-    dvms_config_default(&cfg, o->hosts, o->vms);
-  cfg.seed = o->seed;
-  cfg.cstrs = cstrs;
-  cfg.check = o->check;
-  if (!vmplaces) {
-    cfg.target = o->target;
-    cfg.fill = o->fill;
+/* Each scheduler's own configuration, with what every run shares. */
+static void *create(const struct sim_opts *o, const struct transport *tp,
+                    const struct sched_cstrs *cstrs, const struct agent_ops **ops,
+                    struct sched_run_stats **stats, void (**destroy)(void *), err_t *e) {
+  bool vmplaces = !strcmp(o->scheduler, "dvms-vmplaces");
+  if (vmplaces || !strcmp(o->scheduler, "dvms")) {
+    struct dvms_config c;
+    if (vmplaces) {
+      vmplaces_dvms_config(&c, o->hosts, o->vms);
+    } else {
+      dvms_config_default(&c, o->hosts, o->vms);
+      c.target = o->target;
+      c.fill = o->fill;
+    }
+    c.seed = c.solve.seed = o->seed;
+    c.cstrs = cstrs;
+    c.check = o->check;
+    struct dvms *d = dvms_new(&c, tp, e);
+    *ops = &dvms_agent_ops;
+    *destroy = free_dvms;
+    *stats = d ? dvms_stats(d) : NULL;
+    return d;
   }
-  cfg.solve.seed = o->seed;
-  struct dvms *d = dvms_new(&cfg, tp, e);
-  if (!d)
-    return -1;
-  s->state = d;
-  s->ops = &dvms_agent_ops;
-  s->stats = dvms_stats(d);
-  s->free = dvms_free_state;
-  return 0;
-}
-
-static int create_entropy(struct sim_sched *s, const struct sim_opts *o,
-                          const struct transport *tp, const struct sched_cstrs *cstrs, err_t *e) {
-  struct entropy_config c;
-  entropy_config_default(&c, o->hosts, o->vms);
-  c.period = o->entropy_period;
-  c.cstrs = cstrs;
-  c.check = o->check;
-  c.solve.seed = o->seed;
-  struct entropy *x = entropy_new(&c, tp, e);
-  if (!x)
-    return -1;
-  s->state = x;
-  s->ops = &entropy_agent_ops;
-  s->stats = entropy_stats(x);
-  s->free = entropy_free_state;
-  return 0;
-}
-
-static int create_snooze(struct sim_sched *s, const struct sim_opts *o,
-                         const struct transport *tp, const struct sched_cstrs *cstrs, err_t *e) {
-  struct snooze_config c;
-  snooze_config(&c, o);
-  c.cstrs = cstrs;
-  c.check = o->check;
-  c.solve.seed = o->seed;
-  struct snooze *x = snooze_new(&c, tp, e);
-  if (!x)
-    return -1;
-  s->state = x;
-  s->ops = &snooze_agent_ops;
-  s->stats = snooze_stats(x);
-  s->free = snooze_free_state;
-  return 0;
+  if (!strcmp(o->scheduler, "entropy")) {
+    struct entropy_config c;
+    entropy_config_default(&c, o->hosts, o->vms);
+    c.period = o->entropy_period;
+    c.solve.seed = o->seed;
+    c.cstrs = cstrs;
+    c.check = o->check;
+    struct entropy *x = entropy_new(&c, tp, e);
+    *ops = &entropy_agent_ops;
+    *destroy = free_entropy;
+    *stats = x ? entropy_stats(x) : NULL;
+    return x;
+  }
+  if (!strcmp(o->scheduler, "snooze")) {
+    struct snooze_config c;
+    snooze_config(&c, o);
+    c.solve.seed = o->seed;
+    c.cstrs = cstrs;
+    c.check = o->check;
+    struct snooze *x = snooze_new(&c, tp, e);
+    *ops = &snooze_agent_ops;
+    *destroy = free_snooze;
+    *stats = x ? snooze_stats(x) : NULL;
+    return x;
+  }
+  return err_set(e, EINVAL, "--scheduler: unknown scheduler '%s' (%s)", o->scheduler,
+                 sim_sched_names),
+         NULL;
 }
 
 int sim_sched_create(struct sim_sched *s, const struct sim_opts *o, const struct transport *tp,
@@ -105,16 +98,12 @@ int sim_sched_create(struct sim_sched *s, const struct sim_opts *o, const struct
   s->name = o->scheduler;
   if (!strcmp(o->scheduler, "none"))
     return 0;
-  if (!strcmp(o->scheduler, "dvms"))
-    return create_dvms(s, o, tp, cstrs, false, e);
-  if (!strcmp(o->scheduler, "dvms-vmplaces"))
-    return create_dvms(s, o, tp, cstrs, true, e);
-  if (!strcmp(o->scheduler, "entropy"))
-    return create_entropy(s, o, tp, cstrs, e);
-  if (!strcmp(o->scheduler, "snooze"))
-    return create_snooze(s, o, tp, cstrs, e);
-  return err_set(e, EINVAL, "--scheduler: unknown scheduler '%s' (%s)", o->scheduler,
-                 sim_sched_names);
+  s->state = create(o, tp, cstrs, &s->ops, &s->stats, &s->free, e);
+  if (!s->state) {
+    memset(s, 0, sizeof *s);
+    return -1;
+  }
+  return 0;
 }
 
 double sim_sched_threshold(const struct sim_opts *o) {

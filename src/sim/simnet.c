@@ -12,6 +12,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "sched/transport_timeq.h"
+#include "sched/transport_view.h"
 #include "sim/migrate.h"
 
 enum ev_type { EV_MESSAGE, EV_OVERLOAD, EV_MIGRATED };
@@ -22,11 +24,6 @@ struct sn_event {
   uint64_t token;
   bool flag;
   struct msg *m;
-};
-
-struct sn_timer {
-  double at;
-  uint64_t seq, token;
 };
 
 struct simnet;
@@ -41,9 +38,7 @@ struct simnet_node {
   sg_mailbox_t mbox;
   sg_sem_t wake;
   struct sn_event *head, *tail;
-  struct sn_timer *timers;
-  int32_t ntimers, timers_cap;
-  uint64_t timer_seq;
+  struct timeq timers;
   bool failed;
 };
 
@@ -59,46 +54,6 @@ static void enqueue(struct simnet *s, int32_t node, struct sn_event *ev) {
   n->tail = ev;
   if (n->wake)
     sg_sem_release(n->wake);
-}
-
-static bool timer_before(const struct sn_timer *a, const struct sn_timer *b) {
-  return a->at < b->at || (a->at == b->at && a->seq < b->seq);
-}
-
-static void timer_push(struct simnet_node *n, struct sn_timer t) {
-  if (n->ntimers == n->timers_cap) {
-    int32_t cap = n->timers_cap ? 2 * n->timers_cap : 8;
-    struct sn_timer *p = realloc(n->timers, cap * sizeof *p);
-    if (!p)
-      return; /* a lost timer is a lost message: the protocols recover */
-    n->timers = p;
-    n->timers_cap = cap;
-  }
-  int32_t i = n->ntimers++;
-  while (i > 0 && timer_before(&t, &n->timers[(i - 1) / 2])) {
-    n->timers[i] = n->timers[(i - 1) / 2];
-    i = (i - 1) / 2;
-  }
-  n->timers[i] = t;
-}
-
-static struct sn_timer timer_pop(struct simnet_node *n) {
-  struct sn_timer top = n->timers[0], last = n->timers[--n->ntimers];
-  int32_t i = 0;
-  for (;;) {
-    int32_t c = 2 * i + 1;
-    if (c >= n->ntimers)
-      break;
-    if (c + 1 < n->ntimers && timer_before(&n->timers[c + 1], &n->timers[c]))
-      c++;
-    if (!timer_before(&n->timers[c], &last))
-      break;
-    n->timers[i] = n->timers[c];
-    i = c;
-  }
-  if (n->ntimers)
-    n->timers[i] = last;
-  return top;
 }
 
 /* ---- transport operations ---- */
@@ -122,32 +77,14 @@ static void op_send(void *ctx, int32_t from, int32_t to, struct msg *m) {
 
 static void op_timer(void *ctx, int32_t node, double delay, uint64_t token) {
   struct simnet *s = ctx;
-  struct simnet_node *n = &s->n[node];
-  timer_push(n, (struct sn_timer){.at = simgrid_get_clock() + (delay > 0 ? delay : 0),
-                                  .seq = n->timer_seq++, .token = token});
+  /* a lost timer is a lost message: the protocols recover */
+  timeq_push(&s->n[node].timers, (struct timeq_item){
+                                     .at = simgrid_get_clock() + (delay > 0 ? delay : 0),
+                                     .token = token});
 }
 
 static struct node_snap *op_snapshot(void *ctx, int32_t node) {
-  struct simnet *s = ctx;
-  const struct sched_model *m = &s->cl->m;
-  const struct sched_node *nd = &m->nodes[node];
-  struct node_snap *snap = calloc(1, node_snap_size(nd->nves));
-  if (!snap)
-    return NULL;
-  snap->node = node;
-  snap->cpu_cap = (int32_t)nd->cap[SCHED_CPU];
-  snap->mem_cap = (int32_t)nd->cap[SCHED_MEM];
-  snap->nves = nd->nves;
-  for (int32_t i = 0; i < nd->nves; i++) {
-    int32_t ve = nd->ves[i];
-    snap->ves[i] = (struct snap_ve){
-        .ve = ve,
-        .cpu = (int32_t)m->ves[ve].demand[SCHED_CPU],
-        .mem = (int32_t)m->ves[ve].demand[SCHED_MEM],
-        .flags = s->cl->vms[ve].migrating >= 0 ? 1u : 0u,
-    };
-  }
-  return snap;
+  return view_snapshot(&((struct simnet *)ctx)->cl->m, node);
 }
 
 static void op_migrate(void *ctx, int32_t node, int32_t ve, int32_t dst, uint64_t token) {
@@ -260,16 +197,16 @@ static void agent(int argc, char **argv) {
         } else {
           dispatch(s, a->node, ev);
         }
-      } else if (n->ntimers && n->timers[0].at <= simgrid_get_clock()) {
-        struct sn_timer t = timer_pop(n);
+      } else if (timeq_due(&n->timers, simgrid_get_clock())) {
+        struct timeq_item t = timeq_pop(&n->timers);
         if (!n->failed)
           s->ops->timer(s->agent, a->node, t.token);
       } else {
         break;
       }
     }
-    if (n->ntimers)
-      sg_sem_acquire_timeout(n->wake, n->timers[0].at - simgrid_get_clock());
+    if (n->timers.n)
+      sg_sem_acquire_timeout(n->wake, n->timers.v[0].at - simgrid_get_clock());
     else
       sg_sem_acquire(n->wake);
   }
@@ -333,7 +270,7 @@ void simnet_free(struct simnet *s) {
         free(ev->m);
         free(ev);
       }
-      free(s->n[i].timers);
+      timeq_free(&s->n[i].timers);
     }
   free(s->n);
   series_free(&s->migration_time);

@@ -31,18 +31,28 @@ static double when_viable(struct memnet *n, double until) {
   return -1;
 }
 
-static void test_entropy_period(void) {
-  struct memnet n;
+/* 8 hosts and Entropy's service node, plans checked. */
+static struct entropy *entropy_open(struct memnet *n) {
   err_t e = ERR_INIT;
-  CHECK(memnet_init(&n, 8, 1, CPU, MEM, 16, VE_MEM, &e) == 0);
+  if (memnet_init(n, 8, 1, CPU, MEM, 16, VE_MEM, &e) < 0)
+    return NULL;
   struct entropy_config c;
   entropy_config_default(&c, 8, 16);
   c.check = true;
-  struct entropy *x = entropy_new(&c, &n.tp, &e);
+  struct entropy *x = entropy_new(&c, &n->tp, &e);
+  if (x)
+    memnet_set_agent(n, &entropy_agent_ops, x);
+  else
+    memnet_free(n);
+  return x;
+}
+
+static void test_entropy_period(void) {
+  struct memnet n;
+  struct entropy *x = entropy_open(&n);
   CHECK(x != NULL);
   if (!x)
     return;
-  memnet_set_agent(&n, &entropy_agent_ops, x);
   overload_host0(&n, 31); /* just after the first round */
   double fixed = when_viable(&n, 200);
   /* the next round is at 60 s; one migration takes 10 s */
@@ -57,17 +67,10 @@ static void test_entropy_period(void) {
 
 static void test_entropy_failed_node(void) {
   struct memnet n;
-  err_t e = ERR_INIT;
-  CHECK(memnet_init(&n, 8, 1, CPU, MEM, 16, VE_MEM, &e) == 0);
-  struct entropy_config c;
-  entropy_config_default(&c, 8, 16);
-  c.check = true;
-  struct entropy *x = entropy_new(&c, &n.tp, &e);
-  if (!x) {
-    CHECK(0);
+  struct entropy *x = entropy_open(&n);
+  CHECK(x != NULL);
+  if (!x)
     return;
-  }
-  memnet_set_agent(&n, &entropy_agent_ops, x);
   memnet_fail(&n, 5);
   overload_host0(&n, 1);
   CHECK(when_viable(&n, 200) > 0);

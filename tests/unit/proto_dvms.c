@@ -61,6 +61,12 @@ static int ve_of(const struct ring *r, int host, int k) {
   return host + k * r->net.hosts;
 }
 
+/* The CPU demands of host h's two VEs. */
+static void set_host(struct ring *r, int h, int a, int b) {
+  memnet_set_cpu(&r->net, ve_of(r, h, 0), a);
+  memnet_set_cpu(&r->net, ve_of(r, h, 1), b);
+}
+
 static bool all_free(const struct ring *r) {
   for (int i = 0; i < r->net.hosts; i++)
     if (dvms_node_partition(r->d, i))
@@ -83,8 +89,7 @@ static void test_one_event(void) {
     CHECK(0);
     return;
   }
-  memnet_set_cpu(&r.net, ve_of(&r, 0, 0), 70);
-  memnet_set_cpu(&r.net, ve_of(&r, 0, 1), 50); /* node 0: 120 > 100 */
+  set_host(&r, 0, 70, 50); /* node 0: 120 > 100 */
   memnet_run(&r.net, 100);
   CHECK(sched_model_viable(&r.net.world));
   CHECK(r.st->isp_started == 1);
@@ -109,8 +114,7 @@ static void test_event_resolves_itself(void) {
     CHECK(0);
     return;
   }
-  memnet_set_cpu(&r.net, ve_of(&r, 2, 0), 70);
-  memnet_set_cpu(&r.net, ve_of(&r, 2, 1), 50);
+  set_host(&r, 2, 70, 50);
   memnet_set_cpu(&r.net, ve_of(&r, 2, 1), 10); /* gone at the same instant */
   memnet_run(&r.net, 100);
   CHECK(r.st->isp_started == 1);
@@ -131,12 +135,10 @@ static void test_concurrent_events_meet(void) {
     return;
   }
   for (int h = 0; h < 4; h++) {
-    memnet_set_cpu(&r.net, ve_of(&r, h, 0), 100);
-    memnet_set_cpu(&r.net, ve_of(&r, h, 1), 10);
+    set_host(&r, h, 100, 10);
   }
   for (int h = 4; h < 8; h++) {
-    memnet_set_cpu(&r.net, ve_of(&r, h, 0), 25);
-    memnet_set_cpu(&r.net, ve_of(&r, h, 1), 25);
+    set_host(&r, h, 25, 25);
   }
   memnet_run(&r.net, 500);
   CHECK(sched_model_viable(&r.net.world));
@@ -162,8 +164,7 @@ static void test_contention_merges(void) {
     return;
   }
   for (int h = 0; h < 4; h++) {
-    memnet_set_cpu(&r.net, ve_of(&r, h, 0), 100);
-    memnet_set_cpu(&r.net, ve_of(&r, h, 1), 10);
+    set_host(&r, h, 100, 10);
   }
   memnet_set_cpu(&r.net, ve_of(&r, 4, 0), 20);
   memnet_run(&r.net, 2000);
@@ -188,8 +189,7 @@ static void test_no_solution_ends(void) {
     return;
   }
   for (int h = 0; h < 4; h++) {
-    memnet_set_cpu(&r.net, ve_of(&r, h, 0), 60);
-    memnet_set_cpu(&r.net, ve_of(&r, h, 1), 50);
+    set_host(&r, h, 60, 50);
   }
   memnet_run(&r.net, 60);
   CHECK(r.st->merges >= 1);
@@ -214,8 +214,7 @@ static void test_failed_node_skipped(void) {
     return;
   }
   memnet_fail(&r.net, 1);
-  memnet_set_cpu(&r.net, ve_of(&r, 0, 0), 70);
-  memnet_set_cpu(&r.net, ve_of(&r, 0, 1), 50);
+  set_host(&r, 0, 70, 50);
   memnet_run(&r.net, 100);
   CHECK(sched_model_viable(&r.net.world));
   CHECK(r.st->suspected >= 1);
@@ -236,10 +235,8 @@ static void test_member_fails_during_growth(void) {
   }
   /* node 0 overloaded; node 1 full, so {0,1} has no solution and the
    * token goes on to 2; node 1 dies right after joining. */
-  memnet_set_cpu(&r.net, ve_of(&r, 0, 0), 70);
-  memnet_set_cpu(&r.net, ve_of(&r, 0, 1), 50);
-  memnet_set_cpu(&r.net, ve_of(&r, 1, 0), 50);
-  memnet_set_cpu(&r.net, ve_of(&r, 1, 1), 50);
+  set_host(&r, 0, 70, 50);
+  set_host(&r, 1, 50, 50);
   memnet_run(&r.net, 0.0025); /* node 1 has joined and asked node 0 */
   CHECK(dvms_node_partition(r.d, 1) == dvms_node_partition(r.d, 0));
   memnet_fail(&r.net, 1);
@@ -261,8 +258,7 @@ static void test_vmplaces_min_partition(void) {
     CHECK(0);
     return;
   }
-  memnet_set_cpu(&r.net, ve_of(&r, 5, 0), 70);
-  memnet_set_cpu(&r.net, ve_of(&r, 5, 1), 50);
+  set_host(&r, 5, 70, 50);
   memnet_run(&r.net, 100);
   CHECK(sched_model_viable(&r.net.world));
   CHECK(r.st->partition_size.n >= 1);
