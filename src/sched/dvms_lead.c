@@ -287,8 +287,33 @@ static void finish_apply(struct dvms *d, struct dvms_node *x, enum apply_status 
   }
 }
 
+static bool plan_touches(const struct sched_plan *p, int32_t node) {
+  for (int32_t i = 0; i < p->nactions; i++)
+    if (p->actions[i].src == node || p->actions[i].dst == node)
+      return true;
+  return false;
+}
+
+/* Members the plan does not use go free at once: they can serve other
+ * partitions during the migrations, and need no keepalives. */
+static void release_bystanders(struct dvms *d, struct dvms_node *x) {
+  struct dvms_lead *l = x->lead;
+  int32_t kept = 0;
+  for (int32_t i = 0; i < l->n; i++) {
+    int32_t node = l->nodes[i];
+    free(l->snaps[i]); /* the states were for the solver */
+    l->snaps[i] = NULL;
+    if (node == x->id || plan_touches(&l->plan, node))
+      l->nodes[kept++] = node;
+    else
+      dvms_send_ctl(d, x->id, node, DVMS_DISSOLVE, l->part, l->version, END_SOLVED);
+  }
+  l->n = kept;
+}
+
 static void apply(struct dvms *d, struct dvms_node *x) {
   struct dvms_lead *l = x->lead;
+  release_bystanders(d, x);
   if (d->cfg.check)
     check_exclusive(d, x);
   l->phase = LEAD_APPLYING;

@@ -151,10 +151,8 @@ static int load_platform(const struct sim_opts *o, int services, err_t *e) {
 
 static void init_simgrid(void) {
   static char *args[] = {"capsule-sim", "--log=root.thres:critical",
-                         "--cfg=contexts/stack-size:256", NULL, NULL};
+                         "--cfg=contexts/stack-size:256", NULL};
   int argc = 3;
-  if (getenv("CAPSULE_SIM_CFG"))
-    args[argc++] = getenv("CAPSULE_SIM_CFG");
   simgrid_init(&argc, args);
 }
 
