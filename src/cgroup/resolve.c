@@ -104,6 +104,13 @@ int cgroup_resolve_in(const struct cgroup_layout *layout, const char *proc_cgrou
     _cleanup_free_ char *own = NULL, *in_tree = NULL;
     if (relative && cgroup_own_path(proc_cgroup, m, &own, e) < 0)
       return -1;
+    /* In a v2 tree our own group holds a process (us), and a group with
+     * processes cannot enable controllers for its children: under it the
+     * container would get no memory.max, pids.max... As runc does on v2,
+     * a relative path starts from our group's parent ("" is the root). */
+    char *last = relative && m->v2 ? strrchr(own, '/') : NULL;
+    if (last)
+      *last = '\0';
     if (asprintf(&in_tree, "%s%s%s", relative ? own : "", relative ? "/" : "", path) < 0)
       return err_sys(e, "cgroup: resolve");
     h->v2 = m->v2;

@@ -318,12 +318,48 @@ test_cgroups_path_relative() {
   run_detached
   local own want mem
   own=$(cg_path_of memory self)
+  cg_is_v1 memory || own=${own%/*} # v2: from our group's parent (the test below)
   want="${own%/}/capsule-rel-$ID/inner"
   assert_eq "$(cg_path_of memory "$PID")" "$want" "the init's group, relative to the runtime's own"
   defer "find /sys/fs/cgroup -maxdepth 6 -type d -name 'capsule-rel-$ID' -exec rmdir {} + 2>/dev/null"
   mem=$(cg_dir memory "$PID")
   rt delete --force "$ID"
   [ ! -d "$mem" ] || fail "group left behind at $mem"
+}
+
+# A runtime in a group that holds processes (a shell in a systemd session
+# scope, a service) on a v2 tree: that group cannot hand controllers to
+# children, so a relative cgroupsPath starts from its parent, as runc does
+# on v2, and the v2 limits apply. Set up here with a scope of our own.
+test_relative_path_from_a_v2_group_with_processes() {
+  local v2 ctl res file want
+  v2=$(cg_v2_root)
+  [ -n "$v2" ] || skip "no v2 tree on this v1 host"
+  if grep -qw memory "$v2/cgroup.controllers"; then
+    ctl=memory res='.linux.resources.memory = {limit: 33554432}' file=memory.max want=33554432
+  elif grep -qw hugetlb "$v2/cgroup.controllers" && [ -d /sys/kernel/mm/hugepages/hugepages-2048kB ]; then
+    ctl=hugetlb res='.linux.resources.hugepageLimits = [{pageSize: "2MB", limit: 4194304}]'
+    file=hugetlb.2MB.max want=4194304
+  else
+    skip "neither memory nor hugetlb in the v2 tree"
+  fi
+  local top=$v2/capsule-scope-$$-$RANDOM home
+  home=$(cg_dir unified "$BASHPID")
+  mkdir "$top" "$top/session.scope"
+  defer "rmdir '$top/session.scope' '$top'"
+  echo "+$ctl" >"$v2/cgroup.subtree_control"
+  echo "+$ctl" >"$top/cgroup.subtree_control"
+  echo "$BASHPID" >"$top/session.scope/cgroup.procs"
+  defer "echo $BASHPID >'$home/cgroup.procs'"
+  new_bundle sh -c "cat $(cg_inside "$ctl")/$file; sleep 30"
+  cfg "$res"
+  rt run -d --bundle "$BUNDLE" "$ID" >"$BUNDLE/out"
+  PID=$(rt state "$ID" | jq -r .pid)
+  assert_eq "$(cg_dir unified "$PID")" "$top/$ID" "the container's group in the v2 tree"
+  wait_for "[ -s '$BUNDLE/out' ]" 50
+  assert_eq "$(cat "$BUNDLE/out")" "$want" "$file read inside"
+  rt delete --force "$ID"
+  assert_no_leftovers
 }
 
 test_bad_cgroups_path_is_refused() {

@@ -239,6 +239,24 @@ static void test_layouts(void) {
   CHECK_STR(own, "/ctr");
   CHECK(cgroup_own_path("0::/elsewhere\n", &l.mounts[0], &own, &e) == -1);
   CHECK(strstr(e.msg, "outside its mount") != NULL);
+  /* A relative path starts from the parent of our own group, which holds us
+   * and so cannot give controllers to its children; from the root, at the root. */
+  _cleanup_cgroup_ struct cgroup *v2cg = NULL;
+  CHECK(cgroup_resolve_in(&l, "0::/kubepods/pod1/session.scope\n", NULL, "ctr", &v2cg, &e) == 0);
+  if (v2cg) {
+    CHECK_STR(v2cg->path, "/ctr");
+    CHECK_STR(v2cg->hierarchies[0].dir, "/sys/fs/cgroup/ctr");
+  }
+  cgroup_free(v2cg);
+  v2cg = NULL;
+  CHECK(cgroup_resolve_in(&l, "0::/kubepods/pod1/a/b\n", "c/d", "id", &v2cg, &e) == 0);
+  if (v2cg)
+    CHECK_STR(v2cg->hierarchies[0].dir, "/sys/fs/cgroup/a/c/d");
+  cgroup_free(v2cg);
+  v2cg = NULL;
+  CHECK(cgroup_resolve_in(&l, "0::/kubepods/pod1\n", NULL, "ctr", &v2cg, &e) == 0);
+  if (v2cg)
+    CHECK_STR(v2cg->hierarchies[0].dir, "/sys/fs/cgroup/ctr");
   cgroup_layout_clear(&l);
 
   /* v1 only: co-mounted controllers, the order in /proc/self/cgroup may differ */
