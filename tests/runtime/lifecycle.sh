@@ -105,6 +105,9 @@ test_kill_all_reaches_every_process() {
   wait_for "[ \$(rt ps --format json $ID | jq length) -ge 3 ]" 50
   rt kill --all "$ID" KILL
   wait_for "[ \$(rt ps --format json $ID | jq length) -eq 0 ]" 50
+  wait_for "[ \$(rt state $ID | jq -r .status) = stopped ]" 50
+  rt delete "$ID"
+  assert_no_leftovers
 }
 
 test_default_signal_is_term() {
@@ -171,6 +174,15 @@ test_pause_resume_freezes_processes() {
   wait_for "[ -s '$BUNDLE/rootfs/tmp/count' ]" 50
   rt pause "$ID"
   assert_eq "$(status_of)" paused
+  # The kernel's freezer says so: v1's freezer.state, else v2's cgroup.freeze.
+  local pid
+  pid=$(rt state "$ID" | jq -r .pid)
+  if cg_is_v1 freezer; then
+    assert_eq "$(cat "$(cg_dir freezer "$pid")/freezer.state")" FROZEN freezer.state
+  else
+    assert_eq "$(cat "$(cg_dir unified "$pid")/cgroup.freeze")" 1 cgroup.freeze
+    assert_contains "$(cat "$(cg_dir unified "$pid")/cgroup.events")" "frozen 1" cgroup.events
+  fi
   a=$(cat "$BUNDLE/rootfs/tmp/count")
   sleep 0.5
   b=$(cat "$BUNDLE/rootfs/tmp/count")
@@ -178,6 +190,9 @@ test_pause_resume_freezes_processes() {
   assert_fails rt pause "$ID"
   rt resume "$ID"
   assert_eq "$(status_of)" running
+  if ! cg_is_v1 freezer; then
+    assert_contains "$(cat "$(cg_dir unified "$pid")/cgroup.events")" "frozen 0" "cgroup.events after resume"
+  fi
   sleep 0.5
   c=$(cat "$BUNDLE/rootfs/tmp/count")
   [ "$c" -gt "$b" ] || fail "counter did not advance after resume ($b -> $c)"
