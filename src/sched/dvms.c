@@ -21,6 +21,9 @@ void dvms_config_default(struct dvms_config *c, int32_t nodes, int32_t nves) {
   c->hop_timeout = 1.0;
   c->park_timeout = 2.0;
   c->retry_delay = 1.0;
+  c->proactive_max = 16;
+  c->max_partition = 64;
+  c->proactive_backoff = 10;
   c->step_timeout = 120;
   c->target = c->fill = 1.0;
   c->solve.time_limit = 1.0;
@@ -197,6 +200,7 @@ void dvms_send_token(struct dvms *d, struct dvms_node *x, const struct dvms_lead
   isp->initiator = l->initiator;
   isp->version = l->version;
   isp->state = PSTATE_GROWING;
+  isp->urgent = l->urgent;
   isp->n = l->n;
   memcpy(isp->nodes, l->nodes, (size_t)l->n * sizeof(int32_t));
   dvms_forward(d, x, isp, NULL, 0);
@@ -238,17 +242,19 @@ static void start_isp(struct dvms *d, struct dvms_node *x) {
   isp->part = x->part;
   isp->initiator = x->id;
   isp->state = PSTATE_GROWING;
+  isp->urgent = x->level == LOAD_OVER;
   isp->n = 1;
   isp->nodes[0] = x->id;
   dvms_forward(d, x, isp, NULL, 0);
   free(isp);
 }
 
-/* x is free again: if it is still overloaded, it starts over (at once after
- * a plan, which worked on a snapshot; after a backoff otherwise, so that
- * nodes that gave up do not all come back at the same instant). */
+/* x is free again: if it is still hot or overloaded, it starts over (at
+ * once after a plan, which worked on a snapshot; after a backoff otherwise,
+ * so that nodes that gave up do not all come back at the same instant, and
+ * a long one when it is only hot: prevention must not crowd out repair). */
 static void after_leaving(struct dvms *d, struct dvms_node *x, enum dvms_end why) {
-  if (!x->overloaded)
+  if (x->level == LOAD_OK)
     return;
   if (d->cfg.monitor_period > 0) {
     arm_tick(d, x);
@@ -256,7 +262,8 @@ static void after_leaving(struct dvms *d, struct dvms_node *x, enum dvms_end why
     start_isp(d, x);
   } else if (!x->retry_armed) {
     x->retry_armed = true;
-    double delay = d->cfg.retry_delay * (0.5 + rng_uniform(&x->rng));
+    double base = x->level == LOAD_OVER ? d->cfg.retry_delay : d->cfg.proactive_backoff;
+    double delay = base * (0.5 + rng_uniform(&x->rng));
     tp_timer(&d->tp, x->id, delay, TM_TOKEN(TM_RETRY, 0));
   }
 }
@@ -498,14 +505,14 @@ static void on_timer(void *agent, int32_t node, uint64_t token) {
     break;
   case TM_TICK:
     x->tick_armed = false;
-    if (x->overloaded && !x->part)
+    if (x->level != LOAD_OK && !x->part)
       start_isp(d, x);
-    else if (x->overloaded)
+    else if (x->level != LOAD_OK)
       arm_tick(d, x);
     break;
   case TM_RETRY:
     x->retry_armed = false;
-    if (x->overloaded && !x->part)
+    if (x->level != LOAD_OK && !x->part)
       start_isp(d, x);
     break;
   default:
@@ -519,20 +526,21 @@ static void on_migrated(void *agent, int32_t node, uint64_t token, bool ok) {
   apply_local_migrated(&d->nodes[node].local, &d->tp, node, token, ok);
 }
 
-static void on_overload(void *agent, int32_t node, bool overloaded) {
+static void on_load(void *agent, int32_t node, int level) {
   struct dvms *d = agent;
   struct dvms_node *x = &d->nodes[node];
-  x->overloaded = overloaded;
-  if (!overloaded)
+  bool escalates = level == LOAD_OVER && x->level != LOAD_OVER;
+  x->level = level;
+  if (level == LOAD_OK)
     return;
   if (d->cfg.monitor_period > 0)
     arm_tick(d, x);
-  else if (!x->part && !x->retry_armed)
-    start_isp(d, x);
+  else if (!x->part && (!x->retry_armed || escalates))
+    start_isp(d, x); /* an overload does not wait for a hot node's backoff */
 }
 
 const struct agent_ops dvms_agent_ops = {
-    .message = on_message, .timer = on_timer, .migrated = on_migrated, .overload = on_overload,
+    .message = on_message, .timer = on_timer, .migrated = on_migrated, .load = on_load,
 };
 
 struct dvms *dvms_new(const struct dvms_config *c, const struct transport *t, err_t *e) {

@@ -56,6 +56,9 @@ struct dvms_config {
   double hop_timeout;      /* a node silent this long is treated as failed */
   double park_timeout;     /* a parked partition nothing joined gives up after this */
   double retry_delay;      /* an overloaded node waits up to this before a new ISP */
+  int32_t proactive_max;   /* an ISP for a hot (not overloaded) node stops at this size */
+  int32_t max_partition;   /* any ISP gives up at this size (0: never), to retry later */
+  double proactive_backoff;/* and its node waits about this long before trying again */
   double step_timeout;     /* longest a plan step may take */
   double target;           /* headroom: a solved node ends at or below this fraction */
   double fill;             /* and destinations are filled up to this one */

@@ -43,6 +43,7 @@ struct dvms_isp {
   uint32_t wander;   /* hops since a node last joined */
   uint8_t state;
   uint8_t merge;     /* sent to a parked partition's holder to be merged */
+  uint8_t urgent;    /* its initiator is overloaded, not just hot */
   int32_t n;
   int32_t nodes[];   /* members, the initiator first */
 };
@@ -106,6 +107,7 @@ struct dvms_lead {
   uint8_t *answer;          /* per member: 0 waiting, 1 yes, 2 no */
   int32_t waiting;
   uint64_t gen;             /* generation of its phase and keepalive timers */
+  bool urgent;              /* the initiator is overloaded, not just hot */
   int status;               /* the solver's answer */
   struct sched_plan plan;
   struct apply_run run;
@@ -120,7 +122,7 @@ struct dvms_hop { /* a token sent, waiting for its ISP_ACK */
 struct dvms_node {
   int32_t id;
   rng_t rng;
-  bool overloaded;       /* what the local monitor last said */
+  int level;             /* what the local monitor last said (load_level) */
   bool tick_armed, retry_armed;
   uint32_t seq;          /* ids of partitions it initiates */
   /* membership: what the leader last said */

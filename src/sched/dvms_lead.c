@@ -35,6 +35,7 @@ static struct dvms_lead *lead_new(const struct dvms_isp *isp, int32_t extra) {
   l->part = isp->part;
   l->initiator = isp->initiator;
   l->version = isp->version + 1;
+  l->urgent = isp->urgent;
   for (int32_t i = 0; i < isp->n; i++)
     if (!dvms_ids_has(l->nodes, l->n, isp->nodes[i]) &&
         dvms_ids_push(&l->nodes, &l->n, &l->cap, isp->nodes[i]) < 0)
@@ -127,6 +128,29 @@ static void start_reserve(struct dvms *d, struct dvms_node *x) {
 
 static void solve(struct dvms *d, struct dvms_node *x);
 
+/* No plan in this partition: hand the token on, unless it has grown as far
+ * as it may (prevention stops early; repair at max_partition, since its
+ * messages grow with the square of its size and a cluster where 64 nodes
+ * hold no room for one VE has none to give now: the node retries). */
+static void grow(struct dvms *d, struct dvms_node *x) {
+  struct dvms_lead *l = x->lead;
+  int32_t max = l->urgent ? d->cfg.max_partition : d->cfg.proactive_max;
+  if (max > 0 && l->n >= max) {
+    dvms_end(d, x, END_GAVE_UP);
+    return;
+  }
+  dvms_send_token(d, x, l);
+  dvms_lead_free(l);
+  x->lead = NULL;
+}
+
+static bool snap_overloaded(const struct node_snap *s) {
+  int64_t used = 0;
+  for (int32_t i = 0; i < s->nves; i++)
+    used += s->ves[i].cpu;
+  return used > s->cpu_cap;
+}
+
 /* Keep the members that said yes; the silent ones are suspected. */
 static void reserved(struct dvms *d, struct dvms_node *x) {
   struct dvms_lead *l = x->lead;
@@ -148,13 +172,13 @@ static void reserved(struct dvms *d, struct dvms_node *x) {
     dvms_end(d, x, END_STALE); /* the event is gone with its initiator */
     return;
   }
-  if (l->n < d->cfg.min_partition) {
-    dvms_send_token(d, x, l);
-    dvms_lead_free(l);
-    x->lead = NULL;
-    return;
-  }
-  solve(d, x);
+  for (int32_t i = 0; i < l->n; i++)
+    if (l->nodes[i] == l->initiator && snap_overloaded(l->snaps[i]))
+      l->urgent = true; /* prevention came too late: this is repair now */
+  if (l->n < d->cfg.min_partition)
+    grow(d, x);
+  else
+    solve(d, x);
 }
 
 static void on_reserve_ack(struct dvms *d, struct dvms_node *x, const struct dvms_reserve_ack *a) {
@@ -195,6 +219,11 @@ static void solve(struct dvms *d, struct dvms_node *x) {
   l->status = SCHED_NO_SOLUTION;
   sched_plan_clear(&l->plan);
   bool loaded = true;
+  /* Repair that a small partition could not do may fill destinations up
+   * to the target rather than keep growing. */
+  d->view.fill = l->urgent && l->n > d->cfg.proactive_max ? d->cfg.target : d->cfg.fill;
+  if (d->view.fill > d->view.target)
+    d->view.fill = d->view.target;
   for (int32_t i = 0; i < l->n && loaded; i++)
     loaded = view_load(&d->view, l->snaps[i], l->nodes[i] == l->initiator, &e) == 0;
   struct sched_solve_stats st = {0};
@@ -231,9 +260,7 @@ static void solved(struct dvms *d, struct dvms_node *x) {
   } else if (l->status == SCHED_SOLVED && !d->cfg.empty_plan_fails) {
     dvms_end(d, x, END_RESOLVED);
   } else {
-    dvms_send_token(d, x, l); /* grow */
-    dvms_lead_free(l);
-    x->lead = NULL;
+    grow(d, x);
   }
 }
 
@@ -382,6 +409,7 @@ void dvms_merge(struct dvms *d, struct dvms_node *x, const struct dvms_isp *isp)
       return;
     }
   d->stats.merges++;
+  l->urgent |= isp->urgent;
   l->prev_part = isp->part;
   l->version++;
   if (hold(x, l, PSTATE_GROWING) < 0) {

@@ -79,14 +79,14 @@ static void on_migrated(void *agent, int32_t node, uint64_t token, bool ok) {
   apply_local_migrated(&x->local[node], &x->tp, node, token, ok);
 }
 
-static void on_overload(void *agent, int32_t node, bool overloaded) {
+static void on_load(void *agent, int32_t node, int level) {
   struct entropy *x = agent;
-  x->overloaded[node] = overloaded; /* reported in the next round's state */
+  x->overloaded[node] = level == LOAD_OVER; /* reported in the next round's state */
 }
 
 const struct agent_ops entropy_agent_ops = {
     .start = on_start, .message = on_message, .timer = on_timer, .migrated = on_migrated,
-    .overload = on_overload,
+    .load = on_load,
 };
 
 struct entropy *entropy_new(const struct entropy_config *c, const struct transport *t, err_t *e) {

@@ -297,17 +297,17 @@ static void on_migrated(void *agent, int32_t node, uint64_t token, bool ok) {
   apply_local_migrated(&s->lc[node].local, &s->tp, node, token, ok);
 }
 
-static void on_overload(void *agent, int32_t node, bool overloaded) {
+static void on_load(void *agent, int32_t node, int level) {
   struct snooze *s = agent;
   struct lc *c = &s->lc[node];
-  c->overloaded = overloaded;
+  c->overloaded = level == LOAD_OVER;
   if (c->gm >= 0) /* the GM learns at once (VMPlaceS's GM polls every 70 ms) */
-    send(s, node, c->gm, SN_LC_BEAT, overloaded);
+    send(s, node, c->gm, SN_LC_BEAT, c->overloaded);
 }
 
 const struct agent_ops snooze_agent_ops = {
     .start = on_start, .message = on_message, .timer = on_timer, .migrated = on_migrated,
-    .overload = on_overload,
+    .load = on_load,
 };
 
 struct snooze *snooze_new(const struct snooze_config *c, const struct transport *t, err_t *e) {

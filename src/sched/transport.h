@@ -97,9 +97,14 @@ struct agent_ops {
   void (*message)(void *agent, int32_t node, struct msg *m); /* takes ownership */
   void (*timer)(void *agent, int32_t node, uint64_t token);
   void (*migrated)(void *agent, int32_t node, uint64_t token, bool ok);
-  /* The local monitor: the node's demand crossed its capacity. */
-  void (*overload)(void *agent, int32_t node, bool overloaded);
+  /* The local monitor: the node's load level changed (enum load_level). */
+  void (*load)(void *agent, int32_t node, int level);
 };
+
+/* What a node's monitor reports: its CPU demand is within its scheduler's
+ * threshold, above it (hot: worth acting before it overloads), or above
+ * the capacity (overloaded: its VEs do not get what they ask for). */
+enum load_level { LOAD_OK, LOAD_HOT, LOAD_OVER };
 
 /* A message of `bytes` bytes (at least sizeof(struct msg)), zeroed, with
  * its kind set; NULL on ENOMEM. */

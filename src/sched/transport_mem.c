@@ -6,14 +6,15 @@
 
 #include "sched/transport_view.h"
 
-enum ev_type { EV_MESSAGE, EV_TIMER, EV_MIGRATION_END, EV_OVERLOAD, EV_START };
+enum ev_type { EV_MESSAGE, EV_TIMER, EV_MIGRATION_END, EV_LOAD, EV_START };
 
 struct memnet_event {
   double at;
   enum ev_type type;
   int32_t node;
   uint64_t token;
-  bool flag;          /* overload: overloaded */
+  bool flag;          /* migration end: it worked */
+  int level;          /* load: enum load_level */
   int32_t ve, dst;    /* migration */
   struct msg *m;
 };
@@ -78,10 +79,17 @@ static const struct transport_ops memnet_ops = {
     .migrate = op_migrate, .charge = op_charge,
 };
 
-static void on_viability(void *data, int32_t node, bool viable) {
-  struct memnet *n = data;
-  push(n, (struct memnet_event){.at = n->now, .type = EV_OVERLOAD, .node = node,
-                                .flag = !viable});
+/* The monitor of host h: report its level when it changes. */
+static void watch(struct memnet *n, int32_t h) {
+  if (h < 0)
+    return;
+  const struct sched_node *nd = &n->world.nodes[h];
+  double used = (double)nd->used[SCHED_CPU], cap = (double)nd->cap[SCHED_CPU];
+  int level = used > cap ? LOAD_OVER : used > n->threshold * cap ? LOAD_HOT : LOAD_OK;
+  if (level == n->level[h])
+    return;
+  n->level[h] = (uint8_t)level;
+  push(n, (struct memnet_event){.at = n->now, .type = EV_LOAD, .node = h, .level = level});
 }
 
 int memnet_init(struct memnet *n, int32_t hosts, int32_t services, int64_t cpu, int64_t mem,
@@ -94,7 +102,9 @@ int memnet_init(struct memnet *n, int32_t hosts, int32_t services, int64_t cpu, 
   n->hosts = hosts;
   n->nodes = hosts + services;
   n->failed = calloc(n->nodes, sizeof *n->failed);
-  if (!n->failed) {
+  n->level = calloc(hosts, sizeof *n->level);
+  n->threshold = 1;
+  if (!n->failed || !n->level) {
     memnet_free(n);
     return err_set(e, ENOMEM, "memnet: out of memory");
   }
@@ -107,8 +117,6 @@ int memnet_init(struct memnet *n, int32_t hosts, int32_t services, int64_t cpu, 
       return -1;
     }
   }
-  n->world.on_viability = on_viability;
-  n->world.on_viability_data = n;
   n->latency = 0.001;
   n->migration_time = 10;
   n->tp.ops = &memnet_ops;
@@ -124,6 +132,7 @@ void memnet_free(struct memnet *n) {
   }
   timeq_free(&n->queue);
   free(n->failed);
+  free(n->level);
   sched_model_free(&n->world);
   memset(n, 0, sizeof *n);
 }
@@ -138,6 +147,7 @@ void memnet_set_agent(struct memnet *n, const struct agent_ops *ops, void *agent
 
 void memnet_set_cpu(struct memnet *n, int32_t ve, int64_t cpu) {
   sched_ve_set_cpu(&n->world, ve, cpu);
+  watch(n, n->world.ves[ve].host);
 }
 
 void memnet_fail(struct memnet *n, int32_t node) {
@@ -149,9 +159,13 @@ static void end_migration(struct memnet *n, struct memnet_event *ev) {
   if (ok) {
     n->world.ves[ev->ve].pinned = false;
     err_t e = ERR_INIT;
+    int32_t src = n->world.ves[ev->ve].host;
     ok = !n->failed[ev->dst] && sched_ve_place(&n->world, ev->ve, ev->dst, &e) == 0;
-    if (ok)
+    if (ok) {
       n->migrations++;
+      watch(n, src);
+      watch(n, ev->dst);
+    }
   }
   if (n->ops->migrated)
     n->ops->migrated(n->agent, ev->node, ev->token, ok);
@@ -181,9 +195,9 @@ int64_t memnet_run(struct memnet *n, double until) {
     case EV_START:
       n->ops->start(n->agent, ev.node);
       break;
-    case EV_OVERLOAD:
-      if (n->ops->overload)
-        n->ops->overload(n->agent, ev.node, ev.flag);
+    case EV_LOAD:
+      if (n->ops->load)
+        n->ops->load(n->agent, ev.node, ev.level);
       break;
     }
   }

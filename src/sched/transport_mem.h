@@ -24,6 +24,8 @@ struct memnet {
   double latency;              /* seconds per message */
   double migration_time;       /* seconds per live migration */
   bool *failed;
+  double threshold;            /* the monitor's hot level, fraction of the CPU (1) */
+  uint8_t *level;              /* per host: enum load_level last reported */
   struct timeq queue;          /* of struct memnet_event */
   uint64_t messages, bytes, migrations;
   bool oom;                    /* an allocation failed: the run is invalid */
@@ -38,7 +40,7 @@ void memnet_free(struct memnet *n);
 /* Install the scheduler; its start handler runs on every node at once. */
 void memnet_set_agent(struct memnet *n, const struct agent_ops *ops, void *agent);
 
-/* Change a VE's CPU demand now; overload transitions reach the host's agent
+/* Change a VE's CPU demand now; load level changes reach the host's agent
  * as events. */
 void memnet_set_cpu(struct memnet *n, int32_t ve, int64_t cpu);
 

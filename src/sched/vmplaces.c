@@ -9,4 +9,5 @@ void vmplaces_dvms_config(struct dvms_config *c, int32_t nodes, int32_t nves) {
   c->monitor_period = 1.0;
   c->partition_timeout = 4.5;
   c->keepalive = 2.0;
+  c->max_partition = 0; /* VMPlaceS's partitions grow until their timeout */
 }

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sched/transport.h"
+
 static void advance(struct cluster *c, double now) {
   c->violation += c->n_overloaded * (now - c->last_change);
   c->demand_area += c->total_demand * (now - c->last_change);
@@ -41,18 +43,18 @@ static void on_viability(void *data, int32_t node, bool viable) {
   }
 }
 
-/* The scheduler's monitor: crossing the threshold, either way. */
-static void update_hot(struct cluster *c, int32_t node) {
+/* The scheduler's monitor. */
+static void update_level(struct cluster *c, int32_t node) {
   if (node < 0)
     return;
   const struct sched_node *n = &c->m.nodes[node];
-  struct sim_host *H = &c->hosts[node];
-  bool hot = (double)n->used[SCHED_CPU] > c->threshold * (double)n->cap[SCHED_CPU];
-  if (hot == H->hot)
+  double used = (double)n->used[SCHED_CPU], cap = (double)n->cap[SCHED_CPU];
+  int level = used > cap ? LOAD_OVER : used > c->threshold * cap ? LOAD_HOT : LOAD_OK;
+  if (level == c->hosts[node].level)
     return;
-  H->hot = hot;
-  if (c->on_hot)
-    c->on_hot(c->on_hot_data, node, hot);
+  c->hosts[node].level = level;
+  if (c->on_level)
+    c->on_level(c->on_level_data, node, level);
 }
 
 int cluster_init(struct cluster *c, const struct cluster_spec *s, err_t *e) {
@@ -105,7 +107,7 @@ void cluster_set_demand(struct cluster *c, int vm, int demand, double now) {
   c->total_demand += demand - cluster_demand(c, vm);
   c->now = now;
   sched_ve_set_cpu(&c->m, vm, demand);
-  update_hot(c, cluster_host_of(c, vm));
+  update_level(c, cluster_host_of(c, vm));
 }
 
 int cluster_move_vm(struct cluster *c, int vm, int dst, double now, err_t *e) {
@@ -113,8 +115,8 @@ int cluster_move_vm(struct cluster *c, int vm, int dst, double now, err_t *e) {
   c->now = now;
   if (sched_ve_place(&c->m, vm, dst, e) < 0)
     return -1;
-  update_hot(c, src);
-  update_hot(c, dst);
+  update_level(c, src);
+  update_level(c, dst);
   return 0;
 }
 

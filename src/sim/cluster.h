@@ -22,15 +22,15 @@ struct sim_vm {
 
 struct sim_host {
   bool overloaded;   /* demand > capacity: in violation */
-  bool hot;          /* demand > the scheduler's threshold */
+  int level;         /* what the scheduler's monitor last reported (load_level) */
   double over_since; /* start of the current violation episode */
   double violation;  /* cumulated violation time of this host */
   int episodes;
 };
 
-/* Called on every transition of a host across the scheduler's threshold
- * (its monitor); with a threshold of 1 that is overload itself. */
-typedef void (*hot_fn)(void *data, int host, bool hot);
+/* The scheduler's monitor: called whenever a host's load level (enum
+ * load_level: within the threshold, above it, above the capacity) changes. */
+typedef void (*level_fn)(void *data, int host, int level);
 
 struct cluster {
   struct sched_model m; /* placement and demands: the truth */
@@ -46,8 +46,8 @@ struct cluster {
   double *episode_len;  /* lengths of the closed episodes */
   size_t n_episodes, episodes_cap;
   double threshold;      /* fraction of the CPU capacity; 1 by default */
-  hot_fn on_hot;
-  void *on_hot_data;
+  level_fn on_level;
+  void *on_level_data;
 };
 
 struct cluster_spec {

@@ -29,6 +29,7 @@ static const char usage[] =
     "  --threshold F      DVMS: a node above this fraction of its CPU starts an ISP (0.98)\n"
     "  --target F         DVMS: the ISP's node ends at or below this fraction (0.95)\n"
     "  --fill F           DVMS: destinations are filled up to this fraction (0.87)\n"
+    "  --proactive-max N  DVMS: an ISP for a hot, not overloaded node stops at N nodes (16)\n"
     "  --entropy-period S Entropy's period (default 30)\n"
     "  --snooze-group N   local controllers per Snooze group manager (default 32)\n"
     "  --fail NODE@TIME   crash a hosting node at a time (repeatable)\n"
@@ -37,7 +38,7 @@ static const char usage[] =
 enum {
   OPT_SCHEDULER = 256, OPT_HOSTS, OPT_VMS, OPT_DURATION, OPT_LOAD, OPT_LOAD_MEAN, OPT_LOAD_STD,
   OPT_SEED, OPT_OUT, OPT_CONSTRAINTS, OPT_CHECK, OPT_SAMPLE, OPT_CHARGE, OPT_CHARGE_ALPHA,
-  OPT_CHARGE_BETA, OPT_THRESHOLD, OPT_TARGET, OPT_FILL, OPT_ENTROPY_PERIOD, OPT_SNOOZE_GROUP, OPT_FAIL, OPT_BACKBONE,
+  OPT_CHARGE_BETA, OPT_THRESHOLD, OPT_TARGET, OPT_FILL, OPT_PROACTIVE_MAX, OPT_ENTROPY_PERIOD, OPT_SNOOZE_GROUP, OPT_FAIL, OPT_BACKBONE,
   OPT_HELP,
 };
 
@@ -60,6 +61,7 @@ static const struct option options[] = {
     {"threshold", required_argument, NULL, OPT_THRESHOLD},
     {"target", required_argument, NULL, OPT_TARGET},
     {"fill", required_argument, NULL, OPT_FILL},
+    {"proactive-max", required_argument, NULL, OPT_PROACTIVE_MAX},
     {"entropy-period", required_argument, NULL, OPT_ENTROPY_PERIOD},
     {"snooze-group", required_argument, NULL, OPT_SNOOZE_GROUP},
     {"fail", required_argument, NULL, OPT_FAIL},
@@ -132,6 +134,10 @@ static int parse(int argc, char **argv, struct sim_opts *o, double *load, err_t 
     case OPT_SEED:
       if (parse_int(flag, optarg, 0, 1L << 62, &v, e) < 0) return -1;
       o->seed = (uint64_t)v;
+      break;
+    case OPT_PROACTIVE_MAX:
+      if (parse_int(flag, optarg, 2, 1000000, &v, e) < 0) return -1;
+      o->proactive_max = (int)v;
       break;
     case OPT_SNOOZE_GROUP:
       if (parse_int(flag, optarg, 1, 100000, &v, e) < 0) return -1;

@@ -44,6 +44,7 @@ void sim_opts_default(struct sim_opts *o) {
   o->threshold = 0.98;
   o->target = 0.95;
   o->fill = 0.87;
+  o->proactive_max = 16;
   o->entropy_period = 30;
   o->snooze_group = 32;
 }
@@ -54,9 +55,9 @@ static double now_wall(void) {
   return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-static void on_hot(void *data, int host, bool hot) {
+static void on_level(void *data, int host, int level) {
   struct sim_state *st = data;
-  simnet_overload(&st->net, host, hot);
+  simnet_load(&st->net, host, level);
 }
 
 /* The time series: one row per sample period, written as the injector
@@ -196,8 +197,8 @@ static int setup(struct sim_state *st, err_t *e) {
   assign_dirty_rates(st);
   load_init(&st->load, o->seed, o->vms, o->period, o->load_mean, o->load_std);
   st->cl.threshold = sim_sched_threshold(o);
-  st->cl.on_hot = on_hot;
-  st->cl.on_hot_data = st;
+  st->cl.on_level = on_level;
+  st->cl.on_level_data = st;
   if (sim_sched_create(&st->sched, o, &st->net.tp, st->have_cstrs ? &st->cstrs : NULL, e) < 0)
     return -1;
   if (st->sched.ops)

@@ -52,6 +52,7 @@ static void *create(const struct sim_opts *o, const struct transport *tp,
       dvms_config_default(&c, o->hosts, o->vms);
       c.target = o->target;
       c.fill = o->fill;
+      c.proactive_max = o->proactive_max;
     }
     c.seed = c.solve.seed = o->seed;
     c.cstrs = cstrs;

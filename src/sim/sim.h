@@ -28,6 +28,7 @@ struct sim_opts {
   double threshold;        /* DVMS: start an ISP above it */
   double target;           /* DVMS: the ISP's node is solved down to it */
   double fill;             /* DVMS: destinations are filled up to it */
+  int proactive_max;       /* DVMS: nodes an ISP for a hot node may grow to */
   double entropy_period;
   int snooze_group;        /* local controllers per group manager */
   int nfail;

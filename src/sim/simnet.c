@@ -16,13 +16,14 @@
 #include "sched/transport_view.h"
 #include "sim/migrate.h"
 
-enum ev_type { EV_MESSAGE, EV_OVERLOAD, EV_MIGRATED };
+enum ev_type { EV_MESSAGE, EV_LOAD, EV_MIGRATED };
 
 struct sn_event {
   struct sn_event *next;
   enum ev_type type;
   uint64_t token;
   bool flag;
+  int level;
   struct msg *m;
 };
 
@@ -125,14 +126,14 @@ void simnet_migrated(struct simnet *s, int32_t node, uint64_t token, bool ok) {
   enqueue(s, node, ev);
 }
 
-void simnet_overload(struct simnet *s, int32_t host, bool overloaded) {
-  if (!s->ops || !s->ops->overload || s->n[host].failed)
+void simnet_load(struct simnet *s, int32_t host, int level) {
+  if (!s->ops || !s->ops->load || s->n[host].failed)
     return;
   struct sn_event *ev = calloc(1, sizeof *ev);
   if (!ev)
     return;
-  ev->type = EV_OVERLOAD;
-  ev->flag = overloaded;
+  ev->type = EV_LOAD;
+  ev->level = level;
   enqueue(s, host, ev);
 }
 
@@ -167,8 +168,8 @@ static void dispatch(struct simnet *s, int32_t node, struct sn_event *ev) {
   case EV_MESSAGE:
     s->ops->message(s->agent, node, ev->m);
     break;
-  case EV_OVERLOAD:
-    s->ops->overload(s->agent, node, ev->flag);
+  case EV_LOAD:
+    s->ops->load(s->agent, node, ev->level);
     break;
   case EV_MIGRATED:
     s->ops->migrated(s->agent, node, ev->token, ev->flag);

@@ -57,8 +57,8 @@ void simnet_free(struct simnet *s);
 /* Start the actors of every node for this scheduler (before simgrid_run). */
 void simnet_start_agents(struct simnet *s, const struct agent_ops *ops, void *agent);
 
-/* The monitor: a host's overload state changed (cluster callback). */
-void simnet_overload(struct simnet *s, int32_t host, bool overloaded);
+/* The monitor: a host's load level changed (cluster callback). */
+void simnet_load(struct simnet *s, int32_t host, int level);
 
 /* From now on the node is down: its actors drop everything. */
 void simnet_fail(struct simnet *s, int32_t node);
