@@ -7,6 +7,7 @@
 
 #include "runtime/seccomp.h"
 #include "util/cleanup.h"
+#include "util/fdpass.h"
 #include "util/fs.h"
 #include "util/json.h"
 
@@ -36,26 +37,12 @@ int seccomp_listener_message(const struct seccomp_filter *f, struct seccomp_list
 }
 
 int seccomp_listener_send(struct seccomp_listener *l, int notify_fd, err_t *e) {
-  struct iovec iov = {.iov_base = l->message, .iov_len = strlen(l->message)};
-  union {
-    char buf[CMSG_SPACE(sizeof(int))];
-    struct cmsghdr align;
-  } u;
-  memset(&u, 0, sizeof u);
-  struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-                       .msg_controllen = sizeof u.buf};
-  struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN(sizeof(int));
-  memcpy(CMSG_DATA(c), &notify_fd, sizeof(int));
-  ssize_t n;
-  while ((n = sendmsg(l->sock, &msg, MSG_NOSIGNAL)) < 0 && errno == EINTR)
-    ;
+  size_t len = strlen(l->message);
+  ssize_t n = send_with_fd(l->sock, l->message, len, notify_fd);
   int ret = n < 0 ? err_sys(e, "send the seccomp notify fd to its listener") : 0;
   /* The rest of the message, if the socket took only part of it. */
-  if (ret == 0 && (size_t)n < iov.iov_len &&
-      write_all(l->sock, l->message + n, iov.iov_len - (size_t)n) < 0)
+  if (ret == 0 && (size_t)n < len &&
+      write_all(l->sock, l->message + n, len - (size_t)n) < 0)
     ret = err_sys(e, "send the seccomp state to its listener");
   seccomp_listener_close(l);
   return ret;

@@ -1,4 +1,5 @@
 #include "runtime/sync.h"
+#include "util/fdpass.h"
 
 #include <errno.h>
 #include <stddef.h>
@@ -26,22 +27,8 @@ void sync_send_error(int fd, const err_t *err) {
 
 int sync_send_fd(int sock, int fd, err_t *e) {
   struct sync_msg m = {.type = SYNC_CONSOLE, .fd = -1};
-  struct iovec iov = {.iov_base = &m, .iov_len = HEADER_LEN};
-  union {
-    char buf[CMSG_SPACE(sizeof(int))];
-    struct cmsghdr align;
-  } u;
-  memset(&u, 0, sizeof u);
-  struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-                       .msg_controllen = sizeof u.buf};
-  struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN(sizeof(int));
-  memcpy(CMSG_DATA(c), &fd, sizeof(int));
-  while (sendmsg(sock, &msg, MSG_NOSIGNAL) < 0)
-    if (errno != EINTR)
-      return err_sys(e, "send the console");
+  if (send_with_fd(sock, &m, HEADER_LEN, fd) < 0)
+    return err_sys(e, "send the console");
   return 0;
 }
 
