@@ -202,11 +202,16 @@ int cmd_ps(struct cli *cli, int argc, char **argv) {
     char cmd[64] = "";
     size_t k, at = 0;
     json_t *arg;
-    json_array_foreach(json_object_get(ct, "command"), k, arg)
-      at += (size_t)snprintf(cmd + at, at < sizeof cmd ? sizeof cmd - at : 0, "%s%s",
-                             k ? " " : "", json_string_value(arg));
-    printf("%-12.*s  %-24s  \"%-.20s\"  %-10s  %s\n", no_trunc ? 64 : 12, id,
-           json_string_value(json_object_get(ct, "image")), cmd,
+    json_array_foreach(json_object_get(ct, "command"), k, arg) {
+      if (at >= sizeof cmd)
+        break;
+      at += (size_t)snprintf(cmd + at, sizeof cmd - at, "%s%s", k ? " " : "",
+                             json_string_value(arg));
+    }
+    char quoted[24]; /* docker shows the command quoted, cut to 20 characters */
+    snprintf(quoted, sizeof quoted, "\"%.20s\"", cmd);
+    printf("%-12.*s  %-24s  %-22s  %-10s  %s\n", no_trunc ? 64 : 12, id,
+           json_string_value(json_object_get(ct, "image")), quoted,
            json_string_value(json_object_get(ct, "status")),
            json_string_value(json_object_get(ct, "name")));
   }
