@@ -9,7 +9,9 @@
 # skips firmware and decompression) with a busybox-static initramfs
 # generated here, sees the host's root filesystem
 # read-only over 9p (so the project tree, its build and every library are at
-# the same paths), gets scratch tmpfs on /tmp, /run, /var/tmp and /root, and
+# the same paths; the project tree is also shared on its own, so it stays
+# visible where it lies under a scratch directory), gets scratch tmpfs on
+# /tmp, /run, /var/tmp and /root, and
 # runs COMMAND with bash in the current directory. Variables named
 # CAPSULE_*, ASAN_OPTIONS, UBSAN_OPTIONS and BUILD are passed on.
 # --cgroup v2 boots with cgroup_no_v1=all and cgroup2 at /sys/fs/cgroup;
@@ -112,6 +114,12 @@ for ko in $(modules_for virtio_pci 9pnet_virtio 9p); do
 done
 (cd "$init" && find . | cpio -o -H newc --quiet) >"$work/initramfs.cpio"
 
+# The project tree is shared on its own too, mounted at the same path: a
+# checkout under /tmp (as CI's may be) would be hidden by the guest's
+# scratch tmpfs otherwise.
+top=$(cd "$here/../.." && pwd)
+printf '%s\n' "$top" >"$work/project"
+
 # --- the command, run by bash in the guest in this directory ---
 {
   echo "cd $(printf %q "$PWD") || exit 125"
@@ -130,6 +138,8 @@ qemu-system-x86_64 -accel "$accel" -cpu "$cpu" -m "$mem" -smp 2 -nodefaults -no-
   -kernel "$vmlinux" -initrd "$work/initramfs.cpio" -append "$append" \
   -fsdev local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap \
   -device virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot \
+  -fsdev "local,id=project,path=$top,security_model=none,readonly=on,multidevs=remap" \
+  -device virtio-9p-pci,fsdev=project,mount_tag=project \
   -fsdev "local,id=vmio,path=$work,security_model=none" \
   -device virtio-9p-pci,fsdev=vmio,mount_tag=vmio </dev/null >"$work/qemu.log" 2>&1 &
 qemu_pid=$!
