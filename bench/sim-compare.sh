@@ -34,7 +34,10 @@ for s in $schedulers; do
   for seed in $seeds; do
     dir=$out/$s/seed$seed
     mkdir -p "$out/$s"
-    if [ ! -s "$dir/summary.json" ]; then
+    # A finished run is reused (an interrupted comparison resumes) unless
+    # the simulator was rebuilt since.
+    if [ ! -s "$dir/summary.json" ] || [ "$sim" -nt "$dir/summary.json" ]; then
+      rm -rf "$dir"
       nice -n 10 "$sim" --hosts "$hosts" --duration "$duration" --seed "$seed" --scheduler "$s" \
         --check --out "$dir" "${extra[@]}" >"$dir.log" 2>&1 || { cat "$dir.log" >&2; exit 1; }
     fi
@@ -88,7 +91,8 @@ first=${seeds%% *}
 plot() { # file ylabel column
   local cmds="" sep=""
   for s in $schedulers; do
-    cmds+="$sep'$out/$s/seed$first/series.csv' using 1:$3 with lines title '$s'"
+    # every third sample (30 s) keeps the SVGs small enough to commit
+    cmds+="$sep'$out/$s/seed$first/series.csv' every 3 using 1:$3 with lines lw 1.5 title '$s'"
     sep=", "
   done
   gnuplot <<EOF
@@ -98,7 +102,7 @@ set datafile separator ','
 set key top left
 set xlabel 'simulated time (s)'
 set ylabel '$2'
-set title '$hosts hosts, $(( hosts * 10 )) VMs, seed $first'
+set title '$hosts hosts, $(( hosts * 10 )) VMs, $duration s, seed $first ${extra[*]}'
 plot $cmds
 EOF
 }
