@@ -511,7 +511,7 @@ void dvms_lead_timer(struct dvms *d, struct dvms_node *x, int kind, uint64_t val
     break;
   case TM_APPLY:
     if (l && l->phase == LEAD_APPLYING)
-      finish_apply(d, x, apply_timeout(&l->run, token));
+      finish_apply(d, x, apply_timeout(&l->run, &d->tp, token));
     break;
   default:
     break;

@@ -100,6 +100,7 @@ enum apply_status apply_start(struct apply_run *r, const struct transport *t,
   r->timer = timer_token;
   r->step_timeout = step_timeout;
   r->done_migrations = r->failed_migrations = 0;
+  r->drains = 0;
   uint8_t *state = realloc(r->state, (size_t)(r->plan.nactions ? r->plan.nactions : 1));
   if (!state) {
     r->active = false;
@@ -141,10 +142,20 @@ enum apply_status apply_on_migrated(struct apply_run *r, const struct transport 
   return start_step(r, t);
 }
 
-enum apply_status apply_timeout(struct apply_run *r, uint64_t token) {
+enum apply_status apply_timeout(struct apply_run *r, const struct transport *t, uint64_t token) {
   if (!r->active || token != r->timer)
     return status(r);
-  r->failed = true;
+  r->failed = true; /* nothing more is launched */
+  if (r->inflight > 0 && r->drains < APPLY_MAX_DRAINS) {
+    /* Migrations already started go on whatever the coordinator decides:
+     * ending the run now would free their nodes for other plans while
+     * they still carry them. Wait for them, a few more step timeouts at
+     * most (a node that died never answers). */
+    r->drains++;
+    r->timer++;
+    tp_timer(t, r->coordinator, r->step_timeout, r->timer);
+    return APPLY_RUNNING;
+  }
   r->active = false;
   return APPLY_FAILED;
 }

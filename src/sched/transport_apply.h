@@ -34,6 +34,7 @@ struct apply_migrated {
 };
 
 enum apply_status { APPLY_RUNNING, APPLY_DONE, APPLY_FAILED };
+enum { APPLY_MAX_DRAINS = 4 };
 enum { ACTION_WAITING, ACTION_SENT, ACTION_DONE };
 
 /* One plan being applied by a coordinator. */
@@ -52,6 +53,7 @@ struct apply_run {
   uint64_t timer;    /* token of the running step's timeout */
   double step_timeout;
   uint32_t done_migrations, failed_migrations;
+  uint32_t drains;   /* step timeouts spent waiting for a failed step's migrations */
 };
 
 void apply_init(struct apply_run *r);
@@ -71,8 +73,10 @@ enum apply_status apply_on_migrated(struct apply_run *r, const struct transport 
                                     const struct apply_migrated *m);
 
 /* The step timer with `token` fired: a step still running after it fails
- * the plan. */
-enum apply_status apply_timeout(struct apply_run *r, uint64_t token);
+ * the plan. Its migrations in flight are waited for (the run stays
+ * RUNNING, nothing new is launched) up to APPLY_MAX_DRAINS more step
+ * timeouts, so that the coordinator keeps their nodes until they end. */
+enum apply_status apply_timeout(struct apply_run *r, const struct transport *t, uint64_t token);
 
 /* The source-node side: migrations this node runs for coordinators, so
  * that their end can be reported. One table per node. */

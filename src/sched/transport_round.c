@@ -178,7 +178,7 @@ bool round_timer(struct round *r, const struct round_env *env, uint64_t token) {
       token == ROUND_TOKEN(ROUND_TM_SOLVED, r->tag))
     return apply(r, env);
   if (kind == ROUND_TM_APPLY && r->phase == ROUND_APPLYING)
-    return applied(r, env, apply_timeout(&r->run, token));
+    return applied(r, env, apply_timeout(&r->run, env->tp, token));
   return false;
 }
 
