@@ -107,6 +107,37 @@ static void test_one_event(void) {
   ring_close(&r);
 }
 
+/* A migration slower than the step timeout fails the plan, but the leader
+ * keeps both nodes locked in the partition until the VE has arrived: a node
+ * never serves a second partition while a VE is still leaving or reaching
+ * it. */
+static void test_slow_migration_keeps_partition(void) {
+  struct ring r;
+  if (ring_open(&r, 6, 2, NULL) < 0) {
+    CHECK(0);
+    return;
+  }
+  r.net.migration_time = 300; /* the step timeout is 120 s */
+  set_host(&r, 0, 70, 50);
+  memnet_run(&r.net, 200);
+  uint64_t part = dvms_node_partition(r.d, 0);
+  CHECK(part != 0);
+  CHECK(dvms_node_partition(r.d, 1) == part);
+  CHECK(r.st->plans == 1 && r.st->migrations == 0);
+  /* a second overload meanwhile, with fast migrations: it cannot take
+   * node 0 or 1 (check mode verifies exclusivity) */
+  r.net.migration_time = 1;
+  set_host(&r, 2, 70, 50);
+  memnet_run(&r.net, 1000);
+  CHECK(r.st->plans == 2 && r.st->plans_failed == 1);
+  CHECK(sched_model_viable(&r.net.world));
+  CHECK(r.net.world.ves[ve_of(&r, 0, 0)].host == 1 || r.net.world.ves[ve_of(&r, 0, 1)].host == 1);
+  CHECK(r.st->isp_started == r.st->isp_ended);
+  CHECK(all_free(&r));
+  check_invariants(&r);
+  ring_close(&r);
+}
+
 /* An overload that vanishes before anyone acts ends the ISP without a plan. */
 static void test_event_resolves_itself(void) {
   struct ring r;
@@ -309,6 +340,7 @@ static void test_stress(bool vmplaces) {
 int main(void) {
   test_one_event();
   test_event_resolves_itself();
+  test_slow_migration_keeps_partition();
   test_concurrent_events_meet();
   test_contention_merges();
   test_no_solution_ends();
