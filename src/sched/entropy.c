@@ -12,8 +12,6 @@ enum { TM_PERIOD = 1 };
 struct entropy {
   struct entropy_config cfg;
   struct transport tp;
-  struct view view;
-  struct sched_solver *solver;
   struct sched_run_stats stats;
   struct round_env env;
   struct round round;
@@ -27,9 +25,9 @@ void entropy_config_default(struct entropy_config *c, int32_t nodes, int32_t nve
   c->nodes = nodes;
   c->nves = nves;
   c->period = 30;
-  c->reply_timeout = 1;
-  c->step_timeout = 300;
-  c->solve.time_limit = 10;
+  c->round.reply_timeout = 1;
+  c->round.step_timeout = 300;
+  c->round.solve.time_limit = 10;
 }
 
 static void next_round(struct entropy *x) {
@@ -107,14 +105,10 @@ struct entropy *entropy_new(const struct entropy_config *c, const struct transpo
   for (int32_t i = 0; i < c->nodes; i++)
     x->hosts[i] = i;
   round_init(&x->round, c->nodes);
-  if (view_init(&x->view, c->nodes, c->nves, 1, 1, e) < 0 || !(x->solver = sched_solver_new(e))) {
+  if (round_env_init(&x->env, &x->tp, &x->stats, &c->round, c->nodes, c->nves, e) < 0) {
     entropy_free(x);
     return NULL;
   }
-  x->env = (struct round_env){.tp = &x->tp, .view = &x->view, .solver = x->solver,
-                              .stats = &x->stats, .cstrs = c->cstrs, .solve = c->solve,
-                              .reply_timeout = c->reply_timeout,
-                              .step_timeout = c->step_timeout, .check = c->check};
   return x;
 }
 
@@ -127,8 +121,7 @@ void entropy_free(struct entropy *x) {
   free(x->hosts);
   free(x->overloaded);
   round_free(&x->round);
-  view_free(&x->view);
-  sched_solver_free(x->solver);
+  round_env_free(&x->env);
   sched_run_stats_free(&x->stats);
   free(x);
 }

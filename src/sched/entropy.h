@@ -13,17 +13,14 @@
 #include "sched/constraints.h"
 #include "sched/solver.h"
 #include "sched/transport.h"
+#include "sched/transport_round.h"
 #include "sched/transport_stats.h"
 #include "util/error.h"
 
 struct entropy_config {
   int32_t nodes, nves;   /* hosting nodes 0..nodes-1; the service is node `nodes` */
   double period;         /* 30 s in VMPlaceS */
-  double reply_timeout;  /* a node silent this long is left out of the round */
-  double step_timeout;
-  const struct sched_cstrs *cstrs;
-  struct sched_solve_opts solve;
-  bool check;
+  struct round_config round;
 };
 
 void entropy_config_default(struct entropy_config *c, int32_t nodes, int32_t nves);

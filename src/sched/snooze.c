@@ -46,8 +46,6 @@ struct snooze {
   struct gm *gm;
   double *gm_seen; /* GL: per GM */
   int32_t *gm_lcs; /* GL: LCs per GM */
-  struct view view;
-  struct sched_solver *solver;
   struct sched_run_stats stats;
   struct round_env env;
 };
@@ -61,9 +59,9 @@ void snooze_config_default(struct snooze_config *c, int32_t nodes, int32_t nves)
   c->timeout = 6;
   c->min_gap = 1;
   c->pull = 0.07;
-  c->reply_timeout = 1;
-  c->step_timeout = 300;
-  c->solve.time_limit = 10;
+  c->round.reply_timeout = 1;
+  c->round.step_timeout = 300;
+  c->round.solve.time_limit = 10;
 }
 
 int32_t snooze_services(const struct snooze_config *c) {
@@ -331,14 +329,10 @@ struct snooze *snooze_new(const struct snooze_config *c, const struct transport 
     s->lc[i].gm = -1;
   for (int32_t g = 0; g < s->ngm; g++)
     round_init(&s->gm[g].round, gm_node(s, g));
-  if (view_init(&s->view, c->nodes, c->nves, 1, 1, e) < 0 || !(s->solver = sched_solver_new(e))) {
+  if (round_env_init(&s->env, &s->tp, &s->stats, &c->round, c->nodes, c->nves, e) < 0) {
     snooze_free(s);
     return NULL;
   }
-  s->env = (struct round_env){.tp = &s->tp, .view = &s->view, .solver = s->solver,
-                              .stats = &s->stats, .cstrs = c->cstrs, .solve = c->solve,
-                              .reply_timeout = c->reply_timeout,
-                              .step_timeout = c->step_timeout, .check = c->check};
   return s;
 }
 
@@ -357,8 +351,7 @@ void snooze_free(struct snooze *s) {
   free(s->gm);
   free(s->gm_seen);
   free(s->gm_lcs);
-  view_free(&s->view);
-  sched_solver_free(s->solver);
+  round_env_free(&s->env);
   sched_run_stats_free(&s->stats);
   free(s);
 }

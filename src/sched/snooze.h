@@ -15,6 +15,7 @@
 #include "sched/constraints.h"
 #include "sched/solver.h"
 #include "sched/transport.h"
+#include "sched/transport_round.h"
 #include "sched/transport_stats.h"
 #include "util/error.h"
 
@@ -25,10 +26,7 @@ struct snooze_config {
   double timeout;        /* 6 s: a component silent this long is dead */
   double min_gap;        /* 1 s between two scheduling calls of a GM */
   double pull;           /* 70 ms: how late a GM notices an overload */
-  double reply_timeout, step_timeout;
-  const struct sched_cstrs *cstrs;
-  struct sched_solve_opts solve;
-  bool check;
+  struct round_config round;
 };
 
 void snooze_config_default(struct snooze_config *c, int32_t nodes, int32_t nves);

@@ -6,6 +6,21 @@
 
 #include "sched/checker.h"
 
+int round_env_init(struct round_env *env, const struct transport *tp,
+                   struct sched_run_stats *stats, const struct round_config *cfg, int32_t nodes,
+                   int32_t nves, err_t *e) {
+  *env = (struct round_env){.tp = tp, .stats = stats, .cfg = *cfg};
+  if (view_init(&env->view, nodes, nves, 1, 1, e) < 0)
+    return -1;
+  return (env->solver = sched_solver_new(e)) ? 0 : -1;
+}
+
+void round_env_free(struct round_env *env) {
+  view_free(&env->view);
+  sched_solver_free(env->solver);
+  env->solver = NULL;
+}
+
 void round_init(struct round *r, int32_t self) {
   memset(r, 0, sizeof *r);
   r->self = self;
@@ -35,7 +50,7 @@ static void end(struct round *r) {
   r->phase = ROUND_IDLE;
 }
 
-void round_start(struct round *r, const struct round_env *env, const int32_t *nodes, int32_t n) {
+void round_start(struct round *r, struct round_env *env, const int32_t *nodes, int32_t n) {
   drop_answers(r);
   r->tag++;
   r->started = tp_now(env->tp);
@@ -66,13 +81,13 @@ void round_start(struct round *r, const struct round_env *env, const int32_t *no
     tp_send(env->tp, r->self, nodes[i], &q->h);
     r->waiting++;
   }
-  tp_timer(env->tp, r->self, env->reply_timeout, ROUND_TOKEN(ROUND_TM_REPLIES, r->tag));
+  tp_timer(env->tp, r->self, env->cfg.reply_timeout, ROUND_TOKEN(ROUND_TM_REPLIES, r->tag));
 }
 
-static void check_plan(struct round *r, const struct round_env *env) {
+static void check_plan(struct round *r, struct round_env *env) {
   err_t e = ERR_INIT;
   env->stats->checks++;
-  if (sched_check_plan(&env->view->m, env->cstrs, &r->plan, r->solved, r->nsolved, &e) < 0) {
+  if (sched_check_plan(&env->view.m, env->cfg.cstrs, &r->plan, r->solved, r->nsolved, &e) < 0) {
     char msg[ERR_MSG_MAX + 64];
     snprintf(msg, sizeof msg, "plan of node %d over %d nodes: %s", r->self, r->nsolved, e.msg);
     sched_run_stats_fail(env->stats, &env->stats->check_failures, msg);
@@ -80,15 +95,15 @@ static void check_plan(struct round *r, const struct round_env *env) {
 }
 
 /* Solve over the nodes that answered, if one of them needs it. */
-static bool solve(struct round *r, const struct round_env *env) {
+static bool solve(struct round *r, struct round_env *env) {
   err_t e = ERR_INIT;
   bool bad = false;
   r->nsolved = 0;
   for (int32_t i = 0; i < r->n; i++) {
-    if (!r->snaps[i] || view_load(env->view, r->snaps[i], false, &e) < 0)
+    if (!r->snaps[i] || view_load(&env->view, r->snaps[i], false, &e) < 0)
       continue;
     r->solved[r->nsolved++] = r->nodes[i];
-    bad |= !sched_node_viable(&env->view->m, r->nodes[i]);
+    bad |= !sched_node_viable(&env->view.m, r->nodes[i]);
   }
   if (!bad) {
     end(r);
@@ -96,15 +111,15 @@ static bool solve(struct round *r, const struct round_env *env) {
   }
   env->stats->events++;
   struct sched_solve_stats st = {0};
-  struct sched_solve_opts opts = env->solve;
+  struct sched_solve_opts opts = env->cfg.solve;
   opts.seed ^= r->tag;
-  int rc = sched_solve(env->solver, &env->view->m, r->solved, r->nsolved, env->cstrs, &opts,
+  int rc = sched_solve(env->solver, &env->view.m, r->solved, r->nsolved, env->cfg.cstrs, &opts,
                        &r->plan, &st, &e);
   r->status = rc < 0 ? SCHED_NO_SOLUTION : rc;
   env->stats->solves++;
   if (r->status == SCHED_SOLVED) {
     env->stats->solved++;
-    if (env->check && r->plan.nactions)
+    if (env->cfg.check && r->plan.nactions)
       check_plan(r, env);
   } else {
     env->stats->no_solution++;
@@ -119,7 +134,7 @@ static bool solve(struct round *r, const struct round_env *env) {
   return false;
 }
 
-static bool applied(struct round *r, const struct round_env *env, enum apply_status st) {
+static bool applied(struct round *r, struct round_env *env, enum apply_status st) {
   if (st == APPLY_RUNNING)
     return false;
   env->stats->migrations += r->run.done_migrations;
@@ -132,7 +147,7 @@ static bool applied(struct round *r, const struct round_env *env, enum apply_sta
   return true;
 }
 
-static bool apply(struct round *r, const struct round_env *env) {
+static bool apply(struct round *r, struct round_env *env) {
   if (r->status != SCHED_SOLVED || !r->plan.nactions) {
     end(r);
     return true;
@@ -141,11 +156,11 @@ static bool apply(struct round *r, const struct round_env *env) {
   env->stats->pivots += r->plan.pivots;
   r->phase = ROUND_APPLYING;
   enum apply_status st = apply_start(&r->run, env->tp, r->self, r->tag, 0, &r->plan,
-                                     ROUND_TOKEN(ROUND_TM_APPLY, r->tag), env->step_timeout);
+                                     ROUND_TOKEN(ROUND_TM_APPLY, r->tag), env->cfg.step_timeout);
   return applied(r, env, st);
 }
 
-bool round_message(struct round *r, const struct round_env *env, const struct msg *m) {
+bool round_message(struct round *r, struct round_env *env, const struct msg *m) {
   if (m->kind == ROUND_STATE && r->phase == ROUND_GATHERING) {
     const struct round_state *a = (const struct round_state *)m;
     if (a->tag != r->tag)
@@ -166,7 +181,7 @@ bool round_message(struct round *r, const struct round_env *env, const struct ms
   return false;
 }
 
-bool round_timer(struct round *r, const struct round_env *env, uint64_t token) {
+bool round_timer(struct round *r, struct round_env *env, uint64_t token) {
   int kind = (int)(token >> 56);
   if (kind == ROUND_TM_REPLIES && r->phase == ROUND_GATHERING &&
       token == ROUND_TOKEN(ROUND_TM_REPLIES, r->tag)) {

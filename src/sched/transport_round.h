@@ -15,6 +15,7 @@
 #include "sched/transport_apply.h"
 #include "sched/transport_stats.h"
 #include "sched/transport_view.h"
+#include "util/error.h"
 
 enum { ROUND_STATE_REQ = 10, ROUND_STATE = 11 };
 
@@ -32,17 +33,32 @@ struct round_state {
 
 enum round_phase { ROUND_IDLE, ROUND_GATHERING, ROUND_SOLVING, ROUND_APPLYING };
 
-/* What a round's coordinator shares with the others of its scheduler. */
-struct round_env {
-  const struct transport *tp;
-  struct view *view;
-  struct sched_solver *solver;
-  struct sched_run_stats *stats;
+/* How a scheduler's coordinators run their rounds (part of the Entropy
+ * and Snooze configurations). */
+struct round_config {
+  double reply_timeout;  /* a node silent this long is left out of the round */
+  double step_timeout;   /* longest a plan step may take */
   const struct sched_cstrs *cstrs;
   struct sched_solve_opts solve;
-  double reply_timeout, step_timeout;
-  bool check;
+  bool check;            /* check every plan with the independent checker */
 };
+
+/* What a round's coordinator shares with the others of its scheduler: the
+ * configuration, and a solver with its scratch picture of the cluster. */
+struct round_env {
+  const struct transport *tp;
+  struct sched_run_stats *stats;
+  struct round_config cfg;
+  struct view view;
+  struct sched_solver *solver;
+};
+
+/* For `nodes` nodes and `nves` VEs; round_env_free undoes it, also after a
+ * failure. */
+int round_env_init(struct round_env *env, const struct transport *tp,
+                   struct sched_run_stats *stats, const struct round_config *cfg, int32_t nodes,
+                   int32_t nves, err_t *e);
+void round_env_free(struct round_env *env);
 
 struct round {
   int32_t self;
@@ -70,12 +86,12 @@ void round_init(struct round *r, int32_t self);
 void round_free(struct round *r);
 
 /* Start a round over `nodes` (the coordinator is not one of them). */
-void round_start(struct round *r, const struct round_env *env, const int32_t *nodes, int32_t n);
+void round_start(struct round *r, struct round_env *env, const int32_t *nodes, int32_t n);
 
 /* Feed the coordinator's messages and timers; both return true when the
  * round has just ended (r->phase is IDLE again). */
-bool round_message(struct round *r, const struct round_env *env, const struct msg *m);
-bool round_timer(struct round *r, const struct round_env *env, uint64_t token);
+bool round_message(struct round *r, struct round_env *env, const struct msg *m);
+bool round_timer(struct round *r, struct round_env *env, uint64_t token);
 
 /* The host side: answer a state request. */
 void round_answer(const struct transport *tp, int32_t node, const struct round_state_req *q,

@@ -67,9 +67,9 @@ static void *create(const struct sim_opts *o, const struct transport *tp,
     struct entropy_config c;
     entropy_config_default(&c, o->hosts, o->vms);
     c.period = o->entropy_period;
-    c.solve.seed = o->seed;
-    c.cstrs = cstrs;
-    c.check = o->check;
+    c.round.solve.seed = o->seed;
+    c.round.cstrs = cstrs;
+    c.round.check = o->check;
     struct entropy *x = entropy_new(&c, tp, e);
     *ops = &entropy_agent_ops;
     *destroy = free_entropy;
@@ -79,9 +79,9 @@ static void *create(const struct sim_opts *o, const struct transport *tp,
   if (!strcmp(o->scheduler, "snooze")) {
     struct snooze_config c;
     snooze_config(&c, o);
-    c.solve.seed = o->seed;
-    c.cstrs = cstrs;
-    c.check = o->check;
+    c.round.solve.seed = o->seed;
+    c.round.cstrs = cstrs;
+    c.round.check = o->check;
     struct snooze *x = snooze_new(&c, tp, e);
     *ops = &snooze_agent_ops;
     *destroy = free_snooze;

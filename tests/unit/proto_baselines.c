@@ -38,7 +38,7 @@ static struct entropy *entropy_open(struct memnet *n) {
     return NULL;
   struct entropy_config c;
   entropy_config_default(&c, 8, 16);
-  c.check = true;
+  c.round.check = true;
   struct entropy *x = entropy_new(&c, &n->tp, &e);
   if (x)
     memnet_set_agent(n, &entropy_agent_ops, x);
@@ -89,7 +89,7 @@ static struct snooze *snooze_open(struct memnet *n, int hosts, int group) {
   struct snooze_config c;
   snooze_config_default(&c, hosts, 2 * hosts);
   c.group = group;
-  c.check = true;
+  c.round.check = true;
   if (memnet_init(n, hosts, snooze_services(&c), CPU, MEM, 2 * hosts, VE_MEM, &e) < 0)
     return NULL;
   struct snooze *s = snooze_new(&c, &n->tp, &e);
