@@ -8,8 +8,8 @@
 #include <unistd.h>
 
 #include "image/archive_lib.h"
+#include "image/digest.h"
 #include "image/tree_walk.h"
-#include "registry/reference.h"
 #include "util/cleanup.h"
 
 #define SMALL_MEMBER (1u << 20) /* kept in memory: manifests, configs, small layers */

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "registry/reference.h"
+#include "image/digest.h"
 #include "util/cleanup.h"
 #include "util/json.h"
 

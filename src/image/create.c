@@ -5,8 +5,8 @@
 
 #include "image/changes.h"
 #include "image/layer_tar.h"
+#include "image/reference.h"
 #include "image/store_internal.h"
-#include "registry/reference.h"
 #include "util/cleanup.h"
 #include "util/json.h"
 

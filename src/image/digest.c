@@ -1,5 +1,6 @@
 #include "image/digest.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -28,6 +29,15 @@ int digest_fd(int fd, char out[DIGEST_BUF], uint64_t *size, err_t *e) {
   if (size)
     *size = total;
   return 0;
+}
+
+int digest_valid(const char *digest) {
+  if (strncmp(digest, "sha256:", 7) != 0 || strlen(digest) != 7 + 64)
+    return 0;
+  for (const char *p = digest + 7; *p; p++)
+    if (!isdigit((unsigned char)*p) && !(*p >= 'a' && *p <= 'f'))
+      return 0;
+  return 1;
 }
 
 const char *digest_hex(const char *digest) {

@@ -2,8 +2,7 @@
  * on top of util/sha256.h, and the chain ids that key unpacked layers.
  *
  * Digest strings live in fixed buffers of DIGEST_BUF bytes so that records
- * hold them without allocation. A digest string is checked with
- * digest_valid() from registry/reference.h. */
+ * hold them without allocation. */
 #ifndef CAPSULE_IMAGE_DIGEST_H
 #define CAPSULE_IMAGE_DIGEST_H
 
@@ -17,6 +16,9 @@
 /* The digest of everything read from fd (to EOF); *size (may be NULL) gets
  * the byte count. */
 int digest_fd(int fd, char out[DIGEST_BUF], uint64_t *size, err_t *e);
+
+/* "sha256:<64 lowercase hex>": the only digest algorithm capsule accepts. */
+int digest_valid(const char *digest);
 
 /* The 64 hex characters of a valid digest (the part after "sha256:"). */
 const char *digest_hex(const char *digest);

@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "registry/reference.h"
+#include "image/reference.h"
 
 const char *ref_familiar(const char *normalized) {
   static const char hub_library[] = DOCKER_HUB "/library/", hub[] = DOCKER_HUB "/";

@@ -9,7 +9,7 @@
 #include "image/archive_lib.h"
 #include "image/decompress.h"
 #include "image/ref_display.h"
-#include "registry/reference.h"
+#include "image/reference.h"
 #include "util/cleanup.h"
 #include "util/json.h"
 

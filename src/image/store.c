@@ -12,9 +12,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "image/digest.h"
 #include "image/store_gc.h"
 #include "image/store_internal.h"
-#include "registry/reference.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 

@@ -28,7 +28,7 @@
  * the image-record calls serialise themselves with images.lock.
  *
  * Names: references are parsed and normalised by image_ref_parse()
- * (registry/reference.h): "busybox" is stored as
+ * (image/reference.h): "busybox" is stored as
  * "docker.io/library/busybox:latest". An image is identified by its manifest
  * digest; its ID, as shown to users, is its config digest (as docker and
  * podman show it). */

@@ -10,10 +10,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "image/digest.h"
 #include "image/ref_display.h"
 #include "image/store_gc.h"
 #include "image/store_internal.h"
-#include "registry/reference.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/json.h"

@@ -5,8 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "image/digest.h"
+#include "image/reference.h"
 #include "image/store_internal.h"
-#include "registry/reference.h"
 #include "util/cleanup.h"
 #include "util/json.h"
 

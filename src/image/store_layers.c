@@ -9,9 +9,9 @@
 #include <unistd.h>
 
 #include "image/decompress.h"
+#include "image/digest.h"
 #include "image/store_internal.h"
 #include "image/unpack.h"
-#include "registry/reference.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/json.h"

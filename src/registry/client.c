@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "registry/reference.h"
+#include "image/reference.h"
 #include "util/cleanup.h"
 #include "util/json.h"
 
@@ -188,6 +188,10 @@ static int load_credentials(struct registry *r, const struct registry_opts *o, e
   if (!o->authfile)
     return 0;
   return authfile_get(o->authfile, r->name, &r->creds, e) < 0 ? -1 : 0;
+}
+
+const char *registry_api_host(const char *registry) {
+  return strcmp(registry, DOCKER_HUB) ? registry : "registry-1.docker.io";
 }
 
 struct registry *registry_connect(const char *registry, const struct registry_opts *o,

@@ -27,6 +27,10 @@ struct registry {
   char **scopes;                   /* what bearer tokens are asked for */
 };
 
+/* The host the distribution API is served from: docker.io's is
+ * registry-1.docker.io, every other registry serves itself. */
+const char *registry_api_host(const char *registry);
+
 /* Reach `registry` (GET /v2/), choosing the scheme and learning whether and
  * how it authenticates. Credentials come from o->creds, else the auth file. */
 struct registry *registry_connect(const char *registry, const struct registry_opts *o, err_t *e);

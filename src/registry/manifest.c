@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "image/digest.h"
 #include "image/manifest.h"
-#include "registry/reference.h"
 #include "util/cleanup.h"
 #include "util/json.h"
 

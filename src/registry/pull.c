@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "image/reference.h"
 #include "registry/manifest.h"
 #include "registry/pull_internal.h"
-#include "registry/reference.h"
 #include "util/cleanup.h"
 
 void pull_plan_free(struct pull_plan *p) {

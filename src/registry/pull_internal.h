@@ -2,9 +2,9 @@
 #ifndef CAPSULE_REGISTRY_PULL_INTERNAL_H
 #define CAPSULE_REGISTRY_PULL_INTERNAL_H
 
+#include "image/reference.h"
 #include "registry/manifest.h"
 #include "registry/pull.h"
-#include "registry/reference.h"
 
 struct pull_plan {
   struct pull_opts opts;

@@ -5,9 +5,9 @@
 #include <string.h>
 
 #include "image/manifest.h"
+#include "image/reference.h"
 #include "registry/blobs.h"
 #include "registry/manifest.h"
-#include "registry/reference.h"
 #include "util/cleanup.h"
 
 struct push {

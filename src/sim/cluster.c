@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sched/transport.h"
+#include "proto/transport.h"
 
 static void advance(struct cluster *c, double now) {
   c->violation += c->n_overloaded * (now - c->last_change);

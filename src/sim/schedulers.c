@@ -3,10 +3,10 @@
 #include <errno.h>
 #include <string.h>
 
-#include "sched/dvms.h"
-#include "sched/entropy.h"
-#include "sched/snooze.h"
-#include "sched/vmplaces.h"
+#include "baselines/entropy.h"
+#include "baselines/snooze.h"
+#include "dvms/dvms.h"
+#include "dvms/vmplaces.h"
 
 const char sim_sched_names[] = "none, dvms, dvms-vmplaces, entropy, snooze";
 

@@ -4,9 +4,9 @@
 
 #include <stdint.h>
 
+#include "proto/stats.h"
+#include "proto/transport.h"
 #include "sched/constraints.h"
-#include "sched/transport.h"
-#include "sched/transport_stats.h"
 #include "sim/sim.h"
 #include "util/error.h"
 

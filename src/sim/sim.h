@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "sched/transport_stats.h"
+#include "proto/stats.h"
 #include "sim/simnet.h"
 #include "util/error.h"
 

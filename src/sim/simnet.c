@@ -12,8 +12,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "sched/transport_timeq.h"
-#include "sched/transport_view.h"
+#include "proto/timeq.h"
+#include "proto/view.h"
 #include "sim/migrate.h"
 
 enum ev_type { EV_MESSAGE, EV_LOAD, EV_MIGRATED };

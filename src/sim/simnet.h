@@ -1,4 +1,4 @@
-/* The transport (sched/transport.h) on SimGrid: every node is a SimGrid
+/* The transport (proto/transport.h) on SimGrid: every node is a SimGrid
  * host with a mailbox; messages are SimGrid communications through the
  * simulated network (latency, bandwidth, sharing with migrations). Each
  * node runs two actors: a receiver that takes messages off its mailbox, and
@@ -15,8 +15,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "sched/transport.h"
-#include "sched/transport_stats.h"
+#include "proto/stats.h"
+#include "proto/transport.h"
 #include "sim/cluster.h"
 #include "util/error.h"
 

@@ -6,9 +6,9 @@
 #include <stdlib.h>
 
 #include "../unit/check.h"
-#include "sched/entropy.h"
-#include "sched/snooze.h"
-#include "sched/transport_mem.h"
+#include "baselines/entropy.h"
+#include "baselines/snooze.h"
+#include "proto/memnet.h"
 
 #define CPU 100
 #define MEM 32768

@@ -6,9 +6,9 @@
 #include <stdlib.h>
 
 #include "../unit/check.h"
-#include "sched/dvms.h"
-#include "sched/transport_mem.h"
-#include "sched/vmplaces.h"
+#include "dvms/dvms.h"
+#include "dvms/vmplaces.h"
+#include "proto/memnet.h"
 #include "util/rng.h"
 
 #define MEM 32768

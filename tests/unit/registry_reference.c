@@ -3,7 +3,8 @@
 #include <stdlib.h>
 
 #include "check.h"
-#include "registry/reference.h"
+#include "image/reference.h"
+#include "registry/client.h"
 #include "util/cleanup.h"
 
 #define D64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"

@@ -8,8 +8,8 @@
 #include "cli/capsule/human.h"
 #include "cli/capsule/table.h"
 #include "image/ref_display.h"
+#include "image/reference.h"
 #include "image/store.h"
-#include "registry/reference.h"
 #include "util/cleanup.h"
 #include "util/template.h"
 

@@ -12,11 +12,11 @@
 #include "cli/capsule/commands.h"
 #include "cli/capsule/progress.h"
 #include "image/manifest.h"
+#include "image/reference.h"
 #include "image/store.h"
 #include "registry/auth.h"
 #include "registry/pull.h"
 #include "registry/push.h"
-#include "registry/reference.h"
 #include "util/cleanup.h"
 
 /* Flags every registry command shares. */

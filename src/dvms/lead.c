@@ -1,11 +1,11 @@
 /* DVMS: the leader's side. A node that joins a partition leads it through
  * rounds: reserve (every member confirms and sends its state), solve (the
  * sched core solver on the partition, its cost charged as time), commit
- * (every member locks itself to this plan), apply (transport_apply), and
+ * (every member locks itself to this plan), apply (proto/apply.h), and
  * dissolve; without a plan it hands the token on. The initiator holds a
  * partition that came all the way round (parked) until a travelling token
  * merges into it or the park times out. */
-#include "sched/dvms_internal.h"
+#include "dvms/internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-#include "sched/vmplaces.h"
+#include "dvms/vmplaces.h"
 
 void vmplaces_dvms_config(struct dvms_config *c, int32_t nodes, int32_t nves) {
   dvms_config_default(c, nodes, nves);

@@ -1,4 +1,4 @@
-#include "sched/transport_stats.h"
+#include "proto/stats.h"
 
 #include <stdio.h>
 #include <stdlib.h>

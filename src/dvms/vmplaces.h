@@ -13,10 +13,10 @@
  * The solver's time is charged as simulated time, as VMPlaceS's
  * Process.sleep(duration) did; the simulator's charge model decides how
  * much (docs/SIMULATION.md). */
-#ifndef CAPSULE_SCHED_VMPLACES_H
-#define CAPSULE_SCHED_VMPLACES_H
+#ifndef CAPSULE_DVMS_VMPLACES_H
+#define CAPSULE_DVMS_VMPLACES_H
 
-#include "sched/dvms.h"
+#include "dvms/dvms.h"
 
 void vmplaces_dvms_config(struct dvms_config *c, int32_t nodes, int32_t nves);
 

@@ -1,11 +1,11 @@
-#include "sched/entropy.h"
+#include "baselines/entropy.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "sched/transport_apply.h"
-#include "sched/transport_round.h"
+#include "baselines/round.h"
+#include "proto/apply.h"
 
 enum { TM_PERIOD = 1 };
 

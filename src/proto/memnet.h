@@ -3,15 +3,15 @@
  * stands for the real cluster. It runs the protocols in unit tests (small
  * rings, failed nodes, concurrent events) without SimGrid, and replays
  * exactly: events at the same instant run in the order they were made. */
-#ifndef CAPSULE_SCHED_TRANSPORT_MEM_H
-#define CAPSULE_SCHED_TRANSPORT_MEM_H
+#ifndef CAPSULE_PROTO_MEMNET_H
+#define CAPSULE_PROTO_MEMNET_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "proto/timeq.h"
+#include "proto/transport.h"
 #include "sched/model.h"
-#include "sched/transport.h"
-#include "sched/transport_timeq.h"
 #include "util/error.h"
 
 struct memnet {

@@ -1,7 +1,7 @@
 /* DVMS: the node side. Membership as the leader last stated it, the
  * token's route around the ring, the local monitor, and failure
- * suspicion. The leader's side is in dvms_lead.c. */
-#include "sched/dvms_internal.h"
+ * suspicion. The leader's side is in lead.c. */
+#include "dvms/internal.h"
 
 #include <errno.h>
 #include <math.h>

@@ -1,4 +1,4 @@
-#include "sched/transport_timeq.h"
+#include "proto/timeq.h"
 
 #include <stdlib.h>
 #include <string.h>

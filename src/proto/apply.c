@@ -1,4 +1,4 @@
-#include "sched/transport_apply.h"
+#include "proto/apply.h"
 
 #include <stdlib.h>
 #include <string.h>

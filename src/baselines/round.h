@@ -1,20 +1,20 @@
 /* A coordinator's scheduling round, shared by the centralized (Entropy)
  * and hierarchical (Snooze group manager) baselines: ask a set of nodes
  * for their state, solve over the nodes that answered, charge the solver's
- * time, apply the plan (transport_apply), report. The host side answers
+ * time, apply the plan (proto/apply.h), report. The host side answers
  * state requests and runs the migrations its coordinator orders. */
-#ifndef CAPSULE_SCHED_TRANSPORT_ROUND_H
-#define CAPSULE_SCHED_TRANSPORT_ROUND_H
+#ifndef CAPSULE_BASELINES_ROUND_H
+#define CAPSULE_BASELINES_ROUND_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "proto/apply.h"
+#include "proto/stats.h"
+#include "proto/transport.h"
+#include "proto/view.h"
 #include "sched/constraints.h"
 #include "sched/solver.h"
-#include "sched/transport.h"
-#include "sched/transport_apply.h"
-#include "sched/transport_stats.h"
-#include "sched/transport_view.h"
 #include "util/error.h"
 
 enum { ROUND_STATE_REQ = 10, ROUND_STATE = 11 };

@@ -1,13 +1,13 @@
 /* DVMS internals shared by dvms.c (membership, the token's route, the
- * monitor) and dvms_lead.c (the leader: reservation, solve, commit, apply,
+ * monitor) and lead.c (the leader: reservation, solve, commit, apply,
  * park and merge). Not a public header. */
-#ifndef CAPSULE_SCHED_DVMS_INTERNAL_H
-#define CAPSULE_SCHED_DVMS_INTERNAL_H
+#ifndef CAPSULE_DVMS_INTERNAL_H
+#define CAPSULE_DVMS_INTERNAL_H
 
-#include "sched/dvms.h"
+#include "dvms/dvms.h"
+#include "proto/apply.h"
+#include "proto/view.h"
 #include "sched/plan.h"
-#include "sched/transport_apply.h"
-#include "sched/transport_view.h"
 #include "util/rng.h"
 
 enum dvms_msg_kind {
@@ -85,7 +85,7 @@ enum dvms_timer {
   TM_PHASE,        /* the leader's reserve/commit round or solve charge ended */
   TM_KEEPALIVE,
   TM_PARK,
-  TM_APPLY,        /* plan step timeout (transport_apply) */
+  TM_APPLY,        /* plan step timeout (proto/apply.h) */
   TM_TICK,         /* VMPlaceS-style periodic monitor */
   TM_RETRY,        /* start a new ISP after a backoff */
 };
@@ -167,7 +167,7 @@ void dvms_leave(struct dvms *d, struct dvms_node *x, enum dvms_end why);
 void dvms_arm_member_timeout(struct dvms *d, struct dvms_node *x);
 int dvms_set_members(struct dvms_node *x, const int32_t *nodes, int32_t n);
 
-/* dvms_lead.c */
+/* lead.c */
 void dvms_lead_free(struct dvms_lead *l);
 void dvms_join(struct dvms *d, struct dvms_node *x, const struct dvms_isp *isp);
 void dvms_park(struct dvms *d, struct dvms_node *x, const struct dvms_isp *isp);

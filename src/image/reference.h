@@ -1,7 +1,7 @@
 /* Image references: "host[:port]/repo[:tag][@digest]", normalized as docker
  * does ("busybox" is docker.io/library/busybox:latest). */
-#ifndef CAPSULE_REGISTRY_REFERENCE_H
-#define CAPSULE_REGISTRY_REFERENCE_H
+#ifndef CAPSULE_IMAGE_REFERENCE_H
+#define CAPSULE_IMAGE_REFERENCE_H
 
 #include "util/error.h"
 
@@ -23,13 +23,6 @@ void image_ref_free(struct image_ref *r);
 char *image_ref_string(const struct image_ref *r);
 /* "registry/repository", on the heap. */
 char *image_ref_name(const struct image_ref *r);
-
-/* The host the distribution API is served from: docker.io's is
- * registry-1.docker.io, every other registry serves itself. */
-const char *registry_api_host(const char *registry);
-
-/* "sha256:<64 lowercase hex>": the only digest algorithm capsule accepts. */
-int digest_valid(const char *digest);
 
 static inline void image_ref_freep(struct image_ref *r) {
   image_ref_free(r);

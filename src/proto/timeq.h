@@ -1,8 +1,8 @@
 /* A time-ordered queue (binary min-heap) of timers or events, shared by the
  * transports: items at the same instant come out in the order they went
  * in, so that runs replay exactly. */
-#ifndef CAPSULE_SCHED_TRANSPORT_TIMEQ_H
-#define CAPSULE_SCHED_TRANSPORT_TIMEQ_H
+#ifndef CAPSULE_PROTO_TIMEQ_H
+#define CAPSULE_PROTO_TIMEQ_H
 
 #include <stdbool.h>
 #include <stdint.h>

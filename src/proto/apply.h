@@ -6,14 +6,14 @@
  * parallel (sched/plan.h) except that a node takes part in one migration
  * at a time. A step that does not end within the step timeout (a node
  * died) fails the plan. */
-#ifndef CAPSULE_SCHED_TRANSPORT_APPLY_H
-#define CAPSULE_SCHED_TRANSPORT_APPLY_H
+#ifndef CAPSULE_PROTO_APPLY_H
+#define CAPSULE_PROTO_APPLY_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "proto/transport.h"
 #include "sched/plan.h"
-#include "sched/transport.h"
 #include "util/error.h"
 
 enum { APPLY_MIGRATE = 1, APPLY_MIGRATED = 2 };

@@ -1,11 +1,11 @@
-#include "sched/snooze.h"
+#include "baselines/snooze.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "sched/transport_apply.h"
-#include "sched/transport_round.h"
+#include "baselines/round.h"
+#include "proto/apply.h"
 
 enum snooze_msg_kind {
   SN_JOIN = 300, /* LC -> GL: give me a GM */

@@ -1,4 +1,4 @@
-#include "sched/transport.h"
+#include "proto/transport.h"
 
 #include <stdlib.h>
 

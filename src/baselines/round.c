@@ -1,4 +1,4 @@
-#include "sched/transport_round.h"
+#include "baselines/round.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -6,17 +6,17 @@
  * VMPlaceS's event-driven GM). LCs join through the GL, which assigns them
  * to the live GM with the fewest LCs; an LC whose GM goes silent joins
  * again. The GL's own election (ZooKeeper in Snooze) is not modelled. */
-#ifndef CAPSULE_SCHED_SNOOZE_H
-#define CAPSULE_SCHED_SNOOZE_H
+#ifndef CAPSULE_BASELINES_SNOOZE_H
+#define CAPSULE_BASELINES_SNOOZE_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "baselines/round.h"
+#include "proto/stats.h"
+#include "proto/transport.h"
 #include "sched/constraints.h"
 #include "sched/solver.h"
-#include "sched/transport.h"
-#include "sched/transport_round.h"
-#include "sched/transport_stats.h"
 #include "util/error.h"
 
 struct snooze_config {

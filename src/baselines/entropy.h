@@ -4,17 +4,17 @@
  * overloaded, waits for the solver's time (charged as simulated time),
  * applies the plan and waits for every migration, then sleeps until the
  * next period (at once if the round took longer). */
-#ifndef CAPSULE_SCHED_ENTROPY_H
-#define CAPSULE_SCHED_ENTROPY_H
+#ifndef CAPSULE_BASELINES_ENTROPY_H
+#define CAPSULE_BASELINES_ENTROPY_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "baselines/round.h"
+#include "proto/stats.h"
+#include "proto/transport.h"
 #include "sched/constraints.h"
 #include "sched/solver.h"
-#include "sched/transport.h"
-#include "sched/transport_round.h"
-#include "sched/transport_stats.h"
 #include "util/error.h"
 
 struct entropy_config {

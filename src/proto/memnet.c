@@ -1,10 +1,10 @@
-#include "sched/transport_mem.h"
+#include "proto/memnet.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "sched/transport_view.h"
+#include "proto/view.h"
 
 enum ev_type { EV_MESSAGE, EV_TIMER, EV_MIGRATION_END, EV_LOAD, EV_START };
 

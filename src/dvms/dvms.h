@@ -1,5 +1,5 @@
 /* DVMS, the Distributed Virtual Machine Scheduler (Quesnel, Lèbre, Südholt,
- * CCPE 2012), written against the transport (sched/transport.h).
+ * CCPE 2012), written against the transport (proto/transport.h).
  *
  * A node whose VEs ask for more CPU than it has starts an Iterative
  * Scheduling Procedure (ISP): it reserves itself and sends the event, a
@@ -25,17 +25,17 @@
  * partitions of at least 4 nodes before the solver runs, an empty plan
  * counted as a failure, no merges: a Blocked partition waits for its
  * timeout, a monitor that looks every second), is the baseline the
- * improvements are measured against (sched/vmplaces.h). */
-#ifndef CAPSULE_SCHED_DVMS_H
-#define CAPSULE_SCHED_DVMS_H
+ * improvements are measured against (dvms/vmplaces.h). */
+#ifndef CAPSULE_DVMS_DVMS_H
+#define CAPSULE_DVMS_DVMS_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "proto/stats.h"
+#include "proto/transport.h"
 #include "sched/constraints.h"
 #include "sched/solver.h"
-#include "sched/transport.h"
-#include "sched/transport_stats.h"
 #include "util/error.h"
 
 enum dvms_next {

@@ -2,8 +2,8 @@
  * DVMS, Entropy and Snooze, so that the simulator reports them side by
  * side: events, outcomes, partition sizes, solve and plan-application
  * times, migrations, and the results of the independent checks. */
-#ifndef CAPSULE_SCHED_TRANSPORT_STATS_H
-#define CAPSULE_SCHED_TRANSPORT_STATS_H
+#ifndef CAPSULE_PROTO_STATS_H
+#define CAPSULE_PROTO_STATS_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,4 +1,4 @@
-#include "registry/reference.h"
+#include "image/reference.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "image/digest.h"
 #include "util/cleanup.h"
 
 #define NAME_MAX_LEN 255
@@ -18,15 +19,6 @@ void image_ref_free(struct image_ref *r) {
   free(r->tag);
   free(r->digest);
   *r = (struct image_ref){0};
-}
-
-int digest_valid(const char *digest) {
-  if (strncmp(digest, "sha256:", 7) != 0 || strlen(digest) != 7 + 64)
-    return 0;
-  for (const char *p = digest + 7; *p; p++)
-    if (!isdigit((unsigned char)*p) && !(*p >= 'a' && *p <= 'f'))
-      return 0;
-  return 1;
 }
 
 static bool lower_alnum(char c) {
@@ -172,8 +164,4 @@ char *image_ref_string(const struct image_ref *r) {
   int n = r->tag ? asprintf(&s, "%s/%s:%s", r->registry, r->repository, r->tag)
                  : asprintf(&s, "%s/%s@%s", r->registry, r->repository, r->digest);
   return n < 0 ? NULL : s;
-}
-
-const char *registry_api_host(const char *registry) {
-  return strcmp(registry, DOCKER_HUB) ? registry : "registry-1.docker.io";
 }

@@ -1,4 +1,4 @@
-#include "sched/transport_view.h"
+#include "proto/view.h"
 
 #include <errno.h>
 #include <stdlib.h>

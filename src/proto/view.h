@@ -8,14 +8,14 @@
  * loads every node it solves over right before solving, so what it sees is
  * only what its snapshots said. A VE that a freshly loaded node no longer
  * reports is marked as nowhere until some snapshot places it again. */
-#ifndef CAPSULE_SCHED_TRANSPORT_VIEW_H
-#define CAPSULE_SCHED_TRANSPORT_VIEW_H
+#ifndef CAPSULE_PROTO_VIEW_H
+#define CAPSULE_PROTO_VIEW_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "proto/transport.h"
 #include "sched/model.h"
-#include "sched/transport.h"
 #include "util/error.h"
 
 enum { SNAP_VE_MIGRATING = 1 }; /* struct snap_ve.flags */

@@ -10,15 +10,15 @@
  * Nodes are numbered 0..n-1 (hosting nodes, on a ring in id order) and
  * n..n+s-1 (service nodes of the centralized and hierarchical baselines).
  * Every call is made from the node's own event handler, for that node. */
-#ifndef CAPSULE_SCHED_TRANSPORT_H
-#define CAPSULE_SCHED_TRANSPORT_H
+#ifndef CAPSULE_PROTO_TRANSPORT_H
+#define CAPSULE_PROTO_TRANSPORT_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 /* Every message starts with this header. Kinds are namespaced per protocol
- * (transport_apply: 1.., DVMS: 100.., Entropy: 200.., Snooze: 300..). */
+ * (proto/apply.h: 1.., DVMS: 100.., Entropy: 200.., Snooze: 300..). */
 struct msg {
   uint16_t kind;
   int32_t from, to;
@@ -29,7 +29,7 @@ struct msg {
 struct snap_ve {
   int32_t ve;
   int32_t cpu, mem;
-  uint32_t flags; /* SNAP_VE_* (transport_view.h) */
+  uint32_t flags; /* SNAP_VE_* (proto/view.h) */
 };
 
 /* A node's report on itself: capacities and the VEs it runs right now. */
