@@ -47,7 +47,9 @@ int registry_mount_blob(struct registry *r, const char *repo, const char *digest
 typedef void (*upload_progress_fn)(void *data, uint64_t done);
 
 /* Upload `size` bytes of `fd` as DIGEST, monolithically: POST an upload
- * (unless `upload_url` is an upload already opened) and PUT ...&digest=. */
+ * (unless `upload_url` is an upload already opened) and PUT ...&digest=.
+ * 0 when uploaded; 1 when the POST answered that the blob is complete
+ * (201 Created) and the registry has it. */
 int registry_upload_blob(struct registry *r, const char *repo, const char *digest, int fd,
                          uint64_t size, const char *upload_url, upload_progress_fn progress,
                          void *progress_data, err_t *e);

@@ -91,10 +91,11 @@ static int push_blob(struct push *p, const struct descriptor *d, err_t *e) {
   if (fd < 0)
     return -1;
   report(p, XFER_RUNNING, 0);
-  if (registry_upload_blob(p->registry, p->dest.repository, d->digest, fd, (uint64_t)d->size,
-                           upload_url, on_upload, p, e) < 0)
+  rc = registry_upload_blob(p->registry, p->dest.repository, d->digest, fd, (uint64_t)d->size,
+                            upload_url, on_upload, p, e);
+  if (rc < 0)
     return -1;
-  report(p, XFER_DONE, (uint64_t)d->size);
+  report(p, rc > 0 ? XFER_SKIPPED : XFER_DONE, rc > 0 ? 0 : (uint64_t)d->size);
   return 0;
 }
 

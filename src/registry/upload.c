@@ -21,8 +21,10 @@ int registry_blob_exists(struct registry *r, const char *repo, const char *diges
   return rc < 0 ? err_wrap(e, "checking blob %s", digest) : rc;
 }
 
-/* POST to the uploads endpoint with `query`; 201 -> 1 (done, e.g. mounted),
- * 202 -> 0 with *upload_url set to the upload's Location. */
+/* POST to the uploads endpoint with `query`. As the distribution spec has it,
+ * 201 Created with the blob's Location says the blob is complete (a mount that
+ * succeeded) -> 1; 202 Accepted with the upload's Location says go on -> 0,
+ * with *upload_url set. Either without a Location is the registry's error. */
 static int post_upload(struct registry *r, const char *repo, const char *query,
                        char **upload_url, err_t *e) {
   _cleanup_free_ char *path = NULL;
@@ -33,17 +35,32 @@ static int post_upload(struct registry *r, const char *repo, const char *query,
   if (registry_request(r, path, &req, &resp, e) < 0)
     return -1;
   int rc;
-  if (resp.status == 201) {
+  if ((resp.status == 201 || resp.status == 202) && !resp.location) {
+    rc = err_set(e, EPROTO, "%s: upload start answered %ld without a Location", r->name,
+                 resp.status);
+  } else if (resp.status == 201) {
     rc = 1;
-  } else if (resp.status == 202 && resp.location) {
+  } else if (resp.status == 202) {
     *upload_url = steal_ptr(&resp.location);
     rc = 0;
-  } else if (resp.status == 202) {
-    rc = err_set(e, EPROTO, "%s: upload answered 202 without a Location", r->name);
   } else {
     rc = registry_status_error(&resp, e);
   }
   http_response_free(&resp);
+  return rc;
+}
+
+/* Open an upload of DIGEST: 0 with *upload_url set, or 1 when the registry
+ * answered that the blob is complete (201 Created), which is believed once a
+ * HEAD finds the blob: we did not name it, so the registry may be wrong. */
+static int open_upload(struct registry *r, const char *repo, const char *digest,
+                       char **upload_url, err_t *e) {
+  int rc = post_upload(r, repo, "", upload_url, e);
+  if (rc <= 0)
+    return rc;
+  if ((rc = registry_blob_exists(r, repo, digest, e)) == 0)
+    rc = err_set(e, EPROTO, "%s: upload start answered 201 Created but has no blob %s",
+                 r->name, digest);
   return rc;
 }
 
@@ -62,8 +79,9 @@ int registry_upload_blob(struct registry *r, const char *repo, const char *diges
                          void *progress_data, err_t *e) {
   _cleanup_free_ char *opened = NULL;
   if (!upload_url) {
-    if (post_upload(r, repo, "", &opened, e) < 0)
-      return err_wrap(e, "uploading blob %s", digest);
+    int rc = open_upload(r, repo, digest, &opened, e);
+    if (rc != 0)
+      return rc < 0 ? err_wrap(e, "uploading blob %s", digest) : 1;
     upload_url = opened;
   }
   _cleanup_free_ char *url = NULL;

@@ -92,3 +92,32 @@ test_push_bad_input() {
   assert_fails capsule push --tls-verify=false --nope "$REG/test/src:v1"
   assert_one_line_error "unknown flag --nope"
 }
+
+# A registry may answer the start of an upload 201 Created (the blob is
+# complete): the push goes on without uploading it, once the blob is there.
+test_push_upload_start_answered_created() {
+  registry_start plain
+  capsule_setup
+  pull_source
+  # The proxy hides each blob once, so capsule starts an upload of blobs that
+  # test/src has: the 201 is true.
+  odd_registry_start created,hide-once
+  local out
+  out=$(capsule push --tls-verify=false "$REG/test/src:v1" "$ODD/test/src:v2")
+  assert_contains "$out" "already present"
+  assert_eq "$(blob_uploads test/src)" 3 "uploads (those of skopeo only)"
+  assert_eq "$(skopeo inspect --tls-verify=false --format '{{.Digest}}' "docker://$REG/test/src:v2")" \
+    "$(layout_digest "$WORK/img/whiteout")"
+}
+
+test_push_upload_start_created_without_the_blob() {
+  registry_start plain
+  capsule_setup
+  pull_source
+  odd_registry_start created
+  assert_fails capsule push --tls-verify=false "$REG/test/src:v1" "$ODD/test/empty:v1"
+  assert_one_line_error "answered 201 Created but has no blob sha256:"
+  odd_registry_start created-noloc
+  assert_fails capsule push --tls-verify=false "$REG/test/src:v1" "$ODD/test/empty:v1"
+  assert_one_line_error "answered 201 without a Location"
+}

@@ -80,6 +80,17 @@ token_server_start() {
   TOKEN_PORT=$(cat "$REG_DIR/token.port")
 }
 
+# odd_registry_start MODES: a proxy in front of $REG whose answers the MODES
+# change (see odd_registry.py); sets ODD (host:port).
+odd_registry_start() {
+  python3 "$REG_HELPERS/odd_registry.py" "$REG_DIR/odd.port" "$REG" "$1" 2>"$REG_DIR/odd.err" &
+  local pid=$!
+  defer "kill $pid; wait $pid"
+  wait_for "[ -s '$REG_DIR/odd.port' ]" 100
+  ODD=127.0.0.1:$(cat "$REG_DIR/odd.port")
+  rm -f "$REG_DIR/odd.port"
+}
+
 # The capsule under test, on a store that does not exist until a command
 # creates it (so tests can check that bad input creates nothing).
 capsule_setup() {
