@@ -238,11 +238,13 @@ int blob_writer_commit(struct blob_writer *w, char digest[DIGEST_BUF], err_t *e)
   else if (renameat(s->tmpfd, w->tmp, s->blobsfd, digest_hex(got)) < 0)
     err_sys(e, "%s/blobs: publish %s", s->root, got);
   else {
-    fsync(s->blobsfd);
-    if (digest)
+    w->tmp[0] = '\0'; /* published: if not durable, an orphan until GC */
+    if (fsync(s->blobsfd) < 0)
+      err_sys(e, "%s/blobs: publish %s: fsync", s->root, got);
+    else
+      r = 0;
+    if (r == 0 && digest)
       memcpy(digest, got, DIGEST_BUF);
-    w->tmp[0] = '\0';
-    r = 0;
   }
   close(w->fd);
   if (w->tmp[0])

@@ -46,7 +46,10 @@ int store_drop_layer(struct image_store *s, const char *hex, err_t *e) {
   store_tmp_name(tmp, sizeof(tmp), "drop");
   if (renameat(s->layersfd, hex, s->tmpfd, tmp) < 0)
     return errno == ENOENT ? 0 : err_sys(e, "layer %s: move out", hex);
-  fsync(s->layersfd);
+  /* Not durable, the move could be undone by a crash: the files stay (in
+   * tmp/, cleared later), lest a crash bring back a half-removed layer. */
+  if (fsync(s->layersfd) < 0)
+    return err_sys(e, "%s/layers: fsync after moving out layer %s", s->root, hex);
   return remove_tree_at(s->tmpfd, tmp, e);
 }
 
@@ -112,7 +115,8 @@ static int unpack_and_publish(struct image_store *s, int blobfd, const char *wha
     errno = saved;
     return err_sys(e, "layer %s: publish", what);
   }
-  fsync(s->layersfd);
+  if (fsync(s->layersfd) < 0)
+    return err_sys(e, "layer %s: publish: fsync %s/layers", what, s->root);
   return 0;
 }
 

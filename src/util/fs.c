@@ -137,8 +137,8 @@ static int replace_file(int dirfd, const char *path, const void *buf, size_t len
     parent = dir;
   }
   _cleanup_close_ int dfd = openat(dirfd, parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0)
-    fsync(dfd);
+  if (dfd < 0 || fsync(dfd) < 0)
+    return err_sys(e, "write %s: fsync of its directory", path);
   return 0;
 }
 
