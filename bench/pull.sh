@@ -9,13 +9,46 @@
 # The image: a debootstrap'd bookworm rootfs (minbase + perl + python3),
 # split into 5 layers. The rootfs and the OCI layout are cached in $CACHE
 # (/var/tmp/capsule-bench), so reruns skip debootstrap and compression.
+# debootstrap uses the Debian mirror of the machine's apt sources (MIRROR=URL
+# overrides): no host name is written here.
 set -euo pipefail
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 RUNS=${1:-5}
 CACHE=${CACHE:-/var/tmp/capsule-bench}
 BIN=$TOP/${BUILD:-build}
-MIRROR=${MIRROR:-http://deb.debian.org/debian}
+SUITE=bookworm
 LAYOUT=$CACHE/debian-layout
+
+# The Debian mirror this machine's apt uses for $SUITE (MIRROR overrides):
+# the first "deb" source of the suite in /etc/apt/sources.list,
+# sources.list.d/*.list (one-line form) or sources.list.d/*.sources (deb822).
+apt_mirror() {
+  local f
+  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+    [ -r "$f" ] || continue
+    # deb [options] URI SUITE COMPONENTS...
+    awk -v suite="$SUITE" '$1 == "deb" {
+        i = 2; if ($i ~ /^\[/) { while ($i !~ /\]$/) i++; i++ }
+        if ($(i + 1) == suite) { print $i; exit } }' "$f"
+  done
+  for f in /etc/apt/sources.list.d/*.sources; do
+    [ -r "$f" ] || continue
+    # Stanzas separated by blank lines; Types, URIs, Suites, Enabled fields.
+    awk -v suite="$SUITE" '
+      function flush() {
+        if (types ~ /(^| )deb( |$)/ && enabled != "no" && (" " suites " ") ~ (" " suite " "))
+          { split(uris, u, " "); print u[1]; found = 1 }
+        types = uris = suites = enabled = ""
+      }
+      /^[ \t]*$/ { flush(); if (found) exit; next }
+      /^#/ { next }
+      /^Types:/ { sub(/^Types:[ \t]*/, ""); types = $0 }
+      /^URIs:/ { sub(/^URIs:[ \t]*/, ""); uris = $0 }
+      /^Suites:/ { sub(/^Suites:[ \t]*/, ""); suites = $0 }
+      /^Enabled:/ { sub(/^Enabled:[ \t]*/, ""); enabled = tolower($0) }
+      END { if (!found) flush() }' "$f"
+  done
+}
 
 [ "$(id -u)" = 0 ] || { echo "bench/pull.sh: run as root" >&2; exit 1; }
 [ -x "$BIN/capsule" ] || { echo "bench/pull.sh: build capsule first (make)" >&2; exit 1; }
@@ -38,9 +71,11 @@ build_rootfs() {
   [ -f "$CACHE/rootfs.done" ] && return 0
   mkdir -p "$CACHE"
   rm -rf "$CACHE/rootfs"
-  echo "debootstrap into $CACHE/rootfs (once)" >&2
-  nice -n 10 debootstrap --variant=minbase --include=perl,python3-minimal bookworm \
-    "$CACHE/rootfs" "$MIRROR" >"$CACHE/debootstrap.log" 2>&1 ||
+  local mirror=${MIRROR:-$(apt_mirror | head -1)}
+  [ -n "$mirror" ] || { echo "bench/pull.sh: no $SUITE source in /etc/apt; set MIRROR" >&2; exit 1; }
+  echo "debootstrap into $CACHE/rootfs (once, from $mirror)" >&2
+  nice -n 10 debootstrap --variant=minbase --include=perl,python3-minimal "$SUITE" \
+    "$CACHE/rootfs" "$mirror" >"$CACHE/debootstrap.log" 2>&1 ||
     { tail -5 "$CACHE/debootstrap.log" >&2; exit 1; }
   # Trimmed as slim images are: no package caches, lists, docs or locales.
   rm -rf "$CACHE/rootfs/var/cache/apt"/*.bin "$CACHE/rootfs/var/cache/apt/archives"/*.deb \
