@@ -6,6 +6,7 @@
 
 #include "baselines/round.h"
 #include "proto/apply.h"
+#include "util/array.h"
 
 enum snooze_msg_kind {
   SN_JOIN = 300, /* LC -> GL: give me a GM */
@@ -30,9 +31,11 @@ struct lc {
 };
 
 struct gm {
-  int32_t *lcs, n, cap;
+  int32_t *lcs, n, cap; /* n LCs; the three arrays are indexed alike */
   double *seen;
+  int32_t seen_cap;
   uint8_t *over;
+  int32_t over_cap;
   struct round round;
   double last_call;
   bool pending, armed;
@@ -114,21 +117,10 @@ static int32_t gm_register(struct gm *m, int32_t lc) {
   int32_t i = gm_index_of_lc(m, lc);
   if (i >= 0)
     return i;
-  if (m->n == m->cap) {
-    int32_t cap = m->cap ? 2 * m->cap : 32;
-    int32_t *l = realloc(m->lcs, cap * sizeof *l);
-    double *sn = l ? realloc(m->seen, cap * sizeof *sn) : NULL;
-    uint8_t *o = sn ? realloc(m->over, (size_t)cap) : NULL;
-    if (l)
-      m->lcs = l;
-    if (sn)
-      m->seen = sn;
-    if (o)
-      m->over = o;
-    if (!o)
-      return -1;
-    m->cap = cap;
-  }
+  if (array_reserve((void **)&m->lcs, &m->cap, m->n + 1, sizeof *m->lcs) < 0 ||
+      array_reserve((void **)&m->seen, &m->seen_cap, m->n + 1, sizeof *m->seen) < 0 ||
+      array_reserve((void **)&m->over, &m->over_cap, m->n + 1, sizeof *m->over) < 0)
+    return -1;
   m->lcs[m->n] = lc;
   m->over[m->n] = 0;
   return m->n++;

@@ -41,23 +41,10 @@ bool dvms_ids_has(const int32_t *ids, int32_t n, int32_t id) {
   return false;
 }
 
-int dvms_ids_push(int32_t **ids, int32_t *n, int32_t *cap, int32_t id) {
-  if (*n == *cap) {
-    int32_t c = *cap ? 2 * *cap : 8;
-    int32_t *p = realloc(*ids, c * sizeof *p);
-    if (!p)
-      return -1;
-    *ids = p;
-    *cap = c;
-  }
-  (*ids)[(*n)++] = id;
-  return 0;
-}
-
 int dvms_set_members(struct dvms_node *x, const int32_t *nodes, int32_t n) {
   x->nmembers = 0;
   for (int32_t i = 0; i < n; i++)
-    if (dvms_ids_push(&x->members, &x->nmembers, &x->members_cap, nodes[i]) < 0)
+    if (array_push_i32(&x->members, &x->nmembers, &x->members_cap, nodes[i]) < 0)
       return -1;
   return 0;
 }
@@ -76,7 +63,7 @@ void dvms_send_ctl(struct dvms *d, int32_t from, int32_t to, uint16_t kind, uint
 void dvms_suspect(struct dvms *d, struct dvms_node *x, int32_t node) {
   if (dvms_ids_has(x->suspects, x->nsuspects, node))
     return;
-  if (dvms_ids_push(&x->suspects, &x->nsuspects, &x->suspects_cap, node) == 0)
+  if (array_push_i32(&x->suspects, &x->nsuspects, &x->suspects_cap, node) == 0)
     d->stats.suspected++;
 }
 
@@ -151,15 +138,8 @@ static int32_t next_random(struct dvms *d, struct dvms_node *x, const struct dvm
 static void send_hop(struct dvms *d, struct dvms_node *x, const struct dvms_isp *isp, int32_t to) {
   struct dvms_isp *out = malloc(isp->h.bytes), *kept = malloc(isp->h.bytes);
   struct dvms_hop *h = NULL;
-  if (out && kept && x->nhops == x->hops_cap) {
-    int32_t cap = x->hops_cap ? 2 * x->hops_cap : 4;
-    struct dvms_hop *p = realloc(x->hops, cap * sizeof *p);
-    if (p) {
-      x->hops = p;
-      x->hops_cap = cap;
-    }
-  }
-  if (!out || !kept || x->nhops == x->hops_cap) {
+  if (!out || !kept ||
+      array_reserve((void **)&x->hops, &x->hops_cap, x->nhops + 1, sizeof *x->hops) < 0) {
     free(out);
     free(kept);
     d->stats.tokens_lost++;

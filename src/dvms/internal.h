@@ -8,6 +8,7 @@
 #include "proto/apply.h"
 #include "proto/view.h"
 #include "sched/plan.h"
+#include "util/array.h"
 #include "util/rng.h"
 
 enum dvms_msg_kind {
@@ -156,7 +157,6 @@ struct dvms {
 
 /* dvms.c */
 bool dvms_ids_has(const int32_t *ids, int32_t n, int32_t id);
-int dvms_ids_push(int32_t **ids, int32_t *n, int32_t *cap, int32_t id);
 void dvms_send_ctl(struct dvms *d, int32_t from, int32_t to, uint16_t kind, uint64_t part,
                    uint32_t version, uint8_t arg);
 void dvms_suspect(struct dvms *d, struct dvms_node *x, int32_t node);

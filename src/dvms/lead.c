@@ -38,10 +38,10 @@ static struct dvms_lead *lead_new(const struct dvms_isp *isp, int32_t extra) {
   l->urgent = isp->urgent;
   for (int32_t i = 0; i < isp->n; i++)
     if (!dvms_ids_has(l->nodes, l->n, isp->nodes[i]) &&
-        dvms_ids_push(&l->nodes, &l->n, &l->cap, isp->nodes[i]) < 0)
+        array_push_i32(&l->nodes, &l->n, &l->cap, isp->nodes[i]) < 0)
       goto fail;
   if (extra >= 0 && !dvms_ids_has(l->nodes, l->n, extra) &&
-      dvms_ids_push(&l->nodes, &l->n, &l->cap, extra) < 0)
+      array_push_i32(&l->nodes, &l->n, &l->cap, extra) < 0)
     goto fail;
   return l;
 fail:
@@ -404,7 +404,7 @@ void dvms_merge(struct dvms *d, struct dvms_node *x, const struct dvms_isp *isp)
   struct dvms_lead *l = x->lead;
   for (int32_t i = 0; i < isp->n; i++)
     if (!dvms_ids_has(l->nodes, l->n, isp->nodes[i]) &&
-        dvms_ids_push(&l->nodes, &l->n, &l->cap, isp->nodes[i]) < 0) {
+        array_push_i32(&l->nodes, &l->n, &l->cap, isp->nodes[i]) < 0) {
       dvms_end(d, x, END_FAILED);
       return;
     }

@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/array.h"
+
 void apply_init(struct apply_run *r) {
   memset(r, 0, sizeof *r);
   sched_plan_init(&r->plan);
@@ -179,17 +181,7 @@ static void answer(const struct transport *t, int32_t node, int32_t coordinator,
 
 void apply_local_migrate(struct apply_local *l, const struct transport *t, int32_t node,
                          const struct apply_migrate *m, bool ok) {
-  if (ok && l->n == l->cap) {
-    int32_t cap = l->cap ? 2 * l->cap : 4;
-    struct apply_local_slot *p = realloc(l->slots, cap * sizeof *p);
-    if (p) {
-      l->slots = p;
-      l->cap = cap;
-    } else {
-      ok = false;
-    }
-  }
-  if (!ok) {
+  if (!ok || array_reserve((void **)&l->slots, &l->cap, l->n + 1, sizeof *l->slots) < 0) {
     answer(t, node, m->h.from, m->tag, m->idx, false);
     return;
   }

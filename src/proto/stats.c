@@ -4,15 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/array.h"
+
 void series_add(struct series *s, double x) {
-  if (s->n == s->cap) {
-    size_t cap = s->cap ? 2 * s->cap : 256;
-    double *p = realloc(s->v, cap * sizeof *p);
-    if (!p)
-      return; /* quantiles lose a sample; sum and max stay exact */
-    s->v = p;
-    s->cap = cap;
-  }
+  if (array_reserve_sz((void **)&s->v, &s->cap, s->n + 1, sizeof *s->v) < 0)
+    return; /* the sample is lost, from the mean as from the quantiles */
   s->v[s->n++] = x;
   s->sum += x;
   if (x > s->max)

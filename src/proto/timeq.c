@@ -3,19 +3,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/array.h"
+
 static bool before(const struct timeq_item *a, const struct timeq_item *b) {
   return a->at < b->at || (a->at == b->at && a->seq < b->seq);
 }
 
 int timeq_push(struct timeq *q, struct timeq_item item) {
-  if (q->n == q->cap) {
-    int64_t cap = q->cap ? 2 * q->cap : 64;
-    struct timeq_item *p = realloc(q->v, cap * sizeof *p);
-    if (!p)
-      return -1;
-    q->v = p;
-    q->cap = cap;
-  }
+  if (array_reserve_sz((void **)&q->v, &q->cap, (size_t)q->n + 1, sizeof *q->v) < 0)
+    return -1;
   item.seq = q->seq++;
   int64_t i = q->n++;
   while (i > 0 && before(&item, &q->v[(i - 1) / 2])) {

@@ -5,6 +5,7 @@
 #define CAPSULE_PROTO_TIMEQ_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct timeq_item {
@@ -18,7 +19,8 @@ struct timeq_item {
 
 struct timeq {
   struct timeq_item *v;
-  int64_t n, cap;
+  int64_t n;
+  size_t cap;
   uint64_t seq;
 };
 

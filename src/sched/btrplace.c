@@ -36,14 +36,11 @@ static char *read_maybe_gz(const char *path, size_t *len, err_t *e) {
         free(buf);
         return err_set(e, EFBIG, "%s: larger than %u bytes", path, INSTANCE_MAX_BYTES), NULL;
       }
-      char *grown = realloc(buf, cap * 2);
-      if (!grown) {
+      if (array_reserve_sz((void **)&buf, &cap, n + 2, 1) < 0) {
         free(buf);
         buf = NULL;
         break;
       }
-      buf = grown;
-      cap *= 2;
     }
     int got = gzread(gz, buf + n, (unsigned)(cap - 1 - n));
     if (got < 0) {
@@ -104,16 +101,12 @@ static int idmap_add(struct idmap *m, int64_t id, const char *where, err_t *e) {
     return err_set(e, EINVAL, "%s: id %lld is too sparse for this reader", where,
                    (long long)id);
   if (id >= m->size) {
-    int64_t size = m->size ? m->size : 1024;
-    while (size <= id)
-      size *= 2;
-    int32_t *of = realloc(m->of, sizeof(*of) * size);
-    if (!of)
+    size_t size = (size_t)m->size;
+    if (array_reserve_sz((void **)&m->of, &size, (size_t)id + 1, sizeof(*m->of)) < 0)
       return err_set(e, ENOMEM, "out of memory");
-    for (int64_t i = m->size; i < size; i++)
-      of[i] = -1;
-    m->of = of;
-    m->size = size;
+    for (int64_t i = m->size; i < (int64_t)size; i++)
+      m->of[i] = -1;
+    m->size = (int64_t)size;
   }
   if (m->of[id] >= 0)
     return err_set(e, EINVAL, "%s: id %lld appears twice", where, (long long)id);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "proto/transport.h"
+#include "util/array.h"
 
 static void advance(struct cluster *c, double now) {
   c->violation += c->n_overloaded * (now - c->last_change);
@@ -16,14 +17,9 @@ static void record_episode(struct cluster *c, struct sim_host *H, double now) {
   double len = now - H->over_since;
   H->violation += len;
   H->episodes++;
-  if (c->n_episodes == c->episodes_cap) {
-    size_t cap = c->episodes_cap ? 2 * c->episodes_cap : 1024;
-    double *p = realloc(c->episode_len, cap * sizeof *p);
-    if (!p)
-      return; /* lengths feed the median only; the totals stay exact */
-    c->episode_len = p;
-    c->episodes_cap = cap;
-  }
+  if (array_reserve_sz((void **)&c->episode_len, &c->episodes_cap, c->n_episodes + 1,
+                       sizeof *c->episode_len) < 0)
+    return; /* lengths feed the median only; the totals stay exact */
   c->episode_len[c->n_episodes++] = len;
 }
 

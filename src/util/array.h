@@ -10,6 +10,9 @@
  * (then *items and *cap are unchanged). */
 int array_reserve(void **items, int32_t *cap, int32_t need, size_t size);
 
+/* The same for a capacity counted in size_t. */
+int array_reserve_sz(void **items, size_t *cap, size_t need, size_t size);
+
 /* Append one int32_t to *items (*n used of *cap); -1 on ENOMEM. */
 int array_push_i32(int32_t **items, int32_t *n, int32_t *cap, int32_t value);
 
