@@ -106,3 +106,6 @@ clean:
 	rm -rf build build-san
 
 -include $(shell find $(B)/obj -name '*.d' 2>/dev/null)
+
+# `make fuzz`: the libFuzzer harnesses (docs/FUZZING.md).
+include tests/fuzz/fuzz.mk

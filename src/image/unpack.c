@@ -399,18 +399,19 @@ static void unpacker_free(struct unpacker *u) {
 
 static int unpack_all(struct unpacker *u, err_t *e) {
   struct archive_entry *ent;
-  const char *last = NULL;
+  /* The previous entry's name, for an error in the next header: a copy, as
+   * libarchive frees its entry's strings when it reads the next header. */
+  char last[PATH_MAX] = "";
   for (;;) {
     int r = archive_read_next_header(u->tar, &ent);
-    if (r == ARCHIVE_EOF && !last && u->stream_bytes == 0)
+    if (r == ARCHIVE_EOF && !*last && u->stream_bytes == 0)
       return err_set(e, EINVAL, "not a tar archive: it is empty");
     if (r == ARCHIVE_EOF)
       break;
-    if (r < ARCHIVE_WARN)
-      return tar_error(u, last ? last : NULL, e);
-    last = archive_entry_pathname(ent);
-    if (!last)
-      last = "(unnamed)";
+    if (r < ARCHIVE_WARN || r == ARCHIVE_RETRY) /* RETRY: a damaged header, no entry */
+      return tar_error(u, *last ? last : NULL, e);
+    const char *name = archive_entry_pathname(ent);
+    snprintf(last, sizeof(last), "%s", name && *name ? name : "(unnamed)");
     u->res->entries++;
     if (unpack_entry(u, ent, e) < 0)
       return -1;
