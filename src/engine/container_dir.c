@@ -1,22 +1,30 @@
-/* Containers on disk: <root>/containers/<id>/ with container.json (the
- * record, written durably for containers that outlive the machine, so a
- * later `rm` finds and cleans what exists), upper/ and work/ (the
- * container's changes), merged/ (where its root is mounted), and
- * <root>/containers/names/<name>, a symlink to the id: made with
- * symlinkat(), it claims a name atomically, and finds it without reading
- * every record. */
+/* Containers on disk, under <root>/containers/:
+ *   <id>/         a container: container.json (its record, written durably
+ *                 for containers that outlive the machine), upper/ and
+ *                 work/ (its changes), merged/ (where its root is mounted)
+ *   tmp/<id>/     a container being made or removed: a directory is built
+ *                 here and renamed to <id>/ once complete, and moves back
+ *                 here to be removed, so <id>/ always holds its record and
+ *                 what a crash leaves is found by its id
+ *   names/<name>  a symlink to the id: made with symlinkat(), it claims a
+ *                 name atomically, and finds it without reading every
+ *                 record. Claims and removals hold flock() on names/.
+ * A container's directory is also its lock: see container_dir_lock. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "engine/internal.h"
 #include "runtime/runtime.h"
+#include "util/array.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/json.h"
@@ -39,7 +47,7 @@ void container_record_free(struct container_record *r) {
   memset(r, 0, sizeof *r);
 }
 
-static int record_load(const struct engine *eng, const char *id, struct container_record *r,
+int container_dir_load(const struct engine *eng, const char *id, struct container_record *r,
                        err_t *e) {
   memset(r, 0, sizeof *r);
   _cleanup_free_ char *path = container_path(eng, id, "container.json");
@@ -74,30 +82,68 @@ static int record_load(const struct engine *eng, const char *id, struct containe
   return 0;
 }
 
-static int record_save(const struct engine *eng, const struct container_record *r,
-                       bool transient, err_t *e) {
+static int record_save(const char *dir, const struct container_record *r, bool transient,
+                       err_t *e) {
   _cleanup_json_ json_t *j = json_pack(
       "{s:s, s:s, s:s, s:{s:s, s:s, s:s}, s:O}", "id", r->id, "name", r->name, "created",
       r->created, "image", "ref", r->image_ref, "manifest", r->image_manifest, "id", r->image_id,
       "command", r->command);
   _cleanup_free_ char *text = j ? json_dumps(j, JSON_INDENT(2)) : NULL;
-  _cleanup_free_ char *path = container_path(eng, r->id, "container.json");
+  _cleanup_free_ char *path = path_join(dir, "container.json");
   if (!text || !path)
     return err_set(e, ENOMEM, "container record");
   return transient ? atomic_replace_at(AT_FDCWD, path, text, strlen(text), 0600, e)
                    : atomic_write_at(AT_FDCWD, path, text, strlen(text), 0600, e);
 }
 
-static int make_dirs(const struct engine *eng, const char *id, err_t *e) {
-  static const char *const leaves[] = {NULL, "upper", "work", "merged"};
+/* `dir` and its upper/, work/, merged/. */
+static int make_dirs(const char *dir, err_t *e) {
+  static const char *const leaves[] = {"upper", "work", "merged"};
+  if (mkdir(dir, 0700) < 0)
+    return err_sys(e, "create %s", dir);
   for (size_t i = 0; i < sizeof leaves / sizeof leaves[0]; i++) {
-    _cleanup_free_ char *p = container_path(eng, id, leaves[i]);
+    _cleanup_free_ char *p = path_join(dir, leaves[i]);
     if (!p)
       return err_sys(e, "container directory");
-    if (mkdir(p, i == 0 ? 0700 : 0755) < 0)
+    if (mkdir(p, 0755) < 0)
       return err_sys(e, "create %s", p);
   }
   return 0;
+}
+
+static bool is_id(const char *s) {
+  return strlen(s) == 64 && strspn(s, "0123456789abcdef") == 64;
+}
+
+static int lock_fd(int fd, int how) {
+  int r;
+  while ((r = flock(fd, how)) < 0 && errno == EINTR)
+    ;
+  return r;
+}
+
+/* Open the directory and take its lock without waiting. */
+static int open_locked(const char *dir, err_t *e) {
+  _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0)
+    return err_sys(e, "open %s", dir);
+  if (lock_fd(fd, LOCK_EX | LOCK_NB) < 0)
+    return errno == EWOULDBLOCK ? err_set(e, EBUSY, "%s is in use by another command", dir)
+                                : err_sys(e, "lock %s", dir);
+  return steal_fd(&fd);
+}
+
+int container_dir_lock(const struct engine *eng, const char *id, err_t *e) {
+  _cleanup_free_ char *dir = container_path(eng, id, NULL);
+  if (!dir)
+    return err_sys(e, "container %s", id);
+  int fd = open_locked(dir, e);
+  if (fd < 0 && e->code == ENOENT)
+    return err_set(e, ENOENT, "no such container: %.12s", id);
+  if (fd < 0 && e->code == EBUSY)
+    return err_set(e, EBUSY, "container %.12s is in use by another command (starting, or "
+                             "running in the foreground)", id);
+  return fd;
 }
 
 /* The names directory, created on first use. */
@@ -113,8 +159,26 @@ static int names_dir(const struct engine *eng, err_t *e) {
   return fd;
 }
 
-/* Claim `name` for `id`. A link to a container that no longer exists (a
- * create that crashed) is taken over. */
+/* The names directory, locked: claims and removals of names are ordered. */
+static int names_lock(const struct engine *eng, err_t *e) {
+  _cleanup_close_ int fd = names_dir(eng, e);
+  if (fd < 0)
+    return -1;
+  if (lock_fd(fd, LOCK_EX) < 0)
+    return err_sys(e, "lock %s/containers/names", eng->root);
+  return steal_fd(&fd);
+}
+
+/* Unlink `name` if it still leads to `id`. */
+static bool free_name(int names, const char *name, const char *id) {
+  char target[80];
+  ssize_t n = readlinkat(names, name, target, sizeof target - 1);
+  return n == 64 && !strncmp(target, id, 64) && unlinkat(names, name, 0) == 0;
+}
+
+/* Claim `name` for `id`, under the names lock. A link to a container that
+ * has no record is left by a run or rm that crashed (a create holds the
+ * lock until its record is in place): it is taken over. */
 static int claim_name(const struct engine *eng, int names, const char *name, const char *id,
                       err_t *e) {
   for (int attempt = 0; attempt < 2; attempt++) {
@@ -135,29 +199,68 @@ static int claim_name(const struct engine *eng, int names, const char *name, con
   return err_set(e, EEXIST, "the container name \"%s\" is already in use", name);
 }
 
-int container_dir_create(const struct engine *eng, struct container_record *r, bool transient,
-                         err_t *e) {
+int container_id_new(struct container_record *r, err_t *e) {
   unsigned char raw[32];
   if (getrandom(raw, sizeof raw, 0) != sizeof raw)
     return err_sys(e, "container id");
   for (size_t i = 0; i < sizeof raw; i++)
     snprintf(r->id + 2 * i, 3, "%02x", raw[i]);
+  return 0;
+}
+
+/* Build the directory at `staged`, locked, with the record in it. */
+static int stage(const struct engine *eng, const char *staged, const struct container_record *r,
+                 bool transient, err_t *e) {
+  _cleanup_free_ char *tmp = container_path(eng, "tmp", NULL);
+  if (!tmp)
+    return err_sys(e, "container directory");
+  if (mkdir_p_at(AT_FDCWD, tmp, 0700, e) < 0 || make_dirs(staged, e) < 0)
+    return -1;
+  _cleanup_close_ int lock = open_locked(staged, e);
+  if (lock < 0 || record_save(staged, r, transient, e) < 0)
+    return -1;
+  return steal_fd(&lock);
+}
+
+/* Move the complete directory into place. */
+static int commit(const struct engine *eng, const char *staged, const char *dir, bool transient,
+                  err_t *e) {
+  if (rename(staged, dir) < 0)
+    return err_sys(e, "rename %s to %s", staged, dir);
+  if (transient)
+    return 0;
+  _cleanup_free_ char *parent = container_path(eng, ".", NULL);
+  _cleanup_close_ int fd = parent ? open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+  if (fd < 0 || fsync(fd) < 0)
+    return err_sys(e, "sync %s/containers", eng->root);
+  return 0;
+}
+
+int container_dir_create(const struct engine *eng, struct container_record *r, bool transient,
+                         err_t *e) {
   /* A name follows the runtime's rule for ids. */
   if (r->name && runtime_check_id(r->name, e) < 0)
     return err_wrap(e, "--name");
-  if (!r->name && asprintf(&r->name, "capsule_%.12s", r->id) < 0)
+  if (!r->name && asprintf(&r->name, "capsule_%.12s", r->id) < 0) {
+    r->name = NULL;
     return err_sys(e, "container name");
+  }
   if (!(r->created = rfc3339_now()))
     return err_sys(e, "container");
-  _cleanup_close_ int names = names_dir(eng, e);
+  _cleanup_free_ char *staged = container_path(eng, "tmp", r->id);
+  _cleanup_free_ char *dir = container_path(eng, r->id, NULL);
+  if (!staged || !dir)
+    return err_sys(e, "container directory");
+  _cleanup_close_ int names = names_lock(eng, e);
   if (names < 0 || claim_name(eng, names, r->name, r->id, e) < 0)
     return -1;
-  if (make_dirs(eng, r->id, e) < 0 || record_save(eng, r, transient, e) < 0) {
-    err_t rm = ERR_INIT;
-    container_dir_remove(eng, r, &rm);
-    return -1;
-  }
-  return 0;
+  _cleanup_close_ int lock = stage(eng, staged, r, transient, e);
+  if (lock >= 0 && commit(eng, staged, dir, transient, e) == 0)
+    return steal_fd(&lock);
+  err_t undo = ERR_INIT;
+  remove_tree_at(AT_FDCWD, staged, &undo);
+  free_name(names, r->name, r->id);
+  return -1;
 }
 
 int container_dir_list(const struct engine *eng, struct container_record **out, size_t *n,
@@ -177,16 +280,11 @@ int container_dir_list(const struct engine *eng, struct container_record **out, 
       continue;
     struct container_record r;
     err_t skip = ERR_INIT; /* one being created or removed right now */
-    if (record_load(eng, de->d_name, &r, &skip) < 0)
+    if (container_dir_load(eng, de->d_name, &r, &skip) < 0)
       continue;
-    if (*n == cap) {
-      cap = cap ? cap * 2 : 8;
-      struct container_record *grown = realloc(*out, cap * sizeof **out);
-      if (!grown) {
-        container_record_free(&r);
-        return err_sys(e, "containers");
-      }
-      *out = grown;
+    if (array_reserve_sz((void **)out, &cap, *n + 1, sizeof **out) < 0) {
+      container_record_free(&r);
+      return err_sys(e, "containers");
     }
     (*out)[(*n)++] = r;
   }
@@ -230,24 +328,118 @@ int container_dir_find(const struct engine *eng, const char *name, struct contai
   char id[65];
   if (resolve_id(eng, name, id, e) < 0)
     return -1;
-  if (record_load(eng, id, r, e) < 0)
+  if (container_dir_load(eng, id, r, e) < 0)
     return err_set(e, ENOENT, "no such container: %s", name);
   return 0;
 }
 
-int container_dir_remove(const struct engine *eng, const struct container_record *r, err_t *e) {
-  _cleanup_free_ char *merged = container_path(eng, r->id, "merged");
-  _cleanup_free_ char *dir = container_path(eng, r->id, NULL);
-  if (!merged || !dir)
-    return err_sys(e, "container %s", r->id);
-  if (overlay_unmount(merged, e) < 0 || remove_tree_at(AT_FDCWD, dir, e) < 0)
+int container_dir_remove(const struct engine *eng, const char *id, const char *name, err_t *e) {
+  _cleanup_free_ char *dir = container_path(eng, id, NULL);
+  _cleanup_free_ char *merged = container_path(eng, id, "merged");
+  _cleanup_free_ char *gone = container_path(eng, "tmp", id);
+  _cleanup_free_ char *gone_merged = gone ? path_join(gone, "merged") : NULL;
+  _cleanup_free_ char *tmp = container_path(eng, "tmp", NULL);
+  if (!dir || !merged || !gone || !gone_merged || !tmp)
+    return err_sys(e, "container %s", id);
+  if (overlay_unmount(merged, e) < 0 || overlay_unmount(gone_merged, e) < 0)
     return -1;
-  /* The name goes last: until then the container can still be found. */
-  err_t ignored = ERR_INIT;
-  _cleanup_close_ int names = names_dir(eng, &ignored);
+  _cleanup_close_ int names = names_lock(eng, e);
+  if (names < 0 || mkdir_p_at(AT_FDCWD, tmp, 0700, e) < 0)
+    return -1;
+  /* Out of sight at once; the name goes once the record has. */
+  if (rename(dir, gone) < 0 && errno != ENOENT)
+    return err_sys(e, "rename %s to %s", dir, gone);
+  if (name)
+    free_name(names, name, id);
+  return remove_tree_at(AT_FDCWD, gone, e);
+}
+
+int container_ids_in(const char *dir, bool links, json_t *ids, err_t *e) {
+  _cleanup_closedir_ DIR *d = opendir(dir);
+  if (!d)
+    return errno == ENOENT ? 0 : err_sys(e, "list %s", dir);
+  for (struct dirent *de; (de = readdir(d));) {
+    char target[80];
+    const char *id = de->d_name;
+    if (links) {
+      ssize_t n = readlinkat(dirfd(d), de->d_name, target, sizeof target - 1);
+      target[n > 0 ? n : 0] = '\0';
+      id = target;
+    }
+    if (is_id(id) && json_object_set_new(ids, id, json_true()) < 0)
+      return err_set(e, ENOMEM, "container ids");
+  }
+  return 0;
+}
+
+int container_dir_add_ids(const struct engine *eng, json_t *ids, err_t *e) {
+  _cleanup_free_ char *top = container_path(eng, ".", NULL);
+  _cleanup_free_ char *tmp = container_path(eng, "tmp", NULL);
+  _cleanup_free_ char *names = container_path(eng, "names", NULL);
+  if (!top || !tmp || !names)
+    return err_sys(e, "containers");
+  return container_ids_in(top, false, ids, e) < 0 || container_ids_in(tmp, false, ids, e) < 0 ||
+                 container_ids_in(names, true, ids, e) < 0
+             ? -1
+             : 0;
+}
+
+static void notef(store_note_fn note, void *data, const char *kind, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void notef(store_note_fn note, void *data, const char *kind, const char *fmt, ...) {
+  char text[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(text, sizeof text, fmt, ap);
+  va_end(ap);
+  note(data, kind, text);
+}
+
+/* Whether the link `name` leads to a container of that name. */
+static bool name_is_sound(const struct engine *eng, int names, const char *name) {
   char target[80];
-  ssize_t n = names >= 0 ? readlinkat(names, r->name, target, sizeof target - 1) : -1;
-  if (n == 64 && !strncmp(target, r->id, 64))
-    unlinkat(names, r->name, 0);
+  ssize_t n = readlinkat(names, name, target, sizeof target - 1);
+  if (n != 64)
+    return false;
+  target[n] = '\0';
+  struct container_record r;
+  err_t ignored = ERR_INIT;
+  if (!is_id(target) || container_dir_load(eng, target, &r, &ignored) < 0)
+    return false;
+  bool same = !strcmp(r.name, name);
+  container_record_free(&r);
+  return same;
+}
+
+int container_names_repair(const struct engine *eng, store_note_fn note, void *data, err_t *e) {
+  _cleanup_close_ int names = names_lock(eng, e);
+  if (names < 0)
+    return -1;
+  _cleanup_closedir_ DIR *d = fdopendir_dup(names);
+  if (!d)
+    return err_sys(e, "list %s/containers/names", eng->root);
+  for (struct dirent *de; (de = readdir(d));) {
+    if (de->d_name[0] == '.' || name_is_sound(eng, names, de->d_name))
+      continue;
+    if (unlinkat(names, de->d_name, 0) < 0)
+      return err_sys(e, "remove the name %s", de->d_name);
+    notef(note, data, "repaired", "removed the name %s: no container has it", de->d_name);
+  }
+  struct container_record *list = NULL;
+  size_t n = 0;
+  if (container_dir_list(eng, &list, &n, e) < 0)
+    return -1;
+  for (size_t i = 0; i < n; i++) {
+    char target[80];
+    ssize_t len = readlinkat(names, list[i].name, target, sizeof target - 1);
+    if (len < 0 && symlinkat(list[i].id, names, list[i].name) == 0)
+      notef(note, data, "repaired", "gave container %.12s back its name %s", list[i].id,
+            list[i].name);
+    else if (len != 64 || strncmp(target, list[i].id, 64))
+      notef(note, data, "problem", "container %.12s cannot have its name %s: %s", list[i].id,
+            list[i].name, len < 0 ? strerror(errno) : "another container has it");
+    container_record_free(&list[i]);
+  }
+  free(list);
   return 0;
 }

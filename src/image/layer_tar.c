@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 #include "image/archive_lib.h"
 #include "image/whiteout.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
 
 #define COPY_BUF (128 * 1024)
 #define XATTR_LIST_MAX_LEN (64 * 1024)
@@ -173,6 +175,21 @@ static int copy_data(struct writer *w, int fd, const char *path, err_t *e) {
 
 static int write_tree(struct writer *w, int dirfd, const char *prefix, err_t *e);
 
+/* An entry name, refused rather than cut when it does not fit in PATH_MAX:
+ * a cut whiteout would delete another file. */
+static int entry_name(char out[PATH_MAX], err_t *e, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int entry_name(char out[PATH_MAX], err_t *e, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(out, PATH_MAX, fmt, ap);
+  va_end(ap);
+  if (n < 0 || n >= PATH_MAX)
+    return err_set(e, ENAMETOOLONG, "%.64s...: path too long for a tar entry (%d bytes, limit %d)",
+                   out, n, PATH_MAX - 1);
+  return 0;
+}
+
 static int write_one(struct writer *w, int dirfd, const char *name, const char *path, err_t *e) {
   struct stat st;
   if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
@@ -181,7 +198,8 @@ static int write_one(struct writer *w, int dirfd, const char *name, const char *
     char wh[PATH_MAX];
     const char *slash = strrchr(path, '/');
     int dirlen = slash ? (int)(slash - path + 1) : 0;
-    snprintf(wh, sizeof(wh), "%.*s" WHITEOUT_PREFIX "%s", dirlen, path, name);
+    if (entry_name(wh, e, "%.*s" WHITEOUT_PREFIX "%s", dirlen, path, name) < 0)
+      return -1;
     return write_marker(w, wh, &st, e);
   }
   if (S_ISSOCK(st.st_mode))
@@ -193,7 +211,8 @@ static int write_one(struct writer *w, int dirfd, const char *name, const char *
       return err_sys(e, "%s: open", path);
   }
   char entry_path[PATH_MAX];
-  snprintf(entry_path, sizeof(entry_path), "%s%s", path, S_ISDIR(st.st_mode) ? "/" : "");
+  if (entry_name(entry_path, e, "%s%s", path, S_ISDIR(st.st_mode) ? "/" : "") < 0)
+    return -1;
   struct archive_entry *ent = entry_for(entry_path, &st);
   if (!ent)
     return err_sys(e, "%s", path);
@@ -228,8 +247,8 @@ static int write_one(struct writer *w, int dirfd, const char *name, const char *
     return 0;
   if (opaque) {
     char marker[PATH_MAX];
-    snprintf(marker, sizeof(marker), "%s/" WHITEOUT_OPAQUE, path);
-    if (write_marker(w, marker, &st, e) < 0)
+    if (entry_name(marker, e, "%s/" WHITEOUT_OPAQUE, path) < 0 ||
+        write_marker(w, marker, &st, e) < 0)
       return -1;
   }
   return write_tree(w, fd, path, e);
@@ -241,15 +260,11 @@ static int cmp_name(const void *a, const void *b) {
 
 /* The names in a directory, sorted, so the same tree gives the same tar. */
 static char **sorted_names(int dirfd, const char *path, err_t *e) {
-  int dup_fd = dup(dirfd);
-  DIR *d = dup_fd >= 0 ? fdopendir(dup_fd) : NULL;
+  DIR *d = fdopendir_dup(dirfd);
   if (!d) {
-    if (dup_fd >= 0)
-      close(dup_fd);
     err_sys(e, "%s: read dir", *path ? path : ".");
     return NULL;
   }
-  rewinddir(d);
   size_t n = 0, cap = 16;
   char **v = calloc(cap, sizeof(*v));
   bool failed = !v;
@@ -283,9 +298,8 @@ static int write_tree(struct writer *w, int dirfd, const char *prefix, err_t *e)
     return -1;
   for (char **n = names; *n; n++) {
     char path[PATH_MAX];
-    if (snprintf(path, sizeof(path), "%s%s%s", prefix, *prefix ? "/" : "", *n) >= PATH_MAX)
-      return err_set(e, ENAMETOOLONG, "%s/%s: path too long", prefix, *n);
-    if (write_one(w, dirfd, *n, path, e) < 0)
+    if (entry_name(path, e, "%s%s%s", prefix, *prefix ? "/" : "", *n) < 0 ||
+        write_one(w, dirfd, *n, path, e) < 0)
       return -1;
   }
   return 0;

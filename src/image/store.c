@@ -26,6 +26,16 @@ void store_tmp_name(char *out, size_t cap, const char *kind) {
   snprintf(out, cap, "%s-%d-%u-%08x", kind, (int)getpid(), atomic_fetch_add(&counter, 1), r);
 }
 
+bool store_name_digest(const char *name, char out[DIGEST_BUF]) {
+  static const char algo[] = "sha256:";
+  size_t len = strlen(name);
+  if (len != DIGEST_BUF - sizeof(algo))
+    return false;
+  memcpy(out, algo, sizeof(algo) - 1);
+  memcpy(out + sizeof(algo) - 1, name, len + 1);
+  return digest_valid(out);
+}
+
 void store_now(char out[40]) {
   struct timespec ts;
   struct tm tm;
@@ -44,18 +54,8 @@ static int open_dir(int at, const char *path, const char *root, err_t *e) {
   return fd;
 }
 
-DIR *store_opendir(int fd) {
-  int d = dup(fd);
-  DIR *dir = d >= 0 ? fdopendir(d) : NULL;
-  if (!dir && d >= 0)
-    close(d);
-  if (dir)
-    rewinddir(dir); /* the dup shares the offset a previous walk left at the end */
-  return dir;
-}
-
 int store_clear_tmp(struct image_store *s, unsigned *removed, err_t *e) {
-  _cleanup_closedir_ DIR *d = store_opendir(s->tmpfd);
+  _cleanup_closedir_ DIR *d = fdopendir_dup(s->tmpfd);
   if (!d)
     return err_sys(e, "%s/tmp", s->root);
   struct dirent *de;
@@ -68,7 +68,7 @@ int store_clear_tmp(struct image_store *s, unsigned *removed, err_t *e) {
       (*removed)++;
   }
   /* images.json is replaced through a temp file beside it. */
-  _cleanup_closedir_ DIR *rd = store_opendir(s->rootfd);
+  _cleanup_closedir_ DIR *rd = fdopendir_dup(s->rootfd);
   if (!rd)
     return err_sys(e, "%s", s->root);
   while ((de = readdir(rd)))

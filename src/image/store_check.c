@@ -40,7 +40,7 @@ static void say(struct checker *c, const char *kind, const char *fmt, ...) {
 }
 
 static unsigned count_entries(int fd) {
-  _cleanup_closedir_ DIR *d = store_opendir(fd);
+  _cleanup_closedir_ DIR *d = fdopendir_dup(fd);
   unsigned n = 0;
   struct dirent *de;
   while (d && (de = readdir(d)))
@@ -49,18 +49,18 @@ static unsigned count_entries(int fd) {
 }
 
 static int check_blobs(struct checker *c, err_t *e) {
-  _cleanup_closedir_ DIR *d = store_opendir(c->s->blobsfd);
+  _cleanup_closedir_ DIR *d = fdopendir_dup(c->s->blobsfd);
   if (!d)
     return err_sys(e, "%s/blobs/sha256", c->s->root);
   struct dirent *de;
   while ((de = readdir(d))) {
     if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
       continue;
-    char digest[DIGEST_BUF + 8], got[DIGEST_BUF] = "";
-    snprintf(digest, sizeof(digest), "sha256:%s", de->d_name);
-    _cleanup_close_ int fd = digest_valid(digest) ? openat(c->s->blobsfd, de->d_name,
-                                                           O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
-                                                  : -1;
+    char digest[DIGEST_BUF], got[DIGEST_BUF] = "";
+    _cleanup_close_ int fd =
+        store_name_digest(de->d_name, digest)
+            ? openat(c->s->blobsfd, de->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+            : -1;
     struct stat st;
     err_t ignored = ERR_INIT;
     if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
@@ -78,9 +78,8 @@ static int check_blobs(struct checker *c, err_t *e) {
 
 /* A layer directory is whole when its layer.json names it and diff/ exists. */
 static bool layer_whole(struct checker *c, const char *name) {
-  char chain[DIGEST_BUF + 8], path[DIGEST_BUF + 16];
-  snprintf(chain, sizeof(chain), "sha256:%s", name);
-  if (!digest_valid(chain))
+  char chain[DIGEST_BUF], path[DIGEST_BUF + 16];
+  if (!store_name_digest(name, chain))
     return false;
   err_t ignored = ERR_INIT;
   _cleanup_json_ json_t *meta = store_layer_meta(c->s, chain, &ignored);
@@ -97,7 +96,7 @@ static bool layer_whole(struct checker *c, const char *name) {
 }
 
 static int check_layers(struct checker *c, err_t *e) {
-  _cleanup_closedir_ DIR *d = store_opendir(c->s->layersfd);
+  _cleanup_closedir_ DIR *d = fdopendir_dup(c->s->layersfd);
   if (!d)
     return err_sys(e, "%s/layers", c->s->root);
   struct dirent *de;

@@ -19,6 +19,7 @@
 #include "image/store_gc.h"
 #include "image/store_internal.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
 #include "util/json.h"
 
 static void note_f(store_note_fn note, void *data, const char *kind, const char *fmt, ...)
@@ -66,16 +67,15 @@ int store_sweep(struct image_store *s, json_t *db, struct sweep_result *out, err
   if (!blobs || !layers)
     return err_set(e, ENOMEM, "gc");
   store_live_set(s, db, blobs, layers);
-  _cleanup_closedir_ DIR *d = store_opendir(s->blobsfd);
+  _cleanup_closedir_ DIR *d = fdopendir_dup(s->blobsfd);
   if (!d)
     return err_sys(e, "%s/blobs/sha256", s->root);
   struct dirent *de;
-  char digest[DIGEST_BUF + 8];
+  char digest[DIGEST_BUF];
   while ((de = readdir(d))) {
     if (de->d_name[0] == '.')
       continue;
-    snprintf(digest, sizeof(digest), "sha256:%s", de->d_name);
-    if (json_object_get(blobs, digest))
+    if (store_name_digest(de->d_name, digest) && json_object_get(blobs, digest))
       continue;
     struct stat st;
     if (fstatat(s->blobsfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0)
@@ -84,18 +84,17 @@ int store_sweep(struct image_store *s, json_t *db, struct sweep_result *out, err
       return err_sys(e, "%s/blobs/sha256/%s: remove", s->root, de->d_name);
     out->blobs++;
   }
-  _cleanup_closedir_ DIR *l = store_opendir(s->layersfd);
+  _cleanup_closedir_ DIR *l = fdopendir_dup(s->layersfd);
   if (!l)
     return err_sys(e, "%s/layers", s->root);
   while ((de = readdir(l))) {
     if (de->d_name[0] == '.')
       continue;
-    snprintf(digest, sizeof(digest), "sha256:%s", de->d_name);
-    if (json_object_get(layers, digest))
+    bool named = store_name_digest(de->d_name, digest);
+    if (named && json_object_get(layers, digest))
       continue;
     err_t ignored = ERR_INIT;
-    _cleanup_json_ json_t *meta = digest_valid(digest) ? store_layer_meta(s, digest, &ignored)
-                                                       : NULL;
+    _cleanup_json_ json_t *meta = named ? store_layer_meta(s, digest, &ignored) : NULL;
     out->bytes += (uint64_t)json_integer_value(json_object_get(meta, "size"));
     if (store_drop_layer(s, de->d_name, e) < 0)
       return -1;

@@ -30,8 +30,9 @@ struct image_store {
 /* A unique name for something under tmp/: "<kind>-<pid>-<n>-<random>". */
 void store_tmp_name(char *out, size_t cap, const char *kind);
 
-/* A directory stream on (a dup of) one of the store's fds, from its start. */
-DIR *store_opendir(int fd);
+/* "sha256:<name>" in `out`, true when `name` (of a file in blobs/sha256 or
+ * layers/) is a digest's hex; false for anything else (a stray entry). */
+bool store_name_digest(const char *name, char out[DIGEST_BUF]);
 
 /* "2024-05-01T12:00:00.123456789Z", now. */
 void store_now(char out[40]);

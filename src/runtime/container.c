@@ -90,12 +90,10 @@ static int check_config(struct container *c, err_t *e) {
     return err_set(e, ENOTDIR, "root.path: %s is not a directory", s->root_path_abs);
   if (check_security_labels(&s->process, e) < 0)
     return -1;
-  /* Processes already in a joined (or the host's) pid namespace can see
-   * our init while it is still this binary. */
-  bool fresh_pid_ns = s->namespaces[NS_PID].present && !s->namespaces[NS_PID].path;
-  if (!fresh_pid_ns && !runtime_binary_is_sealed())
-    return err_set(e, RUNTIME_NEEDS_SEALED_BINARY,
-                   "the container shares a pid namespace: re-run from a sealed binary");
+  /* Our init is this binary until its execve, and stays it if the
+   * container's entrypoint is /proc/self/exe. */
+  if (runtime_require_sealed("create", e) < 0)
+    return -1;
   _cleanup_free_ char *cache = s->seccomp ? container_seccomp_cache(c->rt) : NULL;
   if (s->seccomp && seccomp_compile_cached(s->seccomp, cache, &c->seccomp, e) < 0)
     return -1;
@@ -177,7 +175,7 @@ int container_open(const struct runtime_ctx *rt, const char *id, bool with_spec,
   c->pid = c->state.pid;
   if (with_spec) {
     _cleanup_json_ json_t *doc = NULL;
-    _cleanup_free_ char *text = read_file_at(c->dirfd, "config.json", 64 << 20, NULL, e);
+    _cleanup_free_ char *text = read_file_at(c->dirfd, "config.json", JSON_DOC_MAX_BYTES, NULL, e);
     if (!text || !(doc = json_load_object_buf(text, strlen(text), "config.json", e)) ||
         oci_spec_parse(doc, c->state.bundle, &c->spec, e) < 0) {
       container_release(c);

@@ -17,7 +17,7 @@
 #include "runtime/rootfs.h"
 #include "runtime/rootfs_path.h"
 #include "util/cleanup.h"
-#include "util/log.h"
+#include "util/fs.h"
 
 static const struct oci_device default_devices[] = {
     {.path = "/dev/null", .type = 'c', .major = 1, .minor = 3},
@@ -46,18 +46,36 @@ static mode_t node_type(char t) {
   }
 }
 
-/* Whatever is there already is kept, as runc does: the image or a bind
- * (possibly of the host's /dev) put it there, and replacing it could
- * delete a file that is not ours. Something other than the configured
- * device is worth a warning. */
-static bool node_present(int dirfd, const char *name, const struct oci_device *d) {
+/* What is already at a device's path is kept only if it is that device: a
+ * bind of the host's /dev, or a node from an earlier run. Anything else
+ * comes from the image and is refused rather than trusted or replaced:
+ * later steps use these nodes (masked paths are bound from /dev/null), and
+ * a link there could point them at a host file (CVE-2025-31133). In a user
+ * namespace the host's node is bound onto an empty file, so a regular file
+ * (ours from an earlier run, or the image's) is a place to bind onto.
+ * Returns 1 when the device is there, 0 when the path is free, -1 (e set)
+ * otherwise. */
+static int node_present(int dirfd, const char *name, const struct oci_device *d, bool userns,
+                        err_t *e) {
   struct stat st;
-  if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-    return false;
-  if ((st.st_mode & S_IFMT) != node_type(d->type) ||
-      (d->type != 'p' && st.st_rdev != makedev((unsigned)d->major, (unsigned)d->minor)))
-    log_warn("%s exists in the container and is not the configured device; kept", d->path);
-  return true;
+  if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+    if (errno == ENOENT)
+      return 0;
+    return err_sys(e, "%s", d->path);
+  }
+  if ((st.st_mode & S_IFMT) == node_type(d->type) &&
+      (d->type == 'p' || st.st_rdev == makedev((unsigned)d->major, (unsigned)d->minor)))
+    return 1;
+  if (userns && S_ISREG(st.st_mode))
+    return 0;
+  if (d->type == 'p')
+    return err_set(e, EEXIST, "%s: the root filesystem has something other than a FIFO there",
+                   d->path);
+  return err_set(e, EEXIST,
+                 "%s: the root filesystem has something other than the %s device %u:%u there "
+                 "(a %s); refusing it",
+                 d->path, d->type == 'b' ? "block" : "character", (unsigned)d->major,
+                 (unsigned)d->minor, file_type_name(st.st_mode));
 }
 
 static int bind_host_node(int dirfd, const char *name, const struct oci_device *d, err_t *e) {
@@ -84,8 +102,9 @@ static int create_node(int rootfd, const struct oci_device *d, bool userns, err_
   _cleanup_close_ int dirfd = rootfs_open_target(rootfd, dir, TARGET_DIR, e);
   if (dirfd < 0)
     return -1;
-  if (node_present(dirfd, name, d))
-    return 0;
+  int present = node_present(dirfd, name, d, userns, e);
+  if (present != 0)
+    return present < 0 ? -1 : 0;
   if (userns)
     return bind_host_node(dirfd, name, d, e);
   mode_t mode = (d->has_mode ? d->mode : 0666) | node_type(d->type);

@@ -74,9 +74,10 @@ static int parse_user(const char *s, json_t *user, err_t *e) {
     if (end == g || *end)
       return err_set(e, EINVAL, "--user %s: expected uid[:gid]", s);
   }
-  json_object_set_new(user, "uid", json_integer((json_int_t)uid));
-  json_object_set_new(user, "gid", json_integer((json_int_t)gid));
-  return 0;
+  bool failed = false;
+  json_set(user, "uid", json_integer((json_int_t)uid), &failed);
+  json_set(user, "gid", json_integer((json_int_t)gid), &failed);
+  return json_built(failed, "process.user", e);
 }
 
 /* The process to run: --process as given, or the container's own with the
@@ -94,23 +95,26 @@ static json_t *exec_process(const struct container *c, const struct exec_opts *o
     err_set(e, ENOMEM, "exec");
     return NULL;
   }
-  json_object_set_new(p, "args", json_string_array((const char *const *)o->args));
+  bool failed = false;
+  json_set(p, "args", json_string_array((const char *const *)o->args), &failed);
   if (o->env) {
     json_t *env = json_object_get(p, "env");
-    if (!json_is_array(env))
-      json_object_set_new(p, "env", env = json_array());
+    if (!json_is_array(env) && json_set(p, "env", env = json_array(), &failed) < 0)
+      env = NULL;
     /* Replacing what the container's env has, as runc does. */
     for (char **v = o->env; *v; v++)
-      json_env_set(env, *v);
+      json_env_set(env, *v, &failed);
   }
   if (o->cwd)
-    json_object_set_new(p, "cwd", json_string(o->cwd));
+    json_set(p, "cwd", json_string(o->cwd), &failed);
   if (o->tty >= 0)
-    json_object_set_new(p, "terminal", json_boolean(o->tty));
+    json_set(p, "terminal", json_boolean(o->tty), &failed);
+  if (json_built(failed, "exec process", e) < 0)
+    return NULL;
   if (o->user) {
     json_t *user = json_object_get(p, "user");
-    if (!json_is_object(user))
-      json_object_set_new(p, "user", user = json_object());
+    if (!json_is_object(user) && json_set(p, "user", user = json_object(), NULL) < 0)
+      user = NULL;
     json_object_del(user, "additionalGids");
     if (parse_user(o->user, user, e) < 0)
       return NULL;
@@ -321,10 +325,8 @@ int runtime_exec(const struct runtime_ctx *rt, const char *id, const struct exec
     goto out;
   }
   /* Our process will be visible inside the container before its execve. */
-  if (!runtime_binary_is_sealed()) {
-    err_set(e, RUNTIME_NEEDS_SEALED_BINARY, "exec: re-run from a sealed binary");
+  if (runtime_require_sealed("exec", e) < 0)
     goto out;
-  }
   if (!(pj = exec_process(c, o, e)) || oci_process_parse(pj, "process", &p, e) < 0)
     goto out;
   if (c->spec->seccomp && (cache = container_seccomp_cache(rt), true) &&

@@ -109,14 +109,15 @@ static void wait_stopped(struct container *c) {
   }
 }
 
-/* A create that crashed before saving its state: its config was saved
- * first, so the cgroup it may have made can be found and removed. */
+/* A container without a readable state (a create that crashed before
+ * saving it, a damaged file): its config was saved first, so the cgroup
+ * it may have made, and every process in it, can be found and removed. */
 static int delete_stateless(const struct runtime_ctx *rt, const char *id, err_t *e) {
   _cleanup_close_ int dirfd = state_dir_open(rt->root, id, e);
   if (dirfd < 0)
     return e->code == ENOENT ? 0 : -1;
   err_t ignored = ERR_INIT;
-  _cleanup_free_ char *text = read_file_at(dirfd, "config.json", 64 << 20, NULL, &ignored);
+  _cleanup_free_ char *text = read_file_at(dirfd, "config.json", JSON_DOC_MAX_BYTES, NULL, &ignored);
   _cleanup_json_ json_t *doc =
       text ? json_load_object_buf(text, strlen(text), "config.json", &ignored) : NULL;
   json_t *lx = doc ? json_object_get(doc, "linux") : NULL;
@@ -139,9 +140,10 @@ int runtime_delete(const struct runtime_ctx *rt, const char *id, bool force, err
      * podman relies on it after a failed create). */
     if (e->code == ENOENT)
       return 0;
-    if (e->code == ENODATA)
-      return delete_stateless(rt, id, e);
-    return -1;
+    /* No state, or one we cannot read: the container is found through its
+     * config, so that nothing of it outlives this. */
+    *e = (err_t)ERR_INIT;
+    return delete_stateless(rt, id, e);
   }
   enum container_status st = state_status(c->dirfd, &c->state);
   if (st != STATUS_STOPPED && st != STATUS_CREATED && !force) {

@@ -10,6 +10,7 @@
 #include <sys/mount.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "runtime/console.h"
@@ -133,14 +134,9 @@ static int copy_entry(int from, int to, const char *name, const char *dest, err_
 }
 
 static int copy_tree(int from, int to, const char *dest, err_t *e) {
-  int dupfd = dup(from);
-  if (dupfd < 0)
+  _cleanup_closedir_ DIR *d = fdopendir_dup(from);
+  if (!d)
     return err_sys(e, "tmpcopyup %s", dest);
-  _cleanup_closedir_ DIR *d = fdopendir(dupfd);
-  if (!d) {
-    close(dupfd);
-    return err_sys(e, "tmpcopyup %s", dest);
-  }
   struct dirent *de;
   while ((de = readdir(d)))
     if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") &&
@@ -317,18 +313,46 @@ static int write_sysctls(const struct oci_spec *s, err_t *e) {
   return 0;
 }
 
-/* Hide a path: an empty read-only tmpfs over a directory, /dev/null over a file. */
-static int mask_path(const char *path, err_t *e) {
+/* The source every masked file is bound from: the container's /dev/null,
+ * opened without following links and checked to be the null device, then
+ * used through that fd. A /dev/null that is a link (to the host's
+ * core_pattern, say) would otherwise turn a masked path into a writable
+ * window on its target (CVE-2025-31133). */
+static int open_null_device(err_t *e) {
+  _cleanup_close_ int fd = open("/dev/null", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0)
+    return err_sys(e, "linux.maskedPaths: open /dev/null");
+  struct stat st;
+  if (fstat(fd, &st) < 0)
+    return err_sys(e, "linux.maskedPaths: /dev/null");
+  if (!S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3))
+    return err_set(e, EPERM,
+                   "linux.maskedPaths: the container's /dev/null is a %s, not the null device "
+                   "1:3; refusing to mask with it",
+                   file_type_name(st.st_mode));
+  return steal_fd(&fd);
+}
+
+/* Hide a path: an empty read-only tmpfs over a directory, the null device
+ * (`*null_fd`, opened on first use) over anything else. */
+static int mask_path(const char *path, int *null_fd, err_t *e) {
   _cleanup_close_ int fd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0)
     return errno == ENOENT ? 0 : err_sys(e, "linux.maskedPaths: %s", path);
   struct stat st;
   if (fstat(fd, &st) < 0)
     return err_sys(e, "linux.maskedPaths: %s", path);
-  char p[32];
+  char p[32], from[32];
   fd_path(p, fd);
-  int r = S_ISDIR(st.st_mode) ? mount("tmpfs", p, "tmpfs", MS_RDONLY, "size=0k")
-                              : mount("/dev/null", p, NULL, MS_BIND, NULL);
+  int r;
+  if (S_ISDIR(st.st_mode)) {
+    r = mount("tmpfs", p, "tmpfs", MS_RDONLY, "size=0k");
+  } else {
+    if (*null_fd < 0 && (*null_fd = open_null_device(e)) < 0)
+      return -1;
+    fd_path(from, *null_fd);
+    r = mount(from, p, NULL, MS_BIND, NULL);
+  }
   if (r < 0 && errno != ENOENT)
     return err_sys(e, "linux.maskedPaths: %s", path);
   return 0;
@@ -351,8 +375,9 @@ static int readonly_path(const char *path, err_t *e) {
 int rootfs_finish(const struct oci_spec *s, err_t *e) {
   if (write_sysctls(s, e) < 0)
     return -1;
+  _cleanup_close_ int null_fd = -1;
   for (char **p = s->masked_paths; p && *p; p++)
-    if (mask_path(*p, e) < 0)
+    if (mask_path(*p, &null_fd, e) < 0)
       return -1;
   for (char **p = s->readonly_paths; p && *p; p++)
     if (readonly_path(*p, e) < 0)

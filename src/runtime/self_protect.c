@@ -21,7 +21,9 @@ bool runtime_binary_is_sealed(void) {
   return seals >= 0 && (seals & ALL_SEALS) == ALL_SEALS;
 }
 
-int runtime_reexec_sealed(char **argv, err_t *e) {
+int runtime_ensure_sealed(char **argv, err_t *e) {
+  if (runtime_binary_is_sealed())
+    return 0;
   _cleanup_close_ int self = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
   if (self < 0)
     return err_sys(e, "open our own binary");
@@ -41,4 +43,11 @@ int runtime_reexec_sealed(char **argv, err_t *e) {
     return err_sys(e, "seal the runtime copy");
   fexecve(mfd, argv, environ);
   return err_sys(e, "re-execute the sealed runtime copy");
+}
+
+int runtime_require_sealed(const char *what, err_t *e) {
+  if (runtime_binary_is_sealed())
+    return 0;
+  return err_set(e, EPERM, "%s: the caller must run from a sealed copy of its binary "
+                           "(runtime_ensure_sealed, CVE-2019-5736)", what);
 }

@@ -104,7 +104,11 @@ int state_save(int dirfd, const struct container_state *st, err_t *e) {
   _cleanup_free_ char *text = json_dumps(j, JSON_COMPACT);
   if (!text)
     return err_set(e, ENOMEM, "state of \"%s\": cannot encode", st->id);
-  return atomic_replace_at(dirfd, "state.json", text, strlen(text), 0600, e);
+  size_t len = strlen(text);
+  if (len > JSON_DOC_MAX_BYTES)
+    return err_set(e, EFBIG, "state of \"%s\": %zu bytes, more than the %u that can be read back",
+                   st->id, len, JSON_DOC_MAX_BYTES);
+  return atomic_replace_at(dirfd, "state.json", text, len, 0600, e);
 }
 
 static int dup_str(json_t *j, const char *key, char **out, err_t *e) {
@@ -121,7 +125,7 @@ static int dup_str(json_t *j, const char *key, char **out, err_t *e) {
 int state_load(int dirfd, const char *id, struct container_state *st, err_t *e) {
   memset(st, 0, sizeof *st);
   size_t len;
-  _cleanup_free_ char *text = read_file_at(dirfd, "state.json", 1 << 20, &len, e);
+  _cleanup_free_ char *text = read_file_at(dirfd, "state.json", JSON_DOC_MAX_BYTES, &len, e);
   if (!text) {
     /* We hold the lock, so no create is running: one crashed before saving. */
     if (e->code == ENOENT)

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "util/array.h"
 #include "util/cleanup.h"
 
 int write_all(int fd, const void *buf, size_t len) {
@@ -57,14 +58,9 @@ char *read_file_at(int dirfd, const char *path, size_t max, size_t *len, err_t *
     return NULL;
   }
   for (;;) {
-    if (used + 1 >= cap) {
-      char *bigger = realloc(buf, cap * 2);
-      if (!bigger) {
-        err_sys(e, "read %s", path);
-        return NULL;
-      }
-      buf = bigger;
-      cap *= 2;
+    if (array_reserve_sz((void **)&buf, &cap, used + 2, 1) < 0) {
+      err_sys(e, "read %s", path);
+      return NULL;
     }
     ssize_t n = read(fd, buf + used, cap - used - 1);
     if (n < 0) {
@@ -163,15 +159,25 @@ int mkdir_p_at(int dirfd, const char *path, mode_t mode, err_t *e) {
   return 0;
 }
 
-static int remove_children(int dfd, const char *path, err_t *e) {
-  int dupfd = dup(dfd);
-  if (dupfd < 0)
-    return err_sys(e, "remove %s", path);
-  _cleanup_closedir_ DIR *d = fdopendir(dupfd);
+DIR *fdopendir_dup(int fd) {
+  int copy = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  if (copy < 0)
+    return NULL;
+  DIR *d = fdopendir(copy);
   if (!d) {
-    close(dupfd);
-    return err_sys(e, "remove %s", path);
+    int saved = errno;
+    close(copy);
+    errno = saved;
+    return NULL;
   }
+  rewinddir(d);
+  return d;
+}
+
+static int remove_children(int dfd, const char *path, err_t *e) {
+  _cleanup_closedir_ DIR *d = fdopendir_dup(dfd);
+  if (!d)
+    return err_sys(e, "remove %s", path);
   struct dirent *de;
   while ((errno = 0, de = readdir(d))) {
     if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
@@ -224,4 +230,25 @@ int atomic_write_at(int dirfd, const char *path, const void *buf, size_t len, mo
 int atomic_replace_at(int dirfd, const char *path, const void *buf, size_t len, mode_t mode,
                       err_t *e) {
   return replace_file(dirfd, path, buf, len, mode, false, e);
+}
+
+const char *file_type_name(mode_t mode) {
+  switch (mode & S_IFMT) {
+  case S_IFREG:
+    return "regular file";
+  case S_IFDIR:
+    return "directory";
+  case S_IFLNK:
+    return "symbolic link";
+  case S_IFCHR:
+    return "character device";
+  case S_IFBLK:
+    return "block device";
+  case S_IFIFO:
+    return "FIFO";
+  case S_IFSOCK:
+    return "socket";
+  default:
+    return "file of unknown type";
+  }
 }

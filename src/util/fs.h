@@ -2,6 +2,7 @@
 #ifndef CAPSULE_UTIL_FS_H
 #define CAPSULE_UTIL_FS_H
 
+#include <dirent.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -34,6 +35,12 @@ int mkdir_p_at(int dirfd, const char *path, mode_t mode, err_t *e);
  * point fails, which is reported). A missing path is not an error. */
 int remove_tree_at(int dirfd, const char *path, err_t *e);
 
+/* A stream over the directory `fd`, from its first entry, on a CLOEXEC dup
+ * of it: closedir() leaves `fd` open. (A dup shares the offset, which an
+ * earlier walk may have left at the end.) NULL with errno set, nothing
+ * left open. */
+DIR *fdopendir_dup(int fd);
+
 /* Write all of buf to fd, retrying on EINTR and short writes; 0 or -1/errno. */
 int write_all(int fd, const void *buf, size_t len);
 /* Read exactly len bytes; returns bytes read (less only at EOF) or -1/errno. */
@@ -41,5 +48,8 @@ ssize_t read_all(int fd, void *buf, size_t len);
 
 /* "a" + "/" + "b" on the heap, never doubling the slash. */
 char *path_join(const char *a, const char *b);
+
+/* "regular file", "symbolic link", ...: the type bits of a mode, for messages. */
+const char *file_type_name(mode_t mode);
 
 #endif

@@ -18,10 +18,16 @@ static inline void cleanup_json_decrefp(json_t **j) {
 }
 #define _cleanup_json_ __attribute__((cleanup(cleanup_json_decrefp)))
 
-/* Parse a file that must hold a JSON object. */
+/* The largest JSON document read back: a config.json (annotations may be
+ * large), or a file holding a copy of its parts, such as a state.json: what
+ * one create accepts, every later command must be able to read. */
+#define JSON_DOC_MAX_BYTES (64u << 20)
+
+/* Parse a file (at most JSON_DOC_MAX_BYTES) that must hold a JSON object. */
 json_t *json_load_object_file(const char *path, err_t *e);
 json_t *json_load_object_buf(const char *buf, size_t len, const char *what, err_t *e);
 
+/* "object", "array", "string", ...; "nothing" for NULL (a missing member). */
 const char *json_type_name(const json_t *j);
 
 int json_opt_str(json_t *obj, const char *key, const char *where, const char **out, err_t *e);
@@ -38,13 +44,34 @@ int json_opt_arr(json_t *obj, const char *key, const char *where, json_t **out, 
  * Absent -> 0 and *out untouched. */
 int json_opt_strv(json_t *obj, const char *key, const char *where, char ***out, err_t *e);
 
-/* A JSON array of the strings of a NULL-terminated vector. */
+/* Building documents, checked. jansson's inserts fail when memory runs out,
+ * and a document saved without a member it needs (a state.json without its
+ * cgroup) breaks later commands. json_set() and json_push() take `v` (a new
+ * reference, as json_object_set_new does; NULL, from a constructor that ran
+ * out of memory, is a failure too; a NULL `obj` or `arr` as well) and return
+ * -1 on failure, which they also record in *failed (when not NULL), so that a
+ * run of calls is checked once, before the document is used or saved:
+ *   bool failed = false;
+ *   json_set(j, "rootfs", json_string(rootfs), &failed);
+ *   json_set(j, "cgroup", cgroup_to_json(cg), &failed);
+ *   if (json_built(failed, "state.json", e) < 0)
+ *     return -1;
+ * A borrowed value is given as json_incref(v). */
+int json_set(json_t *obj, const char *key, json_t *v, bool *failed);
+int json_push(json_t *arr, json_t *v, bool *failed);
+/* Record a jansson call's result `rc` (-1: failed) in *failed; returns rc. */
+int json_checked(int rc, bool *failed);
+/* 0, or -1 with e set ("WHAT: out of memory building it") when failed. */
+int json_built(bool failed, const char *what, err_t *e);
+
+/* A JSON array of the strings of a NULL-terminated vector (NULL when out of
+ * memory). */
 json_t *json_string_array(const char *const *v);
 
 /* Put "KEY=VALUE" into an array of environment strings, replacing the
  * entry of the same KEY if there is one (a duplicate would leave getenv()
- * the old value). */
-void json_env_set(json_t *env, const char *kv);
+ * the old value). Checked as json_set(). */
+int json_env_set(json_t *env, const char *kv, bool *failed);
 
 /* Compact serialisation on the heap (NULL on allocation failure). */
 char *json_to_string(const json_t *j);

@@ -195,3 +195,30 @@ test_spec_refuses_to_overwrite() {
   assert_fails "$RT" spec --bundle "$BUNDLE"
   assert_contains "$ERR" "already exists"
 }
+
+test_large_annotations_do_not_lock_the_container_in() {
+  # 1.1 MB of annotations: whatever create accepts, state, kill and delete
+  # must read back, or the container can never be deleted.
+  new_bundle sleep 60
+  head -c 1100000 /dev/zero | tr '\0' a >"$BUNDLE/big"
+  jq --rawfile v "$BUNDLE/big" '.annotations = {"big": $v}' "$BUNDLE/config.json" >"$BUNDLE/c"
+  mv "$BUNDLE/c" "$BUNDLE/config.json"
+  rt create --bundle "$BUNDLE" "$ID"
+  assert_eq "$(rt state "$ID" | jq -r '.annotations.big | length')" 1100000 "annotation read back"
+  rt start "$ID"
+  assert_eq "$(status_of)" running
+  rt kill "$ID" KILL
+  rt delete --force "$ID"
+  assert_no_leftovers
+}
+
+test_delete_force_removes_a_container_whose_state_is_damaged() {
+  new_bundle sleep 60
+  rt run -d --bundle "$BUNDLE" "$ID"
+  pid=$(rt state "$ID" | jq .pid)
+  echo '{"broken' >"$STATE/$ID/state.json"
+  assert_fails rt state "$ID"
+  rt delete --force "$ID"
+  assert_no_leftovers
+  wait_for "! kill -0 $pid" 50
+}

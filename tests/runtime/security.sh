@@ -153,3 +153,127 @@ test_no_pivot_chroots() {
   out=$(rt run --no-pivot --bundle "$BUNDLE" "$ID")
   assert_contains "$out" "bin"
 }
+
+# A copy of the runtime that only this test runs, marked so that it matches
+# no other binary: the attacks below write to it if they succeed.
+runtime_copy() {
+  RT_COPY=$BUNDLE/capsule-runtime-copy
+  cp "$RT" "$RT_COPY"
+  echo "capsule-test-marker-$$-$RANDOM" >>"$RT_COPY"
+  RT=$RT_COPY
+}
+
+add_caps() { # CAP...
+  local c
+  for c in "$@"; do
+    cfg ".process.capabilities.bounding += [\"$c\"] | .process.capabilities.effective += [\"$c\"]
+         | .process.capabilities.permitted += [\"$c\"]"
+  done
+}
+
+test_cve_2019_5736_proc_self_exe_entrypoint_is_sealed() {
+  # The container's own entrypoint is the runtime (/proc/self/exe), held on
+  # a FIFO at start-up and then on a second one after it has re-run itself.
+  # An exec'd process holds /proc/1/exe and writes through it as soon as
+  # the binary is no longer busy. CAP_SYS_PTRACE defeats non-dumpable, so
+  # only the sealed copy stands in the way.
+  new_bundle /proc/self/exe --log /log.fifo exec --process /process.fifo x
+  runtime_copy
+  add_caps CAP_SYS_PTRACE CAP_DAC_OVERRIDE
+  mkfifo "$BUNDLE/rootfs/log.fifo" "$BUNDLE/rootfs/process.fifo"
+  before=$(sha256sum <"$RT")
+  rt run -d --bundle "$BUNDLE" "$ID"
+  out=$(rt exec "$ID" sh -c '
+    exec 3</proc/1/exe || { echo NOOPEN; exit 0; }
+    echo "held $(readlink /proc/1/exe)"
+    cat /log.fifo >/dev/null &
+    i=0
+    while [ $i -lt 30 ]; do
+      if (echo pwned >>/proc/self/fd/3) 2>/dev/null; then echo WROTE; break; fi
+      sleep 0.1; i=$((i + 1))
+    done
+    grep -q "^State:.*S" /proc/1/status && echo "init still up"')
+  assert_not_contains "$out" "NOOPEN"
+  assert_contains "$out" "held /memfd:capsule-runtime"
+  assert_contains "$out" "init still up"
+  assert_not_contains "$out" "WROTE"
+  assert_eq "$(sha256sum <"$RT")" "$before" "runtime binary checksum"
+}
+
+test_cve_2019_5736_shared_pid_namespace_scanner_cannot_write() {
+  # Container B's entrypoint is the runtime; container A shares the host's
+  # pid namespace, finds B's init by content, holds its exe and writes
+  # through it once B has exited.
+  new_bundle /proc/self/exe --log /log.fifo state x
+  runtime_copy
+  local b_bundle=$BUNDLE b_id=$ID
+  mkfifo "$b_bundle/rootfs/log.fifo"
+  new_bundle sh -c '
+    while [ ! -e /tmp/held ]; do
+      for d in /proc/[0-9]*; do
+        if cmp -s $d/exe /ref 2>/dev/null && exec 3<$d/exe; then readlink $d/exe >/tmp/held; break; fi
+      done
+    done
+    i=0
+    while [ $i -lt 50 ]; do
+      if (echo pwned >>/proc/self/fd/3) 2>/dev/null; then echo WROTE >>/tmp/held; break; fi
+      sleep 0.1; i=$((i + 1))
+    done
+    echo done >>/tmp/held'
+  add_caps CAP_SYS_PTRACE CAP_DAC_OVERRIDE
+  cfg 'del(.linux.namespaces[] | select(.type == "pid"))'
+  cp "$RT_COPY" "$BUNDLE/rootfs/ref"
+  before=$(sha256sum <"$RT_COPY")
+  rt run -d --bundle "$BUNDLE" "$ID"
+  "$RT" --root "$b_bundle/state" run -d --bundle "$b_bundle" "$b_id"
+  wait_for "[ -s '$BUNDLE/rootfs/tmp/held' ]" 100
+  cat "$b_bundle/rootfs/log.fifo" >/dev/null
+  wait_for "grep -q done '$BUNDLE/rootfs/tmp/held'" 100
+  log=$(cat "$BUNDLE/rootfs/tmp/held")
+  assert_contains "$log" "/memfd:capsule-runtime"
+  assert_not_contains "$log" "WROTE"
+  assert_eq "$(sha256sum <"$RT_COPY")" "$before" "runtime binary checksum"
+}
+
+# With no tmpfs on /dev, the image's own /dev entries are what the runtime
+# finds there. A /dev/null that links elsewhere once turned a masked path
+# (/proc/keys) into a writable bind of the link's target.
+test_cve_2025_31133_dev_null_link_in_image_is_refused() {
+  new_bundle cat /proc/keys
+  cfg 'del(.mounts[] | select(.destination == "/dev"))'
+  echo SECRET >"$BUNDLE/rootfs/victim"
+  ln -s /victim "$BUNDLE/rootfs/dev/null"
+  assert_fails rt run --bundle "$BUNDLE" "$ID"
+  assert_not_contains "$OUT" SECRET "container output"
+  assert_contains "$ERR" "/dev/null: the root filesystem has something other than the character device 1:3 there (a symbolic link)"
+  assert_eq "$(printf '%s\n' "$ERR" | wc -l)" 1 "stderr lines"
+  assert_eq "$(cat "$BUNDLE/rootfs/victim")" SECRET "the link's target"
+  assert_no_leftovers
+}
+
+test_dev_entries_of_the_wrong_kind_are_refused() {
+  new_bundle true
+  cfg 'del(.mounts[] | select(.destination == "/dev"))'
+  echo data >"$BUNDLE/rootfs/dev/zero"
+  assert_fails rt run --bundle "$BUNDLE" "$ID"
+  assert_contains "$ERR" "/dev/zero: the root filesystem has something other than the character device 1:5 there (a regular file)"
+  assert_no_leftovers
+  # The right node from an earlier run is kept.
+  rm "$BUNDLE/rootfs/dev/zero"
+  mknod -m 666 "$BUNDLE/rootfs/dev/zero" c 1 5
+  rt run --bundle "$BUNDLE" "$ID"
+}
+
+test_masked_files_are_bound_from_the_null_device_only() {
+  # A config may give /dev/null another device number: masking with it
+  # would show that device's data in place of the masked file.
+  # (head: the zero device never ends.)
+  new_bundle head -c 16 /proc/keys
+  cfg '.linux.devices = [{"path": "/dev/null", "type": "c", "major": 1, "minor": 5, "fileMode": 438}]'
+  assert_fails rt run --bundle "$BUNDLE" "$ID"
+  assert_contains "$ERR" "linux.maskedPaths: the container's /dev/null is a character device, not the null device 1:3"
+  assert_no_leftovers
+  # Masked files read as empty with the real one.
+  cfg 'del(.linux.devices)'
+  assert_eq "$(rt run --bundle "$BUNDLE" "$ID" | wc -c)" 0 "bytes read from masked /proc/keys"
+}

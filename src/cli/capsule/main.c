@@ -5,12 +5,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "cli/capsule/cli.h"
 #include "engine/engine.h"
 #include "cli/capsule/commands.h"
 #include "image/store.h"
+#include "runtime/self_protect.h"
 #include "util/cleanup.h"
 #include "util/log.h"
 
@@ -19,9 +21,10 @@ struct command {
   int (*run)(struct cli *cli, int argc, char **argv);
   const char *usage;
   const char *summary;
+  int flags;
 };
 
-#define COMMAND_ENTRY(name, fn, usage, summary) {name, fn, usage, summary},
+#define COMMAND_ENTRY(name, fn, usage, summary, flags) {name, fn, usage, summary, flags},
 static const struct command commands[] = {CAPSULE_COMMANDS(COMMAND_ENTRY)};
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -150,6 +153,9 @@ static char *absolute_path(const char *path) {
 }
 
 int main(int argc, char **argv) {
+  /* Keep containers that share our pid namespace out of /proc/<our pid>/exe
+   * (CVE-2019-5736): only processes with CAP_SYS_PTRACE may open it now. */
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   struct cli cli = {.root = IMAGE_STORE_DEFAULT_ROOT, .run_root = ENGINE_DEFAULT_RUN_ROOT};
   log_set_sink(log_to_stderr, NULL, LOG_WARNING);
   int i = 1;
@@ -212,6 +218,9 @@ int main(int argc, char **argv) {
   }
   cli.cmd = c->name;
   cli.usage = c->usage;
+  err_t e = ERR_INIT;
+  if ((c->flags & CMD_SEALED) && runtime_ensure_sealed(argv, &e) < 0)
+    return cli_fail(&e);
   int cargc = argc - i - (words - 1);
   char **cargv = argv + i + (words - 1);
   optind = 1;

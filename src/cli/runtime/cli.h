@@ -10,7 +10,6 @@
 
 struct cli {
   struct runtime_ctx rt;
-  char **argv0; /* the process's whole argv, for a sealed re-exec */
 };
 
 /* A command: parses its own flags from argv (argv[0] is the command name),
@@ -23,6 +22,7 @@ struct command {
   const char *usage;   /* "create [options] <container-id>" */
   const char *summary; /* one line */
   const char *options; /* help text of the flags, may be NULL */
+  bool enters_container; /* runs from a sealed copy of the binary (runtime/self_protect.h) */
 };
 
 int cmd_create(struct cli *, int, char **, err_t *);

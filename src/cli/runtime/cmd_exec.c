@@ -88,11 +88,6 @@ int cmd_exec(struct cli *cli, int argc, char **argv, err_t *e) {
   if (optind >= argc)
     return err_set(e, EINVAL, "exec: missing container id (see exec --help)");
   const char *id = argv[optind++];
-  /* exec runs from a sealed copy of the binary (runtime/self_protect.h),
-   * which parses this command line again: re-run before --process - reads
-   * stdin, or the copy finds it empty. */
-  if (!runtime_binary_is_sealed())
-    return err_set(e, RUNTIME_NEEDS_SEALED_BINARY, "exec: re-run from a sealed binary");
   _cleanup_json_ json_t *process = NULL;
   if (process_file) {
     if (optind < argc)

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -21,7 +22,8 @@ static const struct command commands[] = {
      "      --pid-file FILE     write the init's pid here\n"
      "      --no-pivot          use chroot instead of pivot_root (unsafe on ramfs only)\n"
      "      --no-new-keyring    accepted for runc compatibility\n"
-     "      --preserve-fds N    pass fds 3..3+N-1 to the container\n"},
+     "      --preserve-fds N    pass fds 3..3+N-1 to the container\n",
+     true},
     {"run", cmd_run, "run [options] <container-id>", "create and start a container",
      "  -b, --bundle DIR        bundle directory (default: current directory)\n"
      "  -d, --detach            do not wait for the container\n"
@@ -30,7 +32,8 @@ static const struct command commands[] = {
      "      --no-pivot          use chroot instead of pivot_root\n"
      "      --no-new-keyring    accepted for runc compatibility\n"
      "      --preserve-fds N    pass fds 3..3+N-1 to the container\n"
-     "      --keep              accepted for runc compatibility\n"},
+     "      --keep              accepted for runc compatibility\n",
+     true},
     {"start", cmd_start, "start <container-id>", "start a created container", NULL},
     {"delete", cmd_delete, "delete [options] <container-id>", "delete a container",
      "  -f, --force             kill the container first if it is running\n"},
@@ -47,7 +50,8 @@ static const struct command commands[] = {
      "  -u, --user UID[:GID]    user to run as\n"
      "      --console-socket P  unix socket to receive the pty master\n"
      "      --pid-file FILE     write the process's pid here\n"
-     "      --preserve-fds N    pass fds 3..3+N-1 to the process\n"},
+     "      --preserve-fds N    pass fds 3..3+N-1 to the process\n",
+     true},
     {"state", cmd_state, "state <container-id>", "print the container's state as JSON", NULL},
     {"list", cmd_list, "list [options]", "list containers",
      "  -f, --format table|json output format (default table)\n"
@@ -235,7 +239,10 @@ static int parse_globals(struct cli *cli, int argc, char **argv, bool *debug, er
 }
 
 int main(int argc, char **argv) {
-  struct cli cli = {.rt = {.root = RUNTIME_DEFAULT_ROOT}, .argv0 = argv};
+  /* Keep containers that share our pid namespace out of /proc/<our pid>/exe
+   * (CVE-2019-5736): only processes with CAP_SYS_PTRACE may open it now. */
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  struct cli cli = {.rt = {.root = RUNTIME_DEFAULT_ROOT}};
   err_t e = ERR_INIT;
   bool debug = false;
   int r = parse_globals(&cli, argc, argv, &debug, &e);
@@ -259,11 +266,11 @@ int main(int argc, char **argv) {
   int cargc = argc - optind;
   char **cargv = argv + optind;
   optind = 0; /* reset getopt for the command's own flags */
-  int code = cmd->run(&cli, cargc, cargv, &e);
-  if (code < 0 && e.code == RUNTIME_NEEDS_SEALED_BINARY) {
-    /* Nothing exists yet: start over from a sealed copy of ourselves. */
-    runtime_reexec_sealed(argv, &e);
-  }
+  /* Before anything exists or stdin (exec --process -) is read: the copy
+   * parses this same command line again. */
+  int code = cmd->enters_container ? runtime_ensure_sealed(argv, &e) : 0;
+  if (code == 0)
+    code = cmd->run(&cli, cargc, cargv, &e);
   if (code < 0) {
     report_error(&e);
     return 1;
