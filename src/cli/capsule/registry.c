@@ -30,8 +30,13 @@ enum { OPT_TLS_VERIFY = 1000, OPT_CREDS, OPT_AUTHFILE, OPT_PLATFORM, OPT_PASSWOR
 struct registry_flags {
   struct registry_opts opts;
   const char *authfile;
-  char *authfile_path;
+  char *authfile_path; /* owned, set by registry_flags_finish() */
 };
+
+static void registry_flags_free(struct registry_flags *f) {
+  free(f->authfile_path);
+}
+#define _cleanup_registry_flags_ __attribute__((cleanup(registry_flags_free)))
 
 /* 1 when `c` was one of the shared flags (handled), 0 when not, -1 on a bad value. */
 static int registry_flag(const struct cli *cli, int c, struct registry_flags *f) {
@@ -90,7 +95,7 @@ int cmd_pull(struct cli *cli, int argc, char **argv) {
       {"platform", required_argument, NULL, OPT_PLATFORM},
       {NULL, 0, NULL, 0},
   };
-  struct registry_flags f = {.opts.tls_verify = true};
+  _cleanup_registry_flags_ struct registry_flags f = {.opts.tls_verify = true};
   bool quiet = false;
   const char *platform_arg = NULL;
   int c, rc;
@@ -118,7 +123,6 @@ int cmd_pull(struct cli *cli, int argc, char **argv) {
     return cli_usage_error(cli, "--platform: %s", e.msg);
   if (registry_flags_finish(cli, &f, &e) < 0)
     return cli_fail(&e);
-  _cleanup_free_ char *authfile = f.authfile_path;
 
   struct progress_view *view = progress_view_new(stdout, quiet, "downloading");
   struct pull_opts o = {.registry = f.opts, .platform = platform_arg ? &platform : NULL,
@@ -151,7 +155,7 @@ int cmd_push(struct cli *cli, int argc, char **argv) {
       {"quiet", no_argument, NULL, 'q'},
       {NULL, 0, NULL, 0},
   };
-  struct registry_flags f = {.opts.tls_verify = true};
+  _cleanup_registry_flags_ struct registry_flags f = {.opts.tls_verify = true};
   bool quiet = false;
   int c, rc;
   while ((c = registry_getopt(cli, argc, argv, "qh", longopts, &f)) != -1) {
@@ -173,7 +177,6 @@ int cmd_push(struct cli *cli, int argc, char **argv) {
   err_t e = ERR_INIT;
   if (registry_flags_finish(cli, &f, &e) < 0)
     return cli_fail(&e);
-  _cleanup_free_ char *authfile = f.authfile_path;
   /* No store yet means no image: say so without creating one. */
   struct stat st;
   if (stat(cli->root, &st) < 0 && errno == ENOENT) {
@@ -244,7 +247,7 @@ int cmd_login(struct cli *cli, int argc, char **argv) {
       {"password-stdin", no_argument, NULL, OPT_PASSWORD_STDIN},
       {NULL, 0, NULL, 0},
   };
-  struct registry_flags f = {.opts.tls_verify = true};
+  _cleanup_registry_flags_ struct registry_flags f = {.opts.tls_verify = true};
   const char *user_arg = NULL, *pass_arg = NULL;
   bool pass_stdin = false;
   int c, rc;
@@ -289,7 +292,6 @@ int cmd_login(struct cli *cli, int argc, char **argv) {
     return cli_usage_error(cli, "a user name and a password are needed");
   if (registry_flags_finish(cli, &f, &e) < 0)
     return cli_fail(&e);
-  _cleanup_free_ char *authfile = f.authfile_path;
   _cleanup_free_ char *creds = NULL;
   if (asprintf(&creds, "%s:%s", user, pass) < 0) {
     err_sys(&e, "login");
@@ -302,7 +304,7 @@ int cmd_login(struct cli *cli, int argc, char **argv) {
   registry_close(r);
   struct credentials cred = {.user = user, .pass = pass};
   if (rc == 0)
-    rc = authfile_set(authfile, registry, &cred, &e);
+    rc = authfile_set(f.authfile_path, registry, &cred, &e);
   explicit_bzero(pass, strlen(pass));
   explicit_bzero(creds, strlen(creds));
   if (rc < 0)
@@ -317,7 +319,7 @@ int cmd_logout(struct cli *cli, int argc, char **argv) {
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0},
   };
-  struct registry_flags f = {0};
+  _cleanup_registry_flags_ struct registry_flags f = {0};
   int c;
   while ((c = registry_getopt(cli, argc, argv, "h", longopts, &f)) != -1) {
     if (c == 'h')
@@ -333,8 +335,7 @@ int cmd_logout(struct cli *cli, int argc, char **argv) {
     return cli_usage_error(cli, "empty registry name");
   if (registry_flags_finish(cli, &f, &e) < 0)
     return cli_fail(&e);
-  _cleanup_free_ char *authfile = f.authfile_path;
-  int rc = authfile_remove(authfile, registry, &e);
+  int rc = authfile_remove(f.authfile_path, registry, &e);
   if (rc < 0)
     return cli_fail(&e);
   if (rc == 0) {
