@@ -97,6 +97,8 @@ static void test_errors(void) {
        "\"2\":{\"runningVMs\":[4]}}}}}", "runningVMs[0]: id 4 appears twice"},
       {"{\"model\":{\"mapping\":{\"onlineNodes\":{}},\"views\":[]}}",
        "needs shareableResource views for uCpu and memory"},
+      /* Found by fuzzing: a missing member's type was read through NULL. */
+      {"{\"model\":{" SMALL_MAPPING "}}", "model.views: expected an array, got nothing"},
       {"{\"model\":{\"mapping\":{\"onlineNodes\":{}},\"views\":[{\"id\":\"shareableResource\","
        "\"rcId\":\"disk\"}]}}", "model.views[0]: resource \"disk\" is not supported"},
       {"{\"model\":{" SMALL_MAPPING ",\"views\":[{\"id\":\"shareableResource\",\"rcId\":"
