@@ -7,8 +7,6 @@
 #include "util/cleanup.h"
 #include "util/fs.h"
 
-#define CONFIG_MAX_BYTES (64u << 20)
-
 json_t *json_load_object_buf(const char *buf, size_t len, const char *what, err_t *e) {
   json_error_t je;
   json_t *root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
@@ -27,7 +25,7 @@ json_t *json_load_object_buf(const char *buf, size_t len, const char *what, err_
 
 json_t *json_load_object_file(const char *path, err_t *e) {
   size_t len;
-  _cleanup_free_ char *buf = read_file(path, CONFIG_MAX_BYTES, &len, e);
+  _cleanup_free_ char *buf = read_file(path, JSON_DOC_MAX_BYTES, &len, e);
   if (!buf)
     return NULL;
   return json_load_object_buf(buf, len, path, e);
@@ -179,21 +177,42 @@ char *json_to_string(const json_t *j) {
 
 json_t *json_string_array(const char *const *v) {
   json_t *a = json_array();
+  bool failed = false;
   for (; a && v && *v; v++)
-    json_array_append_new(a, json_string(*v));
+    json_push(a, json_string(*v), &failed);
+  if (failed) {
+    json_decref(a);
+    return NULL;
+  }
   return a;
 }
 
-void json_env_set(json_t *env, const char *kv) {
+int json_env_set(json_t *env, const char *kv, bool *failed) {
   size_t key_len = strcspn(kv, "=");
   size_t i;
   json_t *v;
   json_array_foreach(env, i, v) {
     const char *old = json_string_value(v);
-    if (old && !strncmp(old, kv, key_len) && old[key_len] == '=') {
-      json_array_set_new(env, i, json_string(kv));
-      return;
-    }
+    if (old && !strncmp(old, kv, key_len) && old[key_len] == '=')
+      return json_checked(json_array_set_new(env, i, json_string(kv)), failed);
   }
-  json_array_append_new(env, json_string(kv));
+  return json_push(env, json_string(kv), failed);
+}
+
+int json_checked(int rc, bool *failed) {
+  if (rc < 0 && failed)
+    *failed = true;
+  return rc < 0 ? -1 : 0;
+}
+
+int json_set(json_t *obj, const char *key, json_t *v, bool *failed) {
+  return json_checked(json_object_set_new(obj, key, v), failed);
+}
+
+int json_push(json_t *arr, json_t *v, bool *failed) {
+  return json_checked(json_array_append_new(arr, v), failed);
+}
+
+int json_built(bool failed, const char *what, err_t *e) {
+  return failed ? err_set(e, ENOMEM, "%s: out of memory building it", what) : 0;
 }
