@@ -28,7 +28,6 @@ json_t *json_load_object_file(const char *path, err_t *e);
 json_t *json_load_object_buf(const char *buf, size_t len, const char *what, err_t *e);
 
 /* "object", "array", "string", ...; "nothing" for NULL (a missing member). */
-/* "object", "array", "string", ...; "nothing" for NULL (a missing member). */
 const char *json_type_name(const json_t *j);
 
 int json_opt_str(json_t *obj, const char *key, const char *where, const char **out, err_t *e);
