@@ -23,7 +23,7 @@ endif
 WERROR ?= 0
 WERROR_FLAG := $(if $(filter 1,$(WERROR)),-Werror)
 CFLAGS := -std=gnu11 $(OPT) -g -Wall -Wextra $(WERROR_FLAG) -Wshadow -Wstrict-prototypes \
-          -Wmissing-prototypes -Wno-missing-field-initializers -Wno-format-truncation -fno-strict-aliasing \
+          -Wmissing-prototypes -Wno-missing-field-initializers -fno-strict-aliasing \
           -D_GNU_SOURCE -Isrc $(SANFLAGS) $(EXTRA_CFLAGS)
 # `make CC=clang B=build-clang` (scripts/test builds it): clang ignores, rather
 # than rejects, the gcc-only warning flags above.

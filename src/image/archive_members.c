@@ -103,23 +103,33 @@ static int add_alias(struct members *m, const char *path, const char *target, bo
                      err_t *e) {
   char joined[PATH_MAX * 2], clean[PATH_MAX];
   const char *slash = strrchr(path, '/');
-  if (symlink && target[0] != '/' && slash)
-    snprintf(joined, sizeof(joined), "%.*s/%s", (int)(slash - path), path, target);
-  else
-    snprintf(joined, sizeof(joined), "%s", target + (target[0] == '/'));
+  int jn = symlink && target[0] != '/' && slash
+               ? snprintf(joined, sizeof(joined), "%.*s/%s", (int)(slash - path), path, target)
+               : snprintf(joined, sizeof(joined), "%s", target + (target[0] == '/'));
+  if (jn < 0 || (size_t)jn >= sizeof(joined))
+    return err_set(e, ENAMETOOLONG, "%.64s...: link target too long", path);
   /* "a/../b" is fine inside an archive index; resolve it lexically. */
   char *parts[PATH_MAX / 2];
   size_t n = 0;
-  for (char *tok = strtok(joined, "/"); tok && n < PATH_MAX / 2; tok = strtok(NULL, "/")) {
+  for (char *tok = strtok(joined, "/"); tok; tok = strtok(NULL, "/")) {
     if (!strcmp(tok, ".."))
       n -= n > 0;
+    else if (strcmp(tok, ".") && n == PATH_MAX / 2)
+      return err_set(e, ENAMETOOLONG, "%.64s...: link target too long", path);
     else if (strcmp(tok, "."))
       parts[n++] = tok;
   }
   size_t len = 0;
   clean[0] = '\0';
-  for (size_t i = 0; i < n && len < sizeof(clean); i++)
-    len += (size_t)snprintf(clean + len, sizeof(clean) - len, "%s%s", i ? "/" : "", parts[i]);
+  for (size_t i = 0; i < n; i++) {
+    size_t part = strlen(parts[i]);
+    if (len + !!i + part >= sizeof(clean))
+      return err_set(e, ENAMETOOLONG, "%.64s...: link target too long", path);
+    if (i)
+      clean[len++] = '/';
+    memcpy(clean + len, parts[i], part + 1);
+    len += part;
+  }
   struct member *x = add_member(m, path, e);
   if (!x || !(x->alias = strdup(clean)))
     return x ? err_sys(e, "%s", path) : -1;

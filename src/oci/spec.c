@@ -129,7 +129,7 @@ static int parse_hooks(struct oci_spec *s, err_t *e) {
       return err_sys(e, "%s", where);
     s->n_hooks[k] = n;
     for (size_t i = 0; i < n; i++) {
-      char item[64];
+      char item[sizeof where + 24]; /* fits any index */
       snprintf(item, sizeof item, "%s[%zu]", where, i);
       if (parse_hook(json_array_get(arr, i), item, &s->hooks[k][i], e) < 0)
         return -1;

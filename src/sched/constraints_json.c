@@ -85,7 +85,7 @@ static int read_parts(json_t *obj, bool is_ve, const struct sched_id_maps *maps,
   json_t *part;
   json_array_foreach(parts, g, part) {
     char at[256];
-    snprintf(at, sizeof(at), "%s: parts[%zu]", where, g);
+    fmt_cut(at, sizeof(at), "%s: parts[%zu]", where, g);
     if (!json_is_array(part))
       return err_set(e, EINVAL, "%s: expected an array, got %s", at, json_type_name(part));
     size_t i;
@@ -163,7 +163,7 @@ static int parse_one(struct sched_cstrs *c, json_t *obj, const char *where,
   if (kind_of(name, &kind) < 0)
     return err_set(e, EINVAL, "%s: unknown constraint \"%s\"", where, name);
   char at[256];
-  snprintf(at, sizeof(at), "%s (%s)", where, name);
+  fmt_cut(at, sizeof(at), "%s (%s)", where, name);
   if (check_keys(obj, at, e) < 0)
     return -1;
 

@@ -38,7 +38,7 @@ int err_wrap(err_t *e, const char *fmt, ...) {
   vsnprintf(head, sizeof head, fmt, ap);
   va_end(ap);
   memcpy(old, e->msg, sizeof old);
-  snprintf(e->msg, sizeof e->msg, "%s: %s", head, old);
+  fmt_cut(e->msg, sizeof e->msg, "%s: %s", head, old);
   flatten(e->msg);
   if (!e->code)
     e->code = EINVAL;
@@ -48,4 +48,13 @@ int err_wrap(err_t *e, const char *fmt, ...) {
 void err_clear(err_t *e) {
   e->code = 0;
   e->msg[0] = '\0';
+}
+
+void fmt_cut(char *buf, size_t cap, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(buf, cap, fmt, ap);
+  va_end(ap);
+  if (n >= 0 && (size_t)n >= cap && cap >= 4)
+    memcpy(buf + cap - 4, "...", 4);
 }

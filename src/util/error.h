@@ -32,4 +32,8 @@ int err_wrap(err_t *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)
 /* Forget an error that the caller chose to handle. */
 void err_clear(err_t *e);
 
+/* snprintf for text bound for a message (a field's path, "hooks.prestart[2]"),
+ * cut visibly: text that does not fit in `cap` ends in "...". */
+void fmt_cut(char *buf, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 #endif

@@ -114,3 +114,36 @@ test_hostile_layer_in_an_archive() {
   assert_nothing_left 0 0
   assert_eq "$(ls -A "$OUTSIDE")" "" "files written outside the layer"
 }
+
+# Member names longer than PATH_MAX, as pax and GNU tar write them, are
+# refused by name, never cut (a cut name is another file).
+test_names_longer_than_path_max() {
+  hostile_setup
+  local format
+  for format in PAX GNU; do
+    "$PY" - "$WORK/long.tar" "$format" <<'PY'
+import io, sys, tarfile
+tar = tarfile.open(sys.argv[1], "w", format=getattr(tarfile, sys.argv[2] + "_FORMAT"))
+name = "/".join(["d" * 200] * 25) + "/file"
+info = tarfile.TarInfo(name)
+info.size = 1
+tar.addfile(info, io.BytesIO(b"x"))
+tar.close()
+PY
+    assert_fails cap import "$WORK/long.tar" long:1
+    assert_one_line_error "path too long"
+    assert_nothing_left 0 0
+  done
+  # In an archive's index: a symlink whose target is longer than PATH_MAX.
+  "$PY" - "$WORK/long-link.tar" <<'PY'
+import sys, tarfile
+tar = tarfile.open(sys.argv[1], "w", format=tarfile.PAX_FORMAT)
+info = tarfile.TarInfo("manifest.json")
+info.type, info.linkname = tarfile.SYMTYPE, "/".join(["x" * 200] * 45)
+tar.addfile(info)
+tar.close()
+PY
+  assert_fails cap load -i "$WORK/long-link.tar"
+  assert_one_line_error "link target too long"
+  assert_nothing_left 0 0
+}

@@ -1,7 +1,9 @@
 /* The diff -> tar side: an overlayfs upper dir written as an OCI layer
  * (whiteouts converted back, overlay xattrs dropped), unpacked again to the
  * same tree, deterministically; and image_commit on top of a stored image. */
+#include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,29 +49,34 @@ static void write_file(const char *dir, const char *name, const char *content) {
 }
 
 /* An upper dir as overlayfs leaves it. */
+/* DIR/NAME in `out`. */
+static void in_dir(char out[PATH_MAX], const char *dir, const char *name) {
+  CHECK(snprintf(out, PATH_MAX, "%s/%s", dir, name) < PATH_MAX);
+}
+
 static void make_upper(const char *d) {
-  char p[512];
+  char p[PATH_MAX];
   write_file(d, "file", "hello");
-  snprintf(p, sizeof(p), "%s/dir", d);
+  in_dir(p, d, "dir");
   mkdir(p, 0755);
   write_file(d, "dir/inner", "inside");
-  snprintf(p, sizeof(p), "%s/opq", d);
+  in_dir(p, d, "opq");
   mkdir(p, 0700);
   CHECK(setxattr(p, "trusted.overlay.opaque", "y", 1, 0) == 0);
   write_file(d, "opq/new", "new");
-  snprintf(p, sizeof(p), "%s/gone", d);
+  in_dir(p, d, "gone");
   CHECK(mknod(p, S_IFCHR | 0, makedev(0, 0)) == 0);
-  snprintf(p, sizeof(p), "%s/dir/gone2", d);
+  in_dir(p, d, "dir/gone2");
   CHECK(mknod(p, S_IFCHR | 0, makedev(0, 0)) == 0);
-  snprintf(p, sizeof(p), "%s/link", d);
+  in_dir(p, d, "link");
   CHECK(symlink("file", p) == 0);
-  char a[512];
-  snprintf(a, sizeof(a), "%s/file", d);
-  snprintf(p, sizeof(p), "%s/hard", d);
+  char a[PATH_MAX];
+  in_dir(a, d, "file");
+  in_dir(p, d, "hard");
   CHECK(link(a, p) == 0);
   CHECK(setxattr(a, "user.note", "kept", 4, 0) == 0);
   CHECK(setxattr(a, "trusted.overlay.origin", "xx", 2, 0) == 0);
-  snprintf(p, sizeof(p), "%s/fifo", d);
+  in_dir(p, d, "fifo");
   CHECK(mkfifo(p, 0600) == 0);
 }
 
@@ -226,6 +233,59 @@ static void test_commit(const char *base) {
   free(all);
 }
 
+/* Directories nested under `fd` to a depth whose path, in the tar, is
+ * `len` bytes long; returns an fd on the deepest one. */
+static int nested_dirs(int fd, size_t len) {
+  char name[201];
+  int cur = dup(fd);
+  size_t used = 0;
+  while (cur >= 0 && used < len) {
+    size_t n = len - used - (used > 0) > 200 ? 200 : len - used - (used > 0);
+    memset(name, 'd', n);
+    name[n] = '\0';
+    CHECK(mkdirat(cur, name, 0755) == 0);
+    int next = openat(cur, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    close(cur);
+    cur = next;
+    used += n + (used > 0);
+  }
+  return cur;
+}
+
+/* Entry names that PATH_MAX cannot hold are refused, never cut: a whiteout
+ * ".wh.NAME" or an opaque marker 4 and 14 bytes longer than a path that fits
+ * was cut into the name of another file. */
+static void test_long_names(const char *base) {
+  static const struct {
+    size_t dir_len;
+    const char *name;
+    bool whiteout;
+  } cases[] = {
+      {PATH_MAX - 1 - 8, "whiteout", true},  /* dir/whiteout fits, dir/.wh.whiteout not */
+      {PATH_MAX - 1 - 5, "opaq", false},     /* dir/opaq fits, dir/opaq/.wh..wh..opq not */
+  };
+  for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    char top[512];
+    snprintf(top, sizeof(top), "%s/long%zu", base, i);
+    CHECK(mkdir(top, 0755) == 0);
+    _cleanup_close_ int tfd = open(top, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    _cleanup_close_ int dfd = nested_dirs(tfd, cases[i].dir_len);
+    if (cases[i].whiteout) {
+      CHECK(mknodat(dfd, cases[i].name, S_IFCHR | 0, makedev(0, 0)) == 0);
+    } else {
+      CHECK(mkdirat(dfd, cases[i].name, 0755) == 0);
+      _cleanup_close_ int ofd = openat(dfd, cases[i].name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      CHECK(fsetxattr(ofd, "trusted.overlay.opaque", "y", 1, 0) == 0);
+    }
+    struct membuf m = {0};
+    struct layer_tar_result r;
+    err_t e = ERR_INIT;
+    CHECK(layer_tar_write(tfd, LAYER_TAR, to_mem, &m, &r, &e) < 0);
+    CHECK(e.code == ENAMETOOLONG && strstr(e.msg, "path too long for a tar entry") != NULL);
+    free(m.data);
+  }
+}
+
 int main(void) {
   err_t load_err = ERR_INIT;
   CHECK(archive_lib_load(&load_err) == 0); /* the tests read tars themselves too */
@@ -235,6 +295,7 @@ int main(void) {
   CHECK(mkdtemp(base) != NULL);
   test_round_trip(base);
   test_commit(base);
+  test_long_names(base);
   err_t ignored = ERR_INIT;
   remove_tree_at(AT_FDCWD, base, &ignored);
   return check_report("image_layer_tar");
