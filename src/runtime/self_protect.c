@@ -30,7 +30,7 @@ int runtime_ensure_sealed(char **argv, err_t *e) {
   struct stat st;
   if (fstat(self, &st) < 0)
     return err_sys(e, "stat our own binary");
-  _cleanup_close_ int mfd = memfd_create("capsule-runtime", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  _cleanup_close_ int mfd = memfd_create(program_invocation_short_name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
   if (mfd < 0)
     return err_sys(e, "memfd for a sealed copy of the runtime");
   off_t off = 0;

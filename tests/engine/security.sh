@@ -1,0 +1,45 @@
+# The engine against a hostile container: CVE-2019-5736 through `capsule
+# run`, which runs the runtime in-process.
+source "$TOP/tests/engine/lib-engine.sh"
+
+test_cve_2019_5736_entrypoint_proc_self_exe_is_sealed() {
+  engine_setup
+  # A copy of capsule that only this test runs, marked so that it matches
+  # no other binary: the attack writes to it if it succeeds.
+  local copy=$WORK/capsule-copy
+  cp "$BIN/capsule" "$copy"
+  echo "capsule-test-marker-$$-$RANDOM" >>"$copy"
+  before=$(sha256sum <"$copy")
+  # The container's pid 1 is capsule itself (/proc/self/exe), held reading
+  # its stdin. Whoever opens its /proc/<pid>/exe now (a process of the
+  # container, or one sharing its pid namespace) writes through that
+  # descriptor once capsule no longer runs.
+  # capsule is linked dynamically: the image gets its loader and libraries.
+  mkdir "$WORK/rootfs"
+  tar -C "$WORK/rootfs" -xf "$ENGINE_IMAGE_TAR"
+  for lib in $(ldd "$BIN/capsule" | grep -o '/[^ ]*'); do
+    mkdir -p "$WORK/rootfs$(dirname "$lib")"
+    cp -L "$lib" "$WORK/rootfs$lib"
+  done
+  tar -C "$WORK/rootfs" -cf "$WORK/rootfs.tar" .
+  cap import "$WORK/rootfs.tar" withlibc >/dev/null
+  mkfifo "$WORK/stdin"
+  "$copy" --root "$STORE" --runroot "$RUNROOT" run -i --name selfexe --entrypoint /proc/self/exe \
+    withlibc import - x <"$WORK/stdin" >"$WORK/out" 2>&1 &
+  local runner=$!
+  exec 4>"$WORK/stdin"
+  wait_for "[ -n \"\$(cap ps -q --no-trunc)\" ]" 100
+  id=$(cap ps -q --no-trunc)
+  pid=$("$BIN/capsule-runtime" --root "$RUNROOT" state "$id" | jq .pid)
+  wait_for "tr '\\0' ' ' </proc/$pid/cmdline | grep -q import" 50
+  assert_eq "$(readlink "/proc/$pid/exe")" "/memfd:capsule-copy (deleted)" "exe of the container's pid 1"
+  exec 3<"/proc/$pid/exe"
+  exec 4>&- # EOF on stdin: the import fails and pid 1 exits
+  wait "$runner" || true
+  wrote=no
+  (echo pwned >>/proc/self/fd/3) 2>/dev/null && wrote=yes
+  exec 3<&-
+  assert_eq "$wrote" no "wrote through the container's /proc/1/exe"
+  assert_eq "$(sha256sum <"$copy")" "$before" "capsule binary checksum"
+  cap rm selfexe >/dev/null
+}
