@@ -13,7 +13,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -384,17 +383,6 @@ int container_dir_add_ids(const struct engine *eng, json_t *ids, err_t *e) {
              : 0;
 }
 
-static void notef(store_note_fn note, void *data, const char *kind, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static void notef(store_note_fn note, void *data, const char *kind, const char *fmt, ...) {
-  char text[512];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(text, sizeof text, fmt, ap);
-  va_end(ap);
-  note(data, kind, text);
-}
-
 /* Whether the link `name` leads to a container of that name. */
 static bool name_is_sound(const struct engine *eng, int names, const char *name) {
   char target[80];
@@ -412,6 +400,7 @@ static bool name_is_sound(const struct engine *eng, int names, const char *name)
 }
 
 int container_names_repair(const struct engine *eng, store_note_fn note, void *data, err_t *e) {
+  char text[512];
   _cleanup_close_ int names = names_lock(eng, e);
   if (names < 0)
     return -1;
@@ -423,7 +412,8 @@ int container_names_repair(const struct engine *eng, store_note_fn note, void *d
       continue;
     if (unlinkat(names, de->d_name, 0) < 0)
       return err_sys(e, "remove the name %s", de->d_name);
-    notef(note, data, "repaired", "removed the name %s: no container has it", de->d_name);
+    snprintf(text, sizeof text, "removed the name %s: no container has it", de->d_name);
+    note(data, "repaired", text);
   }
   struct container_record *list = NULL;
   size_t n = 0;
@@ -432,12 +422,16 @@ int container_names_repair(const struct engine *eng, store_note_fn note, void *d
   for (size_t i = 0; i < n; i++) {
     char target[80];
     ssize_t len = readlinkat(names, list[i].name, target, sizeof target - 1);
-    if (len < 0 && symlinkat(list[i].id, names, list[i].name) == 0)
-      notef(note, data, "repaired", "gave container %.12s back its name %s", list[i].id,
-            list[i].name);
-    else if (len != 64 || strncmp(target, list[i].id, 64))
-      notef(note, data, "problem", "container %.12s cannot have its name %s: %s", list[i].id,
-            list[i].name, len < 0 ? strerror(errno) : "another container has it");
+    bool restored = len < 0 && symlinkat(list[i].id, names, list[i].name) == 0;
+    if (restored || len != 64 || strncmp(target, list[i].id, 64)) {
+      if (restored)
+        snprintf(text, sizeof text, "gave container %.12s back its name %s", list[i].id,
+                 list[i].name);
+      else
+        snprintf(text, sizeof text, "container %.12s cannot have its name %s: %s", list[i].id,
+                 list[i].name, len < 0 ? strerror(errno) : "another container has it");
+      note(data, restored ? "repaired" : "problem", text);
+    }
     container_record_free(&list[i]);
   }
   free(list);

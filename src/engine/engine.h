@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "image/store.h"
 #include "util/error.h"
 
 #define ENGINE_DEFAULT_RUN_ROOT "/run/capsule"
@@ -54,5 +55,17 @@ int engine_rm(const struct engine *eng, const char *name, bool force, err_t *e);
 /* Containers as JSON objects (id, name, image, command, created, status,
  * pid), newest first; without `all` only running ones. */
 int engine_ps(const struct engine *eng, bool all, json_t **out, err_t *e);
+
+/* `capsule system check`, the containers' part: remove what interrupted
+ * commands (run, rm, or a check, killed at any point) left of containers:
+ * directories without a whole record, names of no container, pins of no
+ * container, runtime state and cgroups of containers that are gone or not
+ * running, mounts of their roots. A container that runs, or that a command
+ * holds (starting, or running in the foreground), is left alone. `s` is
+ * the image store, opened exclusively: no run or rm is half-way meanwhile.
+ * Notes as image_store_check: ("repaired", what), ("problem", what),
+ * ("ok", summary). -1 with e set if problems are left. */
+int engine_check(const struct engine *eng, struct image_store *s, store_note_fn note, void *data,
+                 err_t *e);
 
 #endif

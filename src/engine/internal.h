@@ -7,6 +7,8 @@
 
 #include "engine/engine.h"
 #include "image/config.h"
+#include "image/store.h"
+#include "runtime/runtime.h"
 #include "util/error.h"
 
 /* ---- security_profile.c ---- */
@@ -25,23 +27,67 @@ struct container_record {
   char *created;        /* RFC 3339 */
 };
 
-/* Reserve a new container: a fresh id, a unique name (the given one, or
- * one made from the id), its directory with upper/, work/, merged/, and the
- * record, written durably unless the container is `transient` (--rm: it
- * cannot outlive the machine, and fsyncs would cost it dearly). */
+/* A fresh id: 64 random hex digits. */
+int container_id_new(struct container_record *r, err_t *e);
+/* Make the container r->id: claim its name (the given one, or one made
+ * from the id) and build its directory (upper/, work/, merged/ and the
+ * record) under containers/tmp/, renamed into place once complete: a
+ * container directory always holds its record, and what a crash leaves is
+ * in tmp/ under the id. The record is durable unless the container is
+ * `transient` (--rm: it cannot outlive the machine, and fsyncs would cost
+ * it dearly). Returns the container's lock (container_dir_lock), held. */
 int container_dir_create(const struct engine *eng, struct container_record *r, bool transient,
                          err_t *e);
+/* Lock a container against `system check`: a run holds its container's
+ * lock for its whole life (a kill -9 frees it). -1 with EBUSY if another
+ * command holds it. Returns the fd that holds the lock. */
+int container_dir_lock(const struct engine *eng, const char *id, err_t *e);
 /* Find a container by id, unique id prefix, or name. */
 int container_dir_find(const struct engine *eng, const char *name, struct container_record *r,
+                       err_t *e);
+/* The record of container `id`; -1 if it has none or it cannot be read. */
+int container_dir_load(const struct engine *eng, const char *id, struct container_record *r,
                        err_t *e);
 /* Every container's record; free each with container_record_free. */
 int container_dir_list(const struct engine *eng, struct container_record **out, size_t *n,
                        err_t *e);
-/* Unmount and remove the container's directory, and free its name. */
-int container_dir_remove(const struct engine *eng, const struct container_record *r, err_t *e);
+/* Unmount and remove the directory of container `id` wherever it is
+ * (in place or in tmp/), and free its `name` (may be NULL). The directory
+ * moves to tmp/ first: the record disappears at once. */
+int container_dir_remove(const struct engine *eng, const char *id, const char *name, err_t *e);
+/* Add to `ids` (an object used as a set) the entries of `dir` (the targets
+ * of its links, with `links`) that are container ids. */
+int container_ids_in(const char *dir, bool links, json_t *ids, err_t *e);
+/* Add to `ids` the id of every container
+ * directory, complete or not, and of every name's link. */
+int container_dir_add_ids(const struct engine *eng, json_t *ids, err_t *e);
+/* Remove the names whose link leads to no container with that name, and
+ * give back its name to a container that lost it; each change is noted. */
+int container_names_repair(const struct engine *eng, store_note_fn note, void *data, err_t *e);
 /* "<root>/containers/<id>/<leaf>" on the heap. */
 char *container_path(const struct engine *eng, const char *id, const char *leaf);
 void container_record_free(struct container_record *r);
+
+/* ---- runtime_side.c: what the runtime holds of a container ---- */
+
+/* The cgroupsPath the engine gives a container (oci_config.c). */
+#define ENGINE_CGROUP_FMT "/capsule/%s"
+
+struct runtime_ctx engine_runtime(const struct engine *eng);
+/* The runtime's view of a container: "created", "running", "paused",
+ * "stopped", "exited" when the runtime has no state for it, "dead" when its
+ * state cannot be read (an interrupted create or delete), "unknown"; its
+ * pid, or 0. */
+const char *engine_status(const struct engine *eng, const char *id, json_int_t *pid);
+/* Whether a status is that of a container whose process may be alive. */
+bool engine_status_live(const char *status);
+/* Remove what the runtime holds of container `id`, whatever state its
+ * runtime record is in (none, half-written, damaged): its processes,
+ * runtime state and cgroup in every hierarchy. *had_state and *had_cgroup
+ * (may be NULL) say whether a state directory, and a cgroup the runtime's
+ * state did not lead to, existed. */
+int engine_runtime_remove(const struct engine *eng, const char *id, bool *had_state,
+                          bool *had_cgroup, err_t *e);
 
 /* ---- overlay.c ---- */
 

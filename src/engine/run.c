@@ -13,15 +13,25 @@
 #include "util/fs.h"
 #include "util/json.h"
 
-static struct runtime_ctx runtime_of(const struct engine *eng) {
-  return (struct runtime_ctx){.root = eng->run_root};
+/* Undo prepare(), or remove a container: what the runtime holds of it,
+ * its directory and name, then its pin (a pin outlives its container at
+ * both ends: a crash in between leaves a pin of no container, which
+ * `system check` removes). */
+static int remove_container(const struct engine *eng, struct image_store *store,
+                            const struct container_record *r, int pin_flags, err_t *e) {
+  if (engine_runtime_remove(eng, r->id, NULL, NULL, e) < 0 ||
+      container_dir_remove(eng, r->id, r->name, e) < 0)
+    return -1;
+  return image_store_unpin(store, r->id, pin_flags, e);
 }
 
-/* Resolve the image, reserve the container, pin the image to it and mount
- * its root. Returns the image config and the layer list through the out
- * parameters; on failure nothing is left. */
+/* Resolve the image, make the container, pin the image to it and mount
+ * its root. Returns the image config and the container's lock (see
+ * container_dir_lock) through the out parameters; on failure nothing is
+ * left. The store is held (shared) throughout, so `system check` never
+ * sees a container half-made. */
 static int prepare(const struct engine *eng, const struct run_opts *o, struct container_record *r,
-                   struct image_config *ic, err_t *e) {
+                   struct image_config *ic, int *lock, err_t *e) {
   _cleanup_image_store_ struct image_store *store = NULL;
   struct image_info img = {0};
   _cleanup_strv_ char **layers = NULL;
@@ -42,18 +52,23 @@ static int prepare(const struct engine *eng, const struct run_opts *o, struct co
     err_sys(e, "container");
     goto out;
   }
+  /* The pin keeps rmi and prune off the image's layers while we use them. */
   int pin_flags = o->rm ? IMAGE_PIN_TRANSIENT : 0;
-  if (container_dir_create(eng, r, o->rm, e) < 0)
+  if (container_id_new(r, e) < 0 || image_store_pin(store, r->id, img.manifest, pin_flags, e) < 0)
     goto out;
+  if ((*lock = container_dir_create(eng, r, o->rm, e)) < 0) {
+    err_t undo = ERR_INIT;
+    image_store_unpin(store, r->id, pin_flags, &undo);
+    goto out;
+  }
   upper = container_path(eng, r->id, "upper");
   work = container_path(eng, r->id, "work");
   merged = container_path(eng, r->id, "merged");
-  /* The pin keeps rmi and prune off the image's layers while we use them. */
-  if (!upper || !work || !merged || image_store_pin(store, r->id, img.manifest, pin_flags, e) < 0 ||
-      overlay_mount(merged, layers, upper, work, e) < 0) {
+  if (!upper || !work || !merged || overlay_mount(merged, layers, upper, work, e) < 0) {
     err_t undo = ERR_INIT;
-    image_store_unpin(store, r->id, pin_flags, &undo);
-    container_dir_remove(eng, r, &undo);
+    remove_container(eng, store, r, pin_flags, &undo);
+    close(*lock);
+    *lock = -1;
     goto out;
   }
   ret = 0;
@@ -62,16 +77,6 @@ out:
   if (ret < 0)
     image_config_free(ic);
   return ret;
-}
-
-/* Undo prepare(): unmount, unpin, remove the directory. */
-static int remove_container(const struct engine *eng, const struct container_record *r,
-                            int pin_flags, err_t *e) {
-  _cleanup_image_store_ struct image_store *store = NULL;
-  if (image_store_open(eng->root, 0, &store, e) < 0 ||
-      image_store_unpin(store, r->id, pin_flags, e) < 0)
-    return -1;
-  return container_dir_remove(eng, r, e);
 }
 
 static int open_log(const struct engine *eng, const char *id, int *log_fd, int *null_fd,
@@ -86,6 +91,20 @@ static int open_log(const struct engine *eng, const char *id, int *log_fd, int *
   return 0;
 }
 
+/* A foreground container has exited, or a start failed: its root is no
+ * longer needed, and with --rm (or after a failure) nothing of it is. */
+static int finish_run(const struct engine *eng, const struct run_opts *o,
+                      const struct container_record *r, bool failed, err_t *e) {
+  if (!failed && !o->rm) {
+    _cleanup_free_ char *merged = container_path(eng, r->id, "merged");
+    return merged ? overlay_unmount(merged, e) : err_sys(e, "container %s", r->id);
+  }
+  _cleanup_image_store_ struct image_store *store = NULL;
+  if (image_store_open(eng->root, 0, &store, e) < 0)
+    return -1;
+  return remove_container(eng, store, r, o->rm ? IMAGE_PIN_TRANSIENT : 0, e);
+}
+
 int engine_run(const struct engine *eng, const struct run_opts *o, int *status, char **id_out,
                err_t *e) {
   struct container_record r = {0};
@@ -93,7 +112,10 @@ int engine_run(const struct engine *eng, const struct run_opts *o, int *status, 
   if (o->rm && o->detach)
     return err_set(e, EINVAL, "--rm and --detach together are not supported: remove the "
                               "container with `capsule rm` once it has exited");
-  if (prepare(eng, o, &r, &ic, e) < 0) {
+  /* Held until we return: while it is, `system check` leaves the container
+   * alone (it is starting, or runs in our foreground). */
+  _cleanup_close_ int lock = -1;
+  if (prepare(eng, o, &r, &ic, &lock, e) < 0) {
     container_record_free(&r);
     return -1;
   }
@@ -101,7 +123,7 @@ int engine_run(const struct engine *eng, const struct run_opts *o, int *status, 
   _cleanup_free_ char *merged = container_path(eng, r.id, "merged");
   _cleanup_free_ char *bundle = container_path(eng, r.id, NULL);
   _cleanup_json_ json_t *config = merged ? engine_oci_config(o, &ic, &r, merged, e) : NULL;
-  struct runtime_ctx rt = runtime_of(eng);
+  struct runtime_ctx rt = engine_runtime(eng);
   struct create_opts co = {.bundle = bundle, .config = config};
   /* A detached container writes to its log, not to our terminal (nor to a
    * pipe its caller waits on). */
@@ -113,16 +135,10 @@ int engine_run(const struct engine *eng, const struct run_opts *o, int *status, 
   }
   if (config && (!o->detach || co.has_stdio) && runtime_run(&rt, r.id, &co, o->detach, status, e) == 0)
     ret = 0;
-  /* A foreground container has exited: its root is no longer needed, and
-   * with --rm nothing of it is. */
   err_t undo = ERR_INIT;
-  if (ret < 0 || o->rm) {
-    if (remove_container(eng, &r, o->rm ? IMAGE_PIN_TRANSIENT : 0, &undo) < 0 && ret == 0) {
-      *e = undo;
-      ret = -1;
-    }
-  } else if (!o->detach) {
-    overlay_unmount(merged, &undo);
+  if ((ret < 0 || !o->detach) && finish_run(eng, o, &r, ret < 0, &undo) < 0 && ret == 0) {
+    *e = undo;
+    ret = -1;
   }
   if (ret == 0 && id_out && !(*id_out = strdup(r.id)))
     ret = err_sys(e, "container id");
@@ -131,40 +147,28 @@ int engine_run(const struct engine *eng, const struct run_opts *o, int *status, 
   return ret;
 }
 
-/* The runtime's view of a container: its status and pid, or "exited"
- * when the runtime has no state for it (deleted after it exited). */
-static const char *runtime_status(const struct engine *eng, const char *id, json_int_t *pid) {
-  struct runtime_ctx rt = runtime_of(eng);
-  _cleanup_json_ json_t *st = NULL;
-  err_t e = ERR_INIT;
-  *pid = 0;
-  if (runtime_state(&rt, id, &st, &e) < 0)
-    return "exited";
-  *pid = json_integer_value(json_object_get(st, "pid"));
-  const char *s = json_string_value(json_object_get(st, "status"));
-  /* Owned by the state object: map to the static names. */
-  static const char *const names[] = {"created", "running", "paused", "stopped"};
-  for (size_t i = 0; s && i < sizeof names / sizeof names[0]; i++)
-    if (!strcmp(s, names[i]))
-      return names[i];
-  return "unknown";
-}
-
 int engine_rm(const struct engine *eng, const char *name, bool force, err_t *e) {
+  /* Held (shared) throughout: `system check` waits for a removal to end. */
+  _cleanup_image_store_ struct image_store *store = NULL;
+  if (image_store_open(eng->root, 0, &store, e) < 0)
+    return -1;
   struct container_record r;
   if (container_dir_find(eng, name, &r, e) < 0)
     return -1;
-  json_int_t pid;
-  const char *status = runtime_status(eng, r.id, &pid);
   int ret = -1;
-  struct runtime_ctx rt = runtime_of(eng);
-  if (strcmp(status, "stopped") && strcmp(status, "exited") && !force) {
+  /* Another command starting it or running it in the foreground holds its
+   * lock: only --force takes it from under that command. */
+  _cleanup_close_ int lock = container_dir_lock(eng, r.id, e);
+  if (lock < 0 && !(force && e->code == EBUSY))
+    goto out;
+  json_int_t pid;
+  const char *status = engine_status(eng, r.id, &pid);
+  if (engine_status_live(status) && !force) {
     err_set(e, EBUSY, "container %s is %s: stop it first or use --force", r.name, status);
     goto out;
   }
-  if (strcmp(status, "exited") && runtime_delete(&rt, r.id, true, e) < 0)
-    goto out;
-  ret = remove_container(eng, &r, 0, e);
+  *e = (err_t)ERR_INIT;
+  ret = remove_container(eng, store, &r, 0, e);
 out:
   container_record_free(&r);
   return ret;
@@ -178,7 +182,7 @@ int engine_ps(const struct engine *eng, bool all, json_t **out, err_t *e) {
   json_t *arr = json_array();
   for (size_t i = 0; i < n; i++) {
     json_int_t pid;
-    const char *status = runtime_status(eng, list[i].id, &pid);
+    const char *status = engine_status(eng, list[i].id, &pid);
     if (all || !strcmp(status, "running") || !strcmp(status, "paused"))
       json_array_append_new(
           arr, json_pack("{s:s, s:s, s:s, s:s, s:O, s:s, s:s, s:I}", "id", list[i].id, "name",

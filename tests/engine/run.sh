@@ -1,35 +1,7 @@
 # capsule run: containers from images, with an overlayfs copy-on-write root.
 # Each test uses its own store (--root) and runtime state (--runroot).
 
-ENGINE_IMAGE_TAR=/tmp/capsule-engine-busybox-$(id -u).tar
-
-engine_setup() {
-  WORK=$(mktemp -d /tmp/capsule-engine.XXXXXX)
-  STORE=$WORK/store
-  RUNROOT=$WORK/run
-  defer engine_teardown
-  [ -s "$ENGINE_IMAGE_TAR" ] || "$TOP/scripts/make-busybox-rootfs" "$ENGINE_IMAGE_TAR" >/dev/null
-  cap import --change 'CMD ["/bin/sh"]' --change 'ENV GREETING=hello' "$ENGINE_IMAGE_TAR" busybox:latest >/dev/null
-}
-
-engine_teardown() {
-  local id
-  for id in $(cap ps -a -q --no-trunc 2>/dev/null); do cap rm -f "$id" >/dev/null 2>&1; done
-  umount -R "$WORK" 2>/dev/null || true
-  rm -rf --one-file-system "$WORK"
-}
-
-cap() {
-  "$BIN/capsule" --root "$STORE" --runroot "$RUNROOT" "$@"
-}
-
-# No container directory, overlay mount, runtime state or cgroup may remain.
-assert_engine_clean() {
-  assert_eq "$(ls -A "$STORE/containers" 2>/dev/null | grep -cE '^[0-9a-f]{64}$')" 0 "container directories"
-  assert_eq "$(ls -A "$STORE/containers/names" 2>/dev/null | wc -l)" 0 "container names"
-  ! grep -q "$WORK" /proc/self/mountinfo || fail "a mount is left under $WORK"
-  assert_eq "$(ls "$RUNROOT" 2>/dev/null | wc -l)" 0 "runtime state entries (the seccomp cache aside)"
-}
+source "$TOP/tests/engine/lib-engine.sh"
 
 test_run_rm_prints_and_leaves_nothing() {
   engine_setup
