@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -13,9 +14,22 @@
 #define HEAD_LEN 6
 #define READ_BUF (128 * 1024)
 
+/* Decompression bombs (docs/IMAGES.md): a compressed layer may give at most
+ * MAX_RATIO times its compressed size, and always RATIO_FLOOR bytes. deflate
+ * cannot pass 1032:1, so no gzip layer reaches the default; zstd can (a
+ * 142 KB layer gave 4 GiB). */
+#define DEFAULT_MAX_RATIO 1100
+#define RATIO_FLOOR (256ull << 20)
+#define ENV_MAX_RATIO "CAPSULE_LAYER_MAX_RATIO"
+#define ENV_MAX_SIZE "CAPSULE_LAYER_MAX_SIZE"
+
 struct decompress {
   int fd;
   enum layer_compression kind;
+  uint64_t in, out;     /* compressed bytes read so far, decompressed bytes given */
+  uint64_t file_size;   /* of `fd` when a regular file, else 0 */
+  uint64_t max_ratio;   /* 0: no ratio limit */
+  uint64_t max_size;    /* 0: no absolute limit */
   unsigned char head[HEAD_LEN];
   size_t head_len, head_off;
   struct archive *raw; /* libarchive's zstd filter */
@@ -63,9 +77,62 @@ static ssize_t source_read(struct decompress *d, void *buf, size_t len) {
   }
   for (;;) {
     ssize_t n = read(d->fd, buf, len);
+    if (n > 0)
+      d->in += (uint64_t)n;
     if (n >= 0 || errno != EINTR)
       return n;
   }
+}
+
+/* A limit from the environment: a number of bytes (or a ratio), with an
+ * optional K, M, G or T suffix (powers of 1024); unset: `dflt`. */
+static int env_limit(const char *name, uint64_t dflt, uint64_t *out, err_t *e) {
+  const char *v = getenv(name);
+  *out = dflt;
+  if (!v || !*v)
+    return 0;
+  char *end;
+  errno = 0;
+  unsigned long long n = strtoull(v, &end, 10);
+  unsigned shift = 0;
+  if (*end && !end[1]) {
+    const char *units = "KMGT", *u = strchr(units, *end);
+    shift = u && *u ? 10 * (unsigned)(u - units + 1) : 0;
+    end += shift ? 1 : 0;
+  }
+  if (errno || end == v || *end || v[0] == '-' || (shift && n > (UINT64_MAX >> shift)))
+    return err_set(e, EINVAL, "%s=%s: expected a number (suffix K, M, G or T allowed)", name, v);
+  *out = (uint64_t)n << shift;
+  return 0;
+}
+
+static int limits_init(struct decompress *d, err_t *e) {
+  struct stat st;
+  if (fstat(d->fd, &st) == 0 && S_ISREG(st.st_mode))
+    d->file_size = (uint64_t)st.st_size;
+  return env_limit(ENV_MAX_RATIO, DEFAULT_MAX_RATIO, &d->max_ratio, e) < 0 ||
+                 env_limit(ENV_MAX_SIZE, 0, &d->max_size, e) < 0
+             ? -1
+             : 0;
+}
+
+/* Count `n` more decompressed bytes; refuse past the limits. */
+static ssize_t limit_output(struct decompress *d, ssize_t n, err_t *e) {
+  if (n <= 0 || d->kind == LAYER_TAR)
+    return n;
+  d->out += (uint64_t)n;
+  const char *kind = compression_name(d->kind);
+  if (d->max_size && d->out > d->max_size)
+    return err_set(e, EFBIG, "%s data decompresses to more than %llu bytes (the limit, %s)", kind,
+                   (unsigned long long)d->max_size, ENV_MAX_SIZE);
+  uint64_t compressed = d->file_size > d->in ? d->file_size : d->in;
+  if (d->max_ratio && d->out > RATIO_FLOOR && d->out / d->max_ratio > compressed)
+    return err_set(e, EFBIG,
+                   "%s data decompresses to more than %llu times its size (%llu bytes from %llu;"
+                   " the limit, %s): a decompression bomb?",
+                   kind, (unsigned long long)d->max_ratio, (unsigned long long)d->out,
+                   (unsigned long long)compressed, ENV_MAX_RATIO);
+  return n;
 }
 
 static la_ssize_t filter_read_cb(struct archive *a, void *data, const void **out) {
@@ -88,7 +155,8 @@ int decompress_open(int fd, struct decompress **out, err_t *e) {
     return err_sys(e, "read");
   }
   d->head_len = (size_t)n;
-  if (compression_sniff(d->head, d->head_len, &d->kind, e) < 0) {
+  d->in = d->head_len;
+  if (compression_sniff(d->head, d->head_len, &d->kind, e) < 0 || limits_init(d, e) < 0) {
     free(d);
     return -1;
   }
@@ -169,7 +237,7 @@ static ssize_t gzip_read(struct decompress *d, void *buf, size_t len, err_t *e) 
 
 ssize_t decompress_read(struct decompress *d, void *buf, size_t len, err_t *e) {
   if (d->kind == LAYER_GZIP)
-    return gzip_read(d, buf, len, e);
+    return limit_output(d, gzip_read(d, buf, len, e), e);
   if (!d->raw) {
     ssize_t n = source_read(d, buf, len);
     return n < 0 ? err_sys(e, "read") : n;
@@ -178,7 +246,7 @@ ssize_t decompress_read(struct decompress *d, void *buf, size_t len, err_t *e) {
   if (n < 0)
     return err_set(e, EIO, "corrupt %s data: %s", compression_name(d->kind),
                    archive_error_string(d->raw));
-  return n;
+  return limit_output(d, n, e);
 }
 
 enum layer_compression decompress_kind(const struct decompress *d) {

@@ -17,7 +17,11 @@ struct decompress;
 /* Start reading `fd` (a file or a pipe; it stays the caller's). */
 int decompress_open(int fd, struct decompress **out, err_t *e);
 /* Up to `len` decompressed bytes; 0 at the end; -1 with e set on corrupt
- * input ("corrupt gzip data: ..."). */
+ * input ("corrupt gzip data: ...") and on compressed data that gives more
+ * than the limits (EFBIG): CAPSULE_LAYER_MAX_RATIO times its compressed size
+ * (default 1100, never less than 256 MiB; 0: no limit) and
+ * CAPSULE_LAYER_MAX_SIZE bytes (default none), read from the environment at
+ * decompress_open (docs/IMAGES.md). */
 ssize_t decompress_read(struct decompress *d, void *buf, size_t len, err_t *e);
 enum layer_compression decompress_kind(const struct decompress *d);
 void decompress_close(struct decompress *d);

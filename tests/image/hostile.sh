@@ -147,3 +147,34 @@ PY
   assert_one_line_error "link target too long"
   assert_nothing_left 0 0
 }
+
+# Decompression bombs: a layer may not decompress to more than
+# CAPSULE_LAYER_MAX_SIZE bytes, nor to more than CAPSULE_LAYER_MAX_RATIO
+# (default 1100) times its compressed size; refused, nothing left behind.
+test_decompression_bombs() {
+  hostile_setup
+  mkdir -p "$WORK/zeros"
+  truncate -s 8M "$WORK/zeros/z"
+  tar -C "$WORK/zeros" -cf - z | gzip -9 >"$WORK/bomb.tar.gz"
+  CAPSULE_LAYER_MAX_SIZE=1M assert_fails cap import "$WORK/bomb.tar.gz" bomb:1
+  assert_one_line_error "gzip data decompresses to more than 1048576 bytes (the limit, CAPSULE_LAYER_MAX_SIZE)"
+  assert_nothing_left 0 0
+  # The same layer in an archive, through load.
+  imgtool oci "$WORK/bomb-oci.tar" "ref=bomb:1,layers=$WORK/bomb.tar.gz"
+  CAPSULE_LAYER_MAX_SIZE=1M assert_fails cap load -i "$WORK/bomb-oci.tar"
+  assert_one_line_error "decompresses to more than 1048576 bytes"
+  assert_nothing_left 0 0
+  CAPSULE_LAYER_MAX_SIZE=1x assert_fails cap import "$WORK/bomb.tar.gz" bomb:1
+  assert_one_line_error "CAPSULE_LAYER_MAX_SIZE=1x: expected a number"
+  # By default: 8 MiB from 8 KiB of gzip is fine (deflate stays under 1032:1)...
+  cap import "$WORK/bomb.tar.gz" bomb:1 >/dev/null
+  cap rmi bomb:1 >/dev/null
+  # ...but 300 MiB of zeros in a few KiB of zstd is past 1100:1.
+  truncate -s 300M "$WORK/zeros/z"
+  tar -C "$WORK/zeros" -cf - z | zstd -q -3 >"$WORK/bomb.tar.zst"
+  rm -rf "$WORK/zeros"
+  assert_fails cap import "$WORK/bomb.tar.zst" bomb:2
+  assert_one_line_error "zstd data decompresses to more than 1100 times its size"
+  assert_nothing_left 0 0
+  CAPSULE_LAYER_MAX_RATIO=0 cap import "$WORK/bomb.tar.zst" bomb:2 >/dev/null
+}
