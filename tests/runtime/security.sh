@@ -16,6 +16,30 @@ ATTACKER='while :; do
   done
 done'
 
+# A copy of the runtime that only this test runs, marked so that it matches
+# no other binary: the attacks below write to it if they succeed.
+runtime_copy() {
+  RT_COPY=$BUNDLE/capsule-runtime-copy
+  cp "$RT" "$RT_COPY"
+  echo "capsule-test-marker-$$-$RANDOM" >>"$RT_COPY"
+  RT=$RT_COPY
+}
+
+add_caps() { # CAP...
+  local c
+  for c in "$@"; do
+    cfg ".process.capabilities.bounding += [\"$c\"] | .process.capabilities.effective += [\"$c\"]
+         | .process.capabilities.permitted += [\"$c\"]"
+  done
+}
+
+# The link /proc/<pid>/exe shows for the sealed binary: the root of the
+# detached read-only bind (the default), or the memfd copy made where no
+# mount can be made (forced by CAPSULE_SEAL_WITH_MEMFD).
+sealed_link() {
+  if [ -n "${CAPSULE_SEAL_WITH_MEMFD:-}" ]; then echo "/memfd:$(basename "$RT") (deleted)"; else echo /; fi
+}
+
 # Run `exec` with every execve delayed by strace, so that the runtime's own
 # process sits inside the container, before its execve, long enough for
 # the attacker to find it every time.
@@ -25,14 +49,13 @@ exec_slowly() {
     "$RT" --root "$STATE" exec "$ID" true
 }
 
-test_cve_2019_5736_exec_cannot_overwrite_runtime() {
+attack_exec_held_by_strace() {
   command -v strace >/dev/null || skip "strace is needed to hold exec inside the container"
   new_bundle sh -c "$ATTACKER"
+  runtime_copy
   # CAP_SYS_PTRACE defeats the non-dumpable defence, so what is left to
   # stop the attacker is the sealed copy the runtime runs from.
-  cfg '.process.capabilities.bounding += ["CAP_SYS_PTRACE", "CAP_DAC_OVERRIDE"]
-       | .process.capabilities.effective += ["CAP_SYS_PTRACE", "CAP_DAC_OVERRIDE"]
-       | .process.capabilities.permitted += ["CAP_SYS_PTRACE", "CAP_DAC_OVERRIDE"]'
+  add_caps CAP_SYS_PTRACE CAP_DAC_OVERRIDE
   before=$(sha256sum <"$RT")
   rt run -d --bundle "$BUNDLE" "$ID"
   exec_slowly
@@ -40,11 +63,20 @@ test_cve_2019_5736_exec_cannot_overwrite_runtime() {
   log=$(cat "$BUNDLE/rootfs/tmp/attack.log" 2>/dev/null || true)
   # The window was hit: the attacker saw the runtime's process...
   assert_contains "$log" "seen " "attacker log"
-  # ...and what it saw was the sealed in-memory copy, never the file.
+  # ...and what it saw was the sealed copy, never the file.
   assert_not_contains "$log" "seen $RT"
-  assert_contains "$log" "memfd:capsule-runtime"
+  assert_contains "$log" "seen $(sealed_link)"
   assert_not_contains "$log" "WROTE"
   assert_eq "$(sha256sum <"$RT")" "$before" "runtime binary checksum"
+}
+
+test_cve_2019_5736_exec_cannot_overwrite_runtime() {
+  attack_exec_held_by_strace
+}
+
+test_cve_2019_5736_exec_cannot_overwrite_runtime_memfd() {
+  export CAPSULE_SEAL_WITH_MEMFD=1
+  attack_exec_held_by_strace
 }
 
 test_cve_2019_5736_non_dumpable_hides_exe() {
@@ -154,24 +186,7 @@ test_no_pivot_chroots() {
   assert_contains "$out" "bin"
 }
 
-# A copy of the runtime that only this test runs, marked so that it matches
-# no other binary: the attacks below write to it if they succeed.
-runtime_copy() {
-  RT_COPY=$BUNDLE/capsule-runtime-copy
-  cp "$RT" "$RT_COPY"
-  echo "capsule-test-marker-$$-$RANDOM" >>"$RT_COPY"
-  RT=$RT_COPY
-}
-
-add_caps() { # CAP...
-  local c
-  for c in "$@"; do
-    cfg ".process.capabilities.bounding += [\"$c\"] | .process.capabilities.effective += [\"$c\"]
-         | .process.capabilities.permitted += [\"$c\"]"
-  done
-}
-
-test_cve_2019_5736_proc_self_exe_entrypoint_is_sealed() {
+attack_entrypoint_proc_self_exe() {
   # The container's own entrypoint is the runtime (/proc/self/exe), held on
   # a FIFO at start-up and then on a second one after it has re-run itself.
   # An exec'd process holds /proc/1/exe and writes through it as soon as
@@ -194,13 +209,14 @@ test_cve_2019_5736_proc_self_exe_entrypoint_is_sealed() {
     done
     grep -q "^State:.*S" /proc/1/status && echo "init still up"')
   assert_not_contains "$out" "NOOPEN"
-  assert_contains "$out" "held /memfd:capsule-runtime"
+  assert_contains "$out" "held $(sealed_link)
+"
   assert_contains "$out" "init still up"
   assert_not_contains "$out" "WROTE"
   assert_eq "$(sha256sum <"$RT")" "$before" "runtime binary checksum"
 }
 
-test_cve_2019_5736_shared_pid_namespace_scanner_cannot_write() {
+attack_shared_pid_namespace_scanner() {
   # Container B's entrypoint is the runtime; container A shares the host's
   # pid namespace, finds B's init by content, holds its exe and writes
   # through it once B has exited.
@@ -230,9 +246,27 @@ test_cve_2019_5736_shared_pid_namespace_scanner_cannot_write() {
   cat "$b_bundle/rootfs/log.fifo" >/dev/null
   wait_for "grep -q done '$BUNDLE/rootfs/tmp/held'" 100
   log=$(cat "$BUNDLE/rootfs/tmp/held")
-  assert_contains "$log" "/memfd:capsule-runtime"
+  assert_eq "$(head -n 1 <<<"$log")" "$(sealed_link)" "the link the attacker held"
   assert_not_contains "$log" "WROTE"
   assert_eq "$(sha256sum <"$RT_COPY")" "$before" "runtime binary checksum"
+}
+
+test_cve_2019_5736_proc_self_exe_entrypoint_is_sealed() {
+  attack_entrypoint_proc_self_exe
+}
+
+test_cve_2019_5736_proc_self_exe_entrypoint_is_sealed_memfd() {
+  export CAPSULE_SEAL_WITH_MEMFD=1
+  attack_entrypoint_proc_self_exe
+}
+
+test_cve_2019_5736_shared_pid_namespace_scanner_cannot_write() {
+  attack_shared_pid_namespace_scanner
+}
+
+test_cve_2019_5736_shared_pid_namespace_scanner_cannot_write_memfd() {
+  export CAPSULE_SEAL_WITH_MEMFD=1
+  attack_shared_pid_namespace_scanner
 }
 
 # With no tmpfs on /dev, the image's own /dev entries are what the runtime
