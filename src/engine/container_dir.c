@@ -87,7 +87,7 @@ static int record_save(const char *dir, const struct container_record *r, bool t
       "{s:s, s:s, s:s, s:{s:s, s:s, s:s}, s:O}", "id", r->id, "name", r->name, "created",
       r->created, "image", "ref", r->image_ref, "manifest", r->image_manifest, "id", r->image_id,
       "command", r->command);
-  _cleanup_free_ char *text = j ? json_dumps(j, JSON_INDENT(2)) : NULL;
+  _cleanup_free_ char *text = j ? json_dump_checked(j, JSON_INDENT(2)) : NULL;
   _cleanup_free_ char *path = path_join(dir, "container.json");
   if (!text || !path)
     return err_set(e, ENOMEM, "container record");

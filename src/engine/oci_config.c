@@ -21,10 +21,15 @@ json_t *engine_process_args(const struct run_opts *o, const struct image_config 
   json_t *args = json_array();
   char **entry = o->entrypoint ? o->entrypoint : ic->entrypoint;
   char **cmd = o->cmd ? o->cmd : (o->entrypoint ? NULL : ic->cmd);
+  bool failed = !args;
   for (char **p = entry; p && *p; p++)
-    json_array_append_new(args, json_string(*p));
+    json_push(args, json_string(*p), &failed);
   for (char **p = cmd; p && *p; p++)
-    json_array_append_new(args, json_string(*p));
+    json_push(args, json_string(*p), &failed);
+  if (json_built(failed, "process.args", e) < 0) {
+    json_decref(args);
+    return NULL;
+  }
   if (json_array_size(args) == 0) {
     json_decref(args);
     err_set(e, EINVAL, "image %s has no command (no Entrypoint or Cmd): give one", o->image);
@@ -36,21 +41,26 @@ json_t *engine_process_args(const struct run_opts *o, const struct image_config 
 static json_t *process_env(const struct run_opts *o, const struct image_config *ic,
                            const char *hostname, err_t *e) {
   json_t *env = json_array();
-  json_array_append_new(env, json_string(DEFAULT_PATH));
+  bool failed = false;
+  json_push(env, json_string(DEFAULT_PATH), &failed);
   for (char **p = ic->env; p && *p; p++)
-    json_env_set(env, *p);
+    json_env_set(env, *p, &failed);
   char host[300];
   snprintf(host, sizeof host, "HOSTNAME=%s", hostname);
-  json_env_set(env, host);
+  json_env_set(env, host, &failed);
   if (o->tty)
-    json_env_set(env, "TERM=xterm");
+    json_env_set(env, "TERM=xterm", &failed);
   for (char **p = o->env; p && *p; p++) {
     if (!strchr(*p, '=') || **p == '=') {
       json_decref(env);
       err_set(e, EINVAL, "-e %s: expected KEY=VALUE", *p);
       return NULL;
     }
-    json_env_set(env, *p);
+    json_env_set(env, *p, &failed);
+  }
+  if (json_built(failed, "process.env", e) < 0) {
+    json_decref(env);
+    return NULL;
   }
   return env;
 }
@@ -114,29 +124,37 @@ static int add_volume(json_t *mounts, const char *spec, err_t *e) {
     *mode++ = '\0';
   if (mode && strcmp(mode, "ro") && strcmp(mode, "rw"))
     return err_set(e, EINVAL, "-v %s: the mode is ro or rw", spec);
-  json_array_append_new(mounts, json_pack("{s:s, s:s, s:s, s:[s, s, s]}", "destination", dest,
-                                          "type", "bind", "source", copy, "options", "rbind",
-                                          mode && !strcmp(mode, "ro") ? "ro" : "rw", "rprivate"));
-  return 0;
+  bool failed = false;
+  json_push(mounts, json_pack("{s:s, s:s, s:s, s:[s, s, s]}", "destination", dest, "type", "bind",
+                              "source", copy, "options", "rbind",
+                              mode && !strcmp(mode, "ro") ? "ro" : "rw", "rprivate"),
+            &failed);
+  return json_built(failed, "mounts", e);
 }
 
 /* Image volumes get an empty tmpfs each: anonymous, gone with the container. */
-static void add_image_volumes(json_t *mounts, const struct image_config *ic) {
+static void add_image_volumes(json_t *mounts, const struct image_config *ic, bool *failed) {
   for (char **v = ic->volumes; v && *v; v++)
-    json_array_append_new(mounts, json_pack("{s:s, s:s, s:s, s:[s, s]}", "destination", *v, "type",
-                                            "tmpfs", "source", "tmpfs", "options", "nosuid",
-                                            "nodev"));
+    json_push(mounts, json_pack("{s:s, s:s, s:s, s:[s, s]}", "destination", *v, "type", "tmpfs",
+                                "source", "tmpfs", "options", "nosuid", "nodev"),
+              failed);
 }
 
 static json_t *resources(const struct run_opts *o) {
   json_t *r = json_pack("{s:[{s:b, s:s}]}", "devices", "allow", 0, "access", "rwm");
+  bool failed = !r;
   if (o->memory > 0)
-    json_object_set_new(r, "memory", json_pack("{s:I}", "limit", (json_int_t)o->memory));
+    json_set(r, "memory", json_pack("{s:I}", "limit", (json_int_t)o->memory), &failed);
   if (o->pids_limit > 0)
-    json_object_set_new(r, "pids", json_pack("{s:I}", "limit", (json_int_t)o->pids_limit));
+    json_set(r, "pids", json_pack("{s:I}", "limit", (json_int_t)o->pids_limit), &failed);
   if (o->cpus > 0)
-    json_object_set_new(r, "cpu", json_pack("{s:I, s:I}", "quota",
-                                            (json_int_t)(o->cpus * 100000), "period", 100000));
+    json_set(r, "cpu",
+             json_pack("{s:I, s:I}", "quota", (json_int_t)(o->cpus * 100000), "period", 100000),
+             &failed);
+  if (failed) {
+    json_decref(r);
+    return NULL; /* json_set() of the result fails in turn */
+  }
   return r;
 }
 
@@ -157,27 +175,30 @@ json_t *engine_oci_config(const struct run_opts *o, const struct image_config *i
     return NULL;
   }
   json_t *proc = json_object_get(spec, "process");
-  json_object_set(proc, "terminal", o->tty ? json_true() : json_false());
-  json_object_set(proc, "args", r->command);
-  json_object_set(proc, "env", env);
-  json_object_set(proc, "user", user);
-  json_object_set_new(proc, "cwd", json_string(cwd));
-  json_object_set_new(proc, "capabilities", engine_default_caps());
-  json_object_set_new(proc, "noNewPrivileges", json_false());
+  bool failed = false;
+  json_set(proc, "terminal", json_boolean(o->tty), &failed);
+  json_set(proc, "args", json_incref(r->command), &failed);
+  json_set(proc, "env", json_incref(env), &failed);
+  json_set(proc, "user", json_incref(user), &failed);
+  json_set(proc, "cwd", json_string(cwd), &failed);
+  json_set(proc, "capabilities", engine_default_caps(), &failed);
+  json_set(proc, "noNewPrivileges", json_false(), &failed);
   json_object_del(proc, "rlimits"); /* the caller's limits, as docker and podman keep them */
-  json_object_set_new(spec, "root", json_pack("{s:s, s:b}", "path", rootfs, "readonly",
-                                              o->read_only));
-  json_object_set_new(spec, "hostname", json_string(host));
+  json_set(spec, "root", json_pack("{s:s, s:b}", "path", rootfs, "readonly", o->read_only),
+           &failed);
+  json_set(spec, "hostname", json_string(host), &failed);
   json_t *mounts = json_object_get(spec, "mounts");
-  add_image_volumes(mounts, ic);
+  add_image_volumes(mounts, ic, &failed);
   for (char **v = o->volumes; v && *v; v++)
     if (add_volume(mounts, *v, e) < 0)
       return NULL;
   json_t *lx = json_object_get(spec, "linux");
-  json_object_set_new(lx, "resources", resources(o));
-  json_object_set_new(lx, "seccomp", engine_default_seccomp());
+  json_set(lx, "resources", resources(o), &failed);
+  json_set(lx, "seccomp", engine_default_seccomp(), &failed);
   char cgpath[128];
   snprintf(cgpath, sizeof cgpath, "/capsule/%s", r->id);
-  json_object_set_new(lx, "cgroupsPath", json_string(cgpath));
+  json_set(lx, "cgroupsPath", json_string(cgpath), &failed);
+  if (json_built(failed, "container config", e) < 0)
+    return NULL;
   return steal_ptr(&spec);
 }

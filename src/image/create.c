@@ -64,7 +64,7 @@ static int build_config(struct image_store *s, const struct image_info *parent,
   if (step && o->comment)
     json_object_set_new(step, "comment", json_string(o->comment));
   json_array_append_new(history, step);
-  _cleanup_free_ char *text = json_dumps(cfg, JSON_COMPACT | JSON_SORT_KEYS);
+  _cleanup_free_ char *text = json_dump_checked(cfg, JSON_COMPACT | JSON_SORT_KEYS);
   if (!text)
     return err_set(e, ENOMEM, "image config");
   *size = strlen(text);
@@ -91,7 +91,7 @@ static int build_manifest(struct image_store *s, const struct image_info *parent
       json_pack("{s:i, s:s, s:{s:s, s:s, s:I}, s:O}", "schemaVersion", 2, "mediaType",
                 MEDIA_OCI_MANIFEST, "config", "mediaType", MEDIA_OCI_CONFIG, "digest", config,
                 "size", (json_int_t)config_size, "layers", layers);
-  _cleanup_free_ char *text = m ? json_dumps(m, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+  _cleanup_free_ char *text = m ? json_dump_checked(m, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
   if (!text)
     return err_set(e, ENOMEM, "manifest");
   return image_store_put_blob(s, text, strlen(text), NULL, digest, e);

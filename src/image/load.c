@@ -114,7 +114,7 @@ static int docker_entry_image(struct loader *l, json_t *item, size_t idx, struct
     return 0;
   image_info_free(img);
   _cleanup_json_ json_t *man = docker_entry_manifest(l, item, idx, e);
-  _cleanup_free_ char *text = man ? json_dumps(man, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+  _cleanup_free_ char *text = man ? json_dump_checked(man, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
   char digest[DIGEST_BUF];
   if (!text)
     return e->code ? -1 : err_set(e, ENOMEM, "manifest.json");

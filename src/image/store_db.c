@@ -66,7 +66,7 @@ int db_begin(struct image_store *s, struct db_txn *t, err_t *e) {
 }
 
 static int db_write(struct image_store *s, struct db_txn *t, bool durable, err_t *e) {
-  _cleanup_free_ char *text = json_dumps(t->db, JSON_INDENT(1) | JSON_SORT_KEYS);
+  _cleanup_free_ char *text = json_dump_checked(t->db, JSON_INDENT(1) | JSON_SORT_KEYS);
   if (!text)
     return err_set(e, ENOMEM, "%s/%s: serialise", s->root, DB_FILE);
   int r = durable ? atomic_write_at(s->rootfd, DB_FILE, text, strlen(text), 0600, e)

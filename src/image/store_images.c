@@ -58,6 +58,7 @@ json_t *store_build_record(struct image_store *s, const char *manifest_digest,
     return NULL;
   }
   _cleanup_json_ json_t *chains = json_array();
+  bool failed = !chains;
   char chain[DIGEST_BUF] = "";
   uint64_t total = 0;
   for (size_t i = 0; i < m.n_layers; i++) {
@@ -76,19 +77,23 @@ json_t *store_build_record(struct image_store *s, const char *manifest_digest,
     if (!meta)
       return NULL;
     total += (uint64_t)json_integer_value(json_object_get(meta, "size"));
-    json_array_append_new(chains, json_string(chain));
+    json_push(chains, json_string(chain), &failed);
   }
   char added[40];
   store_now(added);
-  json_t *rec = json_pack("{s:s, s:s, s:O, s:I, s:s}", "config", m.config.digest, "media_type",
-                          m.media_type, "chains", chains, "size", (json_int_t)total, "added",
-                          added);
-  if (rec && index_digest)
-    json_object_set_new(rec, "index", json_string(index_digest));
-  if (rec && c.created)
-    json_object_set_new(rec, "created", json_string(c.created));
-  if (!rec)
-    err_set(e, ENOMEM, "image record");
+  json_t *rec = failed ? NULL
+                       : json_pack("{s:s, s:s, s:O, s:I, s:s}", "config", m.config.digest,
+                                   "media_type", m.media_type, "chains", chains, "size",
+                                   (json_int_t)total, "added", added);
+  failed = !rec;
+  if (index_digest)
+    json_set(rec, "index", json_string(index_digest), &failed);
+  if (c.created)
+    json_set(rec, "created", json_string(c.created), &failed);
+  if (json_built(failed, "image record", e) < 0) {
+    json_decref(rec);
+    return NULL;
+  }
   return rec;
 }
 
@@ -108,11 +113,12 @@ int image_store_add_image(struct image_store *s, const char *manifest_digest,
   json_t *old = json_object_get(db_images(t.db), manifest_digest);
   int r = 0;
   if (!old || (index_digest && !json_object_get(old, "index"))) {
+    bool failed = false;
     if (old)
-      json_object_set_new(old, "index", json_string(index_digest));
+      json_set(old, "index", json_string(index_digest), &failed);
     else
-      json_object_set(db_images(t.db), manifest_digest, rec);
-    r = db_commit(s, &t, e);
+      json_set(db_images(t.db), manifest_digest, json_incref(rec), &failed);
+    r = json_built(failed, "images.json", e) < 0 ? -1 : db_commit(s, &t, e);
   }
   if (r == 0 && out)
     r = db_image_info(t.db, manifest_digest, out, e);

@@ -62,7 +62,7 @@ static int write_layer_meta(int dirfd, const char *chain, const char *parent,
                 "parent", parent && *parent ? parent : NULL, "size", (json_int_t)r->size,
                 "tar_size", (json_int_t)r->tar_size, "entries", (json_int_t)r->entries, "unpacked",
                 added);
-  _cleanup_free_ char *text = meta ? json_dumps(meta, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
+  _cleanup_free_ char *text = meta ? json_dump_checked(meta, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
   if (!text)
     return err_set(e, ENOMEM, "layer %s: metadata", chain);
   return atomic_write_at(dirfd, LAYER_META, text, strlen(text), 0644, e);

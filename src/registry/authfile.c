@@ -98,7 +98,7 @@ static int authfile_store(const char *path, json_t *doc, err_t *e) {
     if (mkdir_p_at(AT_FDCWD, dir, 0700, e) < 0)
       return -1;
   }
-  _cleanup_free_ char *text = json_dumps(doc, JSON_INDENT(2) | JSON_SORT_KEYS);
+  _cleanup_free_ char *text = json_dump_checked(doc, JSON_INDENT(2) | JSON_SORT_KEYS);
   if (!text)
     return err_set(e, ENOMEM, "%s: out of memory", path);
   size_t len = strlen(text);

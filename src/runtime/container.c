@@ -118,7 +118,7 @@ static int init_state(struct container *c, err_t *e) {
   if (cgroup_resolve(c->spec->cgroups_path, c->id, &st->cgroup, e) < 0)
     return err_wrap(e, "linux.cgroupsPath");
   c->cgroup = st->cgroup;
-  _cleanup_free_ char *config = json_dumps(c->spec->doc, JSON_COMPACT);
+  _cleanup_free_ char *config = json_dump_checked(c->spec->doc, JSON_COMPACT);
   if (!config)
     return err_set(e, ENOMEM, "save config");
   return atomic_replace_at(c->dirfd, "config.json", config, strlen(config), 0600, e);

@@ -42,7 +42,7 @@ static int cache_name(json_t *profile, char name[80], err_t *e) {
     return err_set(e, ENOMEM, "seccomp cache");
   json_object_del(copy, "listenerPath");
   json_object_del(copy, "listenerMetadata");
-  _cleanup_free_ char *text = json_dumps(copy, JSON_COMPACT | JSON_SORT_KEYS);
+  _cleanup_free_ char *text = json_dump_checked(copy, JSON_COMPACT | JSON_SORT_KEYS);
   const struct scmp_version *v = seccomp_version();
   struct utsname u;
   if (!text || uname(&u) < 0)

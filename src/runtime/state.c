@@ -95,13 +95,15 @@ int state_save(int dirfd, const struct container_state *st, err_t *e) {
       "pid", (json_int_t)st->pid, "pidStartTime", (json_int_t)st->pid_start_time, "bundle",
       st->bundle, "rootfs", st->rootfs, "created", st->created, "owner", (json_int_t)st->owner,
       "systemdCgroup", st->systemd_cgroup);
-  if (!j)
-    return err_set(e, ENOMEM, "state of \"%s\": cannot encode", st->id);
+  bool failed = !j;
   if (st->annotations)
-    json_object_set(j, "annotations", st->annotations);
+    json_set(j, "annotations", json_incref(st->annotations), &failed);
+  /* Without its cgroup, a saved state could never be deleted. */
   if (st->cgroup)
-    json_object_set_new(j, "cgroup", cgroup_to_json(st->cgroup));
-  _cleanup_free_ char *text = json_dumps(j, JSON_COMPACT);
+    json_set(j, "cgroup", cgroup_to_json(st->cgroup), &failed);
+  if (failed)
+    return err_set(e, ENOMEM, "state of \"%s\": cannot encode", st->id);
+  _cleanup_free_ char *text = json_dump_checked(j, JSON_COMPACT);
   if (!text)
     return err_set(e, ENOMEM, "state of \"%s\": cannot encode", st->id);
   size_t len = strlen(text);
@@ -195,14 +197,17 @@ static json_t *user_name(uid_t uid) {
 json_t *state_to_oci_json(const struct container_state *st, enum container_status status) {
   json_t *j = json_pack("{s:s, s:s, s:s, s:s}", "ociVersion", OCI_VERSION, "id", st->id,
                         "status", container_status_name(status), "bundle", st->bundle);
-  if (!j)
-    return NULL;
+  bool failed = !j;
   if (status != STATUS_STOPPED)
-    json_object_set_new(j, "pid", json_integer(st->pid));
-  json_object_set_new(j, "rootfs", json_string(st->rootfs));
-  json_object_set_new(j, "created", json_string(st->created));
-  json_object_set_new(j, "owner", user_name(st->owner));
-  json_object_set_new(j, "annotations",
-                      st->annotations ? json_incref(st->annotations) : json_object());
+    json_set(j, "pid", json_integer(st->pid), &failed);
+  json_set(j, "rootfs", json_string(st->rootfs), &failed);
+  json_set(j, "created", json_string(st->created), &failed);
+  json_set(j, "owner", user_name(st->owner), &failed);
+  json_set(j, "annotations", st->annotations ? json_incref(st->annotations) : json_object(),
+           &failed);
+  if (failed) {
+    json_decref(j);
+    return NULL;
+  }
   return j;
 }

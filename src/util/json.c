@@ -175,6 +175,18 @@ char *json_to_string(const json_t *j) {
   return json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
 }
 
+char *json_dump_checked(const json_t *j, size_t flags) {
+  char *text = j ? json_dumps(j, flags) : NULL;
+  json_t *back = text ? json_loads(text, JSON_DECODE_ANY, NULL) : NULL;
+  bool same = back && json_equal(back, j);
+  json_decref(back);
+  if (!same) {
+    free(text);
+    return NULL;
+  }
+  return text;
+}
+
 json_t *json_string_array(const char *const *v) {
   json_t *a = json_array();
   bool failed = false;

@@ -76,4 +76,9 @@ int json_env_set(json_t *env, const char *kv, bool *failed);
 /* Compact serialisation on the heap (NULL on allocation failure). */
 char *json_to_string(const json_t *j);
 
+/* json_dumps() for documents that are saved: NULL unless the text reads back
+ * as `j`. jansson 2.14 ignores a failed write of an object key, so memory
+ * short for a moment gives `{"id":"x",:1}` instead of NULL. */
+char *json_dump_checked(const json_t *j, size_t flags);
+
 #endif
