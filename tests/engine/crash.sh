@@ -1,22 +1,25 @@
 # Crash safety of containers: kill -9 at random points of `capsule run -d`,
-# `capsule rm`, `capsule rm -f` and of `capsule system check` itself. After
-# each kill, `system check` must succeed and repair what the kill left, a
-# second check must find nothing to repair, a container the kill left
-# running must still run, every container `ps -a` lists must go with
-# `rm -f`, and then nothing of any container may remain: no container
+# `capsule run --rm`, `capsule rm`, `capsule rm -f` and of `capsule system
+# check` itself. After each kill, `system check` must succeed and repair what
+# the kill left, a second check must find nothing to repair, a container the
+# kill left running must still run, every container `ps -a` lists must go
+# with `rm -f`, and then nothing of any container may remain: no container
 # directory or name, no pin of the image, no runtime state, no cgroup (in
 # every v1 hierarchy and the v2 tree), no mount under the test's roots, no
-# process.
+# process. Then: rm -f whatever the runtime's state says, damage done by hand,
+# and a run root shared by two stores.
 #
-# The kill delays are spread over the command's whole measured duration (one
-# random point in each of KILLS equal slots, plus a margin past its end).
-# The seed is printed: CRASH_SEED=N replays the same delays.
+# The kill delays are spread over the command's measured duration (one
+# random point in each of n equal slots, plus a margin past its end). The
+# seed is printed: CRASH_SEED=N replays the same delays (the machine's timing
+# decides the rest). CRASH_RUN_KILLS and the like change the counts.
 source "$TOP/tests/engine/lib-engine.sh"
 
 RUN_KILLS=${CRASH_RUN_KILLS:-14}
 RM_KILLS=${CRASH_RM_KILLS:-8}
 RMF_KILLS=${CRASH_RMF_KILLS:-10}
 CHECK_KILLS=${CRASH_CHECK_KILLS:-6}
+RUN_RM_KILLS=${CRASH_RUN_RM_KILLS:-6}
 
 crash_setup() {
   engine_setup
@@ -188,6 +191,15 @@ test_kill_during_run_detached() {
   local ms
   ms=$(time_ms rm_all cap run -d busybox sleep 600)
   kill_trials "run -d" "$RUN_KILLS" $((ms + 20)) c : run -d --name NAME busybox sleep 600
+}
+
+# The foreground --rm path: its record and pin are not synced, and it
+# removes the container itself once the command exits.
+test_kill_during_run_rm_foreground() {
+  crash_setup
+  local ms
+  ms=$(time_ms : cap run --rm busybox true)
+  kill_trials "run --rm" "$RUN_RM_KILLS" $((ms + 10)) g : run --rm --name NAME busybox true
 }
 
 # An exited container, then its rm.
