@@ -12,6 +12,7 @@
 
 #include "runtime/hooks.h"
 #include "runtime/self_protect.h"
+#include "runtime/sysctl.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/json.h"
@@ -88,7 +89,7 @@ static int check_config(struct container *c, err_t *e) {
     return err_sys(e, "root.path: %s", s->root_path_abs);
   if (!S_ISDIR(st.st_mode))
     return err_set(e, ENOTDIR, "root.path: %s is not a directory", s->root_path_abs);
-  if (check_security_labels(&s->process, e) < 0)
+  if (check_security_labels(&s->process, e) < 0 || sysctl_check(s, e) < 0)
     return -1;
   /* Our init is this binary until its execve, and stays it if the
    * container's entrypoint is /proc/self/exe. */

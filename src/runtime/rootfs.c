@@ -15,6 +15,7 @@
 
 #include "runtime/console.h"
 #include "runtime/rootfs_path.h"
+#include "runtime/sysctl.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/syscalls.h"
@@ -300,19 +301,6 @@ int rootfs_pivot(int rootfd, bool no_pivot, err_t *e) {
   return chdir("/") < 0 ? err_sys(e, "chdir /") : 0;
 }
 
-static int write_sysctls(const struct oci_spec *s, err_t *e) {
-  for (size_t i = 0; i < s->n_sysctls; i++) {
-    char path[512];
-    snprintf(path, sizeof path, "/proc/sys/%s", s->sysctls[i].key);
-    for (char *p = path + 10; *p; p++)
-      if (*p == '.')
-        *p = '/';
-    if (write_str_at(AT_FDCWD, path, s->sysctls[i].value, e) < 0)
-      return err_wrap(e, "linux.sysctl.%s", s->sysctls[i].key);
-  }
-  return 0;
-}
-
 /* The source every masked file is bound from: the container's /dev/null,
  * opened without following links and checked to be the null device, then
  * used through that fd. A /dev/null that is a link (to the host's
@@ -373,7 +361,7 @@ static int readonly_path(const char *path, err_t *e) {
 }
 
 int rootfs_finish(const struct oci_spec *s, err_t *e) {
-  if (write_sysctls(s, e) < 0)
+  if (sysctl_write(s, e) < 0)
     return -1;
   _cleanup_close_ int null_fd = -1;
   for (char **p = s->masked_paths; p && *p; p++)

@@ -222,3 +222,42 @@ test_delete_force_removes_a_container_whose_state_is_damaged() {
   assert_no_leftovers
   wait_for "! kill -0 $pid" 50
 }
+
+# --- sysctls outside the container's own namespaces ---
+# Every value below is the host's current one: should the runtime wrongly
+# write it, the host stays as it was.
+
+# sysctl_bad KEY JQ-FILTER WHAT-TO-FIND: a fresh bundle whose config (edited
+# by JQ-FILTER) sets KEY to the host's value must be refused at create.
+sysctl_bad() { # key filter want
+  new_bundle
+  local v
+  v=$(jq -n --arg v "$(cat "/proc/sys/${1//.//}")" '$v')
+  cfg ".linux.sysctl = {\"$1\": $v} | $2"
+  run_bad "$3" run --bundle "$BUNDLE" "$ID"
+  assert_contains "$ERR" "\"$1\""
+}
+
+test_sysctl_not_namespaced_is_refused() {
+  sysctl_bad vm.swappiness . "is not namespaced"
+  sysctl_bad kernel.panic . "is not namespaced"
+}
+
+test_sysctl_of_a_namespace_the_container_shares_is_refused() {
+  local no_net='.linux.namespaces |= map(select(.type != "network"))'
+  local no_ipc='.linux.namespaces |= map(select(.type != "ipc"))'
+  sysctl_bad net.core.somaxconn "$no_net" "needs the container's own network namespace"
+  # Joined by path, the runtime's own network namespace is still the host's.
+  sysctl_bad net.core.somaxconn \
+    ".linux.namespaces |= map(if .type == \"network\" then .path = \"/proc/$$/ns/net\" else . end)" \
+    "needs the container's own network namespace"
+  sysctl_bad kernel.shmmni "$no_ipc" "needs the container's own ipc namespace"
+  sysctl_bad fs.mqueue.msg_max "$no_ipc" "needs the container's own ipc namespace"
+  sysctl_bad kernel.domainname 'del(.hostname) | .linux.namespaces |= map(select(.type != "uts"))' \
+    "needs the container's own uts namespace"
+}
+
+test_sysctl_kernel_hostname_is_refused() {
+  # Even with its own uts namespace: the hostname field sets it.
+  sysctl_bad kernel.hostname . "set the hostname field instead"
+}

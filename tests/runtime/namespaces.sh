@@ -133,3 +133,38 @@ test_ipc_namespace_is_private() {
   out=$(run_sh 'readlink /proc/self/ns/ipc')
   assert_ne "$out" "$(readlink /proc/self/ns/ipc)" "ipc namespace"
 }
+
+test_namespaced_sysctls_are_set_inside_only() {
+  # Only in the container's new network, ipc and uts namespaces: the
+  # host's values must not move.
+  local before
+  before=$(cat /proc/sys/net/core/somaxconn /proc/sys/kernel/shmmni /proc/sys/fs/mqueue/msg_max \
+    /proc/sys/kernel/domainname)
+  new_bundle
+  cfg '.linux.sysctl = {"net.core.somaxconn": "321", "kernel.shmmni": "1234",
+       "fs.mqueue.msg_max": "17", "kernel/domainname": "sysctl.example"}'
+  out=$(run_sh 'cat /proc/sys/net/core/somaxconn /proc/sys/kernel/shmmni \
+    /proc/sys/fs/mqueue/msg_max /proc/sys/kernel/domainname | tr "\n" " "')
+  assert_eq "$out" "321 1234 17 sysctl.example " "sysctls inside"
+  assert_eq "$(cat /proc/sys/net/core/somaxconn /proc/sys/kernel/shmmni \
+    /proc/sys/fs/mqueue/msg_max /proc/sys/kernel/domainname)" "$before" "the host's values"
+}
+
+test_net_sysctl_in_a_joined_network_namespace() {
+  # Another container's network namespace is not the host's: accepted.
+  new_bundle sleep 30
+  rt run -d --bundle "$BUNDLE" "$ID"
+  pid=$(rt state "$ID" | jq -r .pid)
+  local host
+  host=$(cat /proc/sys/net/core/somaxconn)
+  b2=$(mktemp -d /tmp/capsule-rt.XXXXXX)
+  defer "rm -rf --one-file-system '$b2'"
+  cp -a "$BUNDLE/rootfs" "$b2/rootfs"
+  jq --arg net "/proc/$pid/ns/net" \
+    '.process.args = ["cat", "/proc/sys/net/core/somaxconn"] | .linux.sysctl = {"net.core.somaxconn": "99"}
+     | .linux.namespaces = [.linux.namespaces[] | if .type == "network" then .path = $net else . end]' \
+    "$BUNDLE/config.json" >"$b2/config.json"
+  assert_eq "$(rt run --bundle "$b2" "$ID-2")" 99 "somaxconn in the joined namespace"
+  assert_eq "$(nsenter -t "$pid" -n cat /proc/sys/net/core/somaxconn)" 99 "seen by the first container"
+  assert_eq "$(cat /proc/sys/net/core/somaxconn)" "$host" "the host's somaxconn"
+}
