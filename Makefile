@@ -115,9 +115,10 @@ $(B)/bench/%: $(B)/obj/bench/%.o $(B)/libcapsule.a
 	@$(CC) $(LDFLAGS) -o $@ $^ $(RUNTIME_LIBS) $(IMAGE_LIBS) -lz -lm
 
 # gcc's static analyzer over the whole tree, warnings only (docs/ANALYZER.md).
+# -O0: the analyzer then follows the source, not the optimizer's rewrite of it.
 .PHONY: analyze
 analyze:
-	@$(MAKE) --no-print-directory B=build-analyzer SAN=0 WERROR=0 EXTRA_CFLAGS=-fanalyzer
+	@$(MAKE) --no-print-directory B=build-analyzer SAN=0 OPT=-O0 WERROR=0 EXTRA_CFLAGS=-fanalyzer
 
 clean:
 	rm -rf build build-san build-clang build-analyzer

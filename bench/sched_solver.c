@@ -165,6 +165,10 @@ static void bench_in_cluster(struct sched_solver *s, const struct sched_model *m
   rng_t r;
   rng_seed(&r, seed, 1000 + (uint64_t)n);
   int32_t *part = malloc(sizeof(*part) * n);
+  if (!part) {
+    fprintf(stderr, "sched_solver: out of memory\n");
+    exit(1);
+  }
   struct sched_plan p;
   sched_plan_init(&p);
   for (int i = 0; i < runs; i++) {

@@ -32,7 +32,7 @@ char *registry_url(const struct registry *r, const char *path) {
   return asprintf(&url, "%s/v2/%s", r->base, path) < 0 ? NULL : url;
 }
 
-int registry_status_error(const struct http_response *resp, err_t *e) {
+int (registry_status_error)(const struct http_response *resp, err_t *e) {
   _cleanup_json_ json_t *doc =
       resp->body ? json_loads(resp->body, 0, NULL) : NULL;
   json_t *first = json_array_get(json_object_get(doc, "errors"), 0);

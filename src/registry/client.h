@@ -64,5 +64,7 @@ char *registry_url(const struct registry *r, const char *path);
 /* Describe a failed response in e: the registry's error message from its
  * JSON body ("manifest unknown") and the status. Returns -1. */
 int registry_status_error(const struct http_response *resp, err_t *e);
+/* Always -1, and the compiler sees it (as err_set(), util/error.h). */
+#define registry_status_error(...) ((registry_status_error)(__VA_ARGS__), err_failed())
 
 #endif

@@ -11,7 +11,7 @@ static void flatten(char *s) {
       *s = ' ';
 }
 
-int err_set(err_t *e, int code, const char *fmt, ...) {
+int (err_set)(err_t *e, int code, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(e->msg, sizeof e->msg, fmt, ap);
@@ -21,7 +21,7 @@ int err_set(err_t *e, int code, const char *fmt, ...) {
   return -1;
 }
 
-int err_sys(err_t *e, const char *fmt, ...) {
+int (err_sys)(err_t *e, const char *fmt, ...) {
   int saved = errno;
   char head[ERR_MSG_MAX];
   va_list ap;
@@ -31,7 +31,7 @@ int err_sys(err_t *e, const char *fmt, ...) {
   return err_set(e, saved, "%s: %s", head, strerror(saved));
 }
 
-int err_wrap(err_t *e, const char *fmt, ...) {
+int (err_wrap)(err_t *e, const char *fmt, ...) {
   char head[ERR_MSG_MAX], old[ERR_MSG_MAX];
   va_list ap;
   va_start(ap, fmt);

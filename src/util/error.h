@@ -29,6 +29,19 @@ int err_sys(err_t *e, const char *fmt, ...) __attribute__((format(printf, 2, 3))
 /* Prefix the existing message with context: "context: old message". */
 int err_wrap(err_t *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* The three above always return -1. The macros say so to the compiler (the
+ * value of each call expression is the constant -1 from an inline function),
+ * so `return err_set(...)` is known to fail: gcc -fanalyzer and
+ * -Wmaybe-uninitialized then follow error paths exactly instead of also
+ * exploring a "success" that cannot happen. Writing the function's name in
+ * parentheses, `(err_set)(...)`, calls it without the macro. */
+static inline int err_failed(void) {
+  return -1;
+}
+#define err_set(...) ((err_set)(__VA_ARGS__), err_failed())
+#define err_sys(...) ((err_sys)(__VA_ARGS__), err_failed())
+#define err_wrap(...) ((err_wrap)(__VA_ARGS__), err_failed())
+
 /* Forget an error that the caller chose to handle. */
 void err_clear(err_t *e);
 

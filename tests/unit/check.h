@@ -4,6 +4,7 @@
 #define CAPSULE_TESTS_CHECK_H
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int check_failures;
@@ -26,6 +27,15 @@ static int check_count;
       check_failures++;                                                          \
       fprintf(stderr, "%s:%d: CHECK_STR failed: \"%s\" != \"%s\"\n", __FILE__,   \
               __LINE__, check_a_ ? check_a_ : "(null)", check_b_ ? check_b_ : "(null)"); \
+    }                                                                            \
+  } while (0)
+
+/* For the test's own set-up (fopen, malloc): no test can go on without it. */
+#define CHECK_FATAL(cond)                                                        \
+  do {                                                                           \
+    if (!(cond)) {                                                               \
+      fprintf(stderr, "%s:%d: set-up failed: %s\n", __FILE__, __LINE__, #cond);   \
+      exit(1);                                                                   \
     }                                                                            \
   } while (0)
 

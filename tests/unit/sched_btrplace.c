@@ -19,10 +19,12 @@ static const char *write_instance(const char *name, const char *text) {
   snprintf(path, sizeof(path), "%s/%s", dir, name);
   if (strstr(name, ".gz")) {
     gzFile gz = gzopen(path, "wb");
+    CHECK_FATAL(gz != NULL);
     gzputs(gz, text);
     gzclose(gz);
   } else {
     FILE *f = fopen(path, "w");
+    CHECK_FATAL(f != NULL);
     fputs(text, f);
     fclose(f);
   }

@@ -12,6 +12,7 @@ static void hand_plan(struct sched_plan *p, const struct sched_action *a, const 
   sched_plan_free(p);
   p->actions = malloc(sizeof(*a) * (n ? n : 1));
   p->step_start = calloc((size_t)(n ? steps[n - 1] + 2 : 1), sizeof(int32_t));
+  CHECK_FATAL(p->actions && p->step_start);
   if (n)
     memcpy(p->actions, a, sizeof(*a) * n);
   p->nactions = p->actions_cap = n;

@@ -216,10 +216,12 @@ static void test_load_file(void) {
   err_t e = ERR_INIT;
   CHECK(sched_cstrs_load_file(&c, path, &e) < 0 && strstr(e.msg, path) && e.code == ENOENT);
   FILE *f = fopen(path, "w");
+  CHECK_FATAL(f != NULL);
   fputs("[{\"id\":\"spread\", \"vms\": [1, 2],}]", f);
   fclose(f);
   CHECK(sched_cstrs_load_file(&c, path, &e) < 0 && strstr(e.msg, "invalid JSON at line 1"));
   f = fopen(path, "w");
+  CHECK_FATAL(f != NULL);
   fputs("[{\"id\":\"spread\", \"vms\": [1, 2], \"continuous\": true}]\n", f);
   fclose(f);
   CHECK(sched_cstrs_load_file(&c, path, &e) == 0 && c.n == 1 && c.items[0].continuous);

@@ -98,6 +98,7 @@ static void test_incremental_at_scale(void) {
   }
   int64_t *cpu = calloc(NODES, sizeof(*cpu));
   int32_t *count = calloc(NODES, sizeof(*count));
+  CHECK_FATAL(cpu && count);
   for (int32_t v = 0; v < VES; v++) {
     cpu[m.ves[v].host] += m.ves[v].demand[SCHED_CPU];
     count[m.ves[v].host]++;

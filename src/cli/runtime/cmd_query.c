@@ -85,8 +85,12 @@ static int print_ps_table(pid_t *pids, size_t n, char **ps_args, err_t *e) {
   if (pipe2(pipefd, O_CLOEXEC) < 0)
     return err_sys(e, "ps");
   pid_t child = fork();
-  if (child < 0)
-    return err_sys(e, "ps");
+  if (child < 0) {
+    err_sys(e, "ps");
+    close(pipefd[0]);
+    close(pipefd[1]);
+    return -1;
+  }
   if (child == 0) {
     dup2(pipefd[1], 1);
     char *defaults[] = {"ps", "-ef", NULL};
@@ -95,7 +99,8 @@ static int print_ps_table(pid_t *pids, size_t n, char **ps_args, err_t *e) {
       na++;
     char **args = defaults;
     if (na) {
-      args = calloc(na + 2, sizeof *args);
+      if (!(args = calloc(na + 2, sizeof *args)))
+        _exit(127);
       args[0] = "ps";
       memcpy(args + 1, ps_args, na * sizeof *args);
     }
@@ -104,6 +109,8 @@ static int print_ps_table(pid_t *pids, size_t n, char **ps_args, err_t *e) {
   }
   close(pipefd[1]);
   _cleanup_fclose_ FILE *in = fdopen(pipefd[0], "r");
+  if (!in)
+    close(pipefd[0]); /* ps then ends on EPIPE instead of blocking on a full pipe */
   char line[4096];
   int pid_col = -1;
   for (int lineno = 0; in && fgets(line, sizeof line, in); lineno++) {
