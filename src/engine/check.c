@@ -32,6 +32,7 @@ struct checker {
   json_t *mounts; /* mount points under <root>/containers/, outermost first */
   size_t prefix;  /* strlen("<root>/containers/") in them */
   unsigned containers, live, problems;
+  bool failed; /* memory ran out while gathering: the sets are incomplete */
 };
 
 /* Every note goes through here, the names' repairs' too. */
@@ -53,9 +54,9 @@ static void say(struct checker *c, const char *kind, const char *fmt, ...) {
   count_note(c, kind, text);
 }
 
-static void add_ids(json_t *ids, const char *id) {
+static void add_ids(struct checker *c, json_t *ids, const char *id) {
   if (strlen(id) == 64 && strspn(id, "0123456789abcdef") == 64)
-    json_object_set_new(ids, id, json_true());
+    json_set(ids, id, json_true(), &c->failed);
 }
 
 /* mountinfo writes space, tab, newline and backslash as \ooo. */
@@ -92,13 +93,13 @@ static int find_mounts(struct checker *c, json_t *ids, err_t *e) {
     unescape(mount_point);
     if (strncmp(mount_point, prefix, c->prefix))
       continue;
-    json_array_append_new(c->mounts, json_string(mount_point));
+    json_push(c->mounts, json_string(mount_point), &c->failed);
     const char *rest = mount_point + c->prefix;
     if (!strncmp(rest, "tmp/", 4))
       rest += 4;
     char id[65];
     snprintf(id, sizeof id, "%.64s", rest);
-    add_ids(ids, id);
+    add_ids(c, ids, id);
   }
   return 0;
 }
@@ -140,7 +141,7 @@ static int add_runtime_ids(struct checker *c, json_t *ids, err_t *e) {
     const char *its = NULL;
     if (bundle && runtime_state(&rt, id, &st, &ignored) == 0 &&
         (its = json_string_value(json_object_get(st, "bundle"))) && !strcmp(its, bundle))
-      add_ids(ids, id);
+      add_ids(c, ids, id);
   }
   return 0;
 }
@@ -155,13 +156,16 @@ static int gather(struct checker *c, json_t *ids, err_t *e) {
     return -1;
   for (size_t i = 0; i < n; i++) {
     for (char **owner = images[i].pins; owner && *owner; owner++) {
-      add_ids(ids, *owner);
-      json_object_set_new(c->pinned, *owner, json_true());
+      add_ids(c, ids, *owner);
+      json_set(c->pinned, *owner, json_true(), &c->failed);
     }
     image_info_free(&images[i]);
   }
   free(images);
-  return add_runtime_ids(c, ids, e);
+  /* A container missing from the sets would be taken for a leftover. */
+  if (add_runtime_ids(c, ids, e) < 0)
+    return -1;
+  return json_built(c->failed, "system check", e);
 }
 
 static void list_add(char *list, size_t cap, const char *item) {

@@ -151,11 +151,7 @@ static json_t *resources(const struct run_opts *o) {
     json_set(r, "cpu",
              json_pack("{s:I, s:I}", "quota", (json_int_t)(o->cpus * 100000), "period", 100000),
              &failed);
-  if (failed) {
-    json_decref(r);
-    return NULL; /* json_set() of the result fails in turn */
-  }
-  return r;
+  return json_done(r, failed); /* NULL: json_set() of it fails in turn */
 }
 
 json_t *engine_oci_config(const struct run_opts *o, const struct image_config *ic,
@@ -196,7 +192,7 @@ json_t *engine_oci_config(const struct run_opts *o, const struct image_config *i
   json_set(lx, "resources", resources(o), &failed);
   json_set(lx, "seccomp", engine_default_seccomp(), &failed);
   char cgpath[128];
-  snprintf(cgpath, sizeof cgpath, "/capsule/%s", r->id);
+  snprintf(cgpath, sizeof cgpath, ENGINE_CGROUP_FMT, r->id);
   json_set(lx, "cgroupsPath", json_string(cgpath), &failed);
   if (json_built(failed, "container config", e) < 0)
     return NULL;

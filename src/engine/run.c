@@ -180,15 +180,17 @@ int engine_ps(const struct engine *eng, bool all, json_t **out, err_t *e) {
   if (container_dir_list(eng, &list, &n, e) < 0)
     return -1;
   json_t *arr = json_array();
+  bool failed = false;
   for (size_t i = 0; i < n; i++) {
     json_int_t pid;
     const char *status = engine_status(eng, list[i].id, &pid);
     if (all || !strcmp(status, "running") || !strcmp(status, "paused"))
-      json_array_append_new(
-          arr, json_pack("{s:s, s:s, s:s, s:s, s:O, s:s, s:s, s:I}", "id", list[i].id, "name",
-                         list[i].name, "image", list[i].image_ref, "imageId", list[i].image_id,
-                         "command", list[i].command, "created", list[i].created, "status", status,
-                         "pid", pid));
+      json_push(arr,
+                json_pack("{s:s, s:s, s:s, s:s, s:O, s:s, s:s, s:I}", "id", list[i].id, "name",
+                          list[i].name, "image", list[i].image_ref, "imageId", list[i].image_id,
+                          "command", list[i].command, "created", list[i].created, "status",
+                          status, "pid", pid),
+                &failed);
     container_record_free(&list[i]);
   }
   free(list);
@@ -201,9 +203,13 @@ int engine_ps(const struct engine *eng, bool all, json_t **out, err_t *e) {
                  json_string_value(json_object_get(b, "created"))) >= 0)
         break;
       json_incref(a);
-      json_array_set(arr, j - 1, b);
-      json_array_set_new(arr, j, a);
+      json_checked(json_array_set(arr, j - 1, b), &failed);
+      json_checked(json_array_set_new(arr, j, a), &failed);
     }
+  if (json_built(failed, "ps", e) < 0) {
+    json_decref(arr);
+    return -1;
+  }
   *out = arr;
   return 0;
 }

@@ -76,22 +76,30 @@ json_t *engine_default_caps(void) {
 
 json_t *engine_default_seccomp(void) {
   json_t *rules = json_array();
-  json_array_append_new(rules, json_pack("{s:o, s:s}", "names",
-                                         json_string_array(allowed_syscalls), "action",
-                                         "SCMP_ACT_ALLOW"));
+  bool failed = false;
+  json_push(rules,
+            json_pack("{s:o, s:s}", "names", json_string_array(allowed_syscalls), "action",
+                      "SCMP_ACT_ALLOW"),
+            &failed);
   const long ns_flags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID |
                         CLONE_NEWNET | CLONE_NEWCGROUP;
-  json_array_append_new(
-      rules, json_pack("{s:[s], s:s, s:[{s:i, s:I, s:i, s:s}]}", "names", "clone", "action",
-                       "SCMP_ACT_ALLOW", "args", "index", 0, "value", (json_int_t)ns_flags,
-                       "valueTwo", 0, "op", "SCMP_CMP_MASKED_EQ"));
-  json_array_append_new(rules, json_pack("{s:[s], s:s, s:i}", "names", "clone3", "action",
-                                         "SCMP_ACT_ERRNO", "errnoRet", ENOSYS));
+  json_push(rules,
+            json_pack("{s:[s], s:s, s:[{s:i, s:I, s:i, s:s}]}", "names", "clone", "action",
+                      "SCMP_ACT_ALLOW", "args", "index", 0, "value", (json_int_t)ns_flags,
+                      "valueTwo", 0, "op", "SCMP_CMP_MASKED_EQ"),
+            &failed);
+  json_push(rules,
+            json_pack("{s:[s], s:s, s:i}", "names", "clone3", "action", "SCMP_ACT_ERRNO",
+                      "errnoRet", ENOSYS),
+            &failed);
   for (size_t i = 0; i < sizeof personality_values / sizeof personality_values[0]; i++)
-    json_array_append_new(
-        rules, json_pack("{s:[s], s:s, s:[{s:i, s:I, s:s}]}", "names", "personality", "action",
-                         "SCMP_ACT_ALLOW", "args", "index", 0, "value",
-                         (json_int_t)personality_values[i], "op", "SCMP_CMP_EQ"));
+    json_push(rules,
+              json_pack("{s:[s], s:s, s:[{s:i, s:I, s:s}]}", "names", "personality", "action",
+                        "SCMP_ACT_ALLOW", "args", "index", 0, "value",
+                        (json_int_t)personality_values[i], "op", "SCMP_CMP_EQ"),
+              &failed);
+  if (!json_done(rules, failed))
+    return NULL; /* a rule missing would refuse what the profile allows */
   return json_pack("{s:s, s:i, s:[s, s, s], s:o}", "defaultAction", "SCMP_ACT_ERRNO",
                    "defaultErrnoRet", EPERM, "architectures", "SCMP_ARCH_X86_64", "SCMP_ARCH_X86",
                    "SCMP_ARCH_X32", "syscalls", rules);

@@ -71,34 +71,30 @@ static json_t *command_value(const char *value, bool shell, err_t *e) {
   if (split_words(value, &words, e) < 0)
     return NULL;
   json_t *arr = json_array();
-  for (char **w = words; arr && *w; w++)
-    json_array_append_new(arr, json_string(*w));
+  bool failed = false;
+  for (char **w = words; *w; w++)
+    json_push(arr, json_string(*w), &failed);
+  if (json_built(failed, "command", e) < 0) {
+    json_decref(arr);
+    return NULL;
+  }
   return arr;
 }
 
 /* Set `key`=`value` in an "Env" style array of "K=V" strings. */
-static void env_set(json_t *env, const char *key, const char *value) {
-  size_t klen = strlen(key), i;
-  json_t *it;
+static void env_set(json_t *env, const char *key, const char *value, bool *failed) {
   _cleanup_free_ char *entry = NULL;
   if (asprintf(&entry, "%s=%s", key, value) < 0)
-    return;
-  json_array_foreach(env, i, it) {
-    const char *s = json_string_value(it);
-    if (s && !strncmp(s, key, klen) && s[klen] == '=') {
-      json_array_set_new(env, i, json_string(entry));
-      return;
-    }
-  }
-  json_array_append_new(env, json_string(entry));
+    *failed = true;
+  else
+    json_env_set(env, entry, failed);
 }
 
+/* config[key], made when absent (NULL when that fails). */
 static json_t *member(json_t *config, const char *key, json_t *(*make)(void)) {
   json_t *v = json_object_get(config, key);
-  if (!v || json_is_null(v)) {
-    v = make();
-    json_object_set_new(config, key, v);
-  }
+  if ((!v || json_is_null(v)) && json_set(config, key, v = make(), NULL) < 0)
+    return NULL;
   return v;
 }
 
@@ -110,12 +106,13 @@ static int apply_pairs(json_t *config, const char *value, bool env, err_t *e) {
   if (!words[0])
     return err_set(e, EINVAL, "expected KEY=VALUE");
   json_t *target = env ? member(config, "Env", json_array) : member(config, "Labels", json_object);
+  bool failed = !target;
   if (env && !strchr(words[0], '=')) {
     const char *rest = value + strspn(value, " \t");
     rest += strcspn(rest, " \t");
     rest += strspn(rest, " \t");
-    env_set(target, words[0], rest);
-    return 0;
+    env_set(target, words[0], rest, &failed);
+    return json_built(failed, "ENV", e);
   }
   for (char **w = words; *w; w++) {
     char *eq = strchr(*w, '=');
@@ -123,11 +120,11 @@ static int apply_pairs(json_t *config, const char *value, bool env, err_t *e) {
       return err_set(e, EINVAL, "expected KEY=VALUE, got '%s'", *w);
     *eq = '\0';
     if (env)
-      env_set(target, *w, eq + 1);
+      env_set(target, *w, eq + 1, &failed);
     else
-      json_object_set_new(target, *w, json_string(eq + 1));
+      json_set(target, *w, json_string(eq + 1), &failed);
   }
-  return 0;
+  return json_built(failed, env ? "ENV" : "LABEL", e);
 }
 
 /* EXPOSE 80 53/udp, VOLUME /a /b or ["/a"]: keys of an object of {}. */
@@ -138,6 +135,7 @@ static int apply_keys(json_t *config, const char *key, const char *value, bool p
   if (!json_array_size(list))
     return err_set(e, EINVAL, "expected at least one value");
   json_t *obj = member(config, key, json_object);
+  bool failed = !obj;
   size_t i;
   json_t *it;
   json_array_foreach(list, i, it) {
@@ -154,9 +152,9 @@ static int apply_keys(json_t *config, const char *key, const char *value, bool p
     } else if (v[0] != '/') {
       return err_set(e, EINVAL, "volume '%s' is not an absolute path", v);
     }
-    json_object_set_new(obj, name ? name : v, json_object());
+    json_set(obj, name ? name : v, json_object(), &failed);
   }
-  return 0;
+  return json_built(failed, key, e);
 }
 
 static int apply_workdir(json_t *config, const char *value, err_t *e) {
@@ -170,8 +168,9 @@ static int apply_workdir(json_t *config, const char *value, err_t *e) {
     dir = NULL;
   if (!dir)
     return err_sys(e, "WORKDIR");
-  json_object_set_new(config, "WorkingDir", json_string(dir));
-  return 0;
+  bool failed = false;
+  json_set(config, "WorkingDir", json_string(dir), &failed);
+  return json_built(failed, "WORKDIR", e);
 }
 
 static int apply_one(json_t *config, const char *instr, const char *value, err_t *e) {
@@ -179,8 +178,9 @@ static int apply_one(json_t *config, const char *instr, const char *value, err_t
     json_t *cmd = command_value(value, true, e);
     if (!cmd)
       return -1;
-    json_object_set_new(config, !strcmp(instr, "CMD") ? "Cmd" : "Entrypoint", cmd);
-    return 0;
+    bool failed = false;
+    json_set(config, !strcmp(instr, "CMD") ? "Cmd" : "Entrypoint", cmd, &failed);
+    return json_built(failed, instr, e);
   }
   if (!strcmp(instr, "ENV") || !strcmp(instr, "LABEL"))
     return apply_pairs(config, value, !strcmp(instr, "ENV"), e);
@@ -192,9 +192,9 @@ static int apply_one(json_t *config, const char *instr, const char *value, err_t
   if (!strcmp(instr, "USER") || !strcmp(instr, "STOPSIGNAL")) {
     if (!*value)
       return err_set(e, EINVAL, "expected a value");
-    json_object_set_new(config, !strcmp(instr, "USER") ? "User" : "StopSignal",
-                        json_string(value));
-    return 0;
+    bool failed = false;
+    json_set(config, !strcmp(instr, "USER") ? "User" : "StopSignal", json_string(value), &failed);
+    return json_built(failed, instr, e);
   }
   return err_set(e, EINVAL,
                  "unsupported instruction (want CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, STOPSIGNAL, "

@@ -34,36 +34,36 @@ static int build_config(struct image_store *s, const struct image_info *parent,
   if (!cfg)
     return -1;
   json_t *config = json_object_get(cfg, "config");
-  if (!json_is_object(config)) {
-    config = json_object();
-    json_object_set_new(cfg, "config", config);
-  }
+  bool failed = false;
+  if (!json_is_object(config) && json_set(cfg, "config", config = json_object(), &failed) < 0)
+    return json_built(failed, "image config", e);
   for (const char *const *c = o->changes; c && *c; c++)
     if (image_config_apply_change(config, *c, e) < 0)
       return -1;
   char now[40];
   store_now(now);
-  json_object_set_new(cfg, "created", json_string(now));
+  json_set(cfg, "created", json_string(now), &failed);
   if (o->author)
-    json_object_set_new(cfg, "author", json_string(o->author));
+    json_set(cfg, "author", json_string(o->author), &failed);
   json_t *rootfs = json_object_get(cfg, "rootfs");
   json_t *diff_ids = json_object_get(rootfs, "diff_ids");
   if (!parent || !json_is_array(diff_ids)) {
     rootfs = json_pack("{s:s, s:[]}", "type", "layers", "diff_ids");
-    json_object_set_new(cfg, "rootfs", rootfs);
     diff_ids = json_object_get(rootfs, "diff_ids");
+    if (json_set(cfg, "rootfs", rootfs, &failed) < 0)
+      diff_ids = NULL;
   }
-  json_array_append_new(diff_ids, json_string(l->diff_id));
+  json_push(diff_ids, json_string(l->diff_id), &failed);
   json_t *history = json_object_get(cfg, "history");
-  if (!json_is_array(history)) {
-    history = json_array();
-    json_object_set_new(cfg, "history", history);
-  }
+  if (!json_is_array(history) && json_set(cfg, "history", history = json_array(), &failed) < 0)
+    history = NULL;
   json_t *step = json_pack("{s:s, s:s}", "created", now, "created_by",
                            o->created_by ? o->created_by : "capsule import");
-  if (step && o->comment)
-    json_object_set_new(step, "comment", json_string(o->comment));
-  json_array_append_new(history, step);
+  if (o->comment)
+    json_set(step, "comment", json_string(o->comment), &failed);
+  json_push(history, step, &failed);
+  if (json_built(failed, "image config", e) < 0)
+    return -1;
   _cleanup_free_ char *text = json_dump_checked(cfg, JSON_COMPACT | JSON_SORT_KEYS);
   if (!text)
     return err_set(e, ENOMEM, "image config");
@@ -75,6 +75,7 @@ static int build_manifest(struct image_store *s, const struct image_info *parent
                           const struct imported_layer *l, const char *config, size_t config_size,
                           char digest[DIGEST_BUF], err_t *e) {
   _cleanup_json_ json_t *layers = json_array();
+  bool failed = false;
   if (parent) {
     struct manifest pm;
     if (store_read_manifest(s, parent->manifest, &pm, e) < 0)
@@ -82,11 +83,13 @@ static int build_manifest(struct image_store *s, const struct image_info *parent
     for (size_t i = 0; i < pm.n_layers; i++) {
       enum layer_compression c = LAYER_TAR;
       layer_media_type_compression(pm.layers[i].media_type, &c, e); /* checked when parsed */
-      json_array_append_new(layers, layer_descriptor(c, pm.layers[i].digest, pm.layers[i].size));
+      json_push(layers, layer_descriptor(c, pm.layers[i].digest, pm.layers[i].size), &failed);
     }
     manifest_free(&pm);
   }
-  json_array_append_new(layers, layer_descriptor(l->compression, l->blob, (int64_t)l->size));
+  json_push(layers, layer_descriptor(l->compression, l->blob, (int64_t)l->size), &failed);
+  if (json_built(failed, "manifest", e) < 0)
+    return -1;
   _cleanup_json_ json_t *m =
       json_pack("{s:i, s:s, s:{s:s, s:s, s:I}, s:O}", "schemaVersion", 2, "mediaType",
                 MEDIA_OCI_MANIFEST, "config", "mediaType", MEDIA_OCI_CONFIG, "digest", config,

@@ -93,8 +93,13 @@ static json_t *docker_entry_manifest(struct loader *l, json_t *item, size_t idx,
     ssize_t n = member_head(l->s, x, head, sizeof(head));
     if (compression_sniff(head, n > 0 ? (size_t)n : 0, &c, e) < 0)
       return NULL;
-    json_array_append_new(descs, json_pack("{s:s, s:s, s:I}", "mediaType", oci_layer_media_type(c),
-                                           "digest", x->digest, "size", (json_int_t)x->size));
+    bool failed = false;
+    json_push(descs,
+              json_pack("{s:s, s:s, s:I}", "mediaType", oci_layer_media_type(c), "digest",
+                        x->digest, "size", (json_int_t)x->size),
+              &failed);
+    if (json_built(failed, where, e) < 0)
+      return NULL;
   }
   return json_pack("{s:i, s:s, s:{s:s, s:s, s:I}, s:O}", "schemaVersion", 2, "mediaType",
                    MEDIA_OCI_MANIFEST, "config", "mediaType", MEDIA_OCI_CONFIG, "digest",

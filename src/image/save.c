@@ -47,8 +47,11 @@ static int header(struct saver *w, const char *name, mode_t type, int64_t size, 
   archive_entry_set_mtime(ent, 0, 0);
   int r = archive_write_header(w->a, ent);
   archive_entry_free(ent);
-  json_object_set_new(w->written, name, json_true());
-  return r < ARCHIVE_WARN ? archive_err(w, name, e) : 0;
+  if (r < ARCHIVE_WARN)
+    return archive_err(w, name, e);
+  bool failed = false;
+  json_set(w->written, name, json_true(), &failed);
+  return json_built(failed, name, e);
 }
 
 static int add_bytes(struct saver *w, const char *name, const char *data, size_t len, err_t *e) {
@@ -149,6 +152,7 @@ static int save_docker_image(struct saver *w, const char *name, const struct ima
     return -1;
   snprintf(cname, sizeof(cname), "%s.json", digest_hex(img->config));
   json_t *layers = json_array();
+  bool failed = false;
   int r = add_blob(w, cname, img->config, e);
   for (size_t i = 0; r == 0 && i < m.n_layers; i++) {
     struct layer_info li;
@@ -157,17 +161,17 @@ static int save_docker_image(struct saver *w, const char *name, const struct ima
     if (r == 0) {
       snprintf(lname, sizeof(lname), "%s.tar", digest_hex(li.diff_id));
       r = add_layer_tar(w, lname, m.layers[i].digest, img->chains[i], e);
-      json_array_append_new(layers, json_string(lname));
+      json_push(layers, json_string(lname), &failed);
     }
   }
   manifest_free(&m);
   _cleanup_free_ char *ref = matching_ref(name, img);
   json_t *tags = json_array();
   if (ref && !strchr(ref, '@'))
-    json_array_append_new(tags, json_string(ref_familiar(ref)));
-  json_array_append_new(list, json_pack("{s:s, s:o, s:o}", "Config", cname, "RepoTags", tags,
-                                        "Layers", layers));
-  return r;
+    json_push(tags, json_string(ref_familiar(ref)), &failed);
+  json_push(list, json_pack("{s:s, s:o, s:o}", "Config", cname, "RepoTags", tags, "Layers", layers),
+            &failed);
+  return r < 0 ? -1 : json_built(failed, "manifest.json", e);
 }
 
 static int save_oci_image(struct saver *w, const char *name, const struct image_info *img,
@@ -189,14 +193,15 @@ static int save_oci_image(struct saver *w, const char *name, const struct image_
   json_t *desc = json_pack("{s:s, s:s, s:I}", "mediaType", img->manifest_media_type, "digest",
                            img->manifest, "size", (json_int_t)size);
   _cleanup_free_ char *ref = matching_ref(name, img);
+  bool failed = false;
   if (ref && !strchr(ref, '@'))
-    json_object_set_new(desc, "annotations", json_pack("{s:s}", ANNOTATION_REF_NAME, ref));
-  json_array_append_new(json_object_get(index, "manifests"), desc);
-  return r;
+    json_set(desc, "annotations", json_pack("{s:s}", ANNOTATION_REF_NAME, ref), &failed);
+  json_push(json_object_get(index, "manifests"), desc, &failed);
+  return r < 0 ? -1 : json_built(failed, "index.json", e);
 }
 
 static int write_json(struct saver *w, const char *name, json_t *j, err_t *e) {
-  _cleanup_free_ char *text = json_dumps(j, JSON_COMPACT);
+  _cleanup_free_ char *text = json_dump_checked(j, JSON_COMPACT);
   return text ? add_bytes(w, name, text, strlen(text), e) : err_set(e, ENOMEM, "%s", name);
 }
 

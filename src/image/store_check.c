@@ -140,9 +140,12 @@ static void check_image(struct checker *c, json_t *db, const char *m, json_t *re
   if (img.refs[0])
     name = ref_familiar(img.refs[0]);
   json_t *missing = json_array();
+  bool failed = !missing;
   for (size_t i = 0; i < img.n_layers; i++)
     if (!image_store_has_layer(c->s, img.chains[i]))
-      json_array_append_new(missing, json_string(img.chains[i]));
+      json_push(missing, json_string(img.chains[i]), &failed);
+  if (failed)
+    say(c, "problem", "image %s: out of memory listing its missing layers", name);
   const char *index = json_string_value(json_object_get(rec, "index"));
   _cleanup_json_ json_t *fresh = store_build_record(c->s, m, index, &e);
   if (!fresh) {

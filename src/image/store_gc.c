@@ -35,30 +35,33 @@ static void note_f(store_note_fn note, void *data, const char *kind, const char 
   note(data, kind, buf);
 }
 
-static void count(json_t *set, const char *key) {
+static void count(json_t *set, const char *key, bool *failed) {
   if (key)
-    json_object_set_new(set, key, json_true());
+    json_set(set, key, json_true(), failed);
 }
 
 int store_live_set(struct image_store *s, json_t *db, json_t *blobs, json_t *layers) {
+  bool failed = false;
   const char *m;
   json_t *rec;
   json_object_foreach(db_images(db), m, rec) {
-    count(blobs, m);
-    count(blobs, json_string_value(json_object_get(rec, "config")));
-    count(blobs, json_string_value(json_object_get(rec, "index")));
+    count(blobs, m, &failed);
+    count(blobs, json_string_value(json_object_get(rec, "config")), &failed);
+    count(blobs, json_string_value(json_object_get(rec, "index")), &failed);
     size_t i;
     json_t *c;
-    json_array_foreach(json_object_get(rec, "chains"), i, c) count(layers, json_string_value(c));
+    json_array_foreach(json_object_get(rec, "chains"), i, c) {
+      count(layers, json_string_value(c), &failed);
+    }
     struct manifest man;
     err_t ignored = ERR_INIT;
     if (store_read_manifest(s, m, &man, &ignored) < 0)
       continue; /* system check reports it */
     for (i = 0; i < man.n_layers; i++)
-      count(blobs, man.layers[i].digest);
+      count(blobs, man.layers[i].digest, &failed);
     manifest_free(&man);
   }
-  return 0;
+  return failed ? -1 : 0;
 }
 
 int store_sweep(struct image_store *s, json_t *db, struct sweep_result *out, err_t *e) {
@@ -66,7 +69,9 @@ int store_sweep(struct image_store *s, json_t *db, struct sweep_result *out, err
   _cleanup_json_ json_t *blobs = json_object(), *layers = json_object();
   if (!blobs || !layers)
     return err_set(e, ENOMEM, "gc");
-  store_live_set(s, db, blobs, layers);
+  /* A set missing a live blob would free it. */
+  if (store_live_set(s, db, blobs, layers) < 0)
+    return err_set(e, ENOMEM, "gc: out of memory counting what is used");
   _cleanup_closedir_ DIR *d = fdopendir_dup(s->blobsfd);
   if (!d)
     return err_sys(e, "%s/blobs/sha256", s->root);
@@ -205,6 +210,7 @@ int image_store_prune(struct image_store *s, bool all, uint64_t *reclaimed, stor
   if (db_begin(s, &t, e) < 0)
     return -1;
   _cleanup_json_ json_t *doomed = json_array();
+  bool failed = !doomed;
   const char *m;
   json_t *rec;
   int r = 0;
@@ -213,9 +219,11 @@ int image_store_prune(struct image_store *s, bool all, uint64_t *reclaimed, stor
     if ((r = db_image_info(t.db, m, &img, e)) < 0)
       break;
     if (!img.pins[0] && (all || !img.refs[0]))
-      json_array_append_new(doomed, json_string(m));
+      json_push(doomed, json_string(m), &failed);
     image_info_free(&img);
   }
+  if (r == 0)
+    r = json_built(failed, "prune", e);
   size_t i;
   json_t *d;
   json_array_foreach(doomed, i, d) {

@@ -12,7 +12,8 @@ struct sweep_result {
   uint64_t bytes;              /* blob bytes and unpacked layer bytes freed */
 };
 
-/* Mark every blob and layer the records of `db` use, as keys of the sets. */
+/* Mark every blob and layer the records of `db` use, as keys of the sets;
+ * -1 when memory ran out (the sets are then incomplete: free nothing). */
 int store_live_set(struct image_store *s, json_t *db, json_t *blobs, json_t *layers);
 
 /* Free every blob and layer no record of `db` uses, and tmp/ (the store must

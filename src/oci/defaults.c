@@ -32,19 +32,20 @@ static json_t *default_mounts(bool rootless) {
   static const char *const sys_rootless_o[] = {"rbind", "nosuid", "noexec", "nodev", "ro", NULL};
   static const char *const cg_o[] = {"nosuid", "noexec", "nodev", "relatime", "ro", NULL};
   json_t *m = json_array();
-  json_array_append_new(m, mount_entry("/proc", "proc", "proc", proc_o));
-  json_array_append_new(m, mount_entry("/dev", "tmpfs", "tmpfs", dev_o));
-  json_array_append_new(m, mount_entry("/dev/pts", "devpts", "devpts",
-                                       rootless ? pts_rootless_o : pts_o));
-  json_array_append_new(m, mount_entry("/dev/shm", "tmpfs", "shm", shm_o));
-  json_array_append_new(m, mount_entry("/dev/mqueue", "mqueue", "mqueue", mq_o));
+  bool failed = false;
+  json_push(m, mount_entry("/proc", "proc", "proc", proc_o), &failed);
+  json_push(m, mount_entry("/dev", "tmpfs", "tmpfs", dev_o), &failed);
+  json_push(m, mount_entry("/dev/pts", "devpts", "devpts", rootless ? pts_rootless_o : pts_o),
+            &failed);
+  json_push(m, mount_entry("/dev/shm", "tmpfs", "shm", shm_o), &failed);
+  json_push(m, mount_entry("/dev/mqueue", "mqueue", "mqueue", mq_o), &failed);
   if (rootless) {
-    json_array_append_new(m, mount_entry("/sys", "none", "/sys", sys_rootless_o));
+    json_push(m, mount_entry("/sys", "none", "/sys", sys_rootless_o), &failed);
   } else {
-    json_array_append_new(m, mount_entry("/sys", "sysfs", "sysfs", sys_o));
-    json_array_append_new(m, mount_entry("/sys/fs/cgroup", "cgroup", "cgroup", cg_o));
+    json_push(m, mount_entry("/sys", "sysfs", "sysfs", sys_o), &failed);
+    json_push(m, mount_entry("/sys/fs/cgroup", "cgroup", "cgroup", cg_o), &failed);
   }
-  return m;
+  return json_done(m, failed);
 }
 
 static json_t *id_mapping(unsigned id) {
@@ -63,17 +64,24 @@ json_t *oci_default_spec(bool rootless) {
       json_string_array(caps), "rlimits", "type", "RLIMIT_NOFILE", "hard", 1024, "soft", 1024,
       "noNewPrivileges", 1);
   json_t *namespaces = json_array();
+  bool failed = false;
   for (const char *const *n = ns; *n; n++)
-    json_array_append_new(namespaces, json_pack("{s:s}", "type", *n));
+    json_push(namespaces, json_pack("{s:s}", "type", *n), &failed);
+  if (rootless)
+    json_push(namespaces, json_pack("{s:s}", "type", "user"), &failed);
   json_t *lx = json_pack("{s:o, s:o, s:o}", "namespaces", namespaces, "maskedPaths",
                          json_string_array(masked_paths), "readonlyPaths", json_string_array(readonly_paths));
   if (rootless) {
-    json_array_append_new(namespaces, json_pack("{s:s}", "type", "user"));
-    json_object_set_new(lx, "uidMappings", id_mapping((unsigned)getuid()));
-    json_object_set_new(lx, "gidMappings", id_mapping((unsigned)getgid()));
+    json_set(lx, "uidMappings", id_mapping((unsigned)getuid()), &failed);
+    json_set(lx, "gidMappings", id_mapping((unsigned)getgid()), &failed);
   } else {
-    json_object_set_new(lx, "resources",
-                        json_pack("{s:[{s:b, s:s}]}", "devices", "allow", 0, "access", "rwm"));
+    json_set(lx, "resources",
+             json_pack("{s:[{s:b, s:s}]}", "devices", "allow", 0, "access", "rwm"), &failed);
+  }
+  if (failed) {
+    json_decref(process);
+    json_decref(lx);
+    return NULL;
   }
   return json_pack("{s:s, s:o, s:{s:s, s:b}, s:s, s:o, s:o}", "ociVersion", OCI_VERSION_MAX,
                    "process", process, "root", "path", "rootfs", "readonly", 1, "hostname",

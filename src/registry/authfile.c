@@ -39,9 +39,12 @@ static json_t *authfile_load(const char *path, err_t *e) {
   if (!doc)
     return NULL;
   json_t *auths = json_object_get(doc, "auths");
-  if (!auths) {
-    json_object_set_new(doc, "auths", json_object());
-  } else if (!json_is_object(auths)) {
+  bool failed = false;
+  if (!auths && json_set(doc, "auths", json_object(), &failed) < 0) {
+    json_built(failed, path, e);
+    json_decref(doc);
+    return NULL;
+  } else if (auths && !json_is_object(auths)) {
     err_set(e, EINVAL, "%s: auths: expected an object, got %s", path, json_type_name(auths));
     json_decref(doc);
     return NULL;

@@ -19,12 +19,17 @@ json_t *runtime_features(void) {
       "unbindable", NULL};
   static const char *const namespaces[] = {"cgroup", "ipc", "mount", "network", "pid",
                                            "time",   "user", "uts", NULL};
-  json_t *hooks = json_array();
+  json_t *hooks = json_array(), *caps = json_array();
+  bool failed = false;
   for (int k = 0; k < HOOK_KINDS; k++)
-    json_array_append_new(hooks, json_string(oci_hook_name(k)));
-  json_t *caps = json_array();
+    json_push(hooks, json_string(oci_hook_name(k)), &failed);
   for (int c = 0; c <= cap_known_last(); c++)
-    json_array_append_new(caps, json_string(cap_name(c)));
+    json_push(caps, json_string(cap_name(c)), &failed);
+  if (failed) {
+    json_decref(hooks);
+    json_decref(caps);
+    return NULL;
+  }
   json_t *seccomp = json_pack("{s:b, s:o, s:o, s:o, s:o, s:o}", "enabled", 1, "actions",
                               json_string_array(seccomp_action_names), "operators",
                               json_string_array(seccomp_op_names), "archs", json_string_array(seccomp_arch_names),

@@ -140,8 +140,11 @@ static int set_names(const struct oci_spec *s, err_t *e) {
 static json_t *init_state(struct launch *l, const char *status) {
   json_t *j = json_pack("{s:s, s:s, s:s, s:i, s:s}", "ociVersion", "1.1.0", "id", l->id,
                         "status", status, "pid", (int)l->host_pid, "bundle", l->spec->bundle);
-  if (j && l->spec->annotations)
-    json_object_set(j, "annotations", l->spec->annotations);
+  if (l->spec->annotations &&
+      json_set(j, "annotations", json_incref(l->spec->annotations), NULL) < 0) {
+    json_decref(j);
+    return NULL;
+  }
   return j;
 }
 

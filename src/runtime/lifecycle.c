@@ -228,8 +228,8 @@ int runtime_list(const struct runtime_ctx *rt, json_t **out, err_t *e) {
     json_t *st = NULL;
     err_t skip = ERR_INIT;
     /* A container being created or deleted right now is simply not listed. */
-    if (runtime_state(rt, de->d_name, &st, &skip) == 0)
-      json_array_append_new(arr, st);
+    if (runtime_state(rt, de->d_name, &st, &skip) == 0 && json_push(arr, st, NULL) < 0)
+      return err_set(e, ENOMEM, "list");
   }
   size_t n = json_array_size(arr);
   if (n > 1) {
@@ -240,9 +240,12 @@ int runtime_list(const struct runtime_ctx *rt, json_t **out, err_t *e) {
       items[i] = json_incref(json_array_get(arr, i));
     qsort(items, n, sizeof *items, compare_ids);
     json_array_clear(arr);
+    bool failed = false;
     for (size_t i = 0; i < n; i++)
-      json_array_append_new(arr, items[i]);
+      json_push(arr, items[i], &failed);
     free(items);
+    if (json_built(failed, "list", e) < 0)
+      return -1;
   }
   *out = steal_ptr(&arr);
   return 0;

@@ -205,9 +205,5 @@ json_t *state_to_oci_json(const struct container_state *st, enum container_statu
   json_set(j, "owner", user_name(st->owner), &failed);
   json_set(j, "annotations", st->annotations ? json_incref(st->annotations) : json_object(),
            &failed);
-  if (failed) {
-    json_decref(j);
-    return NULL;
-  }
-  return j;
+  return json_done(j, failed);
 }

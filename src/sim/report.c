@@ -67,17 +67,16 @@ static json_t *sched_json(struct sched_run_stats *s) {
       "suspected", (json_int_t)s->suspected, "tokens_lost", (json_int_t)s->tokens_lost,
       "checks", (json_int_t)s->checks, "check_failures", (json_int_t)s->check_failures,
       "exclusivity_violations", (json_int_t)s->exclusivity_violations);
-  if (!j)
-    return NULL;
-  json_object_set_new(j, "exclusivity_checks", json_integer((json_int_t)s->exclusivity_checks));
-  json_object_set_new(j, "partition_size", summarize(&s->partition_size));
-  json_object_set_new(j, "solve_wall_s", summarize(&s->solve_wall));
-  json_object_set_new(j, "solve_charged_s", summarize(&s->solve_charged));
-  json_object_set_new(j, "apply_time_s", summarize(&s->apply_time));
-  json_object_set_new(j, "event_time_s", summarize(&s->isp_time));
+  bool failed = !j;
+  json_set(j, "exclusivity_checks", json_integer((json_int_t)s->exclusivity_checks), &failed);
+  json_set(j, "partition_size", summarize(&s->partition_size), &failed);
+  json_set(j, "solve_wall_s", summarize(&s->solve_wall), &failed);
+  json_set(j, "solve_charged_s", summarize(&s->solve_charged), &failed);
+  json_set(j, "apply_time_s", summarize(&s->apply_time), &failed);
+  json_set(j, "event_time_s", summarize(&s->isp_time), &failed);
   if (s->first_failure[0])
-    json_object_set_new(j, "first_failure", json_string(s->first_failure));
-  return j;
+    json_set(j, "first_failure", json_string(s->first_failure), &failed);
+  return json_done(j, failed);
 }
 
 static int write_nodes_csv(const struct sim_state *st, err_t *e) {
@@ -139,18 +138,18 @@ static json_t *summary_json(struct sim_state *st, const struct sim_result *r) {
       series_mean(&st->net.migration_time), "messages", "count",
       (json_int_t)st->net.messages, "bytes", (json_int_t)st->net.bytes, "wall_s", r->wall,
       "peak_rss_kb", (json_int_t)r->peak_rss_kb);
-  if (j)
-    json_object_set_new(j, "cpu_s", json_real(r->cpu));
-  if (j && st->sched.stats)
-    json_object_set_new(j, "scheduler_stats", sched_json(st->sched.stats));
-  return j;
+  bool failed = !j;
+  json_set(j, "cpu_s", json_real(r->cpu), &failed);
+  if (st->sched.stats)
+    json_set(j, "scheduler_stats", sched_json(st->sched.stats), &failed);
+  return json_done(j, failed);
 }
 
 static int write_files(struct sim_state *st, const struct sim_result *r, err_t *e) {
   if (write_nodes_csv(st, e) < 0)
     return -1;
   _cleanup_json_ json_t *j = summary_json(st, r);
-  _cleanup_free_ char *text = j ? json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
+  _cleanup_free_ char *text = j ? json_dump_checked(j, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
   _cleanup_free_ char *path = path_join(st->o->out, "summary.json");
   if (!text || !path)
     return err_set(e, ENOMEM, "out of memory writing the summary");

@@ -192,11 +192,7 @@ json_t *json_string_array(const char *const *v) {
   bool failed = false;
   for (; a && v && *v; v++)
     json_push(a, json_string(*v), &failed);
-  if (failed) {
-    json_decref(a);
-    return NULL;
-  }
-  return a;
+  return json_done(a, failed);
 }
 
 int json_env_set(json_t *env, const char *kv, bool *failed) {
@@ -223,6 +219,13 @@ int json_set(json_t *obj, const char *key, json_t *v, bool *failed) {
 
 int json_push(json_t *arr, json_t *v, bool *failed) {
   return json_checked(json_array_append_new(arr, v), failed);
+}
+
+json_t *json_done(json_t *j, bool failed) {
+  if (!failed)
+    return j;
+  json_decref(j);
+  return NULL;
 }
 
 int json_built(bool failed, const char *what, err_t *e) {

@@ -63,6 +63,9 @@ int json_push(json_t *arr, json_t *v, bool *failed);
 int json_checked(int rc, bool *failed);
 /* 0, or -1 with e set ("WHAT: out of memory building it") when failed. */
 int json_built(bool failed, const char *what, err_t *e);
+/* For functions that return what they built: `j`, or NULL (j released) when
+ * failed. */
+json_t *json_done(json_t *j, bool failed);
 
 /* A JSON array of the strings of a NULL-terminated vector (NULL when out of
  * memory). */

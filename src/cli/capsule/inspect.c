@@ -1,4 +1,5 @@
 /* capsule image inspect, image history. */
+#include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,13 +28,15 @@ static void image_list_free(struct image_list *l) {
 
 static json_t *string_array(char **v, bool familiar) {
   json_t *a = json_array();
+  bool failed = false;
   for (; v && *v; v++)
-    json_array_append_new(a, json_string(familiar ? ref_familiar(*v) : *v));
-  return a;
+    json_push(a, json_string(familiar ? ref_familiar(*v) : *v), &failed);
+  return json_done(a, failed);
 }
 
 static json_t *repo_digests(const struct image_info *img) {
   json_t *a = json_array();
+  bool failed = false;
   const char *digest = img->index[0] ? img->index : img->manifest;
   for (char **r = img->refs; *r; r++) {
     const char *f = ref_familiar(*r);
@@ -42,37 +45,43 @@ static json_t *repo_digests(const struct image_info *img) {
     if (colon && (!slash || colon > slash))
       len = (size_t)(colon - f);
     _cleanup_free_ char *rd = NULL;
-    if (asprintf(&rd, "%.*s@%s", (int)len, f, digest) < 0)
+    if (asprintf(&rd, "%.*s@%s", (int)len, f, digest) < 0) {
+      failed = true;
       continue;
+    }
     bool seen = false;
     for (size_t i = 0; i < json_array_size(a) && !seen; i++)
       seen = !strcmp(json_string_value(json_array_get(a, i)), rd);
     if (!seen)
-      json_array_append_new(a, json_string(rd));
+      json_push(a, json_string(rd), &failed);
   }
-  return a;
+  return json_done(a, failed);
 }
 
 static json_t *layers_json(struct image_store *s, const struct image_info *img,
                            json_t **lowerdir) {
   json_t *a = json_array();
+  bool failed = false;
   _cleanup_free_ char *lower = NULL;
   for (size_t i = 0; i < img->n_layers; i++) {
     struct layer_info li;
     err_t e = ERR_INIT;
     _cleanup_free_ char *dir = image_store_layer_dir(s, img->chains[i]);
     image_store_layer_info(s, img->chains[i], &li, &e);
-    json_array_append_new(a, json_pack("{s:s, s:s, s:I, s:s}", "ChainID", img->chains[i],
-                                       "DiffID", li.diff_id, "Size", (json_int_t)li.size,
-                                       "Dir", dir ? dir : ""));
+    json_push(a,
+              json_pack("{s:s, s:s, s:I, s:s}", "ChainID", img->chains[i], "DiffID", li.diff_id,
+                        "Size", (json_int_t)li.size, "Dir", dir ? dir : ""),
+              &failed);
     char *joined = NULL; /* overlayfs order: top first */
-    if (asprintf(&joined, "%s%s%s", dir ? dir : "", lower ? ":" : "", lower ? lower : "") >= 0) {
+    if (asprintf(&joined, "%s%s%s", dir ? dir : "", lower ? ":" : "", lower ? lower : "") < 0) {
+      failed = true;
+    } else {
       free(lower);
       lower = joined;
     }
   }
   *lowerdir = json_string(lower ? lower : "");
-  return a;
+  return json_done(a, failed);
 }
 
 static json_t *inspect_one(struct image_store *s, const struct image_list *all,
@@ -85,8 +94,10 @@ static json_t *inspect_one(struct image_store *s, const struct image_list *all,
   _cleanup_free_ long *children = calloc(all->n + 1, sizeof(long));
   long parent = image_lineage(all->v, all->n, img, children);
   json_t *kids = json_array();
+  bool failed = !children;
   for (long *k = children; k && *k >= 0; k++)
-    json_array_append_new(kids, json_string(all->v[*k].config));
+    json_push(kids, json_string(all->v[*k].config), &failed);
+  kids = json_done(kids, failed);
   json_t *history = json_object_get(cfg, "history");
   const char *comment = json_string_value(
       json_object_get(json_array_get(history, json_array_size(history) - 1), "comment"));
@@ -136,9 +147,9 @@ int cmd_image_inspect(struct cli *cli, int argc, char **argv) {
       one = inspect_one(s, &all, &img, &e);
       image_info_free(&img);
     }
-    if (one)
-      json_array_append_new(out, one);
-    else
+    if (one && json_push(out, one, NULL) < 0)
+      err_set(&e, ENOMEM, "inspect %s", argv[i]);
+    if (!one || e.code)
       rc = cli_fail(&e);
   }
   image_list_free(&all);

@@ -162,8 +162,11 @@ int cmd_ps(struct cli *cli, int argc, char **argv, err_t *e) {
   if (!json)
     return print_ps_table(pids, n, argv + optind + 1, e) < 0 ? -1 : 0;
   _cleanup_json_ json_t *arr = json_array();
+  bool failed = false;
   for (size_t i = 0; i < n; i++)
-    json_array_append_new(arr, json_integer(pids[i]));
+    json_push(arr, json_integer(pids[i]), &failed);
+  if (json_built(failed, "ps", e) < 0)
+    return -1;
   return cli_print_json(arr, e) < 0 ? -1 : 0;
 }
 
