@@ -140,6 +140,11 @@ int runtime_delete(const struct runtime_ctx *rt, const char *id, bool force, err
      * podman relies on it after a failed create). */
     if (e->code == ENOENT)
       return 0;
+    /* Not an id ("../x"): it names nothing under the root, and nothing
+     * outside it may be deleted for it (container_open said why). */
+    err_t bad_id = ERR_INIT;
+    if (runtime_check_id(id, &bad_id) < 0)
+      return -1;
     /* No state, or one we cannot read: the container is found through its
      * config, so that nothing of it outlives this. */
     *e = (err_t)ERR_INIT;

@@ -223,6 +223,17 @@ test_delete_force_removes_a_container_whose_state_is_damaged() {
   wait_for "! kill -0 $pid" 50
 }
 
+# delete --force of what is not an id deletes nothing, least of all a
+# directory outside the state root that the "id" leads to.
+test_delete_force_of_a_path_deletes_nothing() {
+  new_bundle
+  mkdir -p "$STATE" "$BUNDLE/victim"
+  echo precious >"$BUNDLE/victim/file"
+  assert_fails rt delete --force ../victim
+  assert_contains "$ERR" "invalid container id"
+  assert_eq "$(cat "$BUNDLE/victim/file")" precious "the directory the path led to"
+}
+
 # --- sysctls outside the container's own namespaces ---
 # Every value below is the host's current one: should the runtime wrongly
 # write it, the host stays as it was.
