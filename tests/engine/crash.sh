@@ -298,3 +298,23 @@ test_check_leaves_other_roots_alone() {
   rm_all
   assert_nothing_left "after rm -f" "$running" "$stopped"
 }
+
+# A container run in the foreground is its command's: check leaves it alone,
+# and rm -f takes it from under the command, which then ends cleanly.
+test_check_leaves_a_foreground_container_alone() {
+  crash_setup
+  local job out
+  cap run --name fg busybox sleep 600 </dev/null >/dev/null 2>&1 &
+  job=$!
+  defer "kill -9 $job"
+  wait_for "cap ps | grep -q fg" 50
+  out=$(cap system check)
+  assert_not_contains "$out" repaired "a check beside a foreground run"
+  assert_contains "$out" "ok: 1 container, 1 running or in use"
+  assert_fails cap rm fg
+  assert_contains "$ERR" "in use by another command"
+  cap rm -f fg >/dev/null
+  wait "$job" || true
+  assert_not_contains "$(cap system check)" repaired "a check after rm -f"
+  assert_nothing_left "rm -f of a foreground container"
+}
