@@ -42,4 +42,9 @@ struct image_config {
 int image_config_parse(const char *buf, size_t len, struct image_config *out, err_t *e);
 void image_config_free(struct image_config *c);
 
+static inline void image_config_freep(struct image_config *c) {
+  image_config_free(c);
+}
+#define _cleanup_image_config_ __attribute__((cleanup(image_config_freep)))
+
 #endif

@@ -96,4 +96,9 @@ const char *oci_layer_media_type(enum layer_compression c);
 
 void descriptor_free(struct descriptor *d);
 
+static inline void manifest_freep(struct manifest *m) {
+  manifest_free(m);
+}
+#define _cleanup_manifest_ __attribute__((cleanup(manifest_freep)))
+
 #endif

@@ -180,6 +180,15 @@ int image_store_config(struct image_store *s, const struct image_info *img,
 int image_store_layer_dirs(struct image_store *s, const struct image_info *img, char ***out,
                            err_t *e);
 
+/* For a push: a gzip'd form of the uncompressed layer blob `tar_digest` (diff
+ * id `diff_id`) of `img`. A gzip blob of that diff id the store has is used
+ * (an image pulled or loaded compressed, an earlier push); else one is made
+ * now, streamed through gzip, and kept with the image (its record's
+ * "compressed"), so that the next push sends the same bytes. */
+int image_store_gzip_layer(struct image_store *s, const struct image_info *img,
+                           const char *tar_digest, const char *diff_id, char digest[DIGEST_BUF],
+                           int64_t *size, err_t *e);
+
 /* Parent and children, as `image inspect` and `image history` show them:
  * the parent of an image is the stored image whose layers are the longest
  * proper prefix of its own (images built on it share those layers); its

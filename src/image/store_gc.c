@@ -48,6 +48,11 @@ int store_live_set(struct image_store *s, json_t *db, json_t *blobs, json_t *lay
     count(blobs, m, &failed);
     count(blobs, json_string_value(json_object_get(rec, "config")), &failed);
     count(blobs, json_string_value(json_object_get(rec, "index")), &failed);
+    const char *diff_id;
+    json_t *gz;
+    json_object_foreach(json_object_get(rec, "compressed"), diff_id, gz) {
+      count(blobs, json_string_value(gz), &failed);
+    }
     size_t i;
     json_t *c;
     json_array_foreach(json_object_get(rec, "chains"), i, c) {

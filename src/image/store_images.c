@@ -11,15 +11,6 @@
 #include "util/cleanup.h"
 #include "util/json.h"
 
-static void manifest_freep(struct manifest *m) {
-  manifest_free(m);
-}
-static void image_config_freep(struct image_config *c) {
-  image_config_free(c);
-}
-#define _cleanup_manifest_ __attribute__((cleanup(manifest_freep)))
-#define _cleanup_image_config_ __attribute__((cleanup(image_config_freep)))
-
 int image_store_manifest(struct image_store *s, const struct image_info *img,
                          struct manifest *out, err_t *e) {
   return store_read_manifest(s, img->manifest, out, e);

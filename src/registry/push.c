@@ -4,11 +4,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "image/config.h"
 #include "image/manifest.h"
 #include "image/reference.h"
 #include "registry/blobs.h"
 #include "registry/manifest.h"
 #include "util/cleanup.h"
+#include "util/json.h"
 
 struct push {
   struct image_store *s;
@@ -99,6 +101,65 @@ static int push_blob(struct push *p, const struct descriptor *d, err_t *e) {
   return 0;
 }
 
+/* Layer `i` of `m` (and its entry in `doc`) becomes `gz`, the gzip'd form. */
+static int name_gzip_layer(struct manifest *m, size_t i, json_t *doc, const char *gz,
+                           int64_t size, err_t *e) {
+  const char *type =
+      strcmp(m->media_type, MEDIA_DOCKER_MANIFEST) ? MEDIA_OCI_LAYER_GZIP : MEDIA_DOCKER_LAYER_GZIP;
+  json_t *entry = json_array_get(json_object_get(doc, "layers"), i);
+  bool failed = false;
+  json_set(entry, "mediaType", json_string(type), &failed);
+  json_set(entry, "digest", json_string(gz), &failed);
+  json_set(entry, "size", json_integer(size), &failed);
+  if (json_built(failed, "manifest", e) < 0)
+    return -1;
+  struct descriptor *d = &m->layers[i];
+  char *t = strdup(type);
+  if (!t)
+    return err_sys(e, "manifest");
+  free(d->media_type);
+  d->media_type = t;
+  memcpy(d->digest, gz, DIGEST_BUF);
+  d->size = size;
+  return 0;
+}
+
+/* Plain tar layers (an image loaded from a docker-archive, imported,
+ * committed) are pushed gzip'd, as docker and podman push them: `m`, and
+ * `body` (replaced by a new manifest) then name the gzip blobs, which the
+ * store keeps so that the next push sends the same manifest. */
+static int gzip_layers(struct push *p, const struct image_info *img, struct manifest *m,
+                       char **body, size_t *len, err_t *e) {
+  _cleanup_image_config_ struct image_config c = {0};
+  _cleanup_json_ json_t *doc = NULL;
+  for (size_t i = 0; i < m->n_layers; i++) {
+    enum layer_compression comp;
+    if (layer_media_type_compression(m->layers[i].media_type, &comp, e) < 0)
+      return -1;
+    if (comp != LAYER_TAR)
+      continue;
+    if (!doc && (image_store_config(p->s, img, &c, e) < 0 ||
+                 !(doc = json_load_object_buf(*body, *len, img->manifest, e))))
+      return -1;
+    if (i >= c.n_diff_ids)
+      return err_set(e, EINVAL, "image %s: fewer diff ids than layers", img->config);
+    char gz[DIGEST_BUF];
+    int64_t size;
+    if (image_store_gzip_layer(p->s, img, m->layers[i].digest, c.diff_ids[i], gz, &size, e) < 0 ||
+        name_gzip_layer(m, i, doc, gz, size, e) < 0)
+      return err_wrap(e, "layer %s", m->layers[i].digest);
+  }
+  if (!doc)
+    return 0;
+  char *text = json_dump_checked(doc, JSON_COMPACT);
+  if (!text)
+    return err_set(e, ENOMEM, "manifest");
+  free(*body);
+  *body = text;
+  *len = strlen(text);
+  return 0;
+}
+
 static int push_image(struct push *p, const struct image_info *img, char digest[DIGEST_BUF],
                       err_t *e) {
   size_t len;
@@ -108,7 +169,12 @@ static int push_image(struct push *p, const struct image_info *img, char digest[
   struct manifest m;
   if (manifest_parse(body, len, &m, e) < 0)
     return err_wrap(e, "manifest %s", img->manifest);
-  int rc = mount_sources(p, img->refs, e);
+  char pushed[DIGEST_BUF];
+  int rc = gzip_layers(p, img, &m, &body, &len, e);
+  if (rc == 0)
+    rc = sha256_digest(body, len, pushed, e);
+  if (rc == 0)
+    rc = mount_sources(p, img->refs, e);
   p->tp.count = m.n_layers + 1;
   for (size_t i = 0; rc == 0 && i < m.n_layers; i++) {
     p->tp.index = i + 1;
@@ -124,7 +190,7 @@ static int push_image(struct push *p, const struct image_info *img, char digest[
   if (rc == 0)
     rc = registry_put_manifest(p->registry, p->dest.repository, ref, m.media_type, body, len, e);
   if (rc == 0 && digest)
-    memcpy(digest, img->manifest, DIGEST_BUF);
+    memcpy(digest, pushed, DIGEST_BUF);
   manifest_free(&m);
   return rc;
 }
