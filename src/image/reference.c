@@ -99,10 +99,7 @@ static int split_name(const char *name, struct image_ref *out, err_t *e) {
     out->repository = strdup(slash + 1);
   } else {
     out->registry = strdup(DOCKER_HUB);
-    if (slash)
-      out->repository = strdup(name);
-    else if (asprintf(&out->repository, "library/%s", name) < 0)
-      out->repository = NULL;
+    out->repository = strdup(name);
   }
   if (!out->registry || !out->repository)
     return err_sys(e, "parsing reference");
@@ -110,6 +107,15 @@ static int split_name(const char *name, struct image_ref *out, err_t *e) {
     free(out->registry);
     if (!(out->registry = strdup(DOCKER_HUB)))
       return err_sys(e, "parsing reference");
+  }
+  /* Docker Hub has no top-level repositories: "busybox" and
+   * "docker.io/busybox" both name library/busybox. */
+  if (!strcmp(out->registry, DOCKER_HUB) && !strchr(out->repository, '/')) {
+    char *full = NULL;
+    if (asprintf(&full, "library/%s", out->repository) < 0)
+      return err_sys(e, "parsing reference");
+    free(out->repository);
+    out->repository = full;
   }
   if (host_check(out->registry, e) < 0)
     return -1;

@@ -11,8 +11,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   fuzz_check_result("image_config_parse", r, &e);
   if (r < 0)
     return 0;
-  if (!c.diff_ids || c.n_diff_ids == 0)
-    fuzz_die("image_config_parse accepted a config without diff ids");
+  /* rootfs.diff_ids is required (it may be empty: an image without layers). */
+  if (!c.diff_ids || c.diff_ids[c.n_diff_ids])
+    fuzz_die("image_config_parse: diff_ids and n_diff_ids (%zu) disagree", c.n_diff_ids);
   for (size_t i = 0; i < c.n_diff_ids; i++)
     if (!digest_valid(c.diff_ids[i]))
       fuzz_die("image_config_parse accepted diff id %s", c.diff_ids[i]);

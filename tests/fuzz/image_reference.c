@@ -37,6 +37,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       fuzz_die("\"%s\": a parsed reference misses a part", input);
     if (ref.digest && !digest_valid(ref.digest))
       fuzz_die("\"%s\": digest %s accepted", input, ref.digest);
+    if (!strcmp(ref.registry, DOCKER_HUB) && !strchr(ref.repository, '/'))
+      fuzz_die("\"%s\": Docker Hub repository %s without a namespace", input, ref.repository);
     round_trip(input, &ref);
     image_ref_free(&ref);
   }

@@ -41,6 +41,9 @@ int main(void) {
   expect("busybox:1.36", "docker.io", "library/busybox", "1.36", NULL);
   expect("user/app", "docker.io", "user/app", "latest", NULL);
   expect("index.docker.io/user/app:v1", "docker.io", "user/app", "v1", NULL);
+  /* Found writing the fuzz harness: these named a top-level "busybox" on Docker Hub. */
+  expect("docker.io/busybox", "docker.io", "library/busybox", "latest", NULL);
+  expect("index.docker.io/busybox:1", "docker.io", "library/busybox", "1", NULL);
   expect("127.0.0.1:5000/a/b:t", "127.0.0.1:5000", "a/b", "t", NULL);
   expect("localhost/x", "localhost", "x", "latest", NULL);
   expect("localhost:5000/x@sha256:" D64, "localhost:5000", "x", NULL, "sha256:" D64);
