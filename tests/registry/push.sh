@@ -12,6 +12,10 @@ blob_uploads() { # repo
   reg_requests "\"PUT /v2/$1/blobs/uploads/"
 }
 
+registry_digest() { # repo:tag at $REG, as skopeo sees it
+  skopeo inspect --tls-verify=false --format '{{.Digest}}' "docker://$REG/$1"
+}
+
 test_push_roundtrip_verified_by_skopeo() {
   registry_start plain
   capsule_setup
@@ -23,8 +27,7 @@ test_push_roundtrip_verified_by_skopeo() {
   out=$(capsule push --tls-verify=false "$src/test/src:v1" "$REG/test/copy:v1")
   assert_contains "$out" "Digest: $digest"
   assert_eq "$(blob_uploads test/copy)" 3 "blob uploads (2 layers + config)"
-  assert_eq "$(skopeo inspect --tls-verify=false --format '{{.Digest}}' "docker://$REG/test/copy:v1")" \
-    "$digest" "digest skopeo sees"
+  assert_eq "$(registry_digest test/copy:v1)" "$digest" "digest skopeo sees"
   # skopeo verifies every blob's digest as it copies.
   skopeo copy -q --src-tls-verify=false "docker://$REG/test/copy:v1" "oci:$WORK/back:v1"
   local m
@@ -45,8 +48,7 @@ test_push_skips_blobs_the_registry_has() {
   assert_eq "$(reg_requests '"HEAD /v2/test/src/blobs/sha256:')" "$((heads + 3))" "blob HEADs"
   out=$(capsule push --tls-verify=false "$REG/test/src:v1" "$REG/test/src:v2")
   assert_contains "$out" "already present"
-  assert_eq "$(skopeo inspect --tls-verify=false --format '{{.Digest}}' "docker://$REG/test/src:v2")" \
-    "$(layout_digest "$WORK/img/whiteout")"
+  assert_eq "$(registry_digest test/src:v2)" "$(layout_digest "$WORK/img/whiteout")"
 }
 
 test_push_mounts_across_repositories() {
@@ -106,8 +108,7 @@ test_push_upload_start_answered_created() {
   out=$(capsule push --tls-verify=false "$REG/test/src:v1" "$ODD/test/src:v2")
   assert_contains "$out" "already present"
   assert_eq "$(blob_uploads test/src)" 3 "uploads (those of skopeo only)"
-  assert_eq "$(skopeo inspect --tls-verify=false --format '{{.Digest}}' "docker://$REG/test/src:v2")" \
-    "$(layout_digest "$WORK/img/whiteout")"
+  assert_eq "$(registry_digest test/src:v2)" "$(layout_digest "$WORK/img/whiteout")"
 }
 
 test_push_upload_start_created_without_the_blob() {
