@@ -274,8 +274,12 @@ int container_destroy(struct container *c, err_t *e) {
     err_t ignored = ERR_INIT;
     if (!own_pid_ns)
       cgroup_signal_all(c->cgroup, SIGKILL, &ignored);
-    if (cgroup_destroy(c->cgroup, e) < 0)
-      ret = err_wrap(e, "container \"%s\"", c->id);
+    if (cgroup_destroy(c->cgroup, e) < 0) {
+      /* The state is what finds the cgroup again: keep it for a retry. */
+      err_wrap(e, "container \"%s\" (its state is kept: delete it again)", c->id);
+      container_release(c);
+      return -1;
+    }
   }
   if (c->spec)
     container_run_hooks_warn(c, HOOK_POSTSTOP, STATUS_STOPPED);

@@ -58,7 +58,9 @@ void container_run_hooks_warn(struct container *c, enum oci_hook_kind kind,
 int container_wait_and_delete(struct container *c, int *status, err_t *e);
 
 /* Remove what exists of a container: processes (SIGKILL), cgroup, state
- * directory; poststop hooks run if the config has them. Frees c. */
+ * directory; poststop hooks run if the config has them. A cgroup that
+ * cannot be removed keeps the state, so that a later delete finds it.
+ * Frees c. */
 int container_destroy(struct container *c, err_t *e);
 /* Undo a failed create; frees c. */
 void container_abort(struct container *c);

@@ -272,3 +272,25 @@ test_sysctl_kernel_hostname_is_refused() {
   # Even with its own uts namespace: the hostname field sets it.
   sysctl_bad kernel.hostname . "set the hostname field instead"
 }
+
+test_delete_keeps_the_state_while_the_cgroup_cannot_go() {
+  # A process the runtime does not own (moved in from the host) holds the
+  # container's pids group: the group cannot be removed, so the state that
+  # finds it again must stay until a later delete succeeds.
+  need_controller pids
+  new_bundle sleep 60
+  rt run -d --bundle "$BUNDLE" "$ID"
+  pid=$(rt state "$ID" | jq .pid)
+  group=$(cg_dir pids "$pid")
+  sleep 60 &
+  local intruder=$!
+  defer "kill $intruder"
+  echo "$intruder" >"$group/cgroup.procs"
+  assert_fails rt delete --force "$ID"
+  assert_contains "$ERR" "its state is kept"
+  [ -d "$STATE/$ID" ] || fail "the state went while the cgroup stays: $group"
+  kill "$intruder"
+  wait "$intruder" 2>/dev/null || true
+  rt delete --force "$ID"
+  assert_no_leftovers
+}
