@@ -12,6 +12,8 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -117,12 +119,30 @@ static int staged_namespaces(struct launch *l, err_t *e) {
   return 0;
 }
 
+/* A new network namespace starts with lo down; runc and crun bring it up,
+ * and whatever talks to 127.0.0.1 (a container joining this one's network,
+ * as podman's --network container: does) relies on it. Any socket reaches
+ * the device ioctls; a unix one needs no IP stack. */
+static int loopback_up(err_t *e) {
+  _cleanup_close_ int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return err_sys(e, "network namespace: socket to bring lo up");
+  struct ifreq ifr = {.ifr_name = "lo"};
+  if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+    return err_sys(e, "network namespace: flags of lo");
+  if (ifr.ifr_flags & IFF_UP)
+    return 0;
+  ifr.ifr_flags |= IFF_UP;
+  if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+    return err_sys(e, "network namespace: bring lo up");
+  return 0;
+}
+
 static int setup_namespaces(struct launch *l, err_t *e) {
-  if (l->staged)
-    return staged_namespaces(l, e);
-  if (cgroup_join_self_v1(l->cgroup, e) < 0)
+  if (l->staged ? staged_namespaces(l, e) < 0
+                : cgroup_join_self_v1(l->cgroup, e) < 0 || join_namespaces(l, e) < 0)
     return -1;
-  return join_namespaces(l, e);
+  return (l->clone_flags & CLONE_NEWNET) ? loopback_up(e) : 0;
 }
 
 static int set_names(const struct oci_spec *s, err_t *e) {

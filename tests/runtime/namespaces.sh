@@ -6,6 +6,18 @@ ns_inode() { # pid type
   stat -L -c %i "/proc/$1/ns/$2"
 }
 
+# in_user_namespace HOST-UID HOST-GID: the bundle's container gets a new
+# user namespace whose root is HOST-UID/HOST-GID, which own its rootfs
+# (no cgroup or sysfs mounts: they need privileges over the host).
+in_user_namespace() {
+  cfg ".linux.namespaces += [{\"type\": \"user\"}]
+       | .linux.uidMappings = [{\"containerID\": 0, \"hostID\": $1, \"size\": 65536}]
+       | .linux.gidMappings = [{\"containerID\": 0, \"hostID\": $2, \"size\": 65536}]
+       | .mounts = [.mounts[] | select(.type != \"cgroup\" and .type != \"sysfs\")]"
+  chown -R "$1:$2" "$BUNDLE/rootfs"
+  chmod 755 "$BUNDLE"
+}
+
 test_default_namespaces_are_new() {
   new_bundle sleep 30
   rt run -d --bundle "$BUNDLE" "$ID"
@@ -77,12 +89,7 @@ test_bad_namespace_path_fails_cleanly() {
 
 test_user_namespace_maps() {
   new_bundle
-  cfg '.linux.namespaces += [{"type": "user"}]
-       | .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
-       | .linux.gidMappings = [{"containerID": 0, "hostID": 200000, "size": 65536}]
-       | .mounts = [.mounts[] | select(.type != "cgroup" and .type != "sysfs")]'
-  chown -R 100000:200000 "$BUNDLE/rootfs"
-  chmod 755 "$BUNDLE"
+  in_user_namespace 100000 200000
   out=$(run_sh 'cat /proc/self/uid_map /proc/self/gid_map; id -u; grep CapEff /proc/self/status')
   assert_match "$(sed -n 1p <<<"$out")" "^ +0 +100000 +65536$" "uid_map"
   assert_match "$(sed -n 2p <<<"$out")" "^ +0 +200000 +65536$" "gid_map"
@@ -91,12 +98,7 @@ test_user_namespace_maps() {
 
 test_user_namespace_process_runs_as_host_uid() {
   new_bundle sleep 30
-  cfg '.linux.namespaces += [{"type": "user"}]
-       | .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
-       | .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
-       | .mounts = [.mounts[] | select(.type != "cgroup" and .type != "sysfs")]'
-  chown -R 100000:100000 "$BUNDLE/rootfs"
-  chmod 755 "$BUNDLE"
+  in_user_namespace 100000 100000
   rt run -d --bundle "$BUNDLE" "$ID"
   pid=$(rt state "$ID" | jq -r .pid)
   # From the host, the container's root is uid 100000.
@@ -167,4 +169,31 @@ test_net_sysctl_in_a_joined_network_namespace() {
   assert_eq "$(rt run --bundle "$b2" "$ID-2")" 99 "somaxconn in the joined namespace"
   assert_eq "$(nsenter -t "$pid" -n cat /proc/sys/net/core/somaxconn)" 99 "seen by the first container"
   assert_eq "$(cat /proc/sys/net/core/somaxconn)" "$host" "the host's somaxconn"
+}
+
+# Inside a container: lo's flags, then a line sent over TCP to 127.0.0.1
+# (busybox nc; the listener, on IPv4 or IPv6, is waited for in /proc/net).
+loopback_probe() {
+  run_sh 'ip -o link show lo | cut -d" " -f3
+    timeout 10 nc -l -p 5599 >/tmp/got &
+    i=0
+    until cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | grep -qi ":15DF [0-9A-F]*:0000 0A"; do
+      i=$((i + 1)); [ $i -lt 250 ] || exit 9; usleep 20000
+    done
+    echo over-lo | timeout 10 nc 127.0.0.1 5599 || kill $!
+    wait; cat /tmp/got'
+}
+
+test_new_network_namespace_has_loopback_up() {
+  # As runc and crun do; podman's --network container: relies on it.
+  new_bundle
+  out=$(loopback_probe)
+  assert_match "$(sed -n 1p <<<"$out")" "^<LOOPBACK,UP" "lo's flags"
+  assert_eq "$(sed -n 2p <<<"$out")" over-lo "a line over 127.0.0.1"
+  # In a user namespace too: the network namespace is its own.
+  new_bundle
+  in_user_namespace 100000 100000
+  out=$(loopback_probe)
+  assert_match "$(sed -n 1p <<<"$out")" "^<LOOPBACK,UP" "lo's flags in a user namespace"
+  assert_eq "$(sed -n 2p <<<"$out")" over-lo "a line over 127.0.0.1 in a user namespace"
 }
