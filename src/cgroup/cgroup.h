@@ -67,6 +67,14 @@ int cgroup_join_self_v1(const struct cgroup *cg, err_t *e);
  * -1 if the host has no v2 tree, -2 on error. */
 int cgroup_v2_dir_fd(const struct cgroup *cg, err_t *e);
 
+/* exec --cgroup (runc's): the container's group `cg` with each hierarchy's
+ * directory moved to an existing group below it. Each of `specs`
+ * (NULL-terminated) is "path" (every hierarchy; then the only spec) or
+ * "controller[,controller]:path" (the v1 hierarchies holding those
+ * controllers; refused on a pure v2 host, which has one tree). Paths are
+ * relative to the container's group, without "." or "..". */
+int cgroup_sub(const struct cgroup *cg, const char *const *specs, struct cgroup **out, err_t *e);
+
 /* Freeze or thaw every process in the group; returns once the kernel
  * reports the new state. */
 int cgroup_freeze(struct cgroup *cg, bool frozen, err_t *e);

@@ -80,11 +80,51 @@ static int parse_user(const char *s, json_t *user, err_t *e) {
   return json_built(failed, "process.user", e);
 }
 
-/* The process to run: --process as given, or the container's own with the
- * command line's overrides. */
-static json_t *exec_process(const struct container *c, const struct exec_opts *o, err_t *e) {
-  if (o->process)
-    return json_incref(o->process);
+/* Append `v` (a new reference) to the array `key` of `obj`, made if
+ * missing, unless an equal value is there already. */
+static void add_unique(json_t *obj, const char *key, json_t *v, bool *failed) {
+  json_t *arr = json_object_get(obj, key);
+  if (!json_is_array(arr) && json_set(obj, key, arr = json_array(), failed) < 0) {
+    json_decref(v);
+    return;
+  }
+  size_t i;
+  json_t *have;
+  json_array_foreach(arr, i, have) {
+    if (json_equal(have, v)) {
+      json_decref(v);
+      return;
+    }
+  }
+  json_push(arr, v, failed);
+}
+
+/* --no-new-privs, --cap and --additional-gids, on --process too: a security
+ * flag is never dropped. A process without a capabilities object keeps them
+ * all already (root), so --cap adds nothing there. */
+static int apply_privilege_flags(json_t *p, const struct exec_opts *o, err_t *e) {
+  bool failed = false;
+  if (o->no_new_privs)
+    json_set(p, "noNewPrivileges", json_true(), &failed);
+  json_t *caps = json_object_get(p, "capabilities");
+  for (size_t i = 0; o->caps && o->caps[i] && json_is_object(caps); i++) {
+    static const char *const sets[] = {"bounding", "effective", "permitted"};
+    for (size_t k = 0; k < sizeof sets / sizeof *sets; k++)
+      add_unique(caps, sets[k], json_string(o->caps[i]), &failed);
+  }
+  if (o->n_gids) {
+    json_t *user = json_object_get(p, "user");
+    if (!json_is_object(user) && json_set(p, "user", user = json_object(), &failed) < 0)
+      user = NULL;
+    for (size_t i = 0; user && i < o->n_gids; i++)
+      add_unique(user, "additionalGids", json_integer((json_int_t)o->gids[i]), &failed);
+  }
+  return json_built(failed, "exec process", e);
+}
+
+/* The container's own process with the command line's overrides. */
+static json_t *process_from_config(const struct container *c, const struct exec_opts *o,
+                                   err_t *e) {
   if (!o->args || !o->args[0]) {
     err_set(e, EINVAL, "exec: a command or --process is required");
     return NULL;
@@ -119,6 +159,21 @@ static json_t *exec_process(const struct container *c, const struct exec_opts *o
     if (parse_user(o->user, user, e) < 0)
       return NULL;
   }
+  return steal_ptr(&p);
+}
+
+/* The process to run: --process as given, or the container's own with the
+ * command line's overrides; the privilege flags apply to both. */
+static json_t *exec_process(const struct container *c, const struct exec_opts *o, err_t *e) {
+  _cleanup_json_ json_t *p = NULL;
+  if (o->process && !(p = json_deep_copy(o->process))) {
+    err_set(e, ENOMEM, "exec");
+    return NULL;
+  }
+  if (!o->process && !(p = process_from_config(c, o, e)))
+    return NULL;
+  if (apply_privilege_flags(p, o, e) < 0)
+    return NULL;
   return steal_ptr(&p);
 }
 
@@ -249,10 +304,19 @@ static int spawn(struct container *c, const struct oci_process *p,
     return -1;
   if (p->terminal && !o->console_socket && o->detach)
     return err_set(e, EINVAL, "exec: a terminal needs --console-socket when detached");
-  _cleanup_close_ int cgroup_fd = c->cgroup ? cgroup_v2_dir_fd(c->cgroup, e) : -1;
+  /* --cgroup: a group below the container's, which must exist. */
+  _cleanup_cgroup_ struct cgroup *sub = NULL;
+  if (o->cgroups && o->cgroups[0]) {
+    if (!c->cgroup)
+      return err_set(e, EINVAL, "exec --cgroup: the container has no cgroup");
+    if (cgroup_sub(c->cgroup, o->cgroups, &sub, e) < 0)
+      return err_wrap(e, "exec --cgroup");
+  }
+  const struct cgroup *target = sub ? sub : c->cgroup;
+  _cleanup_close_ int cgroup_fd = target ? cgroup_v2_dir_fd(target, e) : -1;
   if (cgroup_fd < -1)
     return -1;
-  struct exec_child x = {.listener = {.sock = -1}, .spec = c->spec, .cgroup = c->cgroup, .p = p,
+  struct exec_child x = {.listener = {.sock = -1}, .spec = c->spec, .cgroup = target, .p = p,
                          .seccomp = seccomp, .o = o, .pidfd = pidfd, .ns_flags = ns_flags,
                          .console_fd = console_fd};
   _cleanup_json_ json_t *state = NULL;
@@ -320,8 +384,12 @@ int runtime_exec(const struct runtime_ctx *rt, const char *id, const struct exec
   struct seccomp_filter *seccomp = NULL;
   _cleanup_free_ char *cache = NULL;
   _cleanup_json_ json_t *pj = NULL;
-  if (st != STATUS_RUNNING) {
-    err_set(e, EINVAL, "cannot exec in container \"%s\": it is %s", id, container_status_name(st));
+  /* runc's --ignore-paused: the process joins the frozen group and runs
+   * once the container is resumed. */
+  if (st != STATUS_RUNNING && !(st == STATUS_PAUSED && o->ignore_paused)) {
+    err_set(e, EINVAL, "cannot exec in container \"%s\": it is %s%s", id,
+            container_status_name(st),
+            st == STATUS_PAUSED ? " (--ignore-paused execs all the same)" : "");
     goto out;
   }
   /* Our process will be visible inside the container before its execve. */

@@ -77,6 +77,15 @@ struct exec_opts {
   const char *pid_file;
   bool detach;
   int preserve_fds;
+  /* These also apply to a --process object. */
+  bool no_new_privs;          /* --no-new-privs: set process.noNewPrivileges */
+  const char *const *caps;    /* --cap: added to the bounding, effective and permitted sets */
+  const gid_t *gids;          /* --additional-gids: added to process.user.additionalGids */
+  size_t n_gids;
+  /* --cgroup "[controller[,controller]:]path": run in an existing group below
+   * the container's (cgroup_sub); NULL-terminated, NULL or empty: its own. */
+  const char *const *cgroups;
+  bool ignore_paused; /* exec into a paused container (the process waits for resume) */
 };
 
 /* exec: run another process in a running container. In the foreground it

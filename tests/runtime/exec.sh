@@ -127,7 +127,7 @@ test_exec_into_stopped_or_paused_container_is_refused() {
   running_container
   rt pause "$ID"
   assert_fails rt exec "$ID" true
-  assert_eq "$ERR" "capsule-runtime: cannot exec in container \"$ID\": it is paused" "error when paused"
+  assert_eq "$ERR" "capsule-runtime: cannot exec in container \"$ID\": it is paused (--ignore-paused execs all the same)" "error when paused"
   rt resume "$ID"
   rt kill "$ID" KILL
   wait_for "[ \$(rt state $ID | jq -r .status) = stopped ]" 50

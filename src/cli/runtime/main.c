@@ -50,7 +50,16 @@ static const struct command commands[] = {
      "  -u, --user UID[:GID]    user to run as\n"
      "      --console-socket P  unix socket to receive the pty master\n"
      "      --pid-file FILE     write the process's pid here\n"
-     "      --preserve-fds N    pass fds 3..3+N-1 to the process\n",
+     "      --preserve-fds N    pass fds 3..3+N-1 to the process\n"
+     "      --no-new-privs      set no_new_privs for the process (also with --process)\n"
+     "  -c, --cap CAP           add CAP (CAP_NET_ADMIN...) to its bounding, effective and\n"
+     "                          permitted sets (repeatable; also with --process)\n"
+     "  -g, --additional-gids GID\n"
+     "                          add a supplementary group (repeatable; also with --process)\n"
+     "      --cgroup [CTRL[,CTRL]:]PATH\n"
+     "                          run in the existing group PATH below the container's: in\n"
+     "                          every hierarchy, or (v1, repeatable) in CTRL's hierarchies\n"
+     "      --ignore-paused     exec into a paused container (the process waits for resume)\n",
      true},
     {"state", cmd_state, "state <container-id>", "print the container's state as JSON", NULL},
     {"list", cmd_list, "list [options]", "list containers",

