@@ -247,6 +247,12 @@ static int fetch_layers(struct fetch *f, err_t *e) {
     pthread_join(threads[i], NULL);
   for (size_t i = 0; i < f->n_layers; i++)
     blob_writer_abort(steal_ptr(&f->pending[i]));
+  /* A layer that could not be unpacked (hostile, past the decompression
+   * limit) will not unpack on a retry either: free what this pull stored, as
+   * load and import do. Blobs of a pull that failed while downloading stay,
+   * for the next pull to reuse. */
+  if (f->unpack_err.code)
+    image_store_cleanup(f->s);
   if (rc == 0 && f->failed) {
     *e = f->unpack_err;
     rc = -1;

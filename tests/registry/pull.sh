@@ -167,3 +167,20 @@ test_pull_bad_input() {
   assert_one_line_error "use --tls-verify=false"
   [ ! -e "$ROOT" ] || fail "bad input created $ROOT"
 }
+
+# A layer past the decompression limit (docs/IMAGES.md) is refused while it
+# streams; the pull leaves no layer, no blob, no image.
+test_pull_decompression_bomb_leaves_nothing() {
+  registry_start plain
+  capsule_setup
+  mkdir -p "$WORK/bomb"
+  truncate -s 8M "$WORK/bomb/zeros"
+  mkimage "$WORK/img/bomb" v1 --platform linux/amd64 "$WORK/bomb" >/dev/null
+  skopeo_put "$WORK/img/bomb" v1 test/bomb:v1
+  CAPSULE_LAYER_MAX_SIZE=1M assert_fails capsule pull --tls-verify=false "$REG/test/bomb:v1"
+  assert_one_line_error "gzip data decompresses to more than 1048576 bytes"
+  assert_store_clean "$(layout_digest "$WORK/img/bomb")"
+  assert_eq "$(ls -A "$ROOT/layers" | wc -l) $(ls -A "$ROOT/blobs/sha256" | wc -l)" "0 0" \
+    "layers and blobs left"
+  capsule pull -q --tls-verify=false "$REG/test/bomb:v1" >/dev/null
+}
