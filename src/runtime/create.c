@@ -302,5 +302,12 @@ int runtime_run(const struct runtime_ctx *rt, const char *id, const struct creat
     container_release(c);
     return 0;
   }
+  if (o->keep) {
+    /* runc's --keep: `state` says stopped until `delete` removes it. */
+    int wait_r = foreground_wait(c->pid, c->console_master, status, e);
+    c->pid = 0; /* reaped */
+    container_release(c);
+    return wait_r;
+  }
   return container_wait_and_delete(c, status, e);
 }

@@ -28,6 +28,7 @@ struct create_opts {
   const char *console_socket; /* NULL: none */
   bool no_pivot;
   bool no_new_keyring;
+  bool keep; /* run in the foreground: keep the stopped container's state for delete */
   int preserve_fds; /* fds 3 .. 3+n-1 pass to the container */
   /* The container's stdin, stdout, stderr, when not the caller's own
    * (has_stdio): a detached engine container writes to its log. */

@@ -198,8 +198,9 @@ json_t *state_to_oci_json(const struct container_state *st, enum container_statu
   json_t *j = json_pack("{s:s, s:s, s:s, s:s}", "ociVersion", OCI_VERSION, "id", st->id,
                         "status", container_status_name(status), "bundle", st->bundle);
   bool failed = !j;
-  if (status != STATUS_STOPPED)
-    json_set(j, "pid", json_integer(st->pid), &failed);
+  /* A stopped container's pid is 0, as runc prints it: the saved one may
+   * name another process by now. */
+  json_set(j, "pid", json_integer(status == STATUS_STOPPED ? 0 : st->pid), &failed);
   json_set(j, "rootfs", json_string(st->rootfs), &failed);
   json_set(j, "created", json_string(st->created), &failed);
   json_set(j, "owner", user_name(st->owner), &failed);

@@ -113,3 +113,21 @@ test_exec_ignore_paused() {
   wait "$exec_pid"
   assert_eq "$(cat "$BUNDLE/out")" ran "output after resume"
 }
+
+test_run_keep_leaves_a_stopped_container() {
+  new_bundle sh -c 'exit 3'
+  # runc run --keep: exit code 3, then `state` says stopped with pid 0, and
+  # `delete` removes it.
+  RC=0
+  rt run --keep --bundle "$BUNDLE" "$ID" </dev/null || RC=$?
+  assert_eq "$RC" 3 "exit code of run --keep"
+  state=$(rt state "$ID")
+  assert_eq "$(jq -r .status <<<"$state")" stopped "status after run --keep"
+  assert_eq "$(jq -r '.pid // "none"' <<<"$state")" 0 "pid of the stopped container"
+  assert_eq "$(rt list -q)" "$ID" "list after run --keep"
+  rt delete "$ID"
+  assert_no_leftovers
+  # Without --keep, nothing is left.
+  rt run --bundle "$BUNDLE" "$ID" </dev/null || true
+  assert_no_leftovers
+}

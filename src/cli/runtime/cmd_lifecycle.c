@@ -60,6 +60,7 @@ static int parse_create(int argc, char **argv, bool allow_detach, struct create_
     case OPT_KEEP:
       if (!allow_detach)
         return err_set(e, EINVAL, "%s: unknown option \"--keep\"", argv[0]);
+      o->keep = true;
       break;
     }
   }

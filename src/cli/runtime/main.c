@@ -32,7 +32,8 @@ static const struct command commands[] = {
      "      --no-pivot          use chroot instead of pivot_root\n"
      "      --no-new-keyring    accepted for runc compatibility\n"
      "      --preserve-fds N    pass fds 3..3+N-1 to the container\n"
-     "      --keep              accepted for runc compatibility\n",
+     "      --keep              keep the container after it exits: state says stopped,\n"
+     "                          delete removes it\n",
      true},
     {"start", cmd_start, "start <container-id>", "start a created container", NULL},
     {"delete", cmd_delete, "delete [options] <container-id>", "delete a container",
