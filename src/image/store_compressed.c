@@ -41,6 +41,11 @@ static bool gzip_layer_of(struct image_store *s, const char *manifest, const cha
   return false;
 }
 
+/* The gzip blob a record keeps for its layer `diff_id`, or NULL. */
+static const char *kept_gzip(json_t *rec, const char *diff_id) {
+  return json_string_value(json_object_get(json_object_get(rec, "compressed"), diff_id));
+}
+
 /* A gzip blob of diff id `diff_id` the store has: one an earlier push made
  * (in a record's "compressed"), or a layer of an image pulled or loaded
  * compressed. */
@@ -49,8 +54,7 @@ static bool find_gzip(struct image_store *s, json_t *db, const char *diff_id, ch
   const char *m;
   json_t *rec;
   json_object_foreach(db_images(db), m, rec) {
-    json_t *made_by_push = json_object_get(json_object_get(rec, "compressed"), diff_id);
-    const char *made = json_string_value(made_by_push);
+    const char *made = kept_gzip(rec, diff_id);
     if (made && digest_valid(made) && image_store_has_blob(s, made, size) == 1) {
       memcpy(out, made, DIGEST_BUF);
       return true;
@@ -126,8 +130,12 @@ int image_store_gzip_layer(struct image_store *s, const struct image_info *img,
   _cleanup_json_ json_t *db = db_read(s, e);
   if (!db)
     return -1;
-  if (find_gzip(s, db, diff_id, digest, size))
-    return 0;
+  if (find_gzip(s, db, diff_id, digest, size)) {
+    /* Kept with this image too: the next push sends it even once the image
+     * it came from is gone. */
+    const char *kept = kept_gzip(json_object_get(db_images(db), img->manifest), diff_id);
+    return kept && !strcmp(kept, digest) ? 0 : record_gzip(s, img->manifest, diff_id, digest, e);
+  }
   _cleanup_close_ int fd = image_store_open_blob(s, tar_digest, e);
   struct blob_writer *w = NULL;
   if (fd < 0 || blob_writer_new(s, NULL, -1, &w, e) < 0)

@@ -137,7 +137,7 @@ test_push_gzips_plain_tar_layers() {
   registry_start plain
   capsule_setup
   pull_source
-  local d n=0 tars="" out digest
+  local src=$REG d n=0 tars="" out digest
   for d in $(layout_layers "$WORK/img/whiteout"); do
     n=$((n + 1))
     gzip -dc "$WORK/img/whiteout/blobs/sha256/${d#sha256:}" >"$WORK/l$n.tar"
@@ -155,7 +155,10 @@ test_push_gzips_plain_tar_layers() {
     "application/vnd.oci.image.layer.v1.tar+gzip" "layer media types"
   assert_eq "$(jq -r '.layers[].digest' "$WORK/pushed.json")" "$(layout_layers "$WORK/img/whiteout")" \
     "layer digests (the pulled gzip blobs)"
-  # Again: the same manifest, nothing uploaded.
+  # Again, once the image the gzip blobs came from is gone: the same
+  # manifest, nothing uploaded.
+  capsule rmi "$src/test/src:v1" >/dev/null
+  capsule image prune >/dev/null
   local uploads
   uploads=$(blob_uploads test/app)
   out=$(capsule push --tls-verify=false local/app:1 "$REG/test/app:v2")
