@@ -10,6 +10,7 @@
 #include "oci/mount_options.h"
 #include "oci/spec_internal.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
 #include "util/json.h"
 #include "util/log.h"
 
@@ -85,6 +86,19 @@ static int parse_mappings(json_t *linux_obj, const char *key, struct oci_id_mapp
   return 0;
 }
 
+/* fileMode may carry st_mode's file type bits (podman writes 020666 for a
+ * char device, as runc accepts): they must then name the device's type. */
+static int check_file_mode_type(uint32_t mode, char type, const char *where, err_t *e) {
+  if (mode & ~(uint32_t)(S_IFMT | 07777))
+    return err_set(e, EINVAL, "%s.fileMode: %#o is not a file mode", where, mode);
+  mode_t fmt = mode & S_IFMT;
+  mode_t want = type == 'b' ? S_IFBLK : type == 'p' ? S_IFIFO : S_IFCHR;
+  if (fmt && fmt != want)
+    return err_set(e, EINVAL, "%s.fileMode: %#o has the file type bits of a %s, but type is \"%c\"",
+                   where, mode, file_type_name(fmt), type);
+  return 0;
+}
+
 static int parse_device(json_t *d, const char *where, struct oci_device *out, err_t *e) {
   if (!json_is_object(d))
     return err_set(e, EINVAL, "%s: expected an object, got %s", where, json_type_name(d));
@@ -111,10 +125,10 @@ static int parse_device(json_t *d, const char *where, struct oci_device *out, er
   if ((r = json_opt_u32(d, "fileMode", where, &v, e)) < 0)
     return -1;
   if (r) {
-    if (v > 07777)
-      return err_set(e, EINVAL, "%s.fileMode: %o is not a permission mode", where, v);
+    if (check_file_mode_type(v, out->type, where, e) < 0)
+      return -1;
     out->has_mode = true;
-    out->mode = v;
+    out->mode = v & 07777;
   }
   if ((r = json_opt_u32(d, "uid", where, &v, e)) < 0)
     return -1;

@@ -106,3 +106,16 @@ test_run_rm_leaves_nothing_behind() {
   assert_eq "$(podman_ns cat /proc/self/mountinfo | wc -l)" "$mounts_before" "mount count in podman's namespace"
   wait_for "[ -z \"\$(podman_env_processes)\" ]" 50
 }
+
+test_device_and_privileged() {
+  # podman gives each device's fileMode with its type bits (020666).
+  podman_env_start
+  assert_eq "$(pm run --rm --device /dev/kmsg "$PODMAN_IMAGE" stat -c '%F %t:%T' /dev/kmsg)" \
+    "character special file 1:b" "/dev/kmsg from --device"
+  # --privileged passes every host device the same way, and all capabilities.
+  local out
+  out=$(pm run --rm --privileged "$PODMAN_IMAGE" sh -c 'stat -c "%F %t:%T" /dev/kmsg; grep CapEff /proc/self/status')
+  assert_eq "$(sed -n 1p <<<"$out")" "character special file 1:b" "/dev/kmsg with --privileged"
+  assert_eq "$(sed -n 2p <<<"$out" | cut -f2)" "$(awk '/^CapBnd:/ {print $2}' /proc/self/status)" \
+    "--privileged has every capability"
+}

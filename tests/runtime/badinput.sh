@@ -294,3 +294,11 @@ test_delete_keeps_the_state_while_the_cgroup_cannot_go() {
   rt delete --force "$ID"
   assert_no_leftovers
 }
+
+test_device_file_mode_contradicting_its_type() {
+  new_bundle
+  # 060666: the type bits say block device, the type says char.
+  cfg '.linux.devices = [{path: "/dev/mynull", type: "c", major: 1, minor: 3, fileMode: 25014}]'
+  run_bad "linux.devices[0].fileMode" run --bundle "$BUNDLE" "$ID"
+  assert_contains "$ERR" "block device"
+}

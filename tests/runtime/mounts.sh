@@ -345,6 +345,18 @@ test_configured_device_nodes() {
   assert_eq "$(sed -n 4p <<<"$out")" 4 "bytes read from the configured zero device"
 }
 
+test_device_file_mode_may_hold_the_type_bits() {
+  # podman writes them (020666 for a char device, as stat's st_mode has
+  # them); only the permission bits are the node's mode.
+  new_bundle
+  cfg '.linux.devices = [
+         {path: "/dev/mynull", type: "c", major: 1, minor: 3, fileMode: 8630},
+         {path: "/dev/myfifo", type: "p", fileMode: 4516}]'
+  out=$(run_sh 'stat -c "%n %F %t:%T %a" /dev/mynull /dev/myfifo')
+  assert_eq "$out" "/dev/mynull character special file 1:3 666
+/dev/myfifo fifo 0:0 644" "nodes made from fileModes with type bits"
+}
+
 test_default_devices_and_links() {
   new_bundle
   out=$(run_sh '
