@@ -183,7 +183,7 @@ int image_store_layer_dirs(struct image_store *s, const struct image_info *img, 
 /* For a push: a gzip'd form of the uncompressed layer blob `tar_digest` (diff
  * id `diff_id`) of `img`. A gzip blob of that diff id the store has is used
  * (an image pulled or loaded compressed, an earlier push); else one is made
- * now, streamed through gzip, and kept with the image (its record's
+ * now, streamed through gzip. Either is kept with the image (its record's
  * "compressed"), so that the next push sends the same bytes. */
 int image_store_gzip_layer(struct image_store *s, const struct image_info *img,
                            const char *tar_digest, const char *diff_id, char digest[DIGEST_BUF],
