@@ -14,12 +14,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/magic.h>
+#include <linux/nsfs.h>
 
 #include "runtime/console.h"
 #include "runtime/foreground.h"
@@ -41,6 +45,34 @@ static const unsigned long ns_flag[NS_KINDS] = {
     [NS_CGROUP] = CLONE_NEWCGROUP, [NS_TIME] = CLONE_NEWTIME,
 };
 
+/* A namespace to join, by path: opened O_PATH first (a FIFO or a device
+ * there must neither block nor be opened for reading), checked to be an nsfs
+ * file of kind `k`, then reopened for setns(), which takes no O_PATH fd. */
+static int open_namespace(enum oci_ns_kind k, const char *path, err_t *e) {
+  _cleanup_close_ int pathfd = open(path, O_PATH | O_CLOEXEC);
+  if (pathfd < 0)
+    return err_sys(e, "linux.namespaces: %s namespace %s", oci_ns_name(k), path);
+  struct statfs fs;
+  if (fstatfs(pathfd, &fs) < 0)
+    return err_sys(e, "linux.namespaces: %s namespace %s", oci_ns_name(k), path);
+  if (fs.f_type != NSFS_MAGIC)
+    return err_set(e, EINVAL, "linux.namespaces: %s namespace %s is not a namespace file "
+                              "(a /proc/PID/ns file or a bind mount of one)",
+                   oci_ns_name(k), path);
+  char again[64];
+  snprintf(again, sizeof again, "/proc/self/fd/%d", pathfd);
+  _cleanup_close_ int fd = open(again, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return err_sys(e, "linux.namespaces: %s namespace %s", oci_ns_name(k), path);
+  int type = ioctl(fd, NS_GET_NSTYPE);
+  if (type < 0)
+    return err_sys(e, "linux.namespaces: %s namespace %s", oci_ns_name(k), path);
+  if ((unsigned long)type != ns_flag[k])
+    return err_set(e, EINVAL, "linux.namespaces: %s namespace %s is a namespace of another kind",
+                   oci_ns_name(k), path);
+  return steal_fd(&fd);
+}
+
 /* Decide how the init is made and open the namespaces it joins. */
 static int plan_namespaces(struct launch *l, err_t *e) {
   const struct oci_spec *s = l->spec;
@@ -52,10 +84,8 @@ static int plan_namespaces(struct launch *l, err_t *e) {
     if (!s->namespaces[k].present)
       continue;
     if (s->namespaces[k].path) {
-      l->ns_fds[k] = open(s->namespaces[k].path, O_RDONLY | O_CLOEXEC);
-      if (l->ns_fds[k] < 0)
-        return err_sys(e, "linux.namespaces: %s namespace %s", oci_ns_name(k),
-                       s->namespaces[k].path);
+      if ((l->ns_fds[k] = open_namespace(k, s->namespaces[k].path, e)) < 0)
+        return -1;
     } else if (k == NS_CGROUP) {
       l->late_flags |= CLONE_NEWCGROUP; /* made once the init is in its group */
     } else {

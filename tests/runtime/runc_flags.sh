@@ -131,3 +131,32 @@ test_run_keep_leaves_a_stopped_container() {
   rt run --bundle "$BUNDLE" "$ID" </dev/null || true
   assert_no_leftovers
 }
+
+test_namespace_path_that_is_no_namespace_is_refused() {
+  new_bundle sleep 60
+  mkfifo "$BUNDLE/fifo"
+  touch "$BUNDLE/file"
+  netns() { cfg '(.linux.namespaces[] | select(.type == "network")).path = "'"$1"'"'; }
+  netns "$BUNDLE/fifo"
+  # A FIFO made create block forever (open for reading waits for a writer).
+  RC=0
+  timeout -k 1 10 "$RT" --root "$STATE" create --bundle "$BUNDLE" "$ID" >/dev/null 2>"$BUNDLE/err" ||
+    RC=$?
+  [ "$RC" != 124 ] && [ "$RC" != 137 ] || fail "create blocked on a FIFO namespace path"
+  assert_ne "$RC" 0 "exit code of create"
+  assert_eq "$(cat "$BUNDLE/err")" "capsule-runtime: linux.namespaces: network namespace $BUNDLE/fifo is not a namespace file (a /proc/PID/ns file or a bind mount of one)"
+  assert_no_leftovers
+  netns "$BUNDLE/file"
+  assert_fails rt create --bundle "$BUNDLE" "$ID"
+  assert_contains "$ERR" "$BUNDLE/file is not a namespace file"
+  assert_no_leftovers
+  # A namespace file of another kind.
+  netns /proc/self/ns/uts
+  assert_fails rt create --bundle "$BUNDLE" "$ID"
+  assert_eq "$ERR" "capsule-runtime: linux.namespaces: network namespace /proc/self/ns/uts is a namespace of another kind"
+  assert_no_leftovers
+  # The host's own network namespace, by path, still works.
+  netns /proc/$$/ns/net
+  rt create --bundle "$BUNDLE" "$ID"
+  rt delete --force "$ID"
+}
