@@ -135,6 +135,27 @@ test_ambient_outside_inheritable_is_skipped() {
   done
 }
 
+# `runc spec` lists its three capabilities as ambient but not inheritable,
+# so none can be raised. As with runc, that config runs with nothing on
+# stderr (runc-style tests compare it); the skip is a debug message. An
+# ambient capability that is also permitted and inheritable is raised.
+test_runc_spec_ambient_capabilities_run_quietly() {
+  new_bundle grep ^CapAmb /proc/self/status
+  local caps
+  caps=$(json_list CAP_AUDIT_WRITE CAP_KILL CAP_NET_BIND_SERVICE)
+  cfg ".process.capabilities = {bounding: $caps, effective: $caps, permitted: $caps, ambient: $caps}"
+  rt run --bundle "$BUNDLE" "$ID" >"$BUNDLE/out" 2>"$BUNDLE/err"
+  assert_eq "$(cat "$BUNDLE/err")" "" "stderr of the runc spec config"
+  assert_eq "$(status_field CapAmb "$(cat "$BUNDLE/out")")" 0000000000000000 CapAmb
+  rt --debug run --bundle "$BUNDLE" "$ID" 2>"$BUNDLE/err" >/dev/null
+  assert_contains "$(cat "$BUNDLE/err")" "CAP_KILL, CAP_NET_BIND_SERVICE, CAP_AUDIT_WRITE skipped" \
+    "--debug names the skipped ambient capabilities"
+  cfg '.process.capabilities.inheritable = ["CAP_KILL"]'
+  rt run --bundle "$BUNDLE" "$ID" >"$BUNDLE/out" 2>"$BUNDLE/err"
+  assert_eq "$(cat "$BUNDLE/err")" "" "stderr with one raisable ambient capability"
+  assert_eq "$(status_field CapAmb "$(cat "$BUNDLE/out")")" "$(capmask CAP_KILL)" CapAmb
+}
+
 test_unknown_capability_is_refused() {
   new_bundle true
   cfg '.process.capabilities.bounding += ["CAP_MAKE_COFFEE"]'
