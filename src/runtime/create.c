@@ -6,6 +6,7 @@
  * (see cgroup/join.c: no migration lock); while the child builds its root,
  * the parent writes the limits (the two cores work in parallel). Any
  * failure kills the init and removes the cgroup and state directory. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -193,6 +194,57 @@ static int drive_init(struct container *c, const struct create_opts *o, int sock
   }
 }
 
+/* Whether another container of this root saved the group `dir` (its
+ * v2 directory, else its first) in its state: read without its lock (two
+ * creates would wait on each other), as state.json is replaced whole. */
+static bool root_has_group(const struct container *c, const char *dir) {
+  _cleanup_closedir_ DIR *d = opendir(c->rt->root);
+  struct dirent *de;
+  while (d && (de = readdir(d))) {
+    if (de->d_name[0] == '.' || !strcmp(de->d_name, c->id))
+      continue;
+    err_t ignored = ERR_INIT;
+    _cleanup_free_ char *path = path_join(de->d_name, "state.json");
+    _cleanup_free_ char *text =
+        path ? read_file_at(dirfd(d), path, JSON_DOC_MAX_BYTES, NULL, &ignored) : NULL;
+    _cleanup_json_ json_t *j = text ? json_loads(text, 0, NULL) : NULL;
+    json_t *list = json_object_get(json_object_get(j, "cgroup"), "hierarchies");
+    size_t i;
+    json_t *h;
+    json_array_foreach(list, i, h) {
+      if (!json_is_true(json_object_get(h, "v2")) && i + 1 < json_array_size(list))
+        continue;
+      if (!strcmp(json_string_value(json_object_get(h, "dir")) ?: "", dir))
+        return true;
+      break;
+    }
+  }
+  return false;
+}
+
+/* Refuse a group that another container uses: `delete` of a container
+ * without its own pid namespace, `kill --all` and `delete --force` signal
+ * every process of the group, and `delete` removes it, so one of two
+ * containers sharing it could kill the other's processes (runc 1.1 only
+ * warns, 1.2 refuses a group that holds processes). */
+static int check_cgroup_unshared(const struct container *c, err_t *e) {
+  const struct cgroup_hierarchy *h = &c->cgroup->hierarchies[c->cgroup->n_hierarchies - 1];
+  _cleanup_free_ pid_t *pids = NULL;
+  size_t n = 0;
+  if (cgroup_pids(c->cgroup, &pids, &n, e) < 0)
+    return -1;
+  if (n)
+    return err_set(e, EBUSY, "linux.cgroupsPath: cgroup %s already holds %zu process%s (pid %d): "
+                             "containers sharing a cgroup could kill each other's processes",
+                   c->cgroup->path, n, n == 1 ? "" : "es", (int)pids[0]);
+  if (root_has_group(c, h->dir))
+    return err_set(e, EBUSY, "linux.cgroupsPath: cgroup %s belongs to another container of %s "
+                             "(delete it first): containers sharing a cgroup could kill each "
+                             "other's processes",
+                   c->cgroup->path, c->rt->root);
+  return 0;
+}
+
 static int bind_start_socket(int dirfd, err_t *e) {
   _cleanup_close_ int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
   if (fd < 0)
@@ -254,7 +306,8 @@ static int launch_init(struct container *c, const struct create_opts *o, bool fo
     goto out;
   }
   l.sync_fd = sv[1];
-  if (container_make_cgroup(c, e) < 0 || (l.cgroup_v2_fd = cgroup_v2_dir_fd(c->cgroup, e)) < -1)
+  if (check_cgroup_unshared(c, e) < 0 || container_make_cgroup(c, e) < 0 ||
+      (l.cgroup_v2_fd = cgroup_v2_dir_fd(c->cgroup, e)) < -1)
     goto out;
   pid_t pid = sys_clone3_fork(l.staged ? 0 : l.clone_flags, l.cgroup_v2_fd);
   if (pid < 0) {

@@ -160,3 +160,31 @@ test_namespace_path_that_is_no_namespace_is_refused() {
   rt create --bundle "$BUNDLE" "$ID"
   rt delete --force "$ID"
 }
+
+test_containers_cannot_share_a_cgroup() {
+  new_bundle sleep 60
+  local shared=/capsule-test-shared-$ID first=$ID
+  cfg ".linux.cgroupsPath = \"$shared\""
+  rt run -d --bundle "$BUNDLE" "$first"
+  local pid
+  pid=$(rt state "$first" | jq -r .pid)
+  # runc 1.1 warns ("container's cgroup is not empty: 1 process(es) found")
+  # and starts it; deleting either then could kill the other's processes.
+  ID=$first-2
+  defer cleanup_bundle "$BUNDLE" "$ID"
+  assert_fails rt run -d --bundle "$BUNDLE" "$ID"
+  assert_eq "$ERR" "capsule-runtime: linux.cgroupsPath: cgroup $shared already holds 1 process (pid $pid): containers sharing a cgroup could kill each other's processes"
+  [ ! -e "$STATE/$ID" ] || fail "state of the refused container left behind"
+  assert_eq "$(status_of "$first")" running "the first container"
+  # A stopped container still owns its group until it is deleted.
+  rt kill "$first" KILL
+  wait_for "[ \$(rt state $first | jq -r .status) = stopped ]"
+  assert_fails rt run -d --bundle "$BUNDLE" "$ID"
+  assert_contains "$ERR" "cgroup $shared belongs to another container of $STATE (delete it first)"
+  rt delete "$first"
+  rt run -d --bundle "$BUNDLE" "$ID"
+  assert_eq "$(status_of)" running "a container in the group once it is free"
+  rt delete --force "$ID"
+  assert_no_leftovers "$first"
+  [ -z "$(find /sys/fs/cgroup -maxdepth 2 -name "${shared#/}")" ] || fail "cgroup $shared left behind"
+}
