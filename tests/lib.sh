@@ -1,5 +1,6 @@
 # Shared helpers for capsule's shell tests. A suite is a file of functions
-# named test_*; tests/run executes each in its own subshell with `set -e`.
+# named test_*; tests/run executes each in its own subshell with `set -e -o
+# pipefail`.
 # A test passes by returning 0, skips by calling `skip REASON` (exit 77),
 # and fails on any failing command or assertion.
 

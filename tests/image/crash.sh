@@ -29,7 +29,8 @@ time_ms() {
   echo $((($(date +%s%N) - start) / 1000000))
 }
 
-# Start a command, kill -9 it after a random part of `ms` milliseconds.
+# Start a command, kill -9 it after a random part of `ms` milliseconds (the
+# sleep is the random crash point, not a wait for anything).
 kill_randomly() { # ms command...
   local ms=$1 delay pid
   shift
@@ -165,9 +166,10 @@ test_gc_waits_for_writers_and_no_stale_lock() {
   exec 7>"$WORK/fifo"
   head -c 4096 "$WORK/bb.tar" >&7
   wait_for "ls '$ROOT/tmp' | grep -q blob" 50 # it has the store and is writing
-  cap rmi keep:1 >"$WORK/rmi.out" 2>&1 &
+  "$CAPSULE" --root "$ROOT" rmi keep:1 >"$WORK/rmi.out" 2>&1 &
   local rmi=$!
-  sleep 0.5
+  # The kernel lists a process blocked in flock() as a waiter ("->") in /proc/locks.
+  wait_for "grep -Eq '^[0-9]+: -> FLOCK +ADVISORY +WRITE +$rmi ' /proc/locks || ! kill -0 $rmi" 50
   kill -0 "$rmi" 2>/dev/null || fail "rmi did not wait for the import: $(cat "$WORK/rmi.out")"
   # Readers are not blocked by the writer.
   assert_eq "$(cap images --format '{{.Repository}}')" keep "images during an import"

@@ -23,12 +23,11 @@ test_run_killed_by_signal_is_128_plus() {
 }
 
 test_run_forwards_signals() {
-  new_bundle sh -c 'trap "exit 7" TERM; while :; do sleep 0.1; done'
+  new_bundle sh -c 'trap "exit 7" TERM; touch /tmp/ready; while :; do sleep 0.1; done'
   # The runtime itself, not a subshell, must get the signal.
   "$RT" --root "$STATE" run --bundle "$BUNDLE" "$ID" &
   run_pid=$!
-  wait_for "[ \$(rt state $ID | jq -r .status) = running ]" 50
-  sleep 0.2
+  wait_for "[ -e '$BUNDLE/rootfs/tmp/ready' ]" 50 # the trap is set
   kill -TERM "$run_pid"
   RC=0
   wait "$run_pid" || RC=$?
@@ -84,9 +83,9 @@ test_state_says_stopped_when_init_dies() {
 }
 
 test_kill_by_name_and_number() {
-  new_bundle sh -c 'trap "echo got-usr1 > /tmp/sig" USR1; while :; do sleep 0.1; done'
+  new_bundle sh -c 'trap "echo got-usr1 > /tmp/sig" USR1; touch /tmp/ready; while :; do sleep 0.1; done'
   rt run -d --bundle "$BUNDLE" "$ID"
-  sleep 0.3
+  wait_for "[ -e '$BUNDLE/rootfs/tmp/ready' ]" 50 # the trap is set
   rt kill "$ID" USR1
   wait_for "grep -q got-usr1 '$BUNDLE/rootfs/tmp/sig'" 50
   rm "$BUNDLE/rootfs/tmp/sig"
@@ -110,13 +109,16 @@ test_kill_all_reaches_every_process() {
   assert_no_leftovers
 }
 
+# The container says which signal it got: any other signal than TERM (KILL
+# included) leaves no /tmp/sig behind.
 test_default_signal_is_term() {
-  new_bundle sh -c 'trap "exit 42" TERM; while :; do sleep 0.1; done'
+  new_bundle sh -c 'trap "echo TERM > /tmp/sig; exit 42" TERM; touch /tmp/ready; while :; do sleep 0.1; done'
   rt create --bundle "$BUNDLE" "$ID"
   rt start "$ID"
-  sleep 0.3
+  wait_for "[ -e '$BUNDLE/rootfs/tmp/ready' ]" 50 # the trap is set
   rt kill "$ID"
   wait_for "[ \$(rt state $ID | jq -r .status) = stopped ]" 50
+  assert_eq "$(cat "$BUNDLE/rootfs/tmp/sig" 2>/dev/null)" TERM "signal the container got"
 }
 
 test_delete_running_needs_force() {
@@ -184,6 +186,8 @@ test_pause_resume_freezes_processes() {
     assert_contains "$(cat "$(cg_dir unified "$pid")/cgroup.events")" "frozen 1" cgroup.events
   fi
   a=$(cat "$BUNDLE/rootfs/tmp/count")
+  # Not a wait for something: the window in which a running loop would have
+  # counted ~10 times.
   sleep 0.5
   b=$(cat "$BUNDLE/rootfs/tmp/count")
   assert_eq "$b" "$a" "counter while paused"
@@ -193,9 +197,7 @@ test_pause_resume_freezes_processes() {
   if ! cg_is_v1 freezer; then
     assert_contains "$(cat "$(cg_dir unified "$pid")/cgroup.events")" "frozen 0" "cgroup.events after resume"
   fi
-  sleep 0.5
-  c=$(cat "$BUNDLE/rootfs/tmp/count")
-  [ "$c" -gt "$b" ] || fail "counter did not advance after resume ($b -> $c)"
+  wait_for "[ \$(cat '$BUNDLE/rootfs/tmp/count') -gt $b ]" 50 # counting again
   assert_fails rt resume "$ID"
   assert_contains "$ERR" "not paused"
 }

@@ -2,7 +2,7 @@
  * v1-only under tests/vm/run-in-vm.sh): groups are created under
  * /capsule-test-PID, every resource is applied and read back from the
  * kernel's files, a real child is attached, frozen, signalled and killed,
- * and nothing is left behind. Needs root; without it, it says so and passes.
+ * and nothing is left behind. Needs root; without it, it is skipped (exit 77).
  * CAPSULE_EXPECT_CGROUP_MODE=v1|v2|hybrid makes the detected mode a check. */
 #include <errno.h>
 #include <fcntl.h>
@@ -522,8 +522,8 @@ static void remove_test_root(void) {
 
 int main(void) {
   if (geteuid() != 0) {
-    fprintf(stderr, "cgroup_host: needs root, not run\n");
-    return 0;
+    check_skip("cgroup_host", "needs root");
+    return CHECK_SKIP_EXIT;
   }
   shm = mmap(NULL, sizeof *shm, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
   snprintf(test_root, sizeof test_root, "/capsule-test-%d", (int)getpid());

@@ -3,6 +3,7 @@
 #ifndef CAPSULE_TESTS_CHECK_H
 #define CAPSULE_TESTS_CHECK_H
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,20 @@ static int check_count;
       exit(1);                                                                   \
     }                                                                            \
   } while (0)
+
+/* A part that cannot run here is reported, never passed silently: one line
+ * "skip WHAT: WHY", which scripts/test prints and counts as skipped. A binary
+ * with nothing it can run returns CHECK_SKIP_EXIT from main(). */
+#define CHECK_SKIP_EXIT 77
+__attribute__((format(printf, 2, 3))) static inline void check_skip(const char *what,
+                                                                    const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  fprintf(stderr, "skip %s: ", what);
+  vfprintf(stderr, fmt, ap);
+  fputc('\n', stderr);
+  va_end(ap);
+}
 
 /* Call at the end of main(): prints a summary line, returns the exit code. */
 static inline int check_report(const char *name) {

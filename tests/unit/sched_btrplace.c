@@ -136,7 +136,7 @@ static void test_li3(void) {
   snprintf(path, sizeof(path), "%s/li3.json.gz",
            base ? base : "/work/shared/data/btrplace-std-perf");
   if (access(path, R_OK) != 0) {
-    fprintf(stderr, "sched_btrplace: %s not found, real-instance test skipped\n", path);
+    check_skip("sched_btrplace.li3", "%s not found", path);
     return;
   }
   struct sched_instance inst;
