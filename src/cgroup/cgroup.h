@@ -75,6 +75,14 @@ int cgroup_v2_dir_fd(const struct cgroup *cg, err_t *e);
  * relative to the container's group, without "." or "..". */
 int cgroup_sub(const struct cgroup *cg, const char *const *specs, struct cgroup **out, err_t *e);
 
+/* The group's usage as runc's `events --stats` prints it (the "data" of a
+ * stats event: cpu, cpuset, memory, pids, blkio, ...), each controller read
+ * from the hierarchy that holds it. */
+json_t *cgroup_stats(const struct cgroup *cg, err_t *e);
+/* How many processes the kernel killed in the group for lack of memory
+ * (0 without a memory controller). */
+int cgroup_oom_kills(const struct cgroup *cg, uint64_t *n, err_t *e);
+
 /* Freeze or thaw every process in the group; returns once the kernel
  * reports the new state. */
 int cgroup_freeze(struct cgroup *cg, bool frozen, err_t *e);

@@ -187,6 +187,16 @@ int container_open(const struct runtime_ctx *rt, const char *id, bool with_spec,
   return 0;
 }
 
+int container_open_unlocked(const struct runtime_ctx *rt, const char *id, bool with_spec,
+                            struct container **out, enum container_status *status, err_t *e) {
+  if (container_open(rt, id, with_spec, out, e) < 0)
+    return -1;
+  *status = state_status((*out)->dirfd, &(*out)->state);
+  close((*out)->dirfd);
+  (*out)->dirfd = -1;
+  return 0;
+}
+
 /* The config's device rules, then an allow rule per configured device,
  * then the devices every container may use (the order runc applies). */
 static const struct device_rule default_allowed[] = {

@@ -37,6 +37,12 @@ int container_new(const struct runtime_ctx *rt, const char *id, const struct cre
 int container_open(const struct runtime_ctx *rt, const char *id, bool with_spec,
                    struct container **out, err_t *e);
 
+/* container_open for commands that last (exec, events): the status is
+ * read under the lock, which is then let go (it is for changes of state);
+ * the container stays loaded. */
+int container_open_unlocked(const struct runtime_ctx *rt, const char *id, bool with_spec,
+                            struct container **out, enum container_status *status, err_t *e);
+
 /* The seccomp program cache of the state root: <root>/.seccomp. */
 char *container_seccomp_cache(const struct runtime_ctx *rt);
 

@@ -373,12 +373,9 @@ static int spawn(struct container *c, const struct oci_process *p,
 int runtime_exec(const struct runtime_ctx *rt, const char *id, const struct exec_opts *o,
                  int *status, err_t *e) {
   struct container *c = NULL;
-  if (container_open(rt, id, true, &c, e) < 0)
+  enum container_status st;
+  if (container_open_unlocked(rt, id, true, &c, &st, e) < 0)
     return -1;
-  enum container_status st = state_status(c->dirfd, &c->state);
-  /* The lock is for changes of state; a long-running exec must not hold it. */
-  close(c->dirfd);
-  c->dirfd = -1;
   int ret = -1;
   struct oci_process p = {0};
   struct seccomp_filter *seccomp = NULL;

@@ -94,6 +94,16 @@ struct exec_opts {
 int runtime_exec(const struct runtime_ctx *rt, const char *id, const struct exec_opts *o,
                  int *status, err_t *e);
 
+/* events: calls `emit` with each event, runc's {"type", "id", "data"}
+ * objects: a "stats" event (data: cgroup_stats) at once and then every
+ * `interval_ms`, and an "oom" event when the kernel kills a process of the
+ * container for lack of memory, until the container stops (0) or emit
+ * fails. interval_ms <= 0: the one stats event. A stopped container is
+ * an error. */
+typedef int (*runtime_event_fn)(json_t *event, void *arg, err_t *e);
+int runtime_events(const struct runtime_ctx *rt, const char *id, long interval_ms,
+                   runtime_event_fn emit, void *arg, err_t *e);
+
 /* The runtime-spec features document. */
 json_t *runtime_features(void);
 

@@ -188,3 +188,44 @@ test_containers_cannot_share_a_cgroup() {
   assert_no_leftovers "$first"
   [ -z "$(find /sys/fs/cgroup -maxdepth 2 -name "${shared#/}")" ] || fail "cgroup $shared left behind"
 }
+
+test_events_stats_once() {
+  need_controller memory
+  running_container
+  out=$(rt events --stats "$ID")
+  assert_eq "$(wc -l <<<"$out")" 1 "lines of events --stats"
+  # runc's format: {"type":"stats","id":...,"data":{cpu, cpuset, memory,
+  # pids, blkio, hugetlb, intel_rdt, network_interfaces}} (the same members
+  # as runc 1.1.5 prints for a container on this host).
+  assert_eq "$(jq -r '[.type, .id] | join(" ")' <<<"$out")" "stats $ID" "type and id"
+  assert_eq "$(jq -c '.data | keys' <<<"$out")" \
+    '["blkio","cpu","cpuset","hugetlb","intel_rdt","memory","network_interfaces","pids"]' "members"
+  [ "$(jq .data.cpu.usage.total <<<"$out")" -gt 0 ] || fail "no cpu usage: $out"
+  [ "$(jq .data.memory.usage.usage <<<"$out")" -gt 0 ] || fail "no memory usage: $out"
+  assert_eq "$(jq .data.pids.current <<<"$out")" 1 "pids"
+  jq -e '.data.memory.usage | has("limit") and has("failcnt")' <<<"$out" >/dev/null
+  jq -e '.data.cpu.usage | has("kernel") and has("user")' <<<"$out" >/dev/null
+  rt kill "$ID" KILL
+  wait_for "[ \$(rt state $ID | jq -r .status) = stopped ]"
+  # runc: "container with id ... is not running"
+  assert_fails rt events --stats "$ID"
+  assert_eq "$ERR" "capsule-runtime: events: container \"$ID\" is not running"
+  assert_fails rt events --interval 5 "$ID"
+  assert_contains "$ERR" "expected a duration such as 5s"
+}
+
+test_events_stream_stats_and_oom_until_the_container_stops() {
+  need_controller memory
+  running_container '.linux.resources.memory = {limit: 33554432}'
+  rt events --interval 100ms "$ID" >"$BUNDLE/events" &
+  local events_pid=$!
+  wait_for "[ \$(grep -c '\"type\":\"stats\"' '$BUNDLE/events') -ge 2 ]"
+  # A process that wants 64 MiB in a 32 MiB group is killed by the kernel.
+  rt exec "$ID" sh -c 'x=$(head -c 67108864 /dev/zero | tr "\0" a); echo survived' || true
+  wait_for "grep -q '\"type\":\"oom\"' '$BUNDLE/events'"
+  assert_eq "$(grep '"type":"oom"' "$BUNDLE/events" | head -n 1)" "{\"type\":\"oom\",\"id\":\"$ID\"}" \
+    "the oom event (runc's form)"
+  # When the container stops, events ends, with status 0.
+  rt kill "$ID" KILL
+  wait "$events_pid"
+}

@@ -39,6 +39,7 @@ int cmd_features(struct cli *, int, char **, err_t *);
 int cmd_update(struct cli *, int, char **, err_t *);
 int cmd_pause(struct cli *, int, char **, err_t *);
 int cmd_resume(struct cli *, int, char **, err_t *);
+int cmd_events(struct cli *, int, char **, err_t *);
 
 /* getopt_long over a command's argv; on --help prints the usage and
  * returns 'h'; an unknown flag sets `e`, returns '?'. */

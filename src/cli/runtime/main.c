@@ -85,6 +85,12 @@ static const struct command commands[] = {
      "      --cpuset-mems LIST  memory nodes allowed\n"
      "      --pids-limit N      maximum number of processes (-1 unlimited)\n"
      "      --blkio-weight N    block I/O weight (10-1000)\n"},
+    {"events", cmd_events, "events [options] <container-id>",
+     "print the container's usage (cpu, memory, pids, blkio) and OOM events as JSON",
+     "      --stats             print one stats event and exit\n"
+     "      --interval D        stats every D (a duration: 5s, 100ms, 1m30s; default 5s),\n"
+     "                          and an oom event when a process is killed for lack of\n"
+     "                          memory, until the container stops\n"},
     {"pause", cmd_pause, "pause <container-id>", "freeze every process of the container", NULL},
     {"resume", cmd_resume, "resume <container-id>", "thaw a paused container", NULL},
 };
