@@ -216,7 +216,10 @@ test_events_stats_once() {
 
 test_events_stream_stats_and_oom_until_the_container_stops() {
   need_controller memory
-  running_container '.linux.resources.memory = {limit: 33554432}'
+  local memory='{limit: 33554432}'
+  # With swap on the host, memory+swap must be limited too for the kernel to kill.
+  [ "$(wc -l </proc/swaps)" -le 1 ] || memory='{limit: 33554432, swap: 33554432}'
+  running_container ".linux.resources.memory = $memory"
   rt events --interval 100ms "$ID" >"$BUNDLE/events" &
   local events_pid=$!
   wait_for "[ \$(grep -c '\"type\":\"stats\"' '$BUNDLE/events') -ge 2 ]"
