@@ -60,10 +60,16 @@ static char *read_text(const struct cgroup_hierarchy *h, const char *file) {
   return h ? cgroup_read(h, file, &ignored) : NULL;
 }
 
+/* JSON integers here are signed 64-bit: a v2 "max" (runc: 2^64-1) and any
+ * larger count read as INT64_MAX. */
+static json_t *json_u64(uint64_t v) {
+  return json_integer(v > INT64_MAX ? INT64_MAX : (json_int_t)v);
+}
+
 /* Set `key` to `v` unless it is 0 (runc's omitempty). */
 static void set_nonzero(json_t *obj, const char *key, uint64_t v, bool *failed) {
   if (v)
-    json_set(obj, key, json_integer((json_int_t)v), failed);
+    json_set(obj, key, json_u64(v), failed);
 }
 
 /* Every "key value" line of a file as an object of numbers. */
@@ -73,7 +79,7 @@ static json_t *keyed_object(const char *text, bool *failed) {
   unsigned long long v;
   for (const char *p = text; o && p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
     if (sscanf(p, "%127s %llu", key, &v) == 2)
-      json_set(o, key, json_integer((json_int_t)v), failed);
+      json_set(o, key, json_u64(v), failed);
   return o;
 }
 
@@ -85,7 +91,7 @@ static json_t *number_list(const char *text, bool *failed) {
     unsigned long long v = strtoull(p, &end, 10);
     if (end == p)
       break;
-    json_push(a, json_integer((json_int_t)v), failed);
+    json_push(a, json_u64(v), failed);
   }
   return a;
 }
@@ -109,8 +115,8 @@ static json_t *cpu_stats(const struct cgroup *cg, bool *failed) {
     for (const char *p = all ? strchr(all, '\n') : NULL; p && sscanf(p + 1, "%llu %llu %llu", &c,
                                                                       &us, &sy) == 3;
          p = strchr(p + 1, '\n')) {
-      json_push(k, json_integer((json_int_t)sy), failed);
-      json_push(u, json_integer((json_int_t)us), failed);
+      json_push(k, json_u64(sy), failed);
+      json_push(u, json_u64(us), failed);
     }
     if (json_array_size(k)) {
       json_set(usage, "percpu_kernel", k, failed);
@@ -139,8 +145,8 @@ static json_t *cpu_stats(const struct cgroup *cg, bool *failed) {
     set_nonzero(throttling, "throttledTime", keyed(stat, "throttled_usec") * 1000, failed);
   }
   set_nonzero(usage, "total", total, failed);
-  json_set(usage, "kernel", json_integer((json_int_t)kernel), failed);
-  json_set(usage, "user", json_integer((json_int_t)user), failed);
+  json_set(usage, "kernel", json_u64(kernel), failed);
+  json_set(usage, "user", json_u64(user), failed);
   json_t *o = json_object();
   json_set(o, "usage", usage, failed);
   json_set(o, "throttling", throttling, failed);
@@ -150,7 +156,9 @@ static json_t *cpu_stats(const struct cgroup *cg, bool *failed) {
 /* runc's MemoryEntry: limit and failcnt always, usage and max if not 0. */
 static json_t *memory_entry(uint64_t limit, uint64_t usage, uint64_t max, uint64_t failcnt,
                             bool *failed) {
-  json_t *o = json_pack("{s:I, s:I}", "limit", (json_int_t)limit, "failcnt", (json_int_t)failcnt);
+  json_t *o = json_object();
+  json_set(o, "limit", json_u64(limit), failed);
+  json_set(o, "failcnt", json_u64(failcnt), failed);
   set_nonzero(o, "usage", usage, failed);
   set_nonzero(o, "max", max, failed);
   return o;
@@ -184,7 +192,7 @@ static json_t *memory_stats(const struct cgroup *cg, bool *failed) {
   } else if (h) {
     uint64_t usage, limit, peak, swap, swap_limit;
     read_u64(h, "memory.current", 0, &usage);
-    read_u64(h, "memory.max", UINT64_MAX, &limit);
+    read_u64(h, "memory.max", INT64_MAX, &limit);
     read_u64(h, "memory.peak", 0, &peak);
     _cleanup_free_ char *events = read_text(h, "memory.events");
     set_nonzero(o, "cache", keyed(stat ?: "", "file"), failed);
@@ -192,8 +200,8 @@ static json_t *memory_stats(const struct cgroup *cg, bool *failed) {
              failed);
     /* v1 reports memory+swap; runc adds them up on v2 for the same meaning */
     if (read_u64(h, "memory.swap.current", 0, &swap)) {
-      read_u64(h, "memory.swap.max", UINT64_MAX, &swap_limit);
-      if (swap_limit != UINT64_MAX && limit != UINT64_MAX)
+      read_u64(h, "memory.swap.max", INT64_MAX, &swap_limit);
+      if (swap_limit != INT64_MAX && limit != INT64_MAX)
         swap_limit += limit;
       json_set(o, "swap", memory_entry(swap_limit, swap + usage, 0, 0, failed), failed);
     } else {
