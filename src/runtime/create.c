@@ -229,6 +229,9 @@ static bool root_has_group(const struct container *c, const char *dir) {
  * warns, 1.2 refuses a group that holds processes). */
 static int check_cgroup_unshared(const struct container *c, err_t *e) {
   const struct cgroup_hierarchy *h = &c->cgroup->hierarchies[c->cgroup->n_hierarchies - 1];
+  /* The usual case, a group nobody made yet, costs one stat. */
+  if (access(h->dir, F_OK) < 0 && errno == ENOENT)
+    return 0;
   _cleanup_free_ pid_t *pids = NULL;
   size_t n = 0;
   if (cgroup_pids(c->cgroup, &pids, &n, e) < 0)
