@@ -81,7 +81,7 @@ enum oci_hook_kind {
 struct oci_hook {
   const char *path;
   char **args; /* NULL-terminated; NULL means [path] */
-  char **env;  /* NULL-terminated; NULL means empty */
+  char **env;  /* NULL-terminated; NULL (absent): the runtime's (hooks.h) */
   int timeout; /* seconds; 0 = none */
 };
 

@@ -256,7 +256,7 @@ int container_run_hooks(struct container *c, enum oci_hook_kind kind,
   _cleanup_free_ char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
   if (!text)
     return err_set(e, ENOMEM, "hook state");
-  return hooks_run(kind, c->spec->hooks[kind], c->spec->n_hooks[kind], text, e);
+  return hooks_run(kind, c->spec->hooks[kind], c->spec->n_hooks[kind], text, NULL, e);
 }
 
 void container_run_hooks_warn(struct container *c, enum oci_hook_kind kind,

@@ -4,14 +4,19 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "runtime/self_protect.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
+#include "util/log.h"
 #include "util/syscalls.h"
+
+extern char **environ;
 
 static int wait_hook(pid_t pid, int timeout, int *status, err_t *e) {
   _cleanup_close_ int pidfd = sys_pidfd_open(pid, 0);
@@ -44,7 +49,29 @@ static int wait_hook(pid_t pid, int timeout, int *status, err_t *e) {
   return 0;
 }
 
-static int run_one(const struct oci_hook *h, const char *state_json, err_t *e) {
+/* Our own environment without capsule's private variables: what a hook
+ * without `env` gets, as runc and crun give it theirs. The strings stay
+ * environ's; only the array is ours. Built before the fork. */
+static char **runtime_env(err_t *e) {
+  size_t n = 0;
+  while (environ && environ[n])
+    n++;
+  char **env = calloc(n + 1, sizeof *env);
+  if (!env)
+    return err_sys(e, "hook environment"), NULL;
+  size_t kept = 0;
+  for (size_t i = 0; i < n; i++)
+    if (!runtime_env_is_private(environ[i]))
+      env[kept++] = environ[i];
+  return env;
+}
+
+static int run_one(const struct oci_hook *h, const char *state_json, char *const *default_env,
+                   err_t *e) {
+  _cleanup_free_ char **ours = NULL;
+  if (!h->env && !default_env && !(ours = runtime_env(e)))
+    return -1;
+  char *const *env = h->env ? h->env : default_env ? default_env : ours;
   int pipefd[2];
   if (pipe2(pipefd, O_CLOEXEC) < 0)
     return err_sys(e, "hook pipe");
@@ -57,8 +84,7 @@ static int run_one(const struct oci_hook *h, const char *state_json, err_t *e) {
   if (pid == 0) {
     dup2(pipefd[0], 0);
     char *default_args[] = {(char *)h->path, NULL};
-    char *empty_env[] = {NULL};
-    execve(h->path, h->args ? h->args : default_args, h->env ? h->env : empty_env);
+    execve(h->path, h->args ? h->args : default_args, env);
     _exit(127);
   }
   close(pipefd[0]);
@@ -81,9 +107,18 @@ static int run_one(const struct oci_hook *h, const char *state_json, err_t *e) {
 }
 
 int hooks_run(enum oci_hook_kind kind, const struct oci_hook *hooks, size_t n,
-              const char *state_json, err_t *e) {
-  for (size_t i = 0; i < n; i++)
-    if (run_one(&hooks[i], state_json, e) < 0)
-      return err_wrap(e, "%s hook %s", oci_hook_name(kind), hooks[i].path);
+              const char *state_json, char *const *default_env, err_t *e) {
+  /* The spec: a failing poststart or poststop hook is a warning, and the
+   * remaining hooks and the lifecycle go on. */
+  bool warn_only = kind == HOOK_POSTSTART || kind == HOOK_POSTSTOP;
+  for (size_t i = 0; i < n; i++) {
+    if (run_one(&hooks[i], state_json, default_env, e) == 0)
+      continue;
+    err_wrap(e, "%s hook %s", oci_hook_name(kind), hooks[i].path);
+    if (!warn_only)
+      return -1;
+    log_warn("%s", e->msg);
+    err_clear(e);
+  }
   return 0;
 }

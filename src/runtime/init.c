@@ -173,14 +173,16 @@ static char *init_state_json(struct launch *l, const char *status) {
   return j ? json_dumps(j, JSON_COMPACT) : NULL;
 }
 
-static int run_init_hooks(struct launch *l, enum oci_hook_kind kind, err_t *e) {
+/* `env`: what a hook without one gets (NULL: the runtime's). */
+static int run_init_hooks(struct launch *l, enum oci_hook_kind kind, char *const *env,
+                          err_t *e) {
   if (!l->spec->n_hooks[kind])
     return 0;
   _cleanup_free_ char *state = init_state_json(l, kind == HOOK_CREATE_CONTAINER ? "creating"
                                                                                  : "created");
   if (!state)
     return err_set(e, ENOMEM, "hook state");
-  return hooks_run(kind, l->spec->hooks[kind], l->spec->n_hooks[kind], state, e);
+  return hooks_run(kind, l->spec->hooks[kind], l->spec->n_hooks[kind], state, env, e);
 }
 
 /* Block until `start` connects to start.sock; the accepted connection is
@@ -239,7 +241,7 @@ static int prepare(struct launch *l, int *console_slave, err_t *e) {
     if (l->hooks_in_parent && (sync_send(l->sync_fd, SYNC_HOOKS_REQUEST, 0, e) < 0 ||
                                sync_expect(l->sync_fd, SYNC_HOOKS_DONE, NULL, e) < 0))
       return -1;
-    if (run_init_hooks(l, HOOK_CREATE_CONTAINER, e) < 0)
+    if (run_init_hooks(l, HOOK_CREATE_CONTAINER, NULL, e) < 0)
       return -1;
   }
   if (rootfs_pivot(rootfd, l->opts->no_pivot, e) < 0 || rootfs_finish(s, e) < 0 ||
@@ -273,7 +275,9 @@ __attribute__((noreturn)) void container_init(struct launch *l) {
     close(l->sync_fd);
     l->sync_fd = start_conn;
   }
-  if (run_init_hooks(l, HOOK_START_CONTAINER, &e) < 0)
+  /* In the container, as the process is about to run: its environment,
+   * as runc and crun give it. */
+  if (run_init_hooks(l, HOOK_START_CONTAINER, envp, &e) < 0)
     goto fail;
   if (l->listener.sock >= 0) {
     _cleanup_json_ json_t *state = init_state(l, "created");

@@ -16,7 +16,7 @@
 
 #define ALL_SEALS (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
 /* The id of the read-only mount we re-executed from (see exec_readonly_bind). */
-#define SEALED_MOUNT_ENV "_CAPSULE_SEALED_MOUNT"
+#define SEALED_MOUNT_ENV RUNTIME_PRIVATE_ENV_PREFIX "SEALED_MOUNT"
 
 extern char **environ;
 
@@ -102,4 +102,8 @@ int runtime_require_sealed(const char *what, err_t *e) {
     return 0;
   return err_set(e, EPERM, "%s: the caller must run from a sealed copy of its binary "
                            "(runtime_ensure_sealed, CVE-2019-5736)", what);
+}
+
+bool runtime_env_is_private(const char *entry) {
+  return !strncmp(entry, RUNTIME_PRIVATE_ENV_PREFIX, strlen(RUNTIME_PRIVATE_ENV_PREFIX));
 }

@@ -24,4 +24,11 @@ int runtime_ensure_sealed(char **argv, err_t *e);
  * library's guard before a process of ours enters a container. */
 int runtime_require_sealed(const char *what, err_t *e);
 
+/* Variables capsule sets in its own environment for itself (the id of the
+ * sealed mount it runs from) all start with this prefix. Nothing that
+ * hands our environment to another program (hooks without `env`) passes
+ * them on. */
+#define RUNTIME_PRIVATE_ENV_PREFIX "_CAPSULE_"
+bool runtime_env_is_private(const char *entry);
+
 #endif

@@ -158,21 +158,60 @@ test_failing_start_container_hook_fails_start() {
   assert_no_leftovers
 }
 
+# The spec: a failing poststart or poststop hook is a warning, and the
+# remaining hooks and the lifecycle go on (runc 1.1 fails `run` on a
+# poststart failure and skips the remaining poststop hooks; crun goes on).
 test_failing_poststart_hook_only_warns() {
   new_bundle sh -c 'echo container-ran'
-  cfg '.hooks.poststart = [{path: "/bin/sh", args: ["sh", "-c", "exit 4"]}]'
+  cfg ".hooks.poststart = [{path: \"/bin/sh\", args: [\"sh\", \"-c\", \"exit 4\"]},
+                           {path: \"/bin/false\"},
+                           {path: \"/bin/sh\", args: [\"sh\", \"-c\", \"echo next >$BUNDLE/next\"]}]"
   out=$(rt run --bundle "$BUNDLE" "$ID" 2>"$BUNDLE/err")
   assert_eq "$out" container-ran "the container's output"
-  assert_contains "$(cat "$BUNDLE/err")" "poststart hook /bin/sh"
-  assert_contains "$(cat "$BUNDLE/err")" "exited with status 4"
+  assert_contains "$(cat "$BUNDLE/err")" "poststart hook /bin/sh: exited with status 4"
+  assert_contains "$(cat "$BUNDLE/err")" "poststart hook /bin/false: exited with status 1"
+  assert_eq "$(cat "$BUNDLE/next" 2>/dev/null)" next "the hook after the failing ones ran"
   assert_no_leftovers
 }
 
 test_failing_poststop_hook_only_warns() {
   new_bundle true
-  cfg '.hooks.poststop = [{path: "/bin/false"}]'
+  cfg ".hooks.poststop = [{path: \"/bin/false\"},
+                          {path: \"/bin/sh\", args: [\"sh\", \"-c\", \"echo next >$BUNDLE/next\"]}]"
   rt run --bundle "$BUNDLE" "$ID" 2>"$BUNDLE/err"
   assert_contains "$(cat "$BUNDLE/err")" "poststop hook /bin/false"
+  assert_eq "$(cat "$BUNDLE/next" 2>/dev/null)" next "the hook after the failing one ran"
+  assert_no_leftovers
+}
+
+# A hook without `env` gets the runtime's environment (runc and crun give
+# theirs), but none of capsule's private variables (the runtime, re-executed
+# from its sealed copy, has _CAPSULE_SEALED_MOUNT); startContainer runs in
+# the container as its process is about to, and gets the process's
+# environment, as with runc and crun.
+test_hooks_without_env_get_the_runtime_environment() {
+  new_bundle
+  printf '#!/bin/sh\nenv >"$1"\n' >"$BUNDLE/dump-env"
+  chmod 755 "$BUNDLE/dump-env"
+  cp "$BUNDLE/dump-env" "$BUNDLE/rootfs/dump-env"
+  cfg '.hooks = {} | .process.env += ["HOOK_VAR=process"]'
+  local kind env
+  for kind in prestart createRuntime createContainer poststart poststop; do
+    cfg ".hooks.$kind = [{path: \"$BUNDLE/dump-env\", args: [\"dump-env\", \"$BUNDLE/env.$kind\"]}]"
+  done
+  cfg '.hooks.startContainer = [{path: "/dump-env", args: ["dump-env", "/env.startContainer"]}]'
+  HOOK_VAR=runtime _CAPSULE_TEST_SECRET=1 rt run --bundle "$BUNDLE" "$ID"
+  for kind in prestart createRuntime createContainer poststart poststop; do
+    env=$(cat "$BUNDLE/env.$kind")
+    assert_contains "$env" "HOOK_VAR=runtime" "$kind's environment"
+    assert_contains "$env" "PATH=$PATH" "$kind's environment"
+    assert_not_contains "$env" "_CAPSULE_" "$kind's environment"
+  done
+  env=$(cat "$BUNDLE/rootfs/env.startContainer")
+  assert_contains "$env" "HOOK_VAR=process" "startContainer's environment"
+  assert_contains "$env" "HOME=/root" "startContainer's environment (HOME from /etc/passwd)"
+  assert_not_contains "$env" "HOOK_VAR=runtime" "startContainer's environment"
+  assert_not_contains "$env" "_CAPSULE_" "startContainer's environment"
   assert_no_leftovers
 }
 
