@@ -56,6 +56,9 @@ int cgroup_create(struct cgroup *cg, err_t *e);
 /* Write resource limits; used at create time and by `update`. A field the
  * host cannot honour (e.g. swap without memsw accounting) is an error. */
 int cgroup_apply(struct cgroup *cg, const struct cgroup_resources *res, err_t *e);
+/* Only res->devices (cgroup_apply writes them too): a runtime writes them
+ * before anyone is in the group, as v1 denies everything while it writes. */
+int cgroup_apply_devices(struct cgroup *cg, const struct cgroup_resources *res, err_t *e);
 
 /* Move a process (all its threads) into the group in every hierarchy. */
 int cgroup_attach(struct cgroup *cg, pid_t pid, err_t *e);

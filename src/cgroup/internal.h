@@ -76,7 +76,6 @@ int cgroup_apply_memory(struct cgroup *cg, const struct cgroup_resources *r, err
 int cgroup_apply_cpu(struct cgroup *cg, const struct cgroup_resources *r, err_t *e);
 int cgroup_apply_cpuset(struct cgroup *cg, const struct cgroup_resources *r, err_t *e);
 int cgroup_apply_io(struct cgroup *cg, const struct cgroup_resources *r, err_t *e);
-int cgroup_apply_devices(struct cgroup *cg, const struct cgroup_resources *r, err_t *e);
 
 /* ---- devices_bpf.c: device rules on cgroup v2 ---- */
 

@@ -206,32 +206,32 @@ static const struct device_rule default_allowed[] = {
     {true, 'c', 5, 2, "rwm"},  {true, 'c', 136, -1, "rwm"}, {true, 'c', 10, 200, "rwm"},
 };
 
-static int apply_resources(struct container *c, err_t *e) {
+int container_limit_devices(struct container *c, err_t *e) {
   const struct oci_spec *s = c->spec;
-  if (!s->has_resources)
+  if (!s->has_resources || !s->resources.n_devices)
     return 0;
-  struct cgroup_resources res = s->resources;
-  _cleanup_free_ struct device_rule *rules = NULL;
-  if (res.n_devices) {
-    size_t n_default = sizeof default_allowed / sizeof default_allowed[0];
-    rules = calloc(res.n_devices + s->n_devices + n_default, sizeof *rules);
-    if (!rules)
-      return err_sys(e, "device rules");
-    size_t n = 0;
-    for (size_t i = 0; i < res.n_devices; i++)
-      rules[n++] = res.devices[i];
-    for (size_t i = 0; i < s->n_devices; i++) {
-      const struct oci_device *d = &s->devices[i];
-      if (d->type == 'p')
-        continue;
-      rules[n++] = (struct device_rule){true, d->type == 'b' ? 'b' : 'c', d->major, d->minor, "rwm"};
-    }
-    for (size_t i = 0; i < n_default; i++)
-      rules[n++] = default_allowed[i];
-    res.devices = rules;
-    res.n_devices = n;
+  size_t n_default = sizeof default_allowed / sizeof default_allowed[0];
+  _cleanup_free_ struct device_rule *rules =
+      calloc(s->resources.n_devices + s->n_devices + n_default, sizeof *rules);
+  if (!rules)
+    return err_sys(e, "device rules");
+  size_t n = 0;
+  for (size_t i = 0; i < s->resources.n_devices; i++)
+    rules[n++] = s->resources.devices[i];
+  for (size_t i = 0; i < s->n_devices; i++) {
+    const struct oci_device *d = &s->devices[i];
+    if (d->type == 'p')
+      continue;
+    rules[n++] = (struct device_rule){true, d->type == 'b' ? 'b' : 'c', d->major, d->minor, "rwm"};
   }
-  return cgroup_apply(c->cgroup, &res, e);
+  for (size_t i = 0; i < n_default; i++)
+    rules[n++] = default_allowed[i];
+  struct cgroup_resources res = s->resources;
+  res.devices = rules;
+  res.n_devices = n;
+  if (cgroup_apply_devices(c->cgroup, &res, e) < 0)
+    return err_wrap(e, "linux.resources");
+  return 0;
 }
 
 int container_make_cgroup(struct container *c, err_t *e) {
@@ -242,7 +242,11 @@ int container_make_cgroup(struct container *c, err_t *e) {
 }
 
 int container_limit_cgroup(struct container *c, err_t *e) {
-  if (apply_resources(c, e) < 0)
+  if (!c->spec->has_resources)
+    return 0;
+  struct cgroup_resources res = c->spec->resources;
+  res.n_devices = 0; /* container_limit_devices wrote them */
+  if (cgroup_apply(c->cgroup, &res, e) < 0)
     return err_wrap(e, "linux.resources");
   return 0;
 }

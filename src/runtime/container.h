@@ -49,7 +49,13 @@ char *container_seccomp_cache(const struct runtime_ctx *rt);
 /* Create the cgroup directories (before the init exists: it is born in
  * the v2 group and joins the v1 ones itself, see cgroup/join.c). */
 int container_make_cgroup(struct container *c, err_t *e);
-/* Apply the configured limits. */
+/* The device rules (config's, configured devices, defaults), written
+ * before the init exists: v1 sets them as "a" to devices.deny (which drops
+ * every exception) and then one allow line each, so a process already in
+ * the group is denied every device in between (the init's mknod failed
+ * with EPERM under load). */
+int container_limit_devices(struct container *c, err_t *e);
+/* Apply the other configured limits (while the init builds its root). */
 int container_limit_cgroup(struct container *c, err_t *e);
 
 /* Hooks of one kind with the current state on stdin. */

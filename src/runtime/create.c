@@ -310,7 +310,7 @@ static int launch_init(struct container *c, const struct create_opts *o, bool fo
   }
   l.sync_fd = sv[1];
   if (check_cgroup_unshared(c, e) < 0 || container_make_cgroup(c, e) < 0 ||
-      (l.cgroup_v2_fd = cgroup_v2_dir_fd(c->cgroup, e)) < -1)
+      container_limit_devices(c, e) < 0 || (l.cgroup_v2_fd = cgroup_v2_dir_fd(c->cgroup, e)) < -1)
     goto out;
   pid_t pid = sys_clone3_fork(l.staged ? 0 : l.clone_flags, l.cgroup_v2_fd);
   if (pid < 0) {
