@@ -244,7 +244,7 @@ __attribute__((noreturn)) static void exec_child_main(struct exec_child *x) {
     _exit(0);
   }
   if (exec_setup(x, &slave, &e) < 0 || process_apply_identity(x->p, keep_admin, &e) < 0 ||
-      process_enter_cwd(x->p, &e) < 0 || process_prepare_exec(x->p, &envp, &path, &e) < 0 ||
+      process_enter_cwd(x->p, &e) < 0 || process_prepare_exec(x->p, 0, &envp, &path, &e) < 0 ||
       sync_send(x->sync_fd, SYNC_READY, 0, &e) < 0)
     goto fail;
   process_exec(x->p, x->seccomp, &x->listener, keep_admin, path, envp, &e);

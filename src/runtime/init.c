@@ -221,7 +221,8 @@ static int prepare(struct launch *l, int *console_slave, err_t *e) {
     if (dup2(l->opts->stdio_fds[fd], fd) < 0)
       return err_sys(e, "set up the container's stdio");
   int keep[] = {l->sync_fd, l->start_fd, l->console_fd, l->listener.sock};
-  if (close_fds_from(3 + l->opts->preserve_fds, keep, 4, e) < 0)
+  /* Socket activation's fds come first, then --preserve-fds', as with runc. */
+  if (close_fds_from(3 + process_listen_fds() + l->opts->preserve_fds, keep, 4, e) < 0)
     return -1;
   _cleanup_close_ int rootfd = rootfs_prepare(l, e);
   if (rootfd < 0)
@@ -264,7 +265,7 @@ __attribute__((noreturn)) void container_init(struct launch *l) {
   if (prepare(l, &console_slave, &e) < 0 ||
       process_apply_identity(l->process, keep_admin, &e) < 0 ||
       process_enter_cwd(l->process, &e) < 0 ||
-      process_prepare_exec(l->process, &envp, &path, &e) < 0)
+      process_prepare_exec(l->process, process_listen_fds(), &envp, &path, &e) < 0)
     goto fail;
   if (sync_send(l->sync_fd, SYNC_READY, 0, &e) < 0)
     goto fail;

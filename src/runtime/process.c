@@ -83,20 +83,52 @@ int process_enter_cwd(const struct oci_process *p, err_t *e) {
   return 0;
 }
 
-static const char *env_get(char **envp, const char *name) {
-  size_t n = strlen(name);
-  for (char **v = envp; v && *v; v++)
-    if (!strncmp(*v, name, n) && (*v)[n] == '=')
-      return *v + n + 1;
-  return NULL;
+
+int process_listen_fds(void) {
+  const char *v = getenv("LISTEN_FDS");
+  char *end;
+  errno = 0;
+  long n = v ? strtol(v, &end, 10) : 0;
+  /* More than the fd table could hold is no count. */
+  if (!v || errno || end == v || *end || n <= 0 || n > 1 << 20)
+    return 0;
+  return (int)n;
 }
 
-int process_prepare_exec(const struct oci_process *p, char ***envp_out, char **path_out,
-                         err_t *e) {
+/* The slot of variable `name` in envp (a NULL-terminated array with room
+ * after its end): its entry, or the terminating NULL. */
+static char **env_slot(char **envp, const char *name) {
+  size_t n = strlen(name);
+  char **v = envp;
+  for (; *v; v++)
+    if (!strncmp(*v, name, n) && (*v)[n] == '=')
+      break;
+  return v;
+}
+
+static const char *env_get(char **envp, const char *name) {
+  char **slot = env_slot(envp, name);
+  return *slot ? *slot + strlen(name) + 1 : NULL;
+}
+
+/* Sets NAME=value, replacing NAME's entry or taking the room at the end. */
+static int env_put(char **envp, const char *name, int value, err_t *e) {
+  char **slot = env_slot(envp, name);
+  char *entry;
+  if (asprintf(&entry, "%s=%d", name, value) < 0)
+    return err_sys(e, "environment");
+  free(*slot);
+  *slot = entry;
+  return 0;
+}
+
+int process_prepare_exec(const struct oci_process *p, int listen_fds, char ***envp_out,
+                         char **path_out, err_t *e) {
   size_t n = 0;
   while (p->env[n])
     n++;
-  _cleanup_strv_ char **envp = calloc(n + 2, sizeof *envp);
+  /* Room for HOME, LISTEN_FDS, LISTEN_PID and the NULL. */
+  _cleanup_strv_ char **envp = calloc(n + 4, sizeof *envp);
   if (!envp)
     return err_sys(e, "environment");
   for (size_t i = 0; i < n; i++)
@@ -108,6 +140,10 @@ int process_prepare_exec(const struct oci_process *p, char ***envp_out, char **p
     if (asprintf(&envp[n], "HOME=%s", home ? home : "/") < 0)
       return err_sys(e, "environment");
   }
+  if (listen_fds > 0 &&
+      ((!env_get(envp, "LISTEN_FDS") && env_put(envp, "LISTEN_FDS", listen_fds, e) < 0) ||
+       env_put(envp, "LISTEN_PID", (int)getpid(), e) < 0))
+    return -1;
   const char *arg0 = p->args[0];
   _cleanup_free_ char *path = NULL;
   if (strchr(arg0, '/')) {

@@ -23,10 +23,19 @@ int process_apply_identity(const struct oci_process *p, bool keep_admin_for_secc
  * a /proc/self/fd path could otherwise point the cwd at the host). */
 int process_enter_cwd(const struct oci_process *p, err_t *e);
 
+/* Socket activation: how many fds from 3 on the runtime's caller handed it
+ * as listening sockets, as LISTEN_FDS says in the runtime's environment
+ * (0 when it is absent or not a count). LISTEN_PID is not checked, as crun
+ * does not: podman hands crun LISTEN_PID=1, which is never the runtime's. */
+int process_listen_fds(void);
+
 /* The environment (HOME added from /etc/passwd when missing) and the
  * executable resolved through the container's PATH, checked for execute
- * permission as the process user. */
-int process_prepare_exec(const struct oci_process *p, char ***envp, char **path, err_t *e);
+ * permission as the process user. With `listen_fds` > 0 (socket
+ * activation), LISTEN_FDS=listen_fds is added unless the environment has
+ * one, and LISTEN_PID is the process's own pid as it sees itself. */
+int process_prepare_exec(const struct oci_process *p, int listen_fds, char ***envp, char **path,
+                         err_t *e);
 
 /* Close every fd from `first` up, except those listed in keep[0..n). */
 int close_fds_from(int first, const int *keep, size_t n_keep, err_t *e);

@@ -45,6 +45,30 @@ test_env_is_exactly_the_configured_one() {
   assert_eq "$out" "HOME=/custom ONLY=this PATH=/bin " "environment (HOME kept as configured)"
 }
 
+# Socket activation: a caller's LISTEN_FDS=N hands the runtime fds 3..3+N-1
+# (crun passes them on; runc too when LISTEN_PID is its own pid), which
+# reach the process before the --preserve-fds ones, with LISTEN_FDS=N and
+# LISTEN_PID the pid the process sees as its own (runc and crun write 1,
+# which is wrong without a pid namespace). --preserve-fds alone sets neither.
+test_socket_activation_fds_and_variables_reach_the_process() {
+  new_bundle sh -c 'echo "$LISTEN_FDS $LISTEN_PID $$"; for fd in 3 4 5 6; do
+    [ -e /proc/$$/fd/$fd ] && echo "fd $fd"; done; true'
+  cfg '.process.env += ["LISTEN_PID=99"]'
+  out=$(LISTEN_FDS=2 LISTEN_PID=1 rt run --preserve-fds 1 --bundle "$BUNDLE" "$ID" \
+    3<"$BUNDLE/config.json" 4<"$BUNDLE/config.json" 5<"$BUNDLE/config.json" 6<"$BUNDLE/config.json" |
+    tr '\n' ' ')
+  assert_eq "$out" "2 1 1 fd 3 fd 4 fd 5 " "with a pid namespace: LISTEN_FDS LISTEN_PID \$\$, fds"
+  cfg '.linux.namespaces |= map(select(.type != "pid"))'
+  out=$(LISTEN_FDS=1 rt run --bundle "$BUNDLE" "$ID" 3<"$BUNDLE/config.json" 4<"$BUNDLE/config.json")
+  read -r fds pid self rest <<<"$out"
+  assert_eq "$fds $pid" "1 $self" "without a pid namespace: LISTEN_FDS LISTEN_PID (\$\$ is $self)"
+  assert_eq "$rest" "" "extra words"
+  assert_eq "$(sed 1d <<<"$out" | tr '\n' ' ')" "fd 3 " "fds"
+  out=$(rt run --preserve-fds 1 --bundle "$BUNDLE" "$ID" 3<"$BUNDLE/config.json" | head -1)
+  assert_eq "$out" " 99 ${out##* }" "--preserve-fds alone: the configured variables only"
+  assert_no_leftovers
+}
+
 test_user_uid_gid_and_additional_gids() {
   new_bundle sh -c 'id -u; id -g; grep ^Groups: /proc/self/status; id -un'
   cfg '.process.user = {"uid": 1000, "gid": 1001, "additionalGids": [10, 20, 30]}'
