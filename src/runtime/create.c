@@ -194,6 +194,27 @@ static int drive_init(struct container *c, const struct create_opts *o, int sock
   }
 }
 
+/* The init went without a word (a signal: the OOM killer, a seccomp
+ * kill, a SIGKILL from outside): say how it ended. It has closed its end,
+ * so it is exiting; it is reaped here, and forgotten (its pid may be
+ * reused). */
+static void explain_silent_exit(struct container *c, err_t *e) {
+  int status;
+  pid_t r = 0;
+  for (int i = 0; i < 200 && c->pid > 0 && (r = waitpid(c->pid, &status, WNOHANG)) == 0; i++)
+    usleep(10000); /* exiting: up to 2 s */
+  if (r != c->pid)
+    return;
+  c->pid = 0;
+  char was[sizeof e->msg];
+  snprintf(was, sizeof was, "%s", e->msg);
+  if (WIFSIGNALED(status))
+    err_set(e, ECHILD, "%s (killed by signal %d, %s)", was, WTERMSIG(status),
+            strsignal(WTERMSIG(status)));
+  else
+    err_set(e, ECHILD, "%s (exit status %d)", was, WEXITSTATUS(status));
+}
+
 /* Whether another container of this root saved the group `dir` (its
  * v2 directory, else its first) in its state: read without its lock (two
  * creates would wait on each other), as state.json is replaced whole. */
@@ -334,6 +355,8 @@ static int launch_init(struct container *c, const struct create_opts *o, bool fo
   sv[0] = -1;
   ret = 0;
 out:
+  if (ret < 0 && e->code == ECHILD)
+    explain_silent_exit(c, e);
   if (sv[0] >= 0)
     close(sv[0]);
   if (sv[1] >= 0)

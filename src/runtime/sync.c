@@ -10,11 +10,32 @@
 /* Only the header travels unless there is an error to carry. */
 #define HEADER_LEN offsetof(struct sync_msg, err)
 
+/* The peer closed its end (a send got EPIPE, or ECONNRESET when it went
+ * with our last message unread): what it sent before going is still
+ * queued, and its error, if it sent one, is what failed. Nothing blocks:
+ * with the peer gone, a read returns what is queued, then EOF. */
+static int peer_gone(int fd, err_t *e) {
+  struct sync_msg m;
+  int r;
+  while ((r = sync_recv(fd, &m, e)) > 0) {
+    if (m.fd >= 0)
+      close(m.fd);
+    if (m.type == SYNC_ERROR) {
+      *e = m.err;
+      return -1;
+    }
+  }
+  return r < 0 ? -1 : err_set(e, ECHILD, "container init exited before it was ready");
+}
+
 int sync_send(int fd, int type, int value, err_t *e) {
   struct sync_msg m = {.type = type, .value = value, .fd = -1};
-  while (send(fd, &m, HEADER_LEN, MSG_NOSIGNAL) < 0)
+  while (send(fd, &m, HEADER_LEN, MSG_NOSIGNAL) < 0) {
+    if (errno == EPIPE || errno == ECONNRESET)
+      return peer_gone(fd, e);
     if (errno != EINTR)
       return err_sys(e, "sync with container init");
+  }
   return 0;
 }
 
@@ -43,8 +64,11 @@ int sync_recv(int fd, struct sync_msg *m, err_t *e) {
   struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
                        .msg_controllen = sizeof u.buf};
   ssize_t n;
+  /* ECONNRESET: the peer went with a message of ours unread. The kernel
+   * reports that (once) before the messages it queued, which hold its
+   * error: read on. */
   while ((n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC)) < 0)
-    if (errno != EINTR)
+    if (errno != EINTR && errno != ECONNRESET)
       return err_sys(e, "sync with container init");
   int passed = -1;
   struct cmsghdr *c = CMSG_FIRSTHDR(&msg);

@@ -27,6 +27,8 @@ struct sync_msg {
   err_t err;
 };
 
+/* When the peer is gone, the error it sent before going is ours (else an
+ * "init exited" error), never the socket's EPIPE. */
 int sync_send(int fd, int type, int value, err_t *e);
 /* Send an error to the peer (best effort: the child is about to exit). */
 void sync_send_error(int fd, const err_t *err);

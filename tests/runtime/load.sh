@@ -56,3 +56,69 @@ test_device_nodes_are_made_after_the_rules_are_complete() {
   devices_bundle
   repeat_under_load 300 25 run_with_devices
 }
+
+# run_fails_with I: the container of $BUNDLE fails to start, and the one
+# line on stderr names $CAUSE: the init's own error, never the lost
+# handshake ("sync with container init: Broken pipe" when the init was gone
+# before the runtime wrote to it, "Connection reset by peer" when it went
+# with a message unread).
+run_fails_with() { # i
+  local rc=0
+  rt run --bundle "$BUNDLE" "$ID-$1" </dev/null >/dev/null 2>"$BUNDLE/err" || rc=$?
+  local err
+  err=$(cat "$BUNDLE/err")
+  [ "$rc" -ne 0 ] || { echo "run $1 succeeded" >&2; return 1; }
+  [ "$(wc -l <"$BUNDLE/err")" = 1 ] || { echo "run $1: not one line: $err" >&2; return 1; }
+  case $err in *"$CAUSE"*) ;; *) echo "run $1: '$err' does not name '$CAUSE'" >&2; return 1 ;; esac
+}
+
+# Without a cgroup mount (whose making waits for the runtime's limits) the
+# init reaches its error while the runtime still writes the limits, before
+# it writes "cgroup done" or before the init reads it.
+init_fails_under_load() { # cause jq-filter [runs]
+  CAUSE=$1
+  new_bundle true
+  cfg "$2"' | del(.mounts[] | select(.type == "cgroup"))
+           | .linux.resources += {memory: {limit: 268435456}, pids: {limit: 100},
+                                  cpu: {shares: 512, quota: 50000, period: 100000}}'
+  repeat_under_load "${3:-40}" 6 run_fails_with
+  assert_no_leftovers "$ID-1"
+}
+
+test_init_error_bad_device_reaches_the_user() {
+  init_fails_under_load "something other than the character device 1:3" \
+    '.linux.devices = [{path: "/etc/passwd", type: "c", major: 1, minor: 3, fileMode: 438}]'
+}
+
+test_init_error_bad_mount_reaches_the_user() {
+  init_fails_under_load "No such device" \
+    '.mounts += [{destination: "/mnt", type: "nosuchfs", source: "none"}]'
+}
+
+test_init_error_bad_cwd_reaches_the_user() {
+  init_fails_under_load "process.cwd" '.process.cwd = "/etc/passwd"'
+}
+
+test_init_error_rlimit_reaches_the_user() {
+  has_cap_sys_resource && skip "the runtime may raise hard rlimits here (CAP_SYS_RESOURCE)"
+  init_fails_under_load "RLIMIT_NOFILE" \
+    ".process.rlimits = [{type: \"RLIMIT_NOFILE\", hard: $(($(ulimit -Hn) + 1)), soft: 1024}]"
+}
+
+test_init_error_seccomp_reaches_the_user() {
+  init_fails_under_load "Operation not permitted" \
+    '.linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW",
+                       syscalls: [{names: ["execve"], action: "SCMP_ACT_ERRNO"}]}'
+}
+
+# An init that dies without a word (here a createContainer hook, its child,
+# SIGKILLs it; the OOM killer does the same) is reported with how it ended.
+test_init_killed_during_create_is_reported_with_its_signal() {
+  new_bundle true
+  cfg 'del(.linux.namespaces[] | select(.type == "pid"))
+       | .hooks.createContainer = [{path: "/bin/sh", args: ["sh", "-c", "kill -9 $PPID"]}]'
+  assert_fails rt run --bundle "$BUNDLE" "$ID" </dev/null
+  assert_eq "$ERR" "capsule-runtime: container init exited before it was ready (killed by signal 9, Killed)" \
+    "the error of a run whose init was killed"
+  assert_no_leftovers
+}
