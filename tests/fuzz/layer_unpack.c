@@ -9,8 +9,11 @@
  * instead of touching the host, and an escape into the private directory
  * (anything next to the layer) is a crash. A helper process forked before
  * the jail removes the private directory when the harness exits, however it
- * exits. Run it as root, as the image store does: owners, device nodes and
- * trusted.* xattrs are then exercised too. */
+ * exits. $TMPDIR becomes a directory inside the private one, so the
+ * processes libFuzzer starts (-fork, -jobs, -merge, -minimize_crash), jailed
+ * by inheritance, make their own private directories there. Run it as root,
+ * as the image store does: owners, device nodes and trusted.* xattrs are
+ * then exercised too. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -27,8 +30,11 @@
 #include "util/sha256.h"
 
 #define LAYER "layer"
+#define NESTED_TMP "tmp" /* $TMPDIR from here on */
+#define NESTED_ENV "CAPSULE_FUZZ_UNPACK_TMP" /* the same, for the processes started */
 
 static char base_path[PATH_MAX]; /* the private directory */
+static char parent_tmp[PATH_MAX]; /* started by a jailed harness: its NESTED_TMP */
 static int base_fd = -1;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -105,6 +111,8 @@ static void jail(int argc, char **argv) {
   allow_writes(ruleset, base_path, access);
   allow_writes(ruleset, ".", access);
   allow_writes(ruleset, "/dev/null", access);
+  if (*parent_tmp) /* libFuzzer's control files for -fork and -merge are there */
+    allow_writes(ruleset, parent_tmp, access);
   for (int i = 1; i < argc; i++) {
     if (argv[i][0] != '-') {
       allow_writes(ruleset, argv[i], access); /* a corpus directory (an input file: no rule) */
@@ -119,13 +127,20 @@ static void jail(int argc, char **argv) {
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
-  const char *tmp = getenv("TMPDIR");
-  snprintf(base_path, sizeof(base_path), "%s/capsule-fuzz-unpack.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+  const char *tmp = getenv("TMPDIR"), *parent = getenv(NESTED_ENV);
+  snprintf(parent_tmp, sizeof(parent_tmp), "%s", parent ? parent : "");
+  snprintf(base_path, sizeof(base_path), "%s/capsule-fuzz-unpack.XXXXXX",
+           tmp && *tmp ? tmp : "/tmp");
   if (!mkdtemp(base_path))
     fuzz_die("mkdtemp %s: %m", base_path);
   base_fd = open(base_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (base_fd < 0)
     fuzz_die("open %s: %m", base_path);
+  char nested[PATH_MAX + 8];
+  snprintf(nested, sizeof(nested), "%s/" NESTED_TMP, base_path);
+  if (mkdir(nested, 0700) < 0 || setenv("TMPDIR", nested, 1) < 0 ||
+      setenv(NESTED_ENV, nested, 1) < 0)
+    fuzz_die("mkdir %s: %m", nested);
   start_cleaner();
   jail(*argc, *argv);
   return 0;
@@ -141,7 +156,8 @@ static void check_confined(void) {
     fuzz_die("opendir %s: %m", base_path);
   struct dirent *de;
   while ((de = readdir(d)))
-    if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") && strcmp(de->d_name, LAYER))
+    if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") && strcmp(de->d_name, LAYER) &&
+        strcmp(de->d_name, NESTED_TMP))
       fuzz_die("unpack wrote %s/%s, outside the layer", base_path, de->d_name);
 }
 
