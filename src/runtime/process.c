@@ -199,6 +199,12 @@ int close_fds_from(int first, const int *keep, size_t n_keep, err_t *e) {
 int process_exec(const struct oci_process *p, const struct seccomp_filter *seccomp,
                  struct seccomp_listener *listener, bool kept_admin, const char *path,
                  char **envp, err_t *e) {
+  /* A session and process group of its own, as runc gives every container
+   * process: the ones it was born in are the runtime's caller's, which in
+   * a pid namespace it sees as 0. (With a terminal, console_attach made
+   * it a session leader already.) */
+  if (getsid(0) != getpid() && setsid() < 0)
+    return err_sys(e, "setsid");
   if (p->user.has_umask)
     umask(p->user.umask);
   else

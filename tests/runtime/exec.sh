@@ -150,6 +150,31 @@ test_exec_missing_program_is_a_clear_error() {
   assert_eq "$(rt ps --format json "$ID" | jq length)" 1 "processes left in the container"
 }
 
+# Every container process leads a session and process group of its own, as
+# with runc: /proc/PID/stat fields 5 and 6 are its pid. Before, an exec'd
+# process (and the init) stayed in the runtime caller's, which in a pid
+# namespace reads as 0 (getpgrp() == 0).
+test_exec_and_init_lead_their_own_session_and_process_group() {
+  local show='echo $$ $(cut -d" " -f5,6 /proc/$$/stat)' out
+  running_container
+  out=$(rt exec "$ID" sh -c "$show")
+  assert_match "$out" '^([0-9]+) \1 \1$' "exec'd process: pid pgrp sid"
+  out=$(rt exec --cwd / "$ID" sh -c "$show" </dev/null)
+  assert_match "$out" '^([0-9]+) \1 \1$' "exec'd process with stdin from /dev/null"
+  out=$(script -qec "'$RT' --root '$STATE' exec --tty '$ID' sh -c '$show'" /dev/null </dev/null |
+    tr -d '\r' | grep -o '[0-9].*')
+  assert_match "$out" '^([0-9]+) \1 \1$' "exec'd process with a terminal"
+  rt delete --force "$ID"
+  assert_eq "$(run_sh "$show")" "1 1 1" "the init: pid pgrp sid"
+  cfg '.linux.namespaces |= map(select(.type != "pid"))'
+  out=$(run_sh "$show")
+  assert_match "$out" '^([0-9]+) \1 \1$' "the init without a pid namespace"
+  cfg '.process.args = ["sleep", "60"]'
+  run_detached
+  out=$(rt exec "$ID" sh -c "$show")
+  assert_match "$out" '^([0-9]+) \1 \1$' "exec'd process without a pid namespace"
+}
+
 test_exec_tty_with_console_socket() {
   running_container
   "$CONSOLE_RECEIVER" -t 20 "$BUNDLE/console.sock" >"$BUNDLE/tty.out" 2>"$BUNDLE/recv.err" &
