@@ -49,11 +49,16 @@ static char *follow_dangling(int parent, const char *name, const char *prefix, c
   ssize_t n = readlinkat(parent, name, target, sizeof target - 1);
   if (n < 0)
     return NULL;
+  /* No "/" at the end: it would name a directory, and a file target
+   * created there could never be opened as "newfile/" (ENOTDIR). */
+  while (n > 1 && target[n - 1] == '/')
+    n--;
   target[n] = '\0';
+  const char *sep = *rest ? "/" : "";
   char *out = NULL;
-  int r = target[0] == '/' ? asprintf(&out, "%s/%s", target, rest)
-                           : asprintf(&out, "%.*s/%s/%s", (int)(strlen(prefix) - strlen(name)),
-                                      prefix, target, rest);
+  int r = target[0] == '/' ? asprintf(&out, "%s%s%s", target, sep, rest)
+                           : asprintf(&out, "%.*s/%s%s%s", (int)(strlen(prefix) - strlen(name)),
+                                      prefix, target, sep, rest);
   return r < 0 ? NULL : out;
 }
 

@@ -402,6 +402,35 @@ test_destination_through_a_symlink_stays_in_the_rootfs() {
   [ -e "$BUNDLE/rootfs/$outside/target" ] || fail "the mount point was not made in the rootfs"
 }
 
+# A destination that is a dangling symlink: its target is created inside
+# the root (as runc does), a file for a file source. Capsule made
+# "/file-link -> /made/file" into "/made/file/" and failed with "Not a
+# directory"; a target with a trailing slash failed the same way.
+test_destination_is_a_dangling_symlink() {
+  new_bundle
+  local outside
+  outside=$(mktemp -d /tmp/capsule-outside.XXXXXX)
+  defer "rm -rf '$outside'"
+  echo content >"$BUNDLE/file"
+  mkdir -p "$BUNDLE/rootfs/links"
+  ln -s /made/file "$BUNDLE/rootfs/file-link"
+  ln -s ../rel-file/ "$BUNDLE/rootfs/links/slash-link"
+  ln -s "$outside/made-dir" "$BUNDLE/rootfs/dir-link"
+  ln -s "$outside/host-file" "$BUNDLE/rootfs/host-link"
+  add_mount /file-link bind "$BUNDLE/file" bind
+  add_mount /links/slash-link bind "$BUNDLE/file" bind
+  add_mount /host-link bind "$BUNDLE/file" bind
+  add_mount /dir-link tmpfs tmpfs size=1m
+  out=$(run_sh 'cat /made/file /rel-file /host-link "'"$outside"'/host-file"
+                touch /dir-link/x && ls "'"$outside"'/made-dir"')
+  assert_eq "$out" $'content\ncontent\ncontent\ncontent\nx' "the mounts through the links"
+  [ -f "$BUNDLE/rootfs/made/file" ] || fail "no file /made/file in the rootfs"
+  [ -f "$BUNDLE/rootfs/rel-file" ] || fail "no file /rel-file in the rootfs"
+  [ -d "$BUNDLE/rootfs/$outside/made-dir" ] || fail "no directory $outside/made-dir in the rootfs"
+  [ -z "$(ls -A "$outside")" ] || fail "the runtime created $(ls -A "$outside") in $outside on the host"
+  assert_no_leftovers
+}
+
 test_missing_bind_source_is_a_clear_error() {
   new_bundle
   add_mount /mnt/x bind "$BUNDLE/no-such-source" bind
