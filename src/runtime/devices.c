@@ -90,6 +90,11 @@ static int bind_host_node(int dirfd, const char *name, const struct oci_device *
   fd_path(to, target);
   if (mount(d->path, to, NULL, MS_BIND, NULL) < 0)
     return err_sys(e, "bind the host's %s", d->path);
+  /* A node is no program: nothing on this mount runs or gains privileges
+   * (crun does the same; runc 1.1 leaves the host's flags). */
+  struct mount_attr attr = {.attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC};
+  if (mount_setattr(dirfd, name, AT_SYMLINK_NOFOLLOW, &attr, sizeof attr) < 0)
+    return err_sys(e, "make the bind of the host's %s nosuid,noexec", d->path);
   return 0;
 }
 

@@ -146,9 +146,44 @@ static int copy_tree(int from, int to, const char *dest, err_t *e) {
   return 0;
 }
 
+/* Does a comma-separated option string give `key`=...? */
+static bool data_has_option(const char *data, const char *key) {
+  size_t n = strlen(key);
+  for (const char *o = data; o; o = strchr(o, ',')) {
+    if (*o == ',')
+      o++;
+    if (!strncmp(o, key, n) && o[n] == '=')
+      return true;
+  }
+  return false;
+}
+
+/* The options of a tmpfs mounted over an existing directory: its root keeps
+ * the directory's mode unless the options give one, as with runc (which
+ * applies the directory's even over a mode= option). NULL (nothing to add)
+ * or a string the caller frees in *out. */
+static int tmpfs_data(int rootfd, const struct oci_mount *m, const char *dest, char **out,
+                      err_t *e) {
+  *out = NULL;
+  if (!m->type || strcmp(m->type, "tmpfs") || data_has_option(m->data, "mode"))
+    return 0;
+  err_t missing = ERR_INIT;
+  _cleanup_close_ int before = rootfs_open(rootfd, dest, O_PATH, &missing);
+  struct stat st;
+  if (before < 0 || fstat(before, &st) < 0 || !S_ISDIR(st.st_mode))
+    return 0;
+  const char *data = m->data ? m->data : "";
+  if (asprintf(out, "%s%smode=%04o", data, *data ? "," : "", st.st_mode & 07777) < 0)
+    return err_sys(e, "mount %s", dest);
+  return 0;
+}
+
 /* proc, tmpfs, sysfs, devpts, mqueue and any other filesystem. */
 static int mount_fs(struct launch *l, int rootfd, const struct oci_mount *m, const char *dest,
                     err_t *e) {
+  _cleanup_free_ char *data = NULL;
+  if (tmpfs_data(rootfd, m, dest, &data, e) < 0)
+    return -1;
   _cleanup_close_ int dst = rootfs_open_target(rootfd, dest, TARGET_DIR, e);
   if (dst < 0)
     return -1;
@@ -164,7 +199,7 @@ static int mount_fs(struct launch *l, int rootfd, const struct oci_mount *m, con
   fd_path(to, dst);
   unsigned long flags = m->flags & ~(MS_REMOUNT | MS_BIND | MS_REC);
   const char *source = m->source && *m->source ? m->source : m->type;
-  if (mount(source, to, m->type, flags, m->data) < 0) {
+  if (mount(source, to, m->type, flags, data ? data : m->data) < 0) {
     /* sysfs needs a network namespace we own; in a user namespace without
      * one, bind the host's /sys read-only instead, as runc does. */
     if (errno == EPERM && !strcmp(m->type, "sysfs") && (l->clone_flags & CLONE_NEWUSER)) {

@@ -143,6 +143,29 @@ test_tmpfs_size_and_mode() {
   assert_contains "$out" "mode=710" "stat of the tmpfs root"
 }
 
+# A tmpfs over an existing directory keeps the directory's mode (not its
+# owner), as with runc, unless the options give one (runc applies the
+# directory's mode even then; crun always gives 1777). A directory the
+# runtime creates gets tmpfs's own 1777.
+test_tmpfs_over_a_directory_keeps_its_mode() {
+  new_bundle
+  mkdir -p "$BUNDLE/rootfs/kept" "$BUNDLE/rootfs/owned" "$BUNDLE/rootfs/given"
+  chmod 712 "$BUNDLE/rootfs/kept" "$BUNDLE/rootfs/given"
+  chmod 1750 "$BUNDLE/rootfs/owned"
+  chown 1000:1001 "$BUNDLE/rootfs/owned"
+  add_mount /kept tmpfs tmpfs size=1m
+  add_mount /owned tmpfs tmpfs
+  add_mount /given tmpfs tmpfs mode=0750
+  add_mount /made tmpfs tmpfs
+  out=$(run_sh 'for d in kept owned given made; do stat -c "%n %a %u:%g" /$d; done
+                grep -c " /kept .* tmpfs " /proc/self/mountinfo')
+  assert_eq "$out" "/kept 712 0:0
+/owned 1750 0:0
+/given 750 0:0
+/made 1777 0:0
+1" "modes and owners of the tmpfs roots"
+}
+
 test_proc_sysfs_devpts_mqueue_and_shm_are_mounted() {
   new_bundle
   out=$(run_sh 'cat /proc/self/mountinfo')

@@ -96,6 +96,24 @@ test_user_namespace_maps() {
   assert_eq "$(sed -n 3p <<<"$out")" 0 "uid inside"
 }
 
+# In a user namespace the device nodes are binds of the host's: they are
+# nosuid,noexec (as with crun; runc 1.1 keeps the host /dev's flags), and
+# still work.
+test_user_namespace_device_binds_are_nosuid_noexec() {
+  new_bundle
+  in_user_namespace 100000 200000
+  out=$(run_sh 'for d in null zero full random urandom tty; do
+                  awk -v mp=/dev/$d '"'"'$5 == mp { print mp, $6 }'"'"' /proc/self/mountinfo; done
+                head -c 3 /dev/zero | wc -c')
+  assert_eq "$(wc -l <<<"$out")" 7 "a mount per node, and the bytes read: $out"
+  assert_eq "$(tail -1 <<<"$out")" 3 "bytes read from the bound /dev/zero"
+  local mp opts
+  while read -r mp opts; do
+    assert_match "$opts" "(^|,)nosuid(,|$)" "options of $mp"
+    assert_match "$opts" "(^|,)noexec(,|$)" "options of $mp"
+  done < <(sed '$d' <<<"$out")
+}
+
 test_user_namespace_process_runs_as_host_uid() {
   new_bundle sleep 30
   in_user_namespace 100000 100000
