@@ -74,18 +74,38 @@ static int open_namespace(enum oci_ns_kind k, const char *path, err_t *e) {
   return steal_fd(&fd);
 }
 
+/* The root is built in a joined mount namespace as in a new one (as runc
+ * does), and pivot_root there moves the root of every process of that
+ * namespace: never the runtime's own (the host's, as a rule) or its pid
+ * 1's. */
+static int check_joined_mount_namespace(int fd, const char *path, err_t *e) {
+  static const char *const refused[] = {"/proc/self/ns/mnt", "/proc/1/ns/mnt"};
+  struct stat theirs, ours;
+  if (fstat(fd, &theirs) < 0)
+    return err_sys(e, "linux.namespaces: mount namespace %s", path);
+  for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++)
+    if (stat(refused[i], &ours) == 0 && ours.st_dev == theirs.st_dev &&
+        ours.st_ino == theirs.st_ino)
+      return err_set(e, EINVAL, "linux.namespaces: mount namespace %s is the runtime's own or "
+                                "its pid 1's: building the container's root there would move "
+                                "their root", path);
+  return 0;
+}
+
 /* Decide how the init is made and open the namespaces it joins. */
 static int plan_namespaces(struct launch *l, err_t *e) {
   const struct oci_spec *s = l->spec;
-  if (!s->namespaces[NS_MNT].present || s->namespaces[NS_MNT].path)
-    return err_set(e, EINVAL, "linux.namespaces: a new mount namespace is required "
-                              "(joining one or sharing the host's is not supported)");
+  if (!s->namespaces[NS_MNT].present)
+    return err_set(e, EINVAL, "linux.namespaces: a mount namespace is required "
+                              "(sharing the runtime's is not supported)");
   for (int k = 0; k < NS_KINDS; k++) {
     l->ns_fds[k] = -1;
     if (!s->namespaces[k].present)
       continue;
     if (s->namespaces[k].path) {
       if ((l->ns_fds[k] = open_namespace(k, s->namespaces[k].path, e)) < 0)
+        return -1;
+      if (k == NS_MNT && check_joined_mount_namespace(l->ns_fds[k], s->namespaces[k].path, e) < 0)
         return -1;
     } else if (k == NS_CGROUP) {
       l->late_flags |= CLONE_NEWCGROUP; /* made once the init is in its group */

@@ -79,6 +79,33 @@ test_join_pid_namespace() {
   assert_contains "$(sed -n 2p <<<"$out")" "sleep 30"
 }
 
+# A mount namespace joined by path (the OCI validation's linux_ns_path joins
+# an unshare'd process's): the root is built in it, as runc does, so the
+# container runs in that namespace on its own rootfs. The runtime's own
+# namespace, or its pid 1's, is refused: pivot_root would move their root.
+test_join_mount_namespace_by_path() {
+  new_bundle
+  unshare -m --propagation private sh -c "mount -t tmpfs holder-$ID /mnt && exec sleep 60" &
+  local holder=$!
+  defer "kill $holder"
+  wait_for "grep -q holder-$ID /proc/$holder/mountinfo" 50
+  cfg ".linux.namespaces |= map(if .type == \"mount\" then .path = \"/proc/$holder/ns/mnt\" else . end)"
+  echo in-rootfs >"$BUNDLE/rootfs/marker"
+  out=$(run_sh 'readlink /proc/self/ns/mnt; cat /marker')
+  assert_eq "$out" "$(readlink /proc/$holder/ns/mnt)"$'\nin-rootfs' "namespace and root of the container"
+  assert_no_leftovers
+  for path in /proc/self/ns/mnt /proc/1/ns/mnt; do
+    cfg ".linux.namespaces |= map(if .type == \"mount\" then .path = \"$path\" else . end)"
+    assert_fails rt run --bundle "$BUNDLE" "$ID"
+    # Where pid 1's namespace cannot even be opened (a sandbox), that is the error.
+    [[ $path == /proc/1/* && $ERR == *"$path: Permission denied" ]] ||
+      assert_contains "$ERR" "mount namespace $path is the runtime's own or its pid 1's"
+    assert_eq "$(wc -l <<<"$ERR")" 1 "lines of error output"
+    assert_no_leftovers
+  done
+  [ "$(stat -c %i /)" = "$(stat -c %i "/proc/$$/root/")" ] || fail "the test's root moved"
+}
+
 test_bad_namespace_path_fails_cleanly() {
   new_bundle
   cfg '.linux.namespaces += [] | .linux.namespaces = [.linux.namespaces[] | if .type == "network" then .path = "/proc/999999999/ns/net" else . end]'
