@@ -101,12 +101,32 @@ int runtime_kill(const struct runtime_ctx *rt, const char *id, int sig, bool all
   return signal_init(c, sig, e);
 }
 
-/* After SIGKILL the init may take a moment to become a zombie. */
-static void wait_stopped(struct container *c) {
-  for (int i = 0; i < 500 && proc_alive(c->state.pid, c->state.pid_start_time); i++) {
+/* After SIGKILL the init may take a moment to become a zombie. Returns
+ * whether it has, within `ms`. */
+static bool wait_stopped(struct container *c, int ms) {
+  for (int i = 0; i < ms / 2; i++) {
+    if (!proc_alive(c->state.pid, c->state.pid_start_time))
+      return true;
     struct timespec ts = {0, 2 * 1000 * 1000};
     nanosleep(&ts, NULL);
   }
+  return !proc_alive(c->state.pid, c->state.pid_start_time);
+}
+
+/* SIGKILL the init and wait for it. A frozen task takes no signal, and
+ * the init may be frozen in a freezer group that is not the container's
+ * (someone moved it there; its state reads "running"): moving it back
+ * into the container's own groups, which are not frozen, thaws it, and
+ * only it (thawing that other group would wake its other tasks too). */
+static void kill_init(struct container *c) {
+  err_t gone = ERR_INIT; /* it may have died since we looked */
+  signal_init(c, SIGKILL, &gone);
+  if (wait_stopped(c, 100) || !c->cgroup)
+    return;
+  err_t ignored = ERR_INIT;
+  if (proc_alive(c->state.pid, c->state.pid_start_time))
+    cgroup_attach(c->cgroup, c->state.pid, &ignored);
+  wait_stopped(c, 1000);
 }
 
 /* A container without a readable state (a create that crashed before
@@ -163,9 +183,7 @@ int runtime_delete(const struct runtime_ctx *rt, const char *id, bool force, err
       err_t ignored = ERR_INIT;
       cgroup_freeze(c->cgroup, false, &ignored);
     }
-    err_t gone = ERR_INIT; /* it may have died since we looked */
-    signal_init(c, SIGKILL, &gone);
-    wait_stopped(c);
+    kill_init(c);
   }
   c->pid = 0; /* not our child: whoever made it reaps it */
   return container_destroy(c, e);

@@ -122,3 +122,36 @@ test_init_killed_during_create_is_reported_with_its_signal() {
     "the error of a run whose init was killed"
   assert_no_leftovers
 }
+
+# A frozen task takes no signal, not even SIGKILL: an init that someone
+# moved into a frozen freezer group of their own stays, and its groups
+# cannot be removed (EBUSY). delete --force thaws it where it is.
+test_delete_force_of_an_init_frozen_in_another_group() {
+  local freezer
+  if cg_is_v1 freezer; then
+    freezer=/sys/fs/cgroup/freezer/capsule-test-other-$$
+  else
+    [ -n "$(cg_v2_root)" ] || skip "no freezer here"
+    freezer=$(cg_v2_root)/capsule-test-other-$$
+  fi
+  new_bundle sleep 60
+  rt run -d --bundle "$BUNDLE" "$ID" </dev/null
+  pid=$(rt state "$ID" | jq -r .pid)
+  mkdir "$freezer"
+  defer "rmdir $freezer"
+  if cg_is_v1 freezer; then
+    defer "echo THAWED >$freezer/freezer.state"
+    echo "$pid" >"$freezer/cgroup.procs"
+    echo FROZEN >"$freezer/freezer.state"
+    wait_for "grep -qx FROZEN $freezer/freezer.state" 50
+  else
+    defer "echo 0 >$freezer/cgroup.freeze"
+    echo "$pid" >"$freezer/cgroup.procs"
+    echo 1 >"$freezer/cgroup.freeze"
+    wait_for "grep -qx 'frozen 1' $freezer/cgroup.events" 50
+  fi
+  assert_eq "$(status_of)" running "status of a container frozen elsewhere"
+  rt delete --force "$ID"
+  [ ! -e /proc/"$pid" ] || [ "$(awk '{print $3}' /proc/"$pid"/stat)" = Z ] || fail "the init lives on"
+  assert_no_leftovers
+}
