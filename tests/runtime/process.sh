@@ -64,7 +64,8 @@ test_socket_activation_fds_and_variables_reach_the_process() {
   assert_eq "$fds $pid" "1 $self" "without a pid namespace: LISTEN_FDS LISTEN_PID (\$\$ is $self)"
   assert_eq "$rest" "" "extra words"
   assert_eq "$(sed 1d <<<"$out" | tr '\n' ' ')" "fd 3 " "fds"
-  out=$(rt run --preserve-fds 1 --bundle "$BUNDLE" "$ID" 3<"$BUNDLE/config.json" | head -1)
+  out=$(rt run --preserve-fds 1 --bundle "$BUNDLE" "$ID" 3<"$BUNDLE/config.json")
+  out=${out%%$'\n'*}
   assert_eq "$out" " 99 ${out##* }" "--preserve-fds alone: the configured variables only"
   assert_no_leftovers
 }
