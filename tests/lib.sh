@@ -72,6 +72,17 @@ wait_for() { # "command" tenths
   fail "timed out waiting for: $1"
 }
 
+# Copy the shared libraries a dynamically linked binary needs (its loader
+# included) into a root filesystem, so that the binary also runs there (a
+# sanitizer build of capsule is dynamic). Nothing for a static binary.
+add_libraries_of() { # binary rootfs
+  local lib
+  for lib in $(ldd "$1" 2>/dev/null | grep -o '/[^ ]*'); do
+    mkdir -p "$2$(dirname "$lib")"
+    cp -L "$lib" "$2$lib"
+  done
+}
+
 # A busybox rootfs from the host's busybox-static: /bin holds busybox and a
 # link per applet (made by one process: in the emulated test VM each exec
 # costs ~0.2 s, and one `ln` per applet took 35 s).
@@ -80,4 +91,18 @@ make_busybox_rootfs() { # dir
   cp /bin/busybox "$1"/bin/busybox
   /bin/busybox --list | perl -e 'my $d = shift; while (<STDIN>) { chomp; next if $_ eq "busybox";
     unlink "$d/$_"; symlink("busybox", "$d/$_") or die "symlink $d/$_: $!\n" }' "$1/bin"
+}
+
+# busy_cpus [SECONDS]: one busy loop per CPU, each ending by itself after
+# SECONDS (default 90) and killed (by its pid) at the end of the test.
+busy_cpus() {
+  local i pid
+  for ((i = 0; i < $(nproc); i++)); do
+    (
+      end=$((SECONDS + ${1:-90}))
+      while [ $SECONDS -lt $end ]; do :; done
+    ) &
+    pid=$!
+    defer kill "$pid"
+  done
 }

@@ -17,10 +17,7 @@ attack_entrypoint_proc_self_exe() {
   # capsule is linked dynamically: the image gets its loader and libraries.
   mkdir "$WORK/rootfs"
   tar -C "$WORK/rootfs" -xf "$ENGINE_IMAGE_TAR"
-  for lib in $(ldd "$BIN/capsule" | grep -o '/[^ ]*'); do
-    mkdir -p "$WORK/rootfs$(dirname "$lib")"
-    cp -L "$lib" "$WORK/rootfs$lib"
-  done
+  add_libraries_of "$BIN/capsule" "$WORK/rootfs"
   tar -C "$WORK/rootfs" -cf "$WORK/rootfs.tar" .
   cap import "$WORK/rootfs.tar" withlibc >/dev/null
   mkfifo "$WORK/stdin"

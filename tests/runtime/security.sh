@@ -194,6 +194,7 @@ attack_entrypoint_proc_self_exe() {
   # only the sealed copy stands in the way.
   new_bundle /proc/self/exe --log /log.fifo exec --process /process.fifo x
   runtime_copy
+  add_libraries_of "$RT" "$BUNDLE/rootfs"
   add_caps CAP_SYS_PTRACE CAP_DAC_OVERRIDE
   mkfifo "$BUNDLE/rootfs/log.fifo" "$BUNDLE/rootfs/process.fifo"
   before=$(sha256sum <"$RT")
@@ -222,6 +223,7 @@ attack_shared_pid_namespace_scanner() {
   # through it once B has exited.
   new_bundle /proc/self/exe --log /log.fifo state x
   runtime_copy
+  add_libraries_of "$RT" "$BUNDLE/rootfs"
   local b_bundle=$BUNDLE b_id=$ID
   mkfifo "$b_bundle/rootfs/log.fifo"
   new_bundle sh -c '
@@ -242,7 +244,7 @@ attack_shared_pid_namespace_scanner() {
   before=$(sha256sum <"$RT_COPY")
   rt run -d --bundle "$BUNDLE" "$ID"
   "$RT" --root "$b_bundle/state" run -d --bundle "$b_bundle" "$b_id"
-  wait_for "[ -s '$BUNDLE/rootfs/tmp/held' ]" 100
+  wait_for "[ -s '$BUNDLE/rootfs/tmp/held' ]" 300
   cat "$b_bundle/rootfs/log.fifo" >/dev/null
   wait_for "grep -q done '$BUNDLE/rootfs/tmp/held'" 100
   log=$(cat "$BUNDLE/rootfs/tmp/held")
