@@ -217,16 +217,22 @@ test_net_sysctl_in_a_joined_network_namespace() {
 }
 
 # Inside a container: lo's flags, then a line sent over TCP to 127.0.0.1
-# (busybox nc; the listener, on IPv4 or IPv6, is waited for in /proc/net).
+# (busybox nc; the listener, on IPv4 or IPv6, is waited for in /proc/net,
+# and so is the line). The listener's stdin never ends: at its end busybox
+# nc may close the connection before it has read the line.
 loopback_probe() {
   run_sh 'ip -o link show lo | cut -d" " -f3
-    timeout 10 nc -l -p 5599 >/tmp/got &
+    (sleep 20 | timeout 10 nc -l -p 5599 >/tmp/got) &
     i=0
     until cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | grep -qi ":15DF [0-9A-F]*:0000 0A"; do
       i=$((i + 1)); [ $i -lt 250 ] || exit 9; usleep 20000
     done
-    echo over-lo | timeout 10 nc 127.0.0.1 5599 || kill $!
-    wait; cat /tmp/got'
+    echo over-lo | timeout 10 nc 127.0.0.1 5599
+    i=0
+    until grep -q over-lo /tmp/got; do
+      i=$((i + 1)); [ $i -lt 250 ] || break; usleep 20000
+    done
+    cat /tmp/got'
 }
 
 test_new_network_namespace_has_loopback_up() {
