@@ -13,6 +13,8 @@
 # the busybox image is built once and cached in $PODMAN_CACHE, keyed on
 # podman's version, busybox and this file, so later tests skip the import.
 
+source "$TOP/tests/lib-private-env.sh"
+
 RUNTIME=${RUNTIME:-$BIN/capsule-runtime}
 PODMAN_IMAGE=localhost/busybox:latest
 PODMAN_CACHE=${PODMAN_CACHE:-$BIN/podman-cache}
@@ -135,47 +137,14 @@ assert_no_trace_of() { # container-id
   assert_eq "$(grep -c "$1" /proc/self/mountinfo || true)" 0 "mounts left on the host"
 }
 
-# Directories of the cgroup parent, deepest first, across every hierarchy.
-podman_env_cgroup_dirs() {
-  find /sys/fs/cgroup/*"$PODMAN_CGROUP_PARENT" -depth -type d 2>/dev/null || true
-}
-
-# Processes left in the environment: those in its mount namespace (conmon,
-# podman) and those in its cgroups (containers, which have mount namespaces
-# of their own). The holder is not one of them.
-podman_env_processes() {
-  local ns p d
-  ns=$(readlink "/proc/$PODMAN_HOLDER/ns/mnt" 2>/dev/null) || ns=none
-  for p in /proc/[0-9]*; do
-    [ "${p#/proc/}" = "$PODMAN_HOLDER" ] && continue
-    [ "$(readlink "$p/ns/mnt" 2>/dev/null)" = "$ns" ] && echo "${p#/proc/}"
-  done
-  for d in $(podman_env_cgroup_dirs); do cat "$d/cgroup.procs" 2>/dev/null; done
-  return 0
-}
-
 # Runs from `defer`, also after a failure halfway through podman_env_start,
 # and leaves no process, mount or cgroup behind.
 podman_env_stop() {
-  local pids d
   [ -n "${PODMAN_HOLDER:-}" ] || return 0
   if kill -0 "$PODMAN_HOLDER" 2>/dev/null; then
     PODMAN_TIMEOUT=60 pm rm --all --force --time 0 >/dev/null 2>&1 || true
   fi
-  # Frozen tasks do not die from SIGKILL until thawed.
-  for d in $(podman_env_cgroup_dirs); do
-    [ -f "$d/freezer.state" ] && echo THAWED >"$d/freezer.state" 2>/dev/null || true
-    [ -f "$d/cgroup.freeze" ] && echo 0 >"$d/cgroup.freeze" 2>/dev/null || true
-  done
-  pids=$(podman_env_processes)
-  [ -z "$pids" ] || kill -9 $pids 2>/dev/null || true
-  kill "$PODMAN_HOLDER" 2>/dev/null || true
-  wait "$PODMAN_HOLDER" 2>/dev/null || true
-  for _ in $(seq 20); do
-    for d in $(podman_env_cgroup_dirs); do rmdir "$d" 2>/dev/null || true; done
-    [ -z "$(podman_env_cgroup_dirs)" ] && break
-    sleep 0.1
-  done
+  private_env_release "$PODMAN_HOLDER" "$PODMAN_CGROUP_PARENT"
   rm -rf "$PODMAN_HOST_TMP"
   PODMAN_HOLDER=
 }

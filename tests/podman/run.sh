@@ -104,7 +104,7 @@ test_run_rm_leaves_nothing_behind() {
   assert_eq "$(pm ps -a -q)" "" "containers after run --rm"
   assert_no_trace_of "$id"
   assert_eq "$(podman_ns cat /proc/self/mountinfo | wc -l)" "$mounts_before" "mount count in podman's namespace"
-  wait_for "[ -z \"\$(podman_env_processes)\" ]" 50
+  wait_for "[ -z \"\$(private_env_processes $PODMAN_HOLDER $PODMAN_CGROUP_PARENT)\" ]" 50
 }
 
 test_device_and_privileged() {

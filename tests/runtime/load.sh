@@ -4,20 +4,6 @@
 
 source "$TOP/tests/runtime/lib-runtime.sh"
 
-# busy_cpus: one busy loop per CPU, each ending by itself after 90 s and
-# killed (by its pid) at the end of the test.
-busy_cpus() {
-  local i pid
-  for ((i = 0; i < $(nproc); i++)); do
-    (
-      end=$((SECONDS + 90))
-      while [ $SECONDS -lt $end ]; do :; done
-    ) &
-    pid=$!
-    defer kill "$pid"
-  done
-}
-
 # repeat_under_load COUNT SECONDS FUNCTION: call FUNCTION I for I = 1..COUNT
 # with the CPUs busy, stopping early after SECONDS; every call must succeed.
 # Prints how many ran.
@@ -154,4 +140,13 @@ test_delete_force_of_an_init_frozen_in_another_group() {
   rt delete --force "$ID"
   [ ! -e /proc/"$pid" ] || [ "$(awk '{print $3}' /proc/"$pid"/stat)" = Z ] || fail "the init lives on"
   assert_no_leftovers
+}
+
+# kill -9 right after start, then delete without --force once the init is
+# reaped, as containerd's shim does (tests/helpers/shim_loop.py, the child
+# subreaper): the delete must find the container stopped.
+test_kill_right_after_start_then_delete() {
+  new_bundle sleep 60
+  busy_cpus
+  python3 "$TOP/tests/helpers/shim_loop.py" "$RT" "$STATE" "$BUNDLE" "$ID" 150 15
 }
