@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/array.h"
 #include "util/cleanup.h"
 #include "util/json.h"
 
@@ -34,12 +35,8 @@ static int split_words(const char *s, char ***out, err_t *e) {
     }
     if (quoted)
       return err_set(e, EINVAL, "unterminated quote");
-    if (n + 2 > cap) {
-      char **bigger = realloc(v, (cap *= 2) * sizeof(*v));
-      if (!bigger)
-        return err_sys(e, "change");
-      v = bigger;
-    }
+    if (array_reserve_sz((void **)&v, &cap, n + 2, sizeof(*v)) < 0)
+      return err_sys(e, "change");
     if (!(v[n] = strndup(word, len)))
       return err_sys(e, "change");
     v[++n] = NULL;

@@ -88,13 +88,9 @@ static int cache_load(int dirfd, const char *name, json_t *profile, struct secco
 }
 
 static bool cache_full(int dirfd) {
-  int dup_fd = dup(dirfd);
-  DIR *d = dup_fd >= 0 ? fdopendir(dup_fd) : NULL;
-  if (!d) {
-    if (dup_fd >= 0)
-      close(dup_fd);
+  DIR *d = fdopendir_dup(dirfd);
+  if (!d)
     return true;
-  }
   size_t n = 0;
   for (struct dirent *de; (de = readdir(d));)
     n += de->d_name[0] != '.';
