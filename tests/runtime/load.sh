@@ -120,11 +120,12 @@ test_delete_force_of_an_init_frozen_in_another_group() {
     [ -n "$(cg_v2_root)" ] || skip "no freezer here"
     freezer=$(cg_v2_root)/capsule-test-other-$$
   fi
+  # Deferred steps run last first: thaw, delete the container, rmdir.
+  mkdir "$freezer"
+  defer "rmdir $freezer"
   new_bundle sleep 60
   rt run -d --bundle "$BUNDLE" "$ID" </dev/null
   pid=$(rt state "$ID" | jq -r .pid)
-  mkdir "$freezer"
-  defer "rmdir $freezer"
   if cg_is_v1 freezer; then
     defer "echo THAWED >$freezer/freezer.state"
     echo "$pid" >"$freezer/cgroup.procs"
