@@ -19,6 +19,7 @@
 #include <linux/bpf.h>
 
 #include "cgroup/internal.h"
+#include "util/array.h"
 #include "util/cleanup.h"
 
 /* Registers: r1 context, r2 device type, r3 undecided access bits, r4 major,
@@ -33,15 +34,9 @@ struct program {
 
 static size_t emit(struct program *p, uint8_t code, uint8_t dst, uint8_t src, int16_t off,
                    int32_t imm) {
-  if (p->n == p->cap) {
-    size_t cap = p->cap ? p->cap * 2 : 64;
-    struct bpf_insn *grown = realloc(p->insns, cap * sizeof *grown);
-    if (!grown) {
-      p->oom = true;
-      return p->n;
-    }
-    p->insns = grown;
-    p->cap = cap;
+  if (array_reserve_sz((void **)&p->insns, &p->cap, p->n + 1, sizeof *p->insns) < 0) {
+    p->oom = true;
+    return p->n;
   }
   p->insns[p->n] = (struct bpf_insn){.code = code, .dst_reg = dst, .src_reg = src, .off = off,
                                      .imm = imm};

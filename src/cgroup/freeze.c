@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cgroup/internal.h"
+#include "util/array.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 
@@ -144,14 +145,8 @@ static int collect_pids(const char *dir, void *list, err_t *e) {
     long pid = strtol(p, &end, 10);
     if (end == p)
       break;
-    if (l->n == l->cap) {
-      size_t cap = l->cap ? l->cap * 2 : 64;
-      pid_t *grown = realloc(l->v, cap * sizeof *grown);
-      if (!grown)
-        return err_sys(e, "cgroup: list %s", dir);
-      l->v = grown;
-      l->cap = cap;
-    }
+    if (array_reserve_sz((void **)&l->v, &l->cap, l->n + 1, sizeof *l->v) < 0)
+      return err_sys(e, "cgroup: list %s", dir);
     l->v[l->n++] = (pid_t)pid;
   }
   return cgroup_for_each_child(dir, collect_pids, l, e);
