@@ -15,12 +15,15 @@
 # run joins it before the timer starts).
 #
 # Usage: bench/runtime-start.sh [-n RUNS] [-o RESULTS_DIR] [-r "capsule runc crun floor"]
+#        (add "baseline" to -r, with BASELINE_RUNTIME naming another
+#        capsule-runtime binary, e.g. one built before a change)
 #        bench/runtime-start.sh --profile perf|strace RUNTIME [-n RUNS]
 # Results: RESULTS_DIR (default build/bench-results/runtime-start-DATE/) gets
 # runs.csv (every run), summary.csv, summary.json, env.txt and per-runtime
 # stderr logs. --profile runs RUNS starts of one runtime under `perf stat`
 # (software events) or `strace -f -c`, to see where the time goes.
-# Environment: CAPSULE_RUNTIME (default build/capsule-runtime), RUNC, CRUN.
+# Environment: CAPSULE_RUNTIME (default build/capsule-runtime), RUNC, CRUN,
+# BASELINE_RUNTIME.
 set -euo pipefail
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -28,6 +31,7 @@ source "$TOP/tests/lib.sh"
 CAPSULE_RUNTIME=${CAPSULE_RUNTIME:-$BIN/capsule-runtime}
 RUNC=${RUNC:-$(command -v runc || echo /usr/sbin/runc)}
 CRUN=${CRUN:-$(command -v crun || echo /usr/bin/crun)}
+BASELINE_RUNTIME=${BASELINE_RUNTIME:-}
 
 runs=100
 results=""
@@ -46,8 +50,9 @@ while [ $# -gt 0 ]; do
 done
 [[ "$runs" =~ ^[1-9][0-9]*$ ]] || { echo "runtime-start: -n: expected a positive number, got '$runs'" >&2; exit 2; }
 for rt in $runtimes $profile_runtime; do
-  case $rt in capsule | runc | crun | floor) ;; *)
-    echo "runtime-start: unknown runtime '$rt' (capsule, runc, crun, floor)" >&2; exit 2 ;;
+  case $rt in capsule | runc | crun | floor) ;;
+  baseline) [ -x "$BASELINE_RUNTIME" ] || { echo "runtime-start: baseline: set BASELINE_RUNTIME to a capsule-runtime binary" >&2; exit 2; } ;;
+  *) echo "runtime-start: unknown runtime '$rt' (capsule, baseline, runc, crun, floor)" >&2; exit 2 ;;
   esac
 done
 [ "$(id -u)" = 0 ] || { echo "runtime-start: run as root (containers need it)" >&2; exit 1; }
@@ -92,6 +97,7 @@ id_prefix=bench-$$
 command_for() { # runtime id
   case $1 in
   capsule) cmd=("$CAPSULE_RUNTIME" --root "$work/root-capsule" run --bundle "$bundle" "$2") ;;
+  baseline) cmd=("$BASELINE_RUNTIME" --root "$work/root-baseline" run --bundle "$bundle" "$2") ;;
   runc) cmd=("$RUNC" --root "$work/root-runc" run --bundle "$bundle" "$2") ;;
   crun) cmd=(--mntns "$crun_mntns" "$CRUN" --root "$work/root-crun" run --bundle "$bundle" "$2") ;;
   floor) cmd=(unshare -fpmuin /bin/true) ;;
@@ -108,6 +114,7 @@ start_once() { # runtime id log
 version_of() {
   case $1 in
   capsule) "$CAPSULE_RUNTIME" --version 2>/dev/null | head -n 1 ;;
+  baseline) echo "$BASELINE_RUNTIME: $("$BASELINE_RUNTIME" --version 2>/dev/null | head -n 1)" ;;
   runc) "$RUNC" --version | head -n 1 ;;
   crun) "$CRUN" --version | head -n 1 ;;
   floor) unshare --version ;;
