@@ -229,7 +229,10 @@ attack_shared_pid_namespace_scanner() {
   new_bundle sh -c '
     while [ ! -e /tmp/held ]; do
       for d in /proc/[0-9]*; do
-        if cmp -s $d/exe /ref 2>/dev/null && exec 3<$d/exe; then readlink $d/exe >/tmp/held; break; fi
+        # (`command`: a failed redirection of a plain exec ends the shell.)
+        if cmp -s $d/exe /ref 2>/dev/null && command exec 3<$d/exe 2>/dev/null; then
+          readlink $d/exe >/tmp/held; break
+        fi
       done
     done
     i=0
