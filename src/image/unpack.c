@@ -16,6 +16,7 @@
 #include "image/decompress.h"
 #include "image/tree_walk.h"
 #include "image/whiteout.h"
+#include "util/array.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/log.h"
@@ -80,14 +81,8 @@ static int tar_error(struct unpacker *u, const char *path, err_t *e) {
 /* Remember a directory's times; they are set after its children exist. */
 static int remember_dir(struct unpacker *u, const char *path, struct archive_entry *ent,
                         err_t *e) {
-  if (u->n_dirs == u->cap_dirs) {
-    size_t cap = u->cap_dirs ? u->cap_dirs * 2 : 64;
-    struct dir_time *d = realloc(u->dirs, cap * sizeof(*d));
-    if (!d)
-      return err_sys(e, "unpack");
-    u->dirs = d;
-    u->cap_dirs = cap;
-  }
+  if (array_reserve_sz((void **)&u->dirs, &u->cap_dirs, u->n_dirs + 1, sizeof(*u->dirs)) < 0)
+    return err_sys(e, "unpack");
   struct dir_time *d = &u->dirs[u->n_dirs];
   if (!(d->path = strdup(path)))
     return err_sys(e, "unpack");
