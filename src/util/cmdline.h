@@ -1,0 +1,121 @@
+/* One command table and one option parser for every front end (capsule,
+ * capsule-runtime). A command is data: its name, its operands, its options
+ * (each with its help line), flags, and the function that runs it. Help
+ * text, bash completion and man pages are generated from the same data.
+ *
+ * Parsing rules (docker's and runc's, without getopt's surprises):
+ *  - long options match exactly: "--pid" never means "--pids-limit";
+ *  - "--name=value" and "--name value"; "-e X", "-eX", and grouped short
+ *    flags "-it", "-dit" (a value-taking short flag ends a group: "-ve X"
+ *    is an error, "-de" takes the next word);
+ *  - options are accepted after operands ("save busybox -o f"), except in
+ *    commands flagged CMDLINE_STOP_AT_OPERAND (nth operand, see below), whose
+ *    later words belong to the container's command ("run IMG ls -l");
+ *  - "--" ends the options; a lone "-" is an operand (stdin).
+ *
+ * The library never prints: errors come back in err_t, one line each. */
+#ifndef CAPSULE_UTIL_CMDLINE_H
+#define CAPSULE_UTIL_CMDLINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "util/error.h"
+
+/* Option kinds. */
+enum cmdline_arg {
+  CMDLINE_FLAG,  /* no value: "--rm" */
+  CMDLINE_VALUE, /* one value: "--name x"; given twice, the last wins */
+  CMDLINE_LIST,  /* repeatable value: "-e A=1 -e B=2" */
+  /* A value that may be omitted, and only with "=": "--foo" or "--foo=x". */
+  CMDLINE_OPTIONAL_VALUE,
+};
+
+struct cmdline_option {
+  int id;               /* what cmdline_next returns: the short letter, or a
+                           value >= 256 for a long-only option */
+  char short_name;      /* 0: none */
+  const char *long_name; /* NULL: none */
+  enum cmdline_arg arg;
+  const char *value_name; /* the value in help ("SIZE"), NULL for flags */
+  const char *help;       /* one line, no trailing period */
+  bool hidden;            /* accepted, left out of help (compatibility) */
+};
+#define CMDLINE_OPTIONS_END {0}
+
+/* Command flags. */
+#define CMDLINE_SEALED 1            /* starts processes in containers: runs from a
+                                       sealed copy of the binary (self_protect.h) */
+#define CMDLINE_STOP_AT_OPERAND 2   /* options end at operand `stop_after` (1-based) */
+#define CMDLINE_HIDDEN 4            /* left out of help and completion */
+
+struct cli; /* each front end defines its own */
+struct cmdline_args;
+
+/* A command's function: returns the exit status (>= 0), or -1 with `e` set;
+ * the front end prints e once and exits with its error status. */
+typedef int (*cmdline_fn)(struct cli *cli, struct cmdline_args *args, err_t *e);
+
+struct cmdline_command {
+  const char *name;     /* as typed: "run", "image ls", "container run" */
+  cmdline_fn run;
+  const char *operands; /* usage after the name and [OPTIONS]: "IMAGE [COMMAND [ARG...]]" */
+  const char *summary;  /* one line */
+  const struct cmdline_option *options; /* ends with CMDLINE_OPTIONS_END; may be NULL */
+  int min_operands, max_operands;       /* max < 0: unbounded */
+  int flags;
+  int stop_after;       /* with CMDLINE_STOP_AT_OPERAND: after this many operands, the
+                           rest are operands too */
+  /* What completion offers for operands: NULL, or "container", "image",
+     "volume", "network", "file", "command" (a front end's own kinds). */
+  const char *complete;
+};
+
+/* The result of parsing one command line. Options come back in the order
+ * given. */
+struct cmdline_args {
+  const struct cmdline_command *cmd;
+  size_t n_options;
+  struct cmdline_parsed {
+    const struct cmdline_option *option;
+    const char *value; /* NULL for flags (and an omitted optional value) */
+  } *options;
+  int n_operands;
+  char **operands; /* borrowed from argv, NULL-terminated */
+  bool help;       /* -h/--help was given (the caller prints help, returns 0) */
+  size_t next;     /* cmdline_next's cursor */
+};
+
+/* Parse argv (argv[0..n-1], the words after the command's name) for `cmd`.
+ * On error (unknown option, missing value, wrong operand count), -1 and a
+ * one-line message naming the option ("unknown flag --pid" ...). */
+int cmdline_parse(const struct cmdline_command *cmd, int argc, char **argv,
+                  struct cmdline_args *out, err_t *e);
+void cmdline_args_free(struct cmdline_args *a);
+
+/* Iterate the parsed options: returns the next option's id and sets *value,
+ * or -1 at the end. */
+int cmdline_next(struct cmdline_args *a, const char **value);
+
+/* The value of the last occurrence of option `id`, or NULL. */
+const char *cmdline_value(const struct cmdline_args *a, int id);
+/* Whether option `id` was given. */
+bool cmdline_has(const struct cmdline_args *a, int id);
+
+/* Find the command named by the first one or two words of argv in `table`
+ * (n entries); *words gets how many words the name took. NULL if none. */
+const struct cmdline_command *cmdline_find(const struct cmdline_command *table, size_t n,
+                                           int argc, char **argv, int *words);
+/* Whether `word` starts some two-word name ("image", "container"). */
+bool cmdline_is_group(const struct cmdline_command *table, size_t n, const char *word);
+
+/* Writers generated from the table (the front end owns the FILE). */
+void cmdline_write_help(FILE *out, const char *program, const struct cmdline_command *cmd);
+void cmdline_write_command_list(FILE *out, const struct cmdline_command *table, size_t n);
+void cmdline_write_bash_completion(FILE *out, const char *program,
+                                   const struct cmdline_command *table, size_t n);
+void cmdline_write_man(FILE *out, const char *program, const char *section_date,
+                       const struct cmdline_command *table, size_t n);
+
+#endif
