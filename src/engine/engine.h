@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "image/store.h"
@@ -21,7 +22,11 @@
 struct engine {
   const char *root;     /* the image store and containers, e.g. /var/lib/capsule */
   const char *run_root; /* the runtime's state */
+  size_t events_max;    /* the events log's cap in bytes, 0: ENGINE_EVENTS_MAX */
 };
+
+/* The events log is rotated past this size (one older generation kept). */
+#define ENGINE_EVENTS_MAX (1u << 20)
 
 struct run_opts {
   const char *image;
@@ -67,5 +72,35 @@ int engine_ps(const struct engine *eng, bool all, json_t **out, err_t *e);
  * ("ok", summary). -1 with e set if problems are left. */
 int engine_check(const struct engine *eng, struct image_store *s, store_note_fn note, void *data,
                  err_t *e);
+
+/* ---- events (events.c) ----
+ * docker's container events, kept in <root>/events.log, one JSON line each
+ * in the shape `docker events --format '{{json .}}'` prints: status, id,
+ * from, Type "container", Action, Actor {ID, Attributes {image, name, ...}},
+ * scope, time, timeNano. */
+
+/* Record `action` ("create", "start", "die", "stop", "kill", "pause",
+ * "unpause", "destroy", "exec_create: CMD", "exec_start: CMD", "exec_die")
+ * of container `id`, now. Name and image come from the container's record;
+ * `name` (may be NULL) stands in when the record is gone. `attrs`: NULL or
+ * "key", "value", ..., NULL: more of Actor.Attributes (docker's die has
+ * "exitCode"). Safe with concurrent writers (the monitors, commands): each
+ * line is one O_APPEND write, never interleaved. Callers whose action
+ * already happened treat a failure as a warning. */
+int engine_event(const struct engine *eng, const char *id, const char *name, const char *action,
+                 const char *const *attrs, err_t *e);
+
+struct engine_events_query {
+  int64_t since_ns, until_ns; /* 0: unbounded */
+  bool follow;                /* wait for new events (until until_ns, if set) */
+};
+/* Called with each event (a JSON object, borrowed); > 0 stops the reading. */
+typedef int (*engine_event_fn)(json_t *event, void *arg, err_t *e);
+/* docker's `events`: with since or until, the recorded events in that
+ * window first (oldest first); then, following, new events as they are
+ * written, until until_ns passes or fn stops it. Without since and until
+ * no past event is given. */
+int engine_events(const struct engine *eng, const struct engine_events_query *q,
+                  engine_event_fn fn, void *arg, err_t *e);
 
 #endif

@@ -89,6 +89,18 @@ bool engine_status_live(const char *status);
 int engine_runtime_remove(const struct engine *eng, const char *id, bool *had_state,
                           bool *had_cgroup, err_t *e);
 
+/* ---- events.c ---- */
+
+/* engine_event() with the name and image given (a caller that has the
+ * record, or whose container is gone). */
+int engine_event_write(const struct engine *eng, const char *id, const char *name,
+                       const char *image, const char *action, const char *const *attrs,
+                       err_t *e);
+/* The same for a container whose record we have, for an action that
+ * happened already: a failure to record it is a warning (util/log.h). */
+void engine_event_of(const struct engine *eng, const struct container_record *r,
+                     const char *action, const char *const *attrs);
+
 /* ---- overlay.c ---- */
 
 /* Mount the layers (lowest first) under upper/ and work/ at merged/. */

@@ -22,6 +22,7 @@ static int remove_container(const struct engine *eng, struct image_store *store,
   if (engine_runtime_remove(eng, r->id, NULL, NULL, e) < 0 ||
       container_dir_remove(eng, r->id, r->name, e) < 0)
     return -1;
+  engine_event_of(eng, r, "destroy", NULL);
   return image_store_unpin(store, r->id, pin_flags, e);
 }
 
@@ -61,6 +62,7 @@ static int prepare(const struct engine *eng, const struct run_opts *o, struct co
     image_store_unpin(store, r->id, pin_flags, &undo);
     goto out;
   }
+  engine_event_of(eng, r, "create", NULL);
   upper = container_path(eng, r->id, "upper");
   work = container_path(eng, r->id, "work");
   merged = container_path(eng, r->id, "merged");
@@ -105,6 +107,16 @@ static int finish_run(const struct engine *eng, const struct run_opts *o,
   return remove_container(eng, store, r, o->rm ? IMAGE_PIN_TRANSIENT : 0, e);
 }
 
+struct started {
+  const struct engine *eng;
+  const struct container_record *r;
+};
+
+static void record_start(void *arg) {
+  struct started *s = arg;
+  engine_event_of(s->eng, s->r, "start", NULL);
+}
+
 int engine_run(const struct engine *eng, const struct run_opts *o, int *status, char **id_out,
                err_t *e) {
   struct container_record r = {0};
@@ -124,7 +136,9 @@ int engine_run(const struct engine *eng, const struct run_opts *o, int *status, 
   _cleanup_free_ char *bundle = container_path(eng, r.id, NULL);
   _cleanup_json_ json_t *config = merged ? engine_oci_config(o, &ic, &r, merged, e) : NULL;
   struct runtime_ctx rt = engine_runtime(eng);
-  struct create_opts co = {.bundle = bundle, .config = config};
+  struct started started = {eng, &r};
+  struct create_opts co = {.bundle = bundle, .config = config, .started = record_start,
+                           .started_arg = &started};
   /* A detached container writes to its log, not to our terminal (nor to a
    * pipe its caller waits on). */
   _cleanup_close_ int log_fd = -1, null_fd = -1;
@@ -135,6 +149,11 @@ int engine_run(const struct engine *eng, const struct run_opts *o, int *status, 
   }
   if (config && (!o->detach || co.has_stdio) && runtime_run(&rt, r.id, &co, o->detach, status, e) == 0)
     ret = 0;
+  if (ret == 0 && !o->detach) {
+    char code[16];
+    snprintf(code, sizeof code, "%d", *status);
+    engine_event_of(eng, &r, "die", (const char *const[]){"exitCode", code, NULL});
+  }
   err_t undo = ERR_INIT;
   if ((ret < 0 || !o->detach) && finish_run(eng, o, &r, ret < 0, &undo) < 0 && ret == 0) {
     *e = undo;

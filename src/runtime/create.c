@@ -427,6 +427,8 @@ int runtime_run(const struct runtime_ctx *rt, const char *id, const struct creat
     return -1;
   }
   container_run_hooks_warn(c, HOOK_POSTSTART, STATUS_RUNNING);
+  if (o->started)
+    o->started(o->started_arg);
   if (detach) {
     container_release(c);
     return 0;

@@ -37,6 +37,10 @@ struct create_opts {
   /* In-process callers (the engine) may hand a parsed config instead of
    * bundle/config.json; the runtime then saves it as the state's config. */
   json_t *config;
+  /* runtime_run: called once the container's process runs, before a
+   * foreground run waits for it (the engine records its start then). */
+  void (*started)(void *arg);
+  void *started_arg;
 };
 
 /* create: set up the container; its process waits for start. */
