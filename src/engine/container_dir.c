@@ -13,6 +13,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +46,53 @@ void container_record_free(struct container_record *r) {
   free(r->created);
   json_decref(r->command);
   memset(r, 0, sizeof *r);
+}
+
+void container_run_config_default(struct container_run_config *c) {
+  memset(c, 0, sizeof *c);
+  snprintf(c->restart_policy, sizeof c->restart_policy, "no");
+  c->stop_signal = SIGTERM;
+  c->stop_timeout = 10;
+  c->log_max_file = 1;
+}
+
+/* docker's Config and HostConfig parts of the record (absent in records
+ * written before them: the defaults). */
+static int run_config_load(json_t *j, struct container_run_config *c, err_t *e) {
+  container_run_config_default(c);
+  json_t *config = NULL, *host = NULL, *policy = NULL, *log = NULL;
+  const char *name = NULL;
+  int64_t sig = c->stop_signal, timeout = c->stop_timeout, max = 0, size = 0, files = 1;
+  if (json_opt_obj(j, "config", "container", &config, e) < 0 ||
+      json_opt_obj(j, "hostConfig", "container", &host, e) < 0)
+    return -1;
+  if (config && (json_opt_bool(config, "tty", "config", &c->tty, e) < 0 ||
+                 json_opt_bool(config, "openStdin", "config", &c->interactive, e) < 0 ||
+                 json_opt_i64(config, "stopSignal", "config", &sig, e) < 0 ||
+                 json_opt_i64(config, "stopTimeout", "config", &timeout, e) < 0))
+    return -1;
+  if (host && (json_opt_bool(host, "autoRemove", "hostConfig", &c->auto_remove, e) < 0 ||
+               json_opt_bool(host, "init", "hostConfig", &c->init, e) < 0 ||
+               json_opt_obj(host, "restartPolicy", "hostConfig", &policy, e) < 0 ||
+               json_opt_obj(host, "logConfig", "hostConfig", &log, e) < 0))
+    return -1;
+  if (policy && (json_opt_str(policy, "name", "restartPolicy", &name, e) < 0 ||
+                 json_opt_i64(policy, "maximumRetryCount", "restartPolicy", &max, e) < 0))
+    return -1;
+  if (log && (json_opt_i64(log, "maxSize", "logConfig", &size, e) < 0 ||
+              json_opt_i64(log, "maxFile", "logConfig", &files, e) < 0))
+    return -1;
+  if (sig < 1 || sig > 64 || timeout < -1 || timeout > INT32_MAX || max < 0 || max > INT32_MAX ||
+      size < 0 || files < 1 || files > 1000 || (name && strlen(name) >= sizeof c->restart_policy))
+    return err_set(e, EINVAL, "invalid run configuration");
+  if (name)
+    snprintf(c->restart_policy, sizeof c->restart_policy, "%s", name);
+  c->stop_signal = (int)sig;
+  c->stop_timeout = (int)timeout;
+  c->restart_max = (int)max;
+  c->log_max_size = size;
+  c->log_max_file = (int)files;
+  return 0;
 }
 
 int container_dir_load(const struct engine *eng, const char *id, struct container_record *r,
@@ -78,15 +127,25 @@ int container_dir_load(const struct engine *eng, const char *id, struct containe
     container_record_free(r);
     return err_sys(e, "container %s", id);
   }
+  if (run_config_load(j, &r->run, e) < 0) {
+    container_record_free(r);
+    return err_wrap(e, "%s", path);
+  }
   return 0;
 }
 
 static int record_save(const char *dir, const struct container_record *r, bool transient,
                        err_t *e) {
+  const struct container_run_config *c = &r->run;
   _cleanup_json_ json_t *j = json_pack(
-      "{s:s, s:s, s:s, s:{s:s, s:s, s:s}, s:O}", "id", r->id, "name", r->name, "created",
-      r->created, "image", "ref", r->image_ref, "manifest", r->image_manifest, "id", r->image_id,
-      "command", r->command);
+      "{s:s, s:s, s:s, s:{s:s, s:s, s:s}, s:O, s:{s:b, s:b, s:i, s:i},"
+      " s:{s:b, s:b, s:{s:s, s:i}, s:{s:I, s:i}}}",
+      "id", r->id, "name", r->name, "created", r->created, "image", "ref", r->image_ref,
+      "manifest", r->image_manifest, "id", r->image_id, "command", r->command, "config", "tty",
+      c->tty, "openStdin", c->interactive, "stopSignal", c->stop_signal, "stopTimeout",
+      c->stop_timeout, "hostConfig", "autoRemove", c->auto_remove, "init", c->init,
+      "restartPolicy", "name", c->restart_policy, "maximumRetryCount", c->restart_max,
+      "logConfig", "maxSize", (json_int_t)c->log_max_size, "maxFile", c->log_max_file);
   _cleanup_free_ char *text = j ? json_dump_checked(j, JSON_INDENT(2)) : NULL;
   _cleanup_free_ char *path = path_join(dir, "container.json");
   if (!text || !path)

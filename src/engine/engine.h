@@ -41,6 +41,13 @@ struct run_opts {
   bool rm;             /* remove the container when it exits */
   bool detach;
   bool tty;
+  bool interactive;    /* -i: keep stdin open */
+  bool init;           /* --init: a tiny init as pid 1 */
+  const char *restart; /* --restart no|on-failure[:N]|always|unless-stopped, NULL: no */
+  const char *stop_signal; /* --stop-signal, NULL: the image's StopSignal, else SIGTERM */
+  const char *stop_timeout; /* --stop-timeout seconds, NULL: 10 */
+  const char *log_max_size; /* --log-opt max-size= ("10m"), NULL: no cap */
+  const char *log_max_file; /* --log-opt max-file=, NULL: 1 */
   bool read_only;      /* mount the root read-only */
   int64_t memory;      /* bytes, 0: no limit */
   int64_t pids_limit;  /* 0: no limit */
@@ -57,8 +64,11 @@ int engine_run(const struct engine *eng, const struct run_opts *o, int *status, 
 /* Remove a container by id, id prefix or name; force kills it if running. */
 int engine_rm(const struct engine *eng, const char *name, bool force, err_t *e);
 
-/* Containers as JSON objects (id, name, image, command, created, status,
- * pid), newest first; without `all` only running ones. */
+/* Containers as JSON objects (id, name, image, imageId, command, created,
+ * and their state as docker names it: status (created, running, paused,
+ * restarting, exited, dead), pid, exitCode, startedAt, finishedAt,
+ * restartCount, oomKilled), newest first; without `all` only running,
+ * paused and restarting ones. */
 int engine_ps(const struct engine *eng, bool all, json_t **out, err_t *e);
 
 /* `capsule system check`, the containers' part: remove what interrupted

@@ -17,6 +17,22 @@ json_t *engine_default_seccomp(void);
 
 /* ---- container_dir.c: <root>/containers/<id>/ ---- */
 
+/* What start and restart need of the run options, kept in the record
+ * (docker's Config and HostConfig); the OCI config itself is saved beside
+ * it as config.json. */
+struct container_run_config {
+  bool tty;          /* -t */
+  bool interactive;  /* -i: the container's stdin is a pipe the monitor holds */
+  bool auto_remove;  /* --rm */
+  bool init;         /* --init */
+  char restart_policy[16]; /* "no", "on-failure", "always", "unless-stopped" */
+  int restart_max;   /* on-failure:N, 0: no limit */
+  int stop_signal;   /* signal number */
+  int stop_timeout;  /* seconds */
+  int64_t log_max_size; /* bytes per log file, 0: no cap */
+  int log_max_file;  /* log files kept (>= 1) */
+};
+
 struct container_record {
   char id[65];
   char *name;
@@ -25,8 +41,11 @@ struct container_record {
   char *image_id;       /* its config digest */
   json_t *command;      /* array of strings */
   char *created;        /* RFC 3339 */
+  struct container_run_config run;
 };
 
+/* The defaults: restart "no", SIGTERM, 10 s, one log file without cap. */
+void container_run_config_default(struct container_run_config *c);
 /* A fresh id: 64 random hex digits. */
 int container_id_new(struct container_record *r, err_t *e);
 /* Make the container r->id: claim its name (the given one, or one made
@@ -67,6 +86,56 @@ int container_names_repair(const struct engine *eng, store_note_fn note, void *d
 /* "<root>/containers/<id>/<leaf>" on the heap. */
 char *container_path(const struct engine *eng, const char *id, const char *leaf);
 void container_record_free(struct container_record *r);
+
+/* ---- state.c: containers/<id>/state.json, the mutable state ---- */
+
+/* docker's State, written atomically by whoever changes it (the monitor,
+ * a foreground run, start, system check); read by ps and inspect. Times
+ * are RFC 3339 with nanoseconds, "" for never. */
+struct container_state {
+  char status[12]; /* created, running, paused, restarting, exited, dead */
+  int pid;         /* the container's init while it runs, else 0 */
+  int exit_code;
+  bool oom_killed;
+  char started_at[40];
+  char finished_at[40];
+  int restart_count;
+  int monitor_pid; /* the process that waits for the init (monitor or foreground run) */
+  unsigned long long monitor_start; /* its start time (/proc), so a reused pid is not taken for it */
+  char error[256];
+};
+
+/* The state as last written; a container without state.json is "created". */
+int container_state_load(const struct engine *eng, const char *id, struct container_state *st,
+                         err_t *e);
+/* Replace state.json (atomically; `durable`: fsync'd too). */
+int container_state_save(const struct engine *eng, const char *id, const struct container_state *st,
+                         bool durable, err_t *e);
+/* The truth: the state as written, corrected when whoever should have
+ * updated it is gone (monitor killed, run directory wiped, host crash): a
+ * container said to run whose monitor is dead runs only if its cgroup
+ * still holds processes; otherwise it has exited with an unknown status
+ * (255, as docker after an unclean daemon stop). Nothing is written. */
+int container_state_current(const struct engine *eng, const char *id, struct container_state *st,
+                            err_t *e);
+/* The transitions, over the state as last written: running with init
+ * `pid` (0: not known) watched by the calling process, restartCount
+ * incremented when `restarted`; exited with `code`. */
+int container_state_running(const struct engine *eng, const char *id, int pid, bool restarted,
+                            bool durable, err_t *e);
+int container_state_exited(const struct engine *eng, const char *id, int code, bool oom_killed,
+                           bool durable, err_t *e);
+/* Whether the container's cgroup holds any process. */
+bool container_cgroup_busy(const char *id);
+/* Whether status is one a live process has (running, paused, restarting). */
+bool container_status_live(const char *status);
+
+/* ---- run_config.c ---- */
+
+/* Check the run options and fill the record's part (`image_stop_signal`:
+ * the image's StopSignal, may be NULL). */
+int engine_run_config(const struct run_opts *o, const char *image_stop_signal,
+                      struct container_run_config *c, err_t *e);
 
 /* ---- runtime_side.c: what the runtime holds of a container ---- */
 

@@ -43,6 +43,7 @@ static int prepare(const struct engine *eng, const struct run_opts *o, struct co
     return -1;
   if (image_store_config(store, &img, ic, e) < 0 ||
       image_store_layer_dirs(store, &img, &layers, e) < 0 ||
+      engine_run_config(o, ic->stop_signal, &r->run, e) < 0 ||
       !(r->command = engine_process_args(o, ic, e)))
     goto out;
   r->name = o->name ? strdup(o->name) : NULL;
@@ -147,12 +148,24 @@ int engine_run(const struct engine *eng, const struct run_opts *o, int *status, 
     co.stdio_fds[0] = null_fd;
     co.stdio_fds[1] = co.stdio_fds[2] = log_fd;
   }
-  if (config && (!o->detach || co.has_stdio) && runtime_run(&rt, r.id, &co, o->detach, status, e) == 0)
+  /* The state says who waits for the init: we do in the foreground. */
+  if (config && (!o->detach || co.has_stdio) &&
+      (o->detach || container_state_running(eng, r.id, 0, false, !o->rm, e) == 0) &&
+      runtime_run(&rt, r.id, &co, o->detach, status, e) == 0)
     ret = 0;
   if (ret == 0 && !o->detach) {
     char code[16];
     snprintf(code, sizeof code, "%d", *status);
     engine_event_of(eng, &r, "die", (const char *const[]){"exitCode", code, NULL});
+  }
+  if (ret == 0 && !o->rm && !o->detach &&
+      container_state_exited(eng, r.id, *status, false, true, e) < 0)
+    ret = -1;
+  if (ret == 0 && o->detach) {
+    json_int_t pid;
+    engine_status(eng, r.id, &pid);
+    if (container_state_running(eng, r.id, (int)pid, false, true, e) < 0)
+      ret = -1;
   }
   err_t undo = ERR_INIT;
   if ((ret < 0 || !o->detach) && finish_run(eng, o, &r, ret < 0, &undo) < 0 && ret == 0) {
@@ -180,10 +193,11 @@ int engine_rm(const struct engine *eng, const char *name, bool force, err_t *e) 
   _cleanup_close_ int lock = container_dir_lock(eng, r.id, e);
   if (lock < 0 && !(force && e->code == EBUSY))
     goto out;
-  json_int_t pid;
-  const char *status = engine_status(eng, r.id, &pid);
-  if (engine_status_live(status) && !force) {
-    err_set(e, EBUSY, "container %s is %s: stop it first or use --force", r.name, status);
+  struct container_state st;
+  if (container_state_current(eng, r.id, &st, e) < 0 && !force)
+    goto out;
+  if (container_status_live(st.status) && !force) {
+    err_set(e, EBUSY, "container %s is %s: stop it first or use --force", r.name, st.status);
     goto out;
   }
   *e = (err_t)ERR_INIT;
@@ -201,14 +215,19 @@ int engine_ps(const struct engine *eng, bool all, json_t **out, err_t *e) {
   json_t *arr = json_array();
   bool failed = false;
   for (size_t i = 0; i < n; i++) {
-    json_int_t pid;
-    const char *status = engine_status(eng, list[i].id, &pid);
-    if (all || !strcmp(status, "running") || !strcmp(status, "paused"))
+    struct container_state st;
+    err_t damaged = ERR_INIT;
+    if (container_state_current(eng, list[i].id, &st, &damaged) < 0)
+      snprintf(st.status, sizeof st.status, "dead");
+    if (all || container_status_live(st.status))
       json_push(arr,
-                json_pack("{s:s, s:s, s:s, s:s, s:O, s:s, s:s, s:I}", "id", list[i].id, "name",
-                          list[i].name, "image", list[i].image_ref, "imageId", list[i].image_id,
-                          "command", list[i].command, "created", list[i].created, "status",
-                          status, "pid", pid),
+                json_pack("{s:s, s:s, s:s, s:s, s:O, s:s, s:s, s:i, s:i, s:s, s:s, s:i, s:b}",
+                          "id", list[i].id, "name", list[i].name, "image", list[i].image_ref,
+                          "imageId", list[i].image_id, "command", list[i].command, "created",
+                          list[i].created, "status", st.status, "pid", st.pid, "exitCode",
+                          st.exit_code, "startedAt", st.started_at, "finishedAt",
+                          st.finished_at, "restartCount", st.restart_count, "oomKilled",
+                          st.oom_killed),
                 &failed);
     container_record_free(&list[i]);
   }

@@ -268,7 +268,7 @@ test_check_repairs_damage() {
   local cut named out
   cut=$(cap run -d busybox true)
   named=$(cap run -d --name kept busybox sleep 600)
-  wait_for "cap ps -a | grep '${cut:0:12}' | grep -q stopped" 50
+  wait_for "cap ps -a | grep '${cut:0:12}' | grep -q Exited" 50
   : >"$STORE/containers/$cut/container.json"
   ln -s "$cut" "$STORE/containers/names/stale"
   rm "$STORE/containers/names/kept"
@@ -289,7 +289,7 @@ test_check_leaves_other_roots_alone() {
   local other=$WORK/other running stopped
   running=$(cap run -d busybox sleep 600)
   stopped=$(cap run -d busybox true)
-  wait_for "cap ps -a | grep '${stopped:0:12}' | grep -q stopped" 50
+  wait_for "cap ps -a | grep '${stopped:0:12}' | grep -q Exited" 50
   "$BIN/capsule" --root "$other" --runroot "$RUNROOT" import "$ENGINE_IMAGE_TAR" busybox >/dev/null
   out=$("$BIN/capsule" --root "$other" --runroot "$RUNROOT" system check)
   assert_not_contains "$out" repaired "the other store's check"

@@ -54,11 +54,11 @@ test_ps_and_rm() {
   assert_match "$id" '^[0-9a-f]{64}$' "printed id"
   out=$(cap ps)
   assert_contains "$out" sleeper
-  assert_contains "$out" running
+  assert_contains "$out" "Up "
   # Columns line up: STATUS starts at the same place in the header and the row.
   local head row
   head=$(sed -n 1p <<<"$out") row=$(grep sleeper <<<"$out")
-  assert_eq "${row:$(( $(awk '{print index($0, "STATUS")}' <<<"$head") - 1 )):7}" running "the STATUS column"
+  assert_eq "${row:$(( $(awk '{print index($0, "STATUS")}' <<<"$head") - 1 )):3}" "Up " "the STATUS column"
   assert_contains "$row" '"sleep 60"'
   assert_fails cap rm sleeper
   assert_contains "$ERR" "is running"

@@ -6,6 +6,7 @@
 
 #include "cli/capsule/cli.h"
 #include "cli/capsule/commands.h"
+#include "cli/capsule/human.h"
 #include "engine/engine.h"
 #include "util/cleanup.h"
 #include "util/json.h"
@@ -189,7 +190,7 @@ int cmd_ps(struct cli *cli, int argc, char **argv) {
     return 0;
   }
   if (!quiet)
-    printf("%-12s  %-24s  %-22s  %-10s  %s\n", "CONTAINER ID", "IMAGE", "COMMAND", "STATUS",
+    printf("%-12s  %-24s  %-22s  %-28s  %s\n", "CONTAINER ID", "IMAGE", "COMMAND", "STATUS",
            "NAMES");
   size_t i;
   json_t *ct;
@@ -210,9 +211,14 @@ int cmd_ps(struct cli *cli, int argc, char **argv) {
     }
     char quoted[24]; /* docker shows the command quoted, cut to 20 characters */
     snprintf(quoted, sizeof quoted, "\"%.20s\"", cmd);
-    printf("%-12.*s  %-24s  %-22s  %-10s  %s\n", no_trunc ? 64 : 12, id,
-           json_string_value(json_object_get(ct, "image")), quoted,
-           json_string_value(json_object_get(ct, "status")),
+    char status[96];
+    human_container_status(status, sizeof status,
+                           json_string_value(json_object_get(ct, "status")),
+                           (int)json_integer_value(json_object_get(ct, "exitCode")),
+                           json_string_value(json_object_get(ct, "startedAt")),
+                           json_string_value(json_object_get(ct, "finishedAt")));
+    printf("%-12.*s  %-24s  %-22s  %-28s  %s\n", no_trunc ? 64 : 12, id,
+           json_string_value(json_object_get(ct, "image")), quoted, status,
            json_string_value(json_object_get(ct, "name")));
   }
   return 0;

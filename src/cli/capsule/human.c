@@ -15,33 +15,55 @@ void human_size(char *buf, size_t len, uint64_t bytes) {
   snprintf(buf, len, "%.3g%s", v, units[u]);
 }
 
-void human_ago(char *buf, size_t len, time_t t) {
-  if (!t) {
-    snprintf(buf, len, "N/A");
-    return;
-  }
-  double d = difftime(time(NULL), t);
+void human_duration(char *buf, size_t len, double d) {
   static const struct {
     double secs;
     const char *unit;
   } steps[] = {{365.25 * 86400, "year"}, {30 * 86400, "month"}, {7 * 86400, "week"},
                {86400, "day"},           {3600, "hour"},        {60, "minute"}};
   if (d < 1) {
-    snprintf(buf, len, "Less than a second ago");
+    snprintf(buf, len, "Less than a second");
     return;
   }
   for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
     long n = (long)(d / steps[i].secs);
     if (n < 1)
       continue;
-    /* docker: "About an hour ago", "About a minute ago" */
+    /* docker: "About an hour", "About a minute" */
     if (n == 1 && (steps[i].secs == 3600 || steps[i].secs == 60))
-      snprintf(buf, len, "About a%s %s ago", steps[i].secs == 3600 ? "n" : "", steps[i].unit);
+      snprintf(buf, len, "About a%s %s", steps[i].secs == 3600 ? "n" : "", steps[i].unit);
     else
-      snprintf(buf, len, "%ld %s%s ago", n, steps[i].unit, n == 1 ? "" : "s");
+      snprintf(buf, len, "%ld %s%s", n, steps[i].unit, n == 1 ? "" : "s");
     return;
   }
-  snprintf(buf, len, "%ld second%s ago", (long)d, (long)d == 1 ? "" : "s");
+  snprintf(buf, len, "%ld second%s", (long)d, (long)d == 1 ? "" : "s");
+}
+
+void human_ago(char *buf, size_t len, time_t t) {
+  if (t == 0) {
+    snprintf(buf, len, "N/A");
+    return;
+  }
+  char d[64];
+  human_duration(d, sizeof d, difftime(time(NULL), t));
+  snprintf(buf, len, "%s ago", d);
+}
+
+void human_container_status(char *buf, size_t len, const char *status, int exit_code,
+                            const char *started_at, const char *finished_at) {
+  char d[64];
+  if (!strcmp(status, "running") || !strcmp(status, "paused")) {
+    human_duration(d, sizeof d, difftime(time(NULL), parse_rfc3339(started_at)));
+    snprintf(buf, len, "Up %s%s", d, strcmp(status, "paused") ? "" : " (Paused)");
+  } else if (!strcmp(status, "exited") || !strcmp(status, "restarting")) {
+    time_t t = parse_rfc3339(finished_at);
+    if (t)
+      human_ago(d, sizeof d, t);
+    snprintf(buf, len, "%s (%d)%s%s", !strcmp(status, "exited") ? "Exited" : "Restarting",
+             exit_code, t ? " " : "", t ? d : "");
+  } else {
+    snprintf(buf, len, "%c%s", status[0] ? status[0] - 'a' + 'A' : '?', status[0] ? status + 1 : "");
+  }
 }
 
 time_t parse_rfc3339(const char *s) {
