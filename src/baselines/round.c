@@ -156,7 +156,8 @@ static bool apply(struct round *r, struct round_env *env) {
   env->stats->pivots += r->plan.pivots;
   r->phase = ROUND_APPLYING;
   enum apply_status st = apply_start(&r->run, env->tp, r->self, r->tag, 0, &r->plan,
-                                     ROUND_TOKEN(ROUND_TM_APPLY, r->tag), env->cfg.step_timeout);
+                                     r->solved, r->nsolved, ROUND_TOKEN(ROUND_TM_APPLY, r->tag),
+                                     env->cfg.step_timeout);
   return applied(r, env, st);
 }
 

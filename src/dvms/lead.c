@@ -349,7 +349,7 @@ static void apply(struct dvms *d, struct dvms_node *x) {
   d->stats.pivots += l->plan.pivots;
   uint64_t token = TM_TOKEN(TM_APPLY, ++x->apply_seq << 20);
   enum apply_status st = apply_start(&l->run, &d->tp, x->id, l->part, l->version, &l->plan,
-                                     token, d->cfg.step_timeout);
+                                     l->nodes, l->n, token, d->cfg.step_timeout);
   finish_apply(d, x, st);
 }
 

@@ -12,6 +12,7 @@ void apply_init(struct apply_run *r) {
 
 void apply_free(struct apply_run *r) {
   sched_plan_free(&r->plan);
+  free(r->nodes);
   free(r->state);
   memset(r, 0, sizeof *r);
 }
@@ -64,6 +65,16 @@ static void launch(struct apply_run *r, const struct transport *t) {
   }
 }
 
+/* The audit sees the cluster as it is now: the earlier steps have ended. */
+static bool audited(struct apply_run *r, const struct transport *t) {
+  err_t e = ERR_INIT;
+  if (!t->ops->audit ||
+      t->ops->audit(t->ctx, r->coordinator, &r->plan, r->step, r->nodes, r->nnodes, &e) == 0)
+    return true;
+  r->refused = r->failed = true;
+  return false;
+}
+
 /* Start the next step that has migrations; actions other than migrations
  * (node power, boots) complete at once: the simulated platform has no
  * power states. */
@@ -77,6 +88,8 @@ static enum apply_status start_step(struct apply_run *r, const struct transport 
     }
     if (!r->waiting)
       continue;
+    if (!audited(r, t))
+      break;
     launch(r, t);
     tp_timer(t, r->coordinator, r->step_timeout, r->timer);
     return APPLY_RUNNING;
@@ -87,7 +100,8 @@ static enum apply_status start_step(struct apply_run *r, const struct transport 
 
 enum apply_status apply_start(struct apply_run *r, const struct transport *t,
                               int32_t coordinator, uint64_t tag, uint32_t version,
-                              struct sched_plan *plan, uint64_t timer_token, double step_timeout) {
+                              struct sched_plan *plan, const int32_t *nodes, int32_t n,
+                              uint64_t timer_token, double step_timeout) {
   struct sched_plan swap = r->plan;
   r->plan = *plan;
   *plan = swap;
@@ -96,7 +110,7 @@ enum apply_status apply_start(struct apply_run *r, const struct transport *t,
   r->tag = tag;
   r->version = version;
   r->step = 0;
-  r->failed = false;
+  r->failed = r->refused = false;
   r->active = true;
   r->started = tp_now(t);
   r->timer = timer_token;
@@ -104,12 +118,17 @@ enum apply_status apply_start(struct apply_run *r, const struct transport *t,
   r->done_migrations = r->failed_migrations = 0;
   r->drains = 0;
   uint8_t *state = realloc(r->state, (size_t)(r->plan.nactions ? r->plan.nactions : 1));
-  if (!state) {
+  r->nnodes = 0;
+  if (state)
+    r->state = state;
+  if (!state || array_reserve((void **)&r->nodes, &r->nodes_cap, n ? n : 1, sizeof *nodes) < 0) {
     r->active = false;
     r->failed = true;
     return APPLY_FAILED;
   }
-  r->state = state;
+  if (n)
+    memcpy(r->nodes, nodes, (size_t)n * sizeof *nodes);
+  r->nnodes = n;
   return start_step(r, t);
 }
 

@@ -40,6 +40,7 @@ enum { ACTION_WAITING, ACTION_SENT, ACTION_DONE };
 /* One plan being applied by a coordinator. */
 struct apply_run {
   struct sched_plan plan;
+  int32_t *nodes, nnodes, nodes_cap; /* the nodes the coordinator was given */
   int32_t coordinator;
   uint64_t tag;
   uint32_t version;
@@ -48,6 +49,7 @@ struct apply_run {
   int32_t inflight;  /* sent, not answered yet */
   uint8_t *state;    /* per action: ACTION_* */
   bool failed;
+  bool refused;      /* the transport's audit refused a step (transport.h) */
   bool active;
   double started;    /* when the first step started */
   uint64_t timer;    /* token of the running step's timeout */
@@ -59,13 +61,17 @@ struct apply_run {
 void apply_init(struct apply_run *r);
 void apply_free(struct apply_run *r);
 
-/* Take the plan (swapped out of `plan`, which is left empty) and start its
- * first step. `timer_token` is armed for `step_timeout` s on every step;
- * the coordinator passes it back through apply_timeout(). Returns the
- * status: DONE at once for a plan without migrations. */
+/* Take the plan (swapped out of `plan`, which is left empty), made for
+ * `nodes` (the n nodes the coordinator was given), and start its first
+ * step. `timer_token` is armed for `step_timeout` s on every step; the
+ * coordinator passes it back through apply_timeout(). Every step is first
+ * offered to the transport's audit, which may refuse it (the plan fails,
+ * `refused` set). Returns the status: DONE at once for a plan without
+ * migrations. */
 enum apply_status apply_start(struct apply_run *r, const struct transport *t,
                               int32_t coordinator, uint64_t tag, uint32_t version,
-                              struct sched_plan *plan, uint64_t timer_token, double step_timeout);
+                              struct sched_plan *plan, const int32_t *nodes, int32_t n,
+                              uint64_t timer_token, double step_timeout);
 
 /* The coordinator got MIGRATED `m` (ignored unless it belongs to this run
  * and its running step). */

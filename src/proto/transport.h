@@ -17,6 +17,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/error.h"
+
+struct sched_plan;
+
 /* Every message starts with this header. Kinds are namespaced per protocol
  * (proto/apply.h: 1.., DVMS: 100.., Entropy: 200.., Snooze: 300..). */
 struct msg {
@@ -69,6 +73,14 @@ struct transport_ops {
   /* Seconds to wait before the result of a computation may be used: 0 on a
    * real node (the time was spent), the charged time in a simulator. */
   double (*charge)(void *ctx, int32_t node, const struct work_cost *w);
+  /* Optional (NULL: none). An observer that sees the cluster's real state,
+   * not the agents' views (the simulator's independent checker), checks
+   * the steps from `first_step` on of plan `p`, which `coordinator` is
+   * about to run on `nodes` (the n nodes it was given). -1 with `e` set
+   * refuses them: the plan fails there. A real node refuses a migration
+   * that does not fit it in the same way. */
+  int (*audit)(void *ctx, int32_t coordinator, const struct sched_plan *p, int32_t first_step,
+               const int32_t *nodes, int32_t n, err_t *e);
 };
 
 struct transport {

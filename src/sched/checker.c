@@ -36,6 +36,8 @@ struct replay {
   struct cve *ves;     /* sorted by id */
   int32_t nv;
   int32_t step;
+  bool confined; /* every node an action names must be in the partition */
+  bool live;     /* m is the live state (sched_check_opts) */
 };
 
 static int cmp_i32(const void *a, const void *b) {
@@ -93,6 +95,14 @@ static int fail_at(struct replay *r, const struct sched_action *a, err_t *e, con
   vsnprintf(why, sizeof(why), fmt, ap);
   va_end(ap);
   return err_set(e, EINVAL, "step %d, %s: %s", r->step, what, why);
+}
+
+/* A violation that demands changing since the plan was made explain: on
+ * the live state, the plan is stale rather than wrong. */
+static int drifted(const struct replay *r, int rc, err_t *e) {
+  if (r->live)
+    e->code = ESTALE;
+  return rc;
 }
 
 /* ---- building the overlay ---- */
@@ -173,6 +183,14 @@ out:
 /* Each action must fit the state at the start of its step. */
 static int check_action(struct replay *r, const struct sched_action *a, err_t *e) {
   struct cnode *dst = cnode(r, a->dst);
+  if (r->confined) {
+    int32_t outside = !dst->in_partition ? a->dst
+                      : a->kind == SCHED_MIGRATE && !cnode(r, a->src)->in_partition ? a->src
+                                                                                      : -1;
+    if (outside >= 0)
+      return fail_at(r, a, e, "node %d is outside the partition the scheduler was given",
+                     outside);
+  }
   if (a->kind == SCHED_BOOT_NODE)
     return dst->online ? fail_at(r, a, e, "node %d is already online", a->dst) : 0;
   if (a->kind == SCHED_SHUTDOWN_NODE) {
@@ -187,15 +205,23 @@ static int check_action(struct replay *r, const struct sched_action *a, err_t *e
     return fail_at(r, a, e, "ve %d already moves in this step", a->ve);
   if (a->kind == SCHED_MIGRATE && v->host != a->src)
     return fail_at(r, a, e, "ve %d is on node %d, not on node %d", a->ve, v->host, a->src);
+  /* pinned in the model: a migration the plan did not start is under way
+   * (those of the plan's earlier steps have ended before its next one) */
+  if (a->kind == SCHED_MIGRATE && r->m->ves[a->ve].pinned)
+    return fail_at(r, a, e, "ve %d is already migrating", a->ve);
   if (a->kind == SCHED_BOOT_VE && v->host != SCHED_NOWHERE)
     return fail_at(r, a, e, "ve %d already runs on node %d", a->ve, v->host);
   if (a->kind == SCHED_MIGRATE && a->src == a->dst)
     return fail_at(r, a, e, "source and destination are the same");
   if (!dst->online)
     return fail_at(r, a, e, "node %d is offline", a->dst);
-  if (a->mem != r->m->ves[a->ve].demand[SCHED_MEM])
-    return fail_at(r, a, e, "carries %lld MB but ve %d has %lld MB", (long long)a->mem, a->ve,
-                   (long long)r->m->ves[a->ve].demand[SCHED_MEM]);
+  const int64_t *d = r->m->ves[a->ve].demand;
+  if (a->mem != d[SCHED_MEM])
+    return drifted(r, fail_at(r, a, e, "carries %lld MB but ve %d has %lld MB",
+                              (long long)a->mem, a->ve, (long long)d[SCHED_MEM]), e);
+  if (a->cpu != d[SCHED_CPU])
+    return drifted(r, fail_at(r, a, e, "carries %lld cpu but ve %d demands %lld",
+                              (long long)a->cpu, a->ve, (long long)d[SCHED_CPU]), e);
   v->arriving = a->dst;
   for (int k = 0; k < SCHED_NRES; k++)
     dst->incoming[k] += r->m->ves[a->ve].demand[k];
@@ -211,8 +237,9 @@ static int check_capacity(struct replay *r, const struct sched_action *a, err_t 
   const struct sched_node *g = &r->m->nodes[a->dst];
   for (int k = 0; k < SCHED_NRES; k++)
     if (n->used[k] + n->incoming[k] > g->cap[k])
-      return fail_at(r, a, e, "node %d over %s capacity: %lld > %lld", a->dst, res_name[k],
-                     (long long)(n->used[k] + n->incoming[k]), (long long)g->cap[k]);
+      return drifted(r, fail_at(r, a, e, "node %d over %s capacity: %lld > %lld", a->dst,
+                                res_name[k], (long long)(n->used[k] + n->incoming[k]),
+                                (long long)g->cap[k]), e);
   return 0;
 }
 
@@ -583,25 +610,29 @@ static int check_final(const struct replay *r, err_t *e) {
 }
 
 static int check(const struct sched_model *m, const struct sched_cstrs *c,
-                 const struct sched_plan *p, const int32_t *partition, int32_t npartition,
-                 err_t *e) {
+                 const struct sched_plan *p, const struct sched_check_opts *o, err_t *e) {
   if (c && (!c->sealed || c->nves != m->nves || c->nnodes != m->nnodes))
     return err_set(e, EINVAL, "checker: constraints are not sealed for this model");
+  int32_t npartition = o->partition ? o->npartition : 0;
   for (int32_t i = 0; i < npartition; i++)
-    if (partition[i] < 0 || partition[i] >= m->nnodes)
-      return err_set(e, EINVAL, "checker: partition node %d out of range", partition[i]);
-  struct replay r = {.m = m, .c = c && c->n ? c : NULL, .p = p};
+    if (o->partition[i] < 0 || o->partition[i] >= m->nnodes)
+      return err_set(e, EINVAL, "checker: partition node %d out of range", o->partition[i]);
+  struct replay r = {.m = m, .c = c && c->n ? c : NULL, .p = p,
+                     .confined = o->partition != NULL, .live = o->live};
   if (check_ids(&r, e) < 0)
     return -1;
-  if (build_overlay(&r, partition, npartition) < 0) {
+  if (o->first_step < 0 || o->first_step > p->nsteps)
+    return err_set(e, EINVAL, "checker: step %d is not one of the plan's %d", o->first_step,
+                   p->nsteps);
+  if (build_overlay(&r, o->partition, npartition) < 0) {
     free(r.nodes);
     free(r.ves);
     return err_set(e, ENOMEM, "checker: out of memory");
   }
   int rc = 0;
-  for (r.step = 0; rc == 0 && r.step < p->nsteps; r.step++)
+  for (r.step = o->first_step; rc == 0 && r.step < p->nsteps; r.step++)
     rc = replay_step(&r, e);
-  if (rc == 0)
+  if (rc == 0 && !o->live)
     rc = check_final(&r, e);
   free(r.nodes);
   free(r.ves);
@@ -611,21 +642,30 @@ static int check(const struct sched_model *m, const struct sched_cstrs *c,
 int sched_check_plan(const struct sched_model *m, const struct sched_cstrs *c,
                      const struct sched_plan *p, const int32_t *partition, int32_t npartition,
                      err_t *e) {
-  return check(m, c, p, partition, partition ? npartition : 0, e);
+  struct sched_check_opts o = {.partition = partition, .npartition = npartition};
+  return check(m, c, p, &o, e);
+}
+
+int sched_check_plan_opts(const struct sched_model *m, const struct sched_cstrs *c,
+                          const struct sched_plan *p, const struct sched_check_opts *o,
+                          err_t *e) {
+  return check(m, c, p, o, e);
 }
 
 int sched_check_config(const struct sched_model *m, const struct sched_cstrs *c,
                        const int32_t *nodes, int32_t nnodes, err_t *e) {
   struct sched_plan empty;
   sched_plan_init(&empty);
+  struct sched_check_opts o = {.partition = nodes, .npartition = nnodes};
   if (nodes)
-    return check(m, c, &empty, nodes, nnodes, e);
+    return check(m, c, &empty, &o, e);
   int32_t *all = malloc(sizeof(*all) * (m->nnodes ? m->nnodes : 1));
   if (!all)
     return err_set(e, ENOMEM, "checker: out of memory");
   for (int32_t i = 0; i < m->nnodes; i++)
     all[i] = i;
-  int rc = check(m, c, &empty, all, m->nnodes, e);
+  o = (struct sched_check_opts){.partition = all, .npartition = m->nnodes};
+  int rc = check(m, c, &empty, &o, e);
   free(all);
   return rc;
 }

@@ -10,9 +10,12 @@
  * the simulator code against this header; keep the signatures stable.
  *
  * What a valid plan is:
- *  - every action fits the state it runs in (the VE is on src, src != dst,
- *    the destination is online, a VE appears at most once per step, a node
- *    boots while off and shuts down when empty);
+ *  - every action fits the state it runs in (the VE is on src and not
+ *    migrating already, src != dst, the destination is online, a VE appears
+ *    at most once per step, a node boots while off and shuts down when
+ *    empty) and carries the VE's demand (CPU and memory) as the model has it;
+ *  - when a partition is given, every node an action names is in it (a
+ *    scheduler acts only on the nodes it was given);
  *  - every node that receives a VE in a step has room for everything present
  *    there during that step (VEs that leave in the same step still count);
  *  - no action breaks a continuous rule of constraints.h;
@@ -29,14 +32,33 @@
 #include "sched/plan.h"
 #include "util/error.h"
 
-/* 0 when `p`, applied to `m`, is valid under `c` (sealed, or NULL) and
- * leaves `partition` (npartition nodes; NULL = none beyond the touched ones)
- * viable. -1 with e->code EINVAL and the first violation in e->msg
+/* 0 when `p`, applied to `m`, is valid under `c` (sealed, or NULL), names
+ * only nodes of `partition` (npartition nodes; NULL = any node) and leaves
+ * them viable. -1 with e->code EINVAL and the first violation in e->msg
  * ("step 2, migrate ve 12 node 3 -> node 7: node 7 over cpu capacity: 730 >
  * 700"), or ENOMEM. */
 int sched_check_plan(const struct sched_model *m, const struct sched_cstrs *c,
                      const struct sched_plan *p, const int32_t *partition, int32_t npartition,
                      err_t *e);
+
+/* How a plan is checked against the live state of a cluster as it is being
+ * applied (the simulator's truth, not the view the solver was given). */
+struct sched_check_opts {
+  const int32_t *partition;  /* the nodes the scheduler was given; NULL = any */
+  int32_t npartition;
+  int32_t first_step;        /* the steps before it have run: replay from it */
+  /* `m` is the live state: the steps still to run are checked as above,
+   * but not the end state (the load keeps moving: a plan whose steps all
+   * fit is still safe to run, though it may not fix everything). A
+   * violation that the VEs' demands changing since the plan was made
+   * explains (an action's demand, a destination's capacity) fails with
+   * e->code ESTALE: the plan is stale rather than wrong. */
+  bool live;
+};
+
+int sched_check_plan_opts(const struct sched_model *m, const struct sched_cstrs *c,
+                          const struct sched_plan *p, const struct sched_check_opts *o,
+                          err_t *e);
 
 /* 0 when the current configuration of `m` is viable on `nodes` (NULL = every
  * node) and satisfies every constraint of `c` in scope of those nodes (as at

@@ -111,6 +111,19 @@ static void fill_result(struct sim_state *st, struct sim_result *r) {
   r->load_events = st->load_events;
 }
 
+/* The independent checker's verdicts on the real state (simnet.h). */
+static json_t *audit_json(const struct simnet *n) {
+  json_t *j = json_pack("{s:I, s:I, s:I}", "steps", (json_int_t)n->audited, "refused_stale",
+                        (json_int_t)n->refused_stale, "refused_invalid",
+                        (json_int_t)n->refused_invalid);
+  bool failed = !j;
+  if (n->first_stale[0])
+    json_set(j, "first_stale", json_string(n->first_stale), &failed);
+  if (n->first_invalid[0])
+    json_set(j, "first_invalid", json_string(n->first_invalid), &failed);
+  return json_done(j, failed);
+}
+
 static json_t *summary_json(struct sim_state *st, const struct sim_result *r) {
   const struct sim_opts *o = st->o;
   double max_node = 0;
@@ -140,6 +153,8 @@ static json_t *summary_json(struct sim_state *st, const struct sim_result *r) {
       "peak_rss_kb", (json_int_t)r->peak_rss_kb);
   bool failed = !j;
   json_set(j, "cpu_s", json_real(r->cpu), &failed);
+  if (st->net.audit)
+    json_set(j, "audit", audit_json(&st->net), &failed);
   if (st->sched.stats)
     json_set(j, "scheduler_stats", sched_json(st->sched.stats), &failed);
   return json_done(j, failed);
@@ -170,5 +185,9 @@ int report_finish(struct sim_state *st, struct sim_result *r, err_t *e) {
     return err_set(e, EPROTO, "--check: %llu bad plans, %llu exclusivity violations; first: %s",
                    (unsigned long long)s->check_failures,
                    (unsigned long long)s->exclusivity_violations, s->first_failure);
+  if (st->o->check && st->net.refused_invalid)
+    return err_set(e, EPROTO, "--check: %llu plan steps wrong on the cluster's real state; "
+                   "first: %s", (unsigned long long)st->net.refused_invalid,
+                   st->net.first_invalid);
   return 0;
 }

@@ -194,6 +194,8 @@ static int setup(struct sim_state *st, err_t *e) {
   if (load_platform(o, services, e) < 0 || simnet_init(&st->net, &st->cl, services, e) < 0)
     return -1;
   st->net.charge = o->charge;
+  st->net.audit = o->check;
+  st->net.cstrs = st->have_cstrs ? &st->cstrs : NULL;
   assign_dirty_rates(st);
   load_init(&st->load, o->seed, o->vms, o->period, o->load_mean, o->load_std);
   st->cl.threshold = sim_sched_threshold(o);

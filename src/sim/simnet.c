@@ -14,6 +14,7 @@
 
 #include "proto/timeq.h"
 #include "proto/view.h"
+#include "sched/checker.h"
 #include "sim/migrate.h"
 
 enum ev_type { EV_MESSAGE, EV_LOAD, EV_MIGRATED };
@@ -111,9 +112,35 @@ static double op_charge(void *ctx, int32_t node, const struct work_cost *w) {
   return 0;
 }
 
+/* The plan against the simulated cluster at this instant. A plan that the
+ * load has made stale since it was computed is refused and counted apart
+ * from one that is wrong (a VE elsewhere or migrating, a node outside the
+ * coordinator's partition): only the latter is a protocol's fault. */
+static int op_audit(void *ctx, int32_t coordinator, const struct sched_plan *p, int32_t first,
+                    const int32_t *nodes, int32_t n, err_t *e) {
+  struct simnet *s = ctx;
+  if (!s->audit)
+    return 0;
+  s->audited++;
+  struct sched_check_opts o = {.partition = nodes, .npartition = n, .first_step = first,
+                               .live = true};
+  if (sched_check_plan_opts(&s->cl->m, s->cstrs, p, &o, e) == 0)
+    return 0;
+  bool stale = e->code == ESTALE;
+  char *first_msg = stale ? s->first_stale : s->first_invalid;
+  if (!first_msg[0])
+    snprintf(first_msg, sizeof s->first_stale, "at %.3f s, plan of node %d: %.200s",
+             simgrid_get_clock(), coordinator, e->msg);
+  if (stale)
+    s->refused_stale++;
+  else
+    s->refused_invalid++;
+  return -1;
+}
+
 static const struct transport_ops simnet_ops = {
     .now = op_now, .send = op_send, .timer = op_timer, .snapshot = op_snapshot,
-    .migrate = op_migrate, .charge = op_charge,
+    .migrate = op_migrate, .charge = op_charge, .audit = op_audit,
 };
 
 void simnet_migrated(struct simnet *s, int32_t node, uint64_t token, bool ok) {

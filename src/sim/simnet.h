@@ -17,6 +17,7 @@
 
 #include "proto/stats.h"
 #include "proto/transport.h"
+#include "sched/constraints.h"
 #include "sim/cluster.h"
 #include "util/error.h"
 
@@ -48,6 +49,12 @@ struct simnet {
   uint64_t migrations_started, migrations_done, migrations_failed;
   int32_t migrations_active;
   struct series migration_time;
+  /* The independent checker on the cluster's real state (--check): every
+   * plan step, when its coordinator starts it (transport.h: audit). */
+  bool audit;
+  const struct sched_cstrs *cstrs;
+  uint64_t audited, refused_stale, refused_invalid;
+  char first_stale[256], first_invalid[256];
 };
 
 /* Look up the hosts of the loaded platform, one per node. */

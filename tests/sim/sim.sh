@@ -130,6 +130,10 @@ test_every_scheduler_checked() {
     [ "$(json "$d/$s/summary.json" .scheduler_stats.checks)" -gt 0 ] || fail "$s checked no plan"
     [ "$(json "$d/$s/summary.json" .migrations.done)" -gt 0 ] || fail "$s migrated nothing"
   done
+  for s in dvms dvms-vmplaces entropy snooze; do
+    [ "$(json "$d/$s/summary.json" .audit.steps)" -gt 0 ] || fail "$s: no step checked on the cluster"
+    assert_eq "$(json "$d/$s/summary.json" .audit.refused_invalid)" 0 "$s: wrong steps"
+  done
   [ "$(json "$d/dvms/summary.json" .scheduler_stats.exclusivity_checks)" -gt 0 ] ||
     fail "dvms checked no partition"
   assert_eq "$(json "$d/dvms/summary.json" .scheduler_stats.exclusivity_violations)" 0
@@ -138,6 +142,28 @@ test_every_scheduler_checked() {
   started=$(json "$d/dvms/summary.json" .scheduler_stats.isp_started)
   ended=$(json "$d/dvms/summary.json" .scheduler_stats.isp_ended)
   [ $((started - ended)) -le 8 ] || fail "ISPs started $started, ended $ended"
+}
+
+# The seed's own load (mu70/sigma30) on 256 hosts for 15 minutes, every
+# scheduler with the checker on: every plan is checked against the
+# solver's view when it is made and every step against the simulated
+# cluster when it starts; none is wrong, and each scheduler does better
+# than none.
+test_mu70_checked() {
+  need_sim
+  local d s none pct
+  d=$(tmpdir)
+  local load=(--hosts 256 --duration 900 --seed 2 --load-mean 70 --load-std 30 --check)
+  "$SIM" "${load[@]}" --out "$d/none" >/dev/null
+  none=$(json "$d/none/summary.json" .violation.host_time_pct)
+  for s in dvms dvms-vmplaces entropy snooze; do
+    "$SIM" "${load[@]}" --scheduler "$s" --out "$d/$s" >/dev/null || fail "$s failed its checks"
+    assert_eq "$(json "$d/$s/summary.json" .scheduler_stats.check_failures)" 0 "$s bad plans"
+    [ "$(json "$d/$s/summary.json" .audit.steps)" -gt 0 ] || fail "$s: no step checked"
+    assert_eq "$(json "$d/$s/summary.json" .audit.refused_invalid)" 0 "$s: wrong steps"
+    pct=$(json "$d/$s/summary.json" .violation.host_time_pct)
+    awk -v p="$pct" -v n="$none" 'BEGIN { exit !(p < n) }' || fail "$s: $pct % against $none %"
+  done
 }
 
 test_reproducible() {

@@ -3,12 +3,14 @@
  * Snooze's group manager acts at once), checked plans, a failed node left
  * out of Entropy's round, and a dead Snooze group manager whose local
  * controllers join another one. */
+#include <errno.h>
 #include <stdlib.h>
 
 #include "../unit/check.h"
 #include "baselines/entropy.h"
 #include "baselines/snooze.h"
 #include "proto/memnet.h"
+#include "sched/checker.h"
 
 #define CPU 100
 #define MEM 32768
@@ -152,9 +154,67 @@ static void test_snooze_gm_dies(void) {
   memnet_free(&n);
 }
 
+/* An audit as the simulator's: the plan's remaining steps against the
+ * memnet's world (the real cluster), or a refusal of everything. */
+static struct {
+  bool refuse;
+  int calls, refused, nodes;
+} audit;
+
+static int audit_world(void *ctx, int32_t coordinator, const struct sched_plan *p,
+                       int32_t first, const int32_t *nodes, int32_t n, err_t *e) {
+  (void)coordinator;
+  audit.calls++;
+  audit.nodes = n;
+  struct sched_check_opts o = {.partition = nodes, .npartition = n, .first_step = first,
+                               .live = true};
+  if (!audit.refuse && sched_check_plan_opts(&((struct memnet *)ctx)->world, NULL, p, &o, e) == 0)
+    return 0;
+  audit.refused++;
+  return audit.refuse ? err_set(e, EINVAL, "refused by the test") : -1;
+}
+
+/* Every step a coordinator starts goes through the transport's audit with
+ * the nodes it was given; a refused step fails the plan before any
+ * migration starts. */
+static void test_apply_audited(void) {
+  for (int refuse = 0; refuse <= 1; refuse++) {
+    struct memnet n;
+    err_t e = ERR_INIT;
+    CHECK_FATAL(memnet_init(&n, 8, 1, CPU, MEM, 16, VE_MEM, &e) == 0);
+    struct transport_ops ops = *n.tp.ops;
+    ops.audit = audit_world;
+    n.tp.ops = &ops;
+    audit.refuse = refuse;
+    audit.calls = audit.refused = audit.nodes = 0;
+    struct entropy_config c;
+    entropy_config_default(&c, 8, 16);
+    c.round.check = true;
+    struct entropy *x = entropy_new(&c, &n.tp, &e);
+    CHECK_FATAL(x != NULL);
+    memnet_set_agent(&n, &entropy_agent_ops, x);
+    overload_host0(&n, 31);
+    memnet_run(&n, 100);
+    struct sched_run_stats *st = entropy_stats(x);
+    CHECK(audit.calls >= 1 && audit.nodes == 8);
+    if (refuse) {
+      CHECK(audit.refused == audit.calls);
+      CHECK(st->plans >= 1 && st->plans_failed == st->plans && st->migrations == 0);
+      CHECK(n.migrations == 0 && !sched_model_viable(&n.world));
+    } else {
+      CHECK(audit.refused == 0);
+      CHECK(st->plans == 1 && st->plans_failed == 0 && n.migrations == 1);
+      CHECK(sched_model_viable(&n.world));
+    }
+    entropy_free(x);
+    memnet_free(&n);
+  }
+}
+
 int main(void) {
   test_entropy_period();
   test_entropy_failed_node();
+  test_apply_audited();
   test_snooze_reacts();
   test_snooze_gm_dies();
   return check_report("proto_baselines");
