@@ -45,6 +45,8 @@ void container_record_free(struct container_record *r) {
   free(r->image_id);
   free(r->created);
   json_decref(r->command);
+  json_decref(r->mounts);
+  json_decref(r->labels);
   memset(r, 0, sizeof *r);
 }
 
@@ -103,7 +105,7 @@ int container_dir_load(const struct engine *eng, const char *id, struct containe
   if (!j)
     return -1;
   const char *s;
-  json_t *img = NULL, *cmd = NULL;
+  json_t *img = NULL, *cmd = NULL, *mounts = NULL, *labels = NULL;
   if (json_opt_str(j, "id", "container", &s, e) <= 0 || strlen(s) != 64)
     return e->code ? -1 : err_set(e, EINVAL, "%s: no valid id", path);
   memcpy(r->id, s, 65);
@@ -111,7 +113,9 @@ int container_dir_load(const struct engine *eng, const char *id, struct containe
   if (json_opt_str(j, "name", "container", &name, e) < 0 ||
       json_opt_str(j, "created", "container", &created, e) < 0 ||
       json_opt_obj(j, "image", "container", &img, e) < 0 ||
-      json_opt_arr(j, "command", "container", &cmd, e) < 0)
+      json_opt_arr(j, "command", "container", &cmd, e) < 0 ||
+      json_opt_arr(j, "mounts", "container", &mounts, e) < 0 ||
+      json_opt_obj(j, "labels", "container", &labels, e) < 0)
     return -1;
   if (img && (json_opt_str(img, "ref", "image", &ref, e) < 0 ||
               json_opt_str(img, "manifest", "image", &manifest, e) < 0 ||
@@ -123,7 +127,10 @@ int container_dir_load(const struct engine *eng, const char *id, struct containe
   r->image_manifest = strdup(manifest ? manifest : "");
   r->image_id = strdup(image_id ? image_id : "");
   r->command = cmd ? json_incref(cmd) : json_array();
-  if (!r->name || !r->created || !r->image_ref || !r->image_manifest || !r->image_id) {
+  r->mounts = mounts ? json_incref(mounts) : json_array();
+  r->labels = labels ? json_incref(labels) : json_object();
+  if (!r->name || !r->created || !r->image_ref || !r->image_manifest || !r->image_id ||
+      !r->command || !r->mounts || !r->labels) {
     container_record_free(r);
     return err_sys(e, "container %s", id);
   }
@@ -146,7 +153,12 @@ static int record_save(const char *dir, const struct container_record *r, bool t
       c->stop_timeout, "hostConfig", "autoRemove", c->auto_remove, "init", c->init,
       "restartPolicy", "name", c->restart_policy, "maximumRetryCount", c->restart_max,
       "logConfig", "maxSize", (json_int_t)c->log_max_size, "maxFile", c->log_max_file);
-  _cleanup_free_ char *text = j ? json_dump_checked(j, JSON_INDENT(2)) : NULL;
+  bool failed = !j;
+  if (r->mounts)
+    json_set(j, "mounts", json_incref(r->mounts), &failed);
+  if (r->labels)
+    json_set(j, "labels", json_incref(r->labels), &failed);
+  _cleanup_free_ char *text = !failed ? json_dump_checked(j, JSON_INDENT(2)) : NULL;
   _cleanup_free_ char *path = path_join(dir, "container.json");
   if (!text || !path)
     return err_set(e, ENOMEM, "container record");
@@ -257,13 +269,17 @@ static int claim_name(const struct engine *eng, int names, const char *name, con
   return err_set(e, EEXIST, "the container name \"%s\" is already in use", name);
 }
 
-int container_id_new(struct container_record *r, err_t *e) {
+int engine_random_id(char id[65], err_t *e) {
   unsigned char raw[32];
   if (getrandom(raw, sizeof raw, 0) != sizeof raw)
-    return err_sys(e, "container id");
+    return err_sys(e, "random id");
   for (size_t i = 0; i < sizeof raw; i++)
-    snprintf(r->id + 2 * i, 3, "%02x", raw[i]);
+    snprintf(id + 2 * i, 3, "%02x", raw[i]);
   return 0;
+}
+
+int container_id_new(struct container_record *r, err_t *e) {
+  return engine_random_id(r->id, e);
 }
 
 /* Build the directory at `staged`, locked, with the record in it. */

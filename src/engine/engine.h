@@ -33,7 +33,7 @@ struct run_opts {
   char **cmd;          /* NULL-terminated, NULL: the image's Cmd */
   char **entrypoint;   /* NULL: the image's; an empty vector: none */
   char **env;          /* "K=V" added after the image's */
-  char **volumes;      /* "host:container[:ro]" binds */
+  char **volumes;      /* -v: "SOURCE:TARGET[:MODE]" or "TARGET" (mounts.c) */
   const char *workdir; /* NULL: the image's, else "/" */
   const char *user;    /* NULL: the image's; "uid[:gid]" or "name[:group]" */
   const char *name;    /* NULL: generated */
@@ -52,6 +52,17 @@ struct run_opts {
   int64_t memory;      /* bytes, 0: no limit */
   int64_t pids_limit;  /* 0: no limit */
   double cpus;         /* 0: no limit */
+  /* As given on the command line (every one a string, a vector of them or
+   * a plain value, so that the options can be saved and read back): */
+  char **mounts;       /* --mount "type=...,source=...,target=..." */
+  char **tmpfs;        /* --tmpfs "/path[:options]" */
+  char **devices;      /* --device "HOST[:CONTAINER[:rwm]]" */
+  char **labels;       /* -l "KEY=VALUE" (over the image's) */
+  char **cap_add, **cap_drop; /* "NET_ADMIN", "CAP_NET_ADMIN", "ALL" */
+  char **security_opt; /* "no-new-privileges", "seccomp=FILE|unconfined" */
+  char **ulimits;      /* "nofile=1024[:2048]" */
+  bool privileged;
+  const char *cidfile;      /* written with the id once the container exists */
 };
 
 /* Create and start a container from an image. In the foreground, waits and
@@ -61,8 +72,39 @@ struct run_opts {
 int engine_run(const struct engine *eng, const struct run_opts *o, int *status, char **id_out,
                err_t *e);
 
-/* Remove a container by id, id prefix or name; force kills it if running. */
-int engine_rm(const struct engine *eng, const char *name, bool force, err_t *e);
+/* Remove a container by id, id prefix or name; force kills it if running;
+ * with volumes, its anonymous volumes too (rm -v). */
+int engine_rm(const struct engine *eng, const char *name, bool force, bool volumes, err_t *e);
+
+/* The environment -e and --env-file give (docker's rules): the files'
+ * lines first, then each -e; "NAME" alone takes the caller's value, and
+ * an unset NAME is left out. A NULL-terminated heap vector of "K=V". */
+int engine_env_resolve(char **env, char **env_files, char ***out, err_t *e);
+
+/* ---- volumes (volume.c): <root>/volumes/<name>/{volume.json,_data} ---- */
+
+/* Make a volume (name NULL: an anonymous one, named by 64 hex digits);
+ * labels "K=V". An existing one is fine, as docker. *name_out (may be
+ * NULL) gets its name on the heap. */
+int engine_volume_create(const struct engine *eng, const char *name, char **labels,
+                         char **name_out, err_t *e);
+/* docker's JSON of a volume: {CreatedAt, Driver, Labels, Mountpoint, Name,
+ * Options, Scope}. */
+int engine_volume_inspect(const struct engine *eng, const char *name, json_t **out, err_t *e);
+/* The volumes as engine_volume_inspect shows them, by name, passing the
+ * filters (docker's: "name=", "label=K[=V]", "dangling=true|false",
+ * "driver=local"). */
+int engine_volume_list(const struct engine *eng, char **filters, json_t **out, err_t *e);
+/* Remove a volume no container uses ("volume is in use" otherwise, as
+ * docker); with force a missing one is fine. */
+int engine_volume_rm(const struct engine *eng, const char *name, bool force, err_t *e);
+/* Remove the volumes no container uses: anonymous ones, or all with
+ * `all` (docker 23's rule), passing the filters. *removed: their names;
+ * *reclaimed: the bytes of their files. */
+int engine_volume_prune(const struct engine *eng, bool all, char **filters, json_t **removed,
+                        uint64_t *reclaimed, err_t *e);
+/* A container's "Mounts" in docker's shape, from its record's mounts. */
+json_t *engine_container_mounts(json_t *record_mounts);
 
 /* Containers as JSON objects (id, name, image, imageId, command, created,
  * and their state as docker names it: status (created, running, paused,
@@ -82,6 +124,10 @@ int engine_ps(const struct engine *eng, bool all, json_t **out, err_t *e);
  * ("ok", summary). -1 with e set if problems are left. */
 int engine_check(const struct engine *eng, struct image_store *s, store_note_fn note, void *data,
                  err_t *e);
+/* `system check`, the volumes' part: removes what interrupted commands
+ * left under volumes/.tmp/ (volumes half made, copied into or removed);
+ * a volume directory without its metadata or data is a problem. */
+int engine_volumes_check(const struct engine *eng, store_note_fn note, void *data, err_t *e);
 
 /* ---- events (events.c) ----
  * docker's container events, kept in <root>/events.log, one JSON line each

@@ -42,11 +42,15 @@ struct container_record {
   json_t *command;      /* array of strings */
   char *created;        /* RFC 3339 */
   struct container_run_config run;
+  json_t *mounts;       /* mounts.c's form: docker's Mounts + private keys */
+  json_t *labels;       /* object: the image's labels, then --label's */
 };
 
 /* The defaults: restart "no", SIGTERM, 10 s, one log file without cap. */
 void container_run_config_default(struct container_run_config *c);
-/* A fresh id: 64 random hex digits. */
+/* 64 random hex digits: ids of containers and anonymous volumes. */
+int engine_random_id(char id[65], err_t *e);
+/* A fresh id for r. */
 int container_id_new(struct container_record *r, err_t *e);
 /* Make the container r->id: claim its name (the given one, or one made
  * from the id) and build its directory (upper/, work/, merged/ and the
@@ -177,6 +181,46 @@ int overlay_mount(const char *merged, char **layers, const char *upper, const ch
                   err_t *e);
 /* Unmount merged/ if mounted (a missing mount is fine). */
 int overlay_unmount(const char *merged, err_t *e);
+
+/* ---- volume.c ---- */
+
+/* "<root>/volumes[/<name>[/<leaf>]]" on the heap. */
+char *volume_path(const struct engine *eng, const char *name, const char *leaf);
+/* docker's rule for volume names, which are never paths. */
+int volume_name_check(const char *name, err_t *e);
+/* The volumes' lock (see volume.c), held until the fd is closed. */
+int volumes_lock(const struct engine *eng, bool exclusive, err_t *e);
+/* Make volume `name` (labels may be NULL) unless it exists; under the
+ * lock. *created says whether it was made here. */
+int volume_make(const struct engine *eng, const char *name, json_t *labels, bool *created,
+                err_t *e);
+json_t *volume_anonymous_labels(void);
+/* docker's copy-up: an empty volume gets the content of `target` in the
+ * image mounted at `rootfs` (resolved inside it), whole or not at all. */
+int volume_copy_up(const struct engine *eng, const char *name, const char *rootfs,
+                   const char *target, err_t *e);
+/* Remove the anonymous volumes among `mounts` that no container uses. */
+int volumes_remove_anonymous(const struct engine *eng, json_t *mounts, err_t *e);
+
+/* ---- mounts.c ---- */
+
+/* The mounts of a new container from -v, --mount, --tmpfs and the
+ * image's VOLUMEs, checked, in the record's form; nothing is made. */
+json_t *engine_mounts_plan(const struct engine *eng, const struct run_opts *o,
+                           const struct image_config *ic, err_t *e);
+bool engine_mounts_have_volumes(json_t *mounts);
+/* Make the planned volumes that do not exist and copy the image's content
+ * into empty ones; under the volumes' lock. */
+int engine_mounts_volumes(const struct engine *eng, json_t *mounts, const char *rootfs,
+                          err_t *e);
+/* Add the record's mounts to an OCI config's. */
+int engine_oci_mounts(json_t *spec, json_t *mounts, err_t *e);
+
+/* ---- oci_options.c ---- */
+
+/* Capabilities, --privileged, --security-opt, --ulimit and --device over
+ * the OCI config `spec`. */
+int engine_oci_options(json_t *spec, const struct run_opts *o, err_t *e);
 
 /* ---- oci_config.c ---- */
 

@@ -1,7 +1,7 @@
 /* From an image to an OCI config: the image's Entrypoint, Cmd, Env,
- * WorkingDir, User and Volumes, the command line's overrides (docker's
- * rules), over the runtime's default config and the engine's security
- * profile. */
+ * WorkingDir and User, the command line's overrides (docker's rules), over
+ * the runtime's default config and the engine's security profile; the
+ * record's mounts (mounts.c) and the options of oci_options.c. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -111,35 +111,6 @@ static json_t *process_user(const char *spec, const char *rootfs, err_t *e) {
   return json_pack("{s:I, s:I}", "uid", (json_int_t)uid, "gid", (json_int_t)gid);
 }
 
-static int add_volume(json_t *mounts, const char *spec, err_t *e) {
-  _cleanup_free_ char *copy = strdup(spec);
-  if (!copy)
-    return err_sys(e, "-v");
-  char *dest = strchr(copy, ':');
-  if (!dest || copy[0] != '/' || dest[1] != '/')
-    return err_set(e, EINVAL, "-v %s: expected /host/path:/container/path[:ro]", spec);
-  *dest++ = '\0';
-  char *mode = strchr(dest, ':');
-  if (mode)
-    *mode++ = '\0';
-  if (mode && strcmp(mode, "ro") && strcmp(mode, "rw"))
-    return err_set(e, EINVAL, "-v %s: the mode is ro or rw", spec);
-  bool failed = false;
-  json_push(mounts, json_pack("{s:s, s:s, s:s, s:[s, s, s]}", "destination", dest, "type", "bind",
-                              "source", copy, "options", "rbind",
-                              mode && !strcmp(mode, "ro") ? "ro" : "rw", "rprivate"),
-            &failed);
-  return json_built(failed, "mounts", e);
-}
-
-/* Image volumes get an empty tmpfs each: anonymous, gone with the container. */
-static void add_image_volumes(json_t *mounts, const struct image_config *ic, bool *failed) {
-  for (char **v = ic->volumes; v && *v; v++)
-    json_push(mounts, json_pack("{s:s, s:s, s:s, s:[s, s]}", "destination", *v, "type", "tmpfs",
-                                "source", "tmpfs", "options", "nosuid", "nodev"),
-              failed);
-}
-
 static json_t *resources(const struct run_opts *o) {
   json_t *r = json_pack("{s:[{s:b, s:s}]}", "devices", "allow", 0, "access", "rwm");
   bool failed = !r;
@@ -183,18 +154,14 @@ json_t *engine_oci_config(const struct run_opts *o, const struct image_config *i
   json_set(spec, "root", json_pack("{s:s, s:b}", "path", rootfs, "readonly", o->read_only),
            &failed);
   json_set(spec, "hostname", json_string(host), &failed);
-  json_t *mounts = json_object_get(spec, "mounts");
-  add_image_volumes(mounts, ic, &failed);
-  for (char **v = o->volumes; v && *v; v++)
-    if (add_volume(mounts, *v, e) < 0)
-      return NULL;
   json_t *lx = json_object_get(spec, "linux");
   json_set(lx, "resources", resources(o), &failed);
   json_set(lx, "seccomp", engine_default_seccomp(), &failed);
   char cgpath[128];
   snprintf(cgpath, sizeof cgpath, ENGINE_CGROUP_FMT, r->id);
   json_set(lx, "cgroupsPath", json_string(cgpath), &failed);
-  if (json_built(failed, "container config", e) < 0)
+  if (json_built(failed, "container config", e) < 0 || engine_oci_mounts(spec, r->mounts, e) < 0 ||
+      engine_oci_options(spec, o, e) < 0)
     return NULL;
   return steal_ptr(&spec);
 }

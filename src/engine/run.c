@@ -18,12 +18,34 @@
  * both ends: a crash in between leaves a pin of no container, which
  * `system check` removes). */
 static int remove_container(const struct engine *eng, struct image_store *store,
-                            const struct container_record *r, int pin_flags, err_t *e) {
+                            const struct container_record *r, int pin_flags, bool volumes,
+                            err_t *e) {
   if (engine_runtime_remove(eng, r->id, NULL, NULL, e) < 0 ||
       container_dir_remove(eng, r->id, r->name, e) < 0)
     return -1;
+  /* Once the record is gone: then no container names them. A crash
+   * before leaves volumes of no container, which `volume prune` removes. */
+  if (volumes && volumes_remove_anonymous(eng, r->mounts, e) < 0)
+    return -1;
   engine_event_of(eng, r, "destroy", NULL);
   return image_store_unpin(store, r->id, pin_flags, e);
+}
+
+/* The record's labels: the image's, then the command line's. */
+static int record_labels(const struct run_opts *o, const struct image_config *ic,
+                          struct container_record *r, err_t *e) {
+  bool failed = !(r->labels = json_object());
+  for (int pass = 0; pass < 2; pass++)
+    for (char **l = pass ? o->labels : ic->labels; l && *l; l++) {
+      const char *eq = strchr(*l, '=');
+      _cleanup_free_ char *k = strndup(*l, eq ? (size_t)(eq - *l) : strlen(*l));
+      if (!k)
+        return err_sys(e, "labels");
+      if (!*k)
+        return err_set(e, EINVAL, "invalid label '%s': empty name", *l);
+      json_set(r->labels, k, json_string(eq ? eq + 1 : ""), &failed);
+    }
+  return json_built(failed, "labels", e);
 }
 
 /* Resolve the image, make the container, pin the image to it and mount
@@ -44,7 +66,8 @@ static int prepare(const struct engine *eng, const struct run_opts *o, struct co
   if (image_store_config(store, &img, ic, e) < 0 ||
       image_store_layer_dirs(store, &img, &layers, e) < 0 ||
       engine_run_config(o, ic->stop_signal, &r->run, e) < 0 ||
-      !(r->command = engine_process_args(o, ic, e)))
+      !(r->command = engine_process_args(o, ic, e)) ||
+      !(r->mounts = engine_mounts_plan(eng, o, ic, e)) || record_labels(o, ic, r, e) < 0)
     goto out;
   r->name = o->name ? strdup(o->name) : NULL;
   r->image_ref = strdup(o->image);
@@ -58,8 +81,14 @@ static int prepare(const struct engine *eng, const struct run_opts *o, struct co
   int pin_flags = o->rm ? IMAGE_PIN_TRANSIENT : 0;
   if (container_id_new(r, e) < 0 || image_store_pin(store, r->id, img.manifest, pin_flags, e) < 0)
     goto out;
-  if ((*lock = container_dir_create(eng, r, o->rm, e)) < 0) {
+  /* Held from before the record names the volumes until they exist: a
+   * volume rm or prune meanwhile sees the record, or waits. */
+  bool volumes = engine_mounts_have_volumes(r->mounts);
+  int volumes_held = volumes ? volumes_lock(eng, false, e) : -1;
+  if ((volumes && volumes_held < 0) || (*lock = container_dir_create(eng, r, o->rm, e)) < 0) {
     err_t undo = ERR_INIT;
+    if (volumes_held >= 0)
+      close(volumes_held);
     image_store_unpin(store, r->id, pin_flags, &undo);
     goto out;
   }
@@ -67,13 +96,18 @@ static int prepare(const struct engine *eng, const struct run_opts *o, struct co
   upper = container_path(eng, r->id, "upper");
   work = container_path(eng, r->id, "work");
   merged = container_path(eng, r->id, "merged");
-  if (!upper || !work || !merged || overlay_mount(merged, layers, upper, work, e) < 0) {
+  if (!upper || !work || !merged || overlay_mount(merged, layers, upper, work, e) < 0 ||
+      (volumes && engine_mounts_volumes(eng, r->mounts, merged, e) < 0)) {
     err_t undo = ERR_INIT;
-    remove_container(eng, store, r, pin_flags, &undo);
+    if (volumes_held >= 0)
+      close(volumes_held); /* before the removal takes it exclusively */
+    remove_container(eng, store, r, pin_flags, true, &undo);
     close(*lock);
     *lock = -1;
     goto out;
   }
+  if (volumes_held >= 0)
+    close(volumes_held);
   ret = 0;
 out:
   image_info_free(&img);
@@ -105,7 +139,17 @@ static int finish_run(const struct engine *eng, const struct run_opts *o,
   _cleanup_image_store_ struct image_store *store = NULL;
   if (image_store_open(eng->root, 0, &store, e) < 0)
     return -1;
-  return remove_container(eng, store, r, o->rm ? IMAGE_PIN_TRANSIENT : 0, e);
+  return remove_container(eng, store, r, o->rm ? IMAGE_PIN_TRANSIENT : 0, true, e);
+}
+
+/* --cidfile: claimed before the container is made (an existing file is
+ * refused, as docker: another container may own it). */
+static int cidfile_claim(const char *path, err_t *e) {
+  int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0 && errno == EEXIST)
+    return err_set(e, EEXIST, "container ID file found, make sure the other container isn't "
+                              "running or delete %s", path);
+  return fd < 0 ? err_sys(e, "create the container ID file %s", path) : fd;
 }
 
 struct started {
@@ -128,7 +172,12 @@ int engine_run(const struct engine *eng, const struct run_opts *o, int *status, 
   /* Held until we return: while it is, `system check` leaves the container
    * alone (it is starting, or runs in our foreground). */
   _cleanup_close_ int lock = -1;
+  _cleanup_close_ int cid = o->cidfile ? cidfile_claim(o->cidfile, e) : -1;
+  if ((o->cidfile && cid < 0))
+    return -1;
   if (prepare(eng, o, &r, &ic, &lock, e) < 0) {
+    if (o->cidfile)
+      unlink(o->cidfile);
     container_record_free(&r);
     return -1;
   }
@@ -147,6 +196,10 @@ int engine_run(const struct engine *eng, const struct run_opts *o, int *status, 
     co.has_stdio = true;
     co.stdio_fds[0] = null_fd;
     co.stdio_fds[1] = co.stdio_fds[2] = log_fd;
+  }
+  if (config && cid >= 0 && write_all(cid, r.id, strlen(r.id)) < 0) {
+    err_sys(e, "write %s", o->cidfile);
+    json_decref(steal_ptr(&config));
   }
   /* The state says who waits for the init: we do in the foreground. */
   if (config && (!o->detach || co.has_stdio) &&
@@ -167,6 +220,8 @@ int engine_run(const struct engine *eng, const struct run_opts *o, int *status, 
     if (container_state_running(eng, r.id, (int)pid, false, true, e) < 0)
       ret = -1;
   }
+  if (ret < 0 && o->cidfile)
+    unlink(o->cidfile);
   err_t undo = ERR_INIT;
   if ((ret < 0 || !o->detach) && finish_run(eng, o, &r, ret < 0, &undo) < 0 && ret == 0) {
     *e = undo;
@@ -179,7 +234,7 @@ int engine_run(const struct engine *eng, const struct run_opts *o, int *status, 
   return ret;
 }
 
-int engine_rm(const struct engine *eng, const char *name, bool force, err_t *e) {
+int engine_rm(const struct engine *eng, const char *name, bool force, bool volumes, err_t *e) {
   /* Held (shared) throughout: `system check` waits for a removal to end. */
   _cleanup_image_store_ struct image_store *store = NULL;
   if (image_store_open(eng->root, 0, &store, e) < 0)
@@ -201,7 +256,7 @@ int engine_rm(const struct engine *eng, const char *name, bool force, err_t *e) 
     goto out;
   }
   *e = (err_t)ERR_INIT;
-  ret = remove_container(eng, store, &r, 0, e);
+  ret = remove_container(eng, store, &r, 0, volumes, e);
 out:
   container_record_free(&r);
   return ret;

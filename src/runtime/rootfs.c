@@ -4,11 +4,11 @@
 #include <errno.h>
 #include <sched.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
-#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -17,6 +17,7 @@
 #include "runtime/rootfs_path.h"
 #include "runtime/sysctl.h"
 #include "util/cleanup.h"
+#include "util/copy_tree.h"
 #include "util/fs.h"
 #include "util/syscalls.h"
 
@@ -81,68 +82,6 @@ static int mount_bind(struct launch *l, int rootfd, const struct oci_mount *m, c
   fd_path(to, dst);
   if (mount(from, to, NULL, MS_BIND | (m->recursive_bind ? MS_REC : 0), NULL) < 0)
     return err_sys(e, "bind mount %s on %s", src_path, dest);
-  return 0;
-}
-
-/* tmpcopyup: the directory's original content, copied into the new tmpfs. */
-static int copy_tree(int from, int to, const char *dest, err_t *e);
-
-static int copy_entry(int from, int to, const char *name, const char *dest, err_t *e) {
-  struct stat st;
-  if (fstatat(from, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-    return err_sys(e, "tmpcopyup %s/%s", dest, name);
-  if (S_ISDIR(st.st_mode)) {
-    if (mkdirat(to, name, st.st_mode & 07777) < 0 && errno != EEXIST)
-      return err_sys(e, "tmpcopyup %s/%s", dest, name);
-    _cleanup_close_ int sf = openat(from, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    _cleanup_close_ int df = openat(to, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (sf < 0 || df < 0)
-      return err_sys(e, "tmpcopyup %s/%s", dest, name);
-    if (copy_tree(sf, df, dest, e) < 0)
-      return -1;
-  } else if (S_ISLNK(st.st_mode)) {
-    char target[4096];
-    ssize_t n = readlinkat(from, name, target, sizeof target - 1);
-    if (n < 0)
-      return err_sys(e, "tmpcopyup %s/%s", dest, name);
-    target[n] = '\0';
-    if (symlinkat(target, to, name) < 0)
-      return err_sys(e, "tmpcopyup %s/%s", dest, name);
-  } else if (S_ISREG(st.st_mode)) {
-    _cleanup_close_ int sf = openat(from, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-    _cleanup_close_ int df =
-        openat(to, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, st.st_mode & 07777);
-    if (sf < 0 || df < 0)
-      return err_sys(e, "tmpcopyup %s/%s", dest, name);
-    /* sendfile, not copy_file_range: the image and the tmpfs are different
-     * filesystems, between which copy_file_range fails with EXDEV. */
-    off_t left = st.st_size;
-    while (left > 0) {
-      ssize_t n = sendfile(df, sf, NULL, (size_t)left);
-      if (n < 0)
-        return err_sys(e, "tmpcopyup %s/%s", dest, name);
-      if (n == 0)
-        break; /* the file shrank while we copied it */
-      left -= n;
-    }
-  } else {
-    if (mknodat(to, name, st.st_mode, st.st_rdev) < 0)
-      return err_sys(e, "tmpcopyup %s/%s", dest, name);
-  }
-  if (fchownat(to, name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0)
-    return err_sys(e, "tmpcopyup %s/%s", dest, name);
-  return 0;
-}
-
-static int copy_tree(int from, int to, const char *dest, err_t *e) {
-  _cleanup_closedir_ DIR *d = fdopendir_dup(from);
-  if (!d)
-    return err_sys(e, "tmpcopyup %s", dest);
-  struct dirent *de;
-  while ((de = readdir(d)))
-    if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") &&
-        copy_entry(from, to, de->d_name, dest, e) < 0)
-      return -1;
   return 0;
 }
 
@@ -211,7 +150,10 @@ static int mount_fs(struct launch *l, int rootfd, const struct oci_mount *m, con
   }
   if (original >= 0) {
     _cleanup_close_ int fresh = rootfs_open(rootfd, dest, O_RDONLY | O_DIRECTORY, e);
-    if (fresh < 0 || copy_tree(original, fresh, dest, e) < 0)
+    char what[PATH_MAX + 16];
+    snprintf(what, sizeof what, "tmpcopyup %s", dest);
+    /* The tmpfs's content only: its root keeps the mode tmpfs_data gave it. */
+    if (fresh < 0 || copy_tree(original, fresh, what, e) < 0)
       return -1;
   }
   return 0;

@@ -243,7 +243,7 @@ int cmd_rm(struct cli *cli, int argc, char **argv) {
   int status = 0;
   for (int i = optind; i < argc; i++) {
     err_t e = ERR_INIT;
-    if (engine_rm(&eng, argv[i], force, &e) < 0)
+    if (engine_rm(&eng, argv[i], force, false, &e) < 0)
       status = cli_fail(&e);
     else
       printf("%s\n", argv[i]);
