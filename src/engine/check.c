@@ -254,8 +254,11 @@ int engine_check(const struct engine *eng, struct image_store *s, store_note_fn 
   json_object_foreach(ids, id, unused) check_one(&c, id);
   if (container_names_repair(eng, count_note, &c, e) < 0)
     return err_wrap(e, "containers");
+  if (volumes_check(eng, count_note, &c, e) < 0)
+    return err_wrap(e, "volumes");
   if (c.problems)
-    return err_set(e, EIO, "containers: %u problem%s left", c.problems, c.problems == 1 ? "" : "s");
+    return err_set(e, EIO, "containers and volumes: %u problem%s left", c.problems,
+                   c.problems == 1 ? "" : "s");
   say(&c, "ok", "%u container%s, %u running or in use", c.containers, c.containers == 1 ? "" : "s",
       c.live);
   return 0;

@@ -120,14 +120,12 @@ int engine_ps(const struct engine *eng, bool all, json_t **out, err_t *e);
  * running, mounts of their roots. A container that runs, or that a command
  * holds (starting, or running in the foreground), is left alone. `s` is
  * the image store, opened exclusively: no run or rm is half-way meanwhile.
+ * Volumes too: what interrupted commands left under volumes/.tmp/ (volumes
+ * half made, copied into or removed) goes.
  * Notes as image_store_check: ("repaired", what), ("problem", what),
  * ("ok", summary). -1 with e set if problems are left. */
 int engine_check(const struct engine *eng, struct image_store *s, store_note_fn note, void *data,
                  err_t *e);
-/* `system check`, the volumes' part: removes what interrupted commands
- * left under volumes/.tmp/ (volumes half made, copied into or removed);
- * a volume directory without its metadata or data is a problem. */
-int engine_volumes_check(const struct engine *eng, store_note_fn note, void *data, err_t *e);
 
 /* ---- events (events.c) ----
  * docker's container events, kept in <root>/events.log, one JSON line each

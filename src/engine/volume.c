@@ -525,7 +525,7 @@ int engine_volume_prune(const struct engine *eng, bool all, char **filters, json
   return 0;
 }
 
-int engine_volumes_check(const struct engine *eng, store_note_fn note, void *data, err_t *e) {
+int volumes_check(const struct engine *eng, store_note_fn note, void *data, err_t *e) {
   _cleanup_close_ int lock = volumes_lock(eng, true, e);
   _cleanup_free_ char *tmp = volume_path(eng, ".tmp", NULL);
   _cleanup_free_ char *dir = volume_path(eng, NULL, NULL);
@@ -534,7 +534,7 @@ int engine_volumes_check(const struct engine *eng, store_note_fn note, void *dat
   if (!tmp || !dir)
     return err_sys(e, "volumes");
   char text[ERR_MSG_MAX + 512];
-  unsigned problems = 0, count = 0;
+  unsigned count = 0;
   _cleanup_closedir_ DIR *t = opendir(tmp);
   for (struct dirent *de; t && (de = readdir(t));) {
     if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
@@ -562,10 +562,7 @@ int engine_volumes_check(const struct engine *eng, store_note_fn note, void *dat
     snprintf(text, sizeof text, "volume %s: %s", de->d_name,
              meta ? "no _data directory" : bad.msg);
     note(data, "problem", text);
-    problems++;
   }
-  if (problems)
-    return err_set(e, EIO, "volumes: %u problem%s left", problems, problems == 1 ? "" : "s");
   snprintf(text, sizeof text, "%u volume%s", count, count == 1 ? "" : "s");
   note(data, "ok", text);
   return 0;
