@@ -53,8 +53,7 @@ static void update_level(struct cluster *c, int32_t node) {
     c->on_level(c->on_level_data, node, level);
 }
 
-int cluster_init(struct cluster *c, const struct cluster_spec *s, err_t *e) {
-  memset(c, 0, sizeof *c);
+int cluster_spec_check(const struct cluster_spec *s, err_t *e) {
   if (s->nhosts <= 0)
     return err_set(e, EINVAL, "--hosts: need at least one host, got %d", s->nhosts);
   if (s->nvms < 0)
@@ -66,6 +65,13 @@ int cluster_init(struct cluster *c, const struct cluster_spec *s, err_t *e) {
                    "impossible platform: %d VMs of %d MB need %lld MB, %d hosts of %d MB "
                    "have %lld MB",
                    s->nvms, s->vm_mem, need, s->nhosts, s->host_mem, have);
+  return 0;
+}
+
+int cluster_init(struct cluster *c, const struct cluster_spec *s, err_t *e) {
+  memset(c, 0, sizeof *c);
+  if (cluster_spec_check(s, e) < 0)
+    return -1;
   if (sched_model_init(&c->m, s->nhosts, s->nvms, e) < 0)
     return -1;
   c->hosts = calloc(s->nhosts, sizeof *c->hosts);

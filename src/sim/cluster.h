@@ -56,6 +56,10 @@ struct cluster_spec {
   int vm_mem;             /* per VM, MB */
 };
 
+/* 0 when the VMs fit the hosts' memory; -1 with a one-line reason (an
+ * impossible platform) otherwise. */
+int cluster_spec_check(const struct cluster_spec *spec, err_t *e);
+
 /* Places VM j on host j mod nhosts (balanced round-robin, as VMPlaceS does)
  * with zero CPU demand. Fails with a clear message on zero hosts or when the
  * VMs cannot fit in memory. */

@@ -17,8 +17,8 @@ static const char usage[] =
     "  --vms N            VMs (default 10 per host)\n"
     "  --duration S       simulated seconds (default 3600)\n"
     "  --load PCT         target mean load of the hosts' CPU (sets --load-mean)\n"
-    "  --load-mean M      mean of a VM's demand, %% of one vCPU (default 60)\n"
-    "  --load-std S       its standard deviation (default 20)\n"
+    "  --load-mean M      mean of a VM's demand, % of one vCPU, 0..100 (default 60)\n"
+    "  --load-std S       its standard deviation, 0..100 (default 20)\n"
     "  --seed N           seed of the load and of the schedulers (default 1)\n"
     "  --out DIR          write summary.json, series.csv, nodes.csv, platform.xml there\n"
     "  --constraints FILE placement constraints (JSON, docs/SCHEDULER-SOLVER.md)\n"
@@ -33,7 +33,13 @@ static const char usage[] =
     "  --entropy-period S Entropy's period (default 30)\n"
     "  --snooze-group N   local controllers per Snooze group manager (default 32)\n"
     "  --fail NODE@TIME   crash a hosting node at a time (repeatable)\n"
-    "  --backbone BPS     backbone bandwidth (default 2.25e9 per 1,024 hosts)\n";
+    "  --backbone BPS     backbone bandwidth (default 2.25e9 per 1,024 hosts)\n"
+    "exit status: 0 the run completed, 1 the run failed (a file could not be read or\n"
+    "written, or --check found a fault), 2 bad usage (an option, its value, or values\n"
+    "that do not fit together)\n";
+
+/* Exit statuses (in the usage text). */
+enum { EXIT_RUN_FAILED = 1, EXIT_USAGE = 2 };
 
 enum {
   OPT_SCHEDULER = 256, OPT_HOSTS, OPT_VMS, OPT_DURATION, OPT_LOAD, OPT_LOAD_MEAN, OPT_LOAD_STD,
@@ -200,30 +206,34 @@ static int parse(int argc, char **argv, struct sim_opts *o, double *load, err_t 
   return 0;
 }
 
+/* --load sets the mean demand that gives that host load. */
+static int apply_load(struct sim_opts *o, double load, err_t *e) {
+  /* mean load = VMs per host x mean demand / capacity */
+  int vms = o->vms < 0 ? 10 * o->hosts : o->vms;
+  double per_host = o->hosts > 0 ? (double)vms / o->hosts : 0;
+  if (!(load > 0 && load <= 100) || per_host <= 0)
+    return err_set(e, EINVAL, "--load: expected a percentage in (0, 100] with VMs, got %g", load);
+  o->load_mean = load / 100.0 * o->host_cpu / per_host;
+  if (o->load_mean > 100)
+    return err_set(e, EINVAL, "--load: %g %% needs VMs of %g %% of a vCPU on average (at most "
+                   "100): add VMs", load, o->load_mean);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   struct sim_opts o;
   sim_opts_default(&o);
   err_t e = ERR_INIT;
   double load = -1;
-  if (parse(argc, argv, &o, &load, &e) < 0) {
+  if (parse(argc, argv, &o, &load, &e) < 0 || (load >= 0 && apply_load(&o, load, &e) < 0) ||
+      sim_opts_check(&o, &e) < 0) {
     fprintf(stderr, "capsule-sim: %s\n", e.msg);
-    return 2;
-  }
-  if (load >= 0) {
-    /* mean load = VMs per host x mean demand / capacity */
-    int vms = o.vms < 0 ? 10 * o.hosts : o.vms;
-    double per_host = o.hosts > 0 ? (double)vms / o.hosts : 0;
-    if (!(load > 0 && load <= 100) || per_host <= 0) {
-      fprintf(stderr, "capsule-sim: --load: expected a percentage in (0, 100] with VMs, got %g\n",
-              load);
-      return 2;
-    }
-    o.load_mean = load / 100.0 * o.host_cpu / per_host;
+    return EXIT_USAGE;
   }
   struct sim_result r;
   if (sim_run(&o, &r, &e) < 0) {
     fprintf(stderr, "capsule-sim: %s\n", e.msg);
-    return 1;
+    return EXIT_RUN_FAILED;
   }
   printf("%s: %d hosts, %d VMs, %.0f s, load %.1f %%: violation %.0f s (%.2f %% of host-time), "
          "%llu episodes (median %.1f s), wall %.2f s, CPU %.2f s, peak RSS %ld MB\n",

@@ -103,20 +103,38 @@ static void start_actor(struct sim_state *st, const char *name, void (*code)(int
   sg_actor_start_(a, code, 0, NULL);
 }
 
-static int check_opts(const struct sim_opts *o, err_t *e) {
+/* A VM's demand is a percentage of one vCPU, so both moments stay in
+ * 0..100 (a larger one would only be clamped by the load model). */
+int sim_opts_check(const struct sim_opts *o, err_t *e) {
   if (o->hosts <= 0)
     return err_set(e, EINVAL, "--hosts: need at least one host, got %d", o->hosts);
   if (!(o->duration > 0))
     return err_set(e, EINVAL, "--duration: need a positive number of seconds");
-  if (o->load_std < 0 || o->load_mean < 0)
-    return err_set(e, EINVAL, "--load-mean/--load-std: need non-negative values");
+  if (!(o->load_mean >= 0 && o->load_mean <= 100))
+    return err_set(e, EINVAL, "--load-mean: expected a percentage of one vCPU in 0..100, got %g",
+                   o->load_mean);
+  if (!(o->load_std >= 0 && o->load_std <= 100))
+    return err_set(e, EINVAL, "--load-std: expected a percentage of one vCPU in 0..100, got %g",
+                   o->load_std);
   if (!(o->sample > 0))
     return err_set(e, EINVAL, "--sample: need a positive number of seconds");
-  for (int i = 0; i < o->nfail; i++)
+  if (!(o->charge.alpha >= 0 && o->charge.beta >= 0))
+    return err_set(e, EINVAL, "--charge-alpha/--charge-beta: need non-negative seconds");
+  if (!(o->backbone >= 0))
+    return err_set(e, EINVAL, "--backbone: need a positive bandwidth, got %g", o->backbone);
+  for (int i = 0; i < o->nfail; i++) {
     if (o->fail[i].node < 0 || o->fail[i].node >= o->hosts)
       return err_set(e, EINVAL, "--fail: node %d is not a hosting node (0..%d)",
                      o->fail[i].node, o->hosts - 1);
-  return 0;
+    if (!(o->fail[i].at >= 0))
+      return err_set(e, EINVAL, "--fail: time %g is before the start", o->fail[i].at);
+  }
+  struct cluster_spec spec = {.nhosts = o->hosts, .nvms = o->vms < 0 ? 10 * o->hosts : o->vms,
+                              .host_cpu = o->host_cpu, .host_mem = o->host_mem,
+                              .vm_mem = o->vm_mem};
+  if (cluster_spec_check(&spec, e) < 0)
+    return -1;
+  return sim_sched_services(o->scheduler, o->hosts, o, e) < 0 ? -1 : 0;
 }
 
 /* SimGrid reads its platform from a file: the results directory's copy, or
@@ -221,7 +239,7 @@ int sim_run(const struct sim_opts *o_in, struct sim_result *r, err_t *e) {
   struct sim_opts o = *o_in;
   if (o.vms < 0)
     o.vms = 10 * o.hosts;
-  if (check_opts(&o, e) < 0)
+  if (sim_opts_check(&o, e) < 0)
     return -1;
   struct sim_state st = {.o = &o};
   double t0 = now_wall();

@@ -40,6 +40,10 @@ struct sim_opts {
 
 void sim_opts_default(struct sim_opts *o);
 
+/* 0 when the options are in range and fit together (o->vms < 0 stands for
+ * 10 per host); -1 with a one-line reason naming the option otherwise. */
+int sim_opts_check(const struct sim_opts *o, err_t *e);
+
 /* What a run measured (filled by sim_run). */
 struct sim_result {
   double violation;        /* host-seconds in violation */

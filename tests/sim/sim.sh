@@ -28,8 +28,7 @@ test_unknown_scheduler() {
   need_sim
   local d
   d=$(tmpdir)
-  assert_fails "$SIM" --scheduler foo --hosts 4 --out "$d/out"
-  assert_one_line_error "unknown scheduler"
+  assert_usage_error "unknown scheduler" --scheduler foo --hosts 4 --out "$d/out"
   assert_contains "$ERR" "unknown scheduler 'foo'"
   [ ! -e "$d/out" ] || fail "a failed run left $d/out behind"
 }
@@ -65,19 +64,70 @@ test_malformed_constraints() {
   assert_one_line_error "missing constraints file"
 }
 
+# Every usage error: one line on stderr and exit status 2 (documented in
+# --help), whether the parser or the range checks catch it.
+assert_usage_error() { # what args...
+  local what=$1
+  shift
+  assert_fails "$SIM" "$@"
+  assert_one_line_error "$what"
+  assert_eq "$RC" 2 "$what: exit status"
+}
+
 test_bad_flags() {
   need_sim
-  assert_fails "$SIM" --duration soon
-  assert_one_line_error "bad number"
+  assert_usage_error "bad number" --duration soon
   assert_contains "$ERR" "--duration: expected a number, got 'soon'"
-  assert_fails "$SIM" --threshold 1.5
-  assert_one_line_error "bad fraction"
-  assert_fails "$SIM" --hosts
-  assert_one_line_error "missing value"
-  assert_fails "$SIM" --frobnicate
-  assert_one_line_error "unknown option"
-  assert_fails "$SIM" --hosts 4 --fail 9@10
-  assert_one_line_error "bad failure"
+  assert_usage_error "bad fraction" --threshold 1.5
+  assert_usage_error "missing value" --hosts
+  assert_usage_error "unknown option" --frobnicate
+  assert_usage_error "bad failure" --hosts 4 --fail 9@10
+  assert_usage_error "failure before the start" --hosts 4 --fail 1@-5
+  assert_usage_error "load mean above 100" --load-mean 200
+  assert_contains "$ERR" "--load-mean: expected a percentage of one vCPU in 0..100, got 200"
+  assert_usage_error "negative load mean" --load-mean -1
+  assert_usage_error "load std above 100" --load-std 101
+  assert_usage_error "load out of reach" --hosts 10 --vms 10 --load 100
+  assert_usage_error "negative charge" --charge-alpha -1
+  assert_usage_error "negative backbone" --backbone -5
+  assert_usage_error "unknown scheduler" --scheduler nope
+  assert_usage_error "zero hosts" --hosts 0
+  assert_usage_error "impossible platform" --hosts 2 --vms 100
+}
+
+test_help() {
+  need_sim
+  local help
+  help=$("$SIM" --help)
+  assert_contains "$help" "--load-mean M      mean of a VM's demand, % of one vCPU, 0..100"
+  assert_contains "$help" "2 bad usage"
+  [[ "$help" != *%%* ]] || fail "--help prints a literal %%"
+}
+
+# series.csv is flushed at every row: a run killed in the middle keeps the
+# rows up to its last checkpoint, each one whole. Rows every 300 s of a
+# long 1,024-host DVMS run come far apart, so without the flush nothing
+# would reach the file before the end.
+test_series_survives_kill() {
+  need_sim
+  local d pid rows i
+  d=$(tmpdir)
+  "$SIM" --hosts 1024 --scheduler dvms --duration 36000 --sample 300 --out "$d" >/dev/null 2>&1 &
+  pid=$!
+  rows=0
+  for i in $(seq 200); do
+    rows=$(grep -c '' "$d/series.csv" 2>/dev/null || true)
+    [ "${rows:-0}" -ge 4 ] && break
+    sleep 0.1
+  done
+  kill -9 "$pid"
+  wait "$pid" 2>/dev/null || true
+  [ "${rows:-0}" -ge 4 ] || fail "series.csv had ${rows:-0} lines after 20 s"
+  [ ! -e "$d/summary.json" ] || fail "the run finished before it was killed"
+  # every line is whole (9 fields, newline-terminated), times consecutive
+  [ "$(tail -c 1 "$d/series.csv" | od -An -c | tr -d ' ')" = '\n' ] || fail "a torn last row"
+  awk -F, 'NR > 1 && (NF != 9 || $1 != (NR - 2) * 300) { bad = 1 } END { exit bad }' \
+    "$d/series.csv" || fail "rows not whole: $(cat "$d/series.csv")"
 }
 
 test_outputs() {
