@@ -24,6 +24,7 @@ BIN=$TOP/build
 [ -x "$BIN/capsule" ] || { echo "run-image.sh: build first (make)" >&2; exit 1; }
 
 source "$TOP/tests/lib.sh"
+source "$TOP/bench/lib.sh"
 RUNTIME=$(command -v runc)
 podman_version=$(podman --version)
 source "$TOP/tests/podman/podman-env.sh"
@@ -48,12 +49,12 @@ timed() { # label command...
 }
 
 # podman as pm() runs it (tests/podman/podman-env.sh), as one command line.
-pod=(env TMPDIR="$PODMAN_DIR/tmp" nsenter -t "$PODMAN_HOLDER" -m -- env -C "$PODMAN_DIR/work"
-  podman --runtime "$RUNTIME" run --cgroup-parent "$PODMAN_CGROUP_PARENT" --rm "$PODMAN_IMAGE" true)
+bench_podman_argv
+pod=(--mntns "$PODMAN_MNTNS" "${PODMAN_ARGV[@]}" run --cgroup-parent "$PODMAN_CGROUP_PARENT" --rm "$PODMAN_IMAGE" true)
 
 # Warm-up, untimed: page cache, podman's database.
 "${cap[@]}" run --rm bench/busybox true
-"${pod[@]}" >/dev/null
+"$peak_rss" "${pod[@]}" >/dev/null 2>&1
 
 for ((i = 0; i < runs; i++)); do
   if ((i % 2)); then
@@ -69,14 +70,12 @@ done
 [ -z "$("${cap[@]}" ps -a -q)" ] || { echo "run-image.sh: capsule left containers" >&2; exit 1; }
 [ -z "$(pm ps -a -q)" ] || { echo "run-image.sh: podman left containers" >&2; exit 1; }
 
-stats() { # label -> "median p90" in ms
-  awk -v l="$1" '$1 == l {print $2 / 1e6}' "$work/samples" | sort -n |
-    awk '{v[NR] = $1} END {m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2;
-         p = v[int(NR * 0.9 + 0.999)]; printf "%.1f %.1f\n", m, p}'
+stats() { # label -> "runs median p90" in ms
+  awk -v l="$1" '$1 == l {print $2}' "$work/samples" | bench_stats 1e6
 }
-read -r cap_med cap_p90 < <(stats capsule)
-read -r pod_med pod_p90 < <(stats podman)
-ratio=$(awk -v a="$pod_med" -v b="$cap_med" 'BEGIN {printf "%.1f", a / b}')
+read -r _ cap_med cap_p90 < <(stats capsule)
+read -r _ pod_med pod_p90 < <(stats podman)
+ratio=$(bench_ratio "$pod_med" "$cap_med")
 printf '%-22s %6s %10s %8s\n' "" runs "median ms" "p90 ms"
 printf '%-22s %6d %10s %8s\n' "capsule run --rm" "$runs" "$cap_med" "$cap_p90"
 printf '%-22s %6d %10s %8s\n' "podman run --rm (runc)" "$runs" "$pod_med" "$pod_p90"
