@@ -116,7 +116,6 @@ static bool solve(struct round *r, struct round_env *env) {
   int rc = sched_solve(env->solver, &env->view.m, r->solved, r->nsolved, env->cfg.cstrs, &opts,
                        &r->plan, &st, &e);
   r->status = rc < 0 ? SCHED_NO_SOLUTION : rc;
-  env->stats->solves++;
   if (r->status == SCHED_SOLVED) {
     env->stats->solved++;
     if (env->cfg.check && r->plan.nactions)
@@ -124,11 +123,7 @@ static bool solve(struct round *r, struct round_env *env) {
   } else {
     env->stats->no_solution++;
   }
-  series_add(&env->stats->partition_size, r->nsolved);
-  series_add(&env->stats->solve_wall, st.seconds);
-  struct work_cost w = {.wall = st.seconds, .nodes = r->nsolved, .ves = st.ves};
-  double delay = env->tp->ops->charge(env->tp->ctx, r->self, &w);
-  series_add(&env->stats->solve_charged, delay);
+  double delay = sched_run_stats_solve(env->stats, env->tp, r->self, r->nsolved, &st);
   r->phase = ROUND_SOLVING;
   tp_timer(env->tp, r->self, delay, ROUND_TOKEN(ROUND_TM_SOLVED, r->tag));
   return false;

@@ -234,7 +234,6 @@ static void solve(struct dvms *d, struct dvms_node *x) {
                          &st, &e);
     l->status = rc < 0 ? SCHED_NO_SOLUTION : rc;
   }
-  d->stats.solves++;
   if (l->status == SCHED_SOLVED) {
     d->stats.solved++;
     if (d->cfg.check && l->plan.nactions)
@@ -242,12 +241,7 @@ static void solve(struct dvms *d, struct dvms_node *x) {
   } else {
     d->stats.no_solution++;
   }
-  series_add(&d->stats.partition_size, l->n);
-  series_add(&d->stats.solve_wall, st.seconds);
-  struct work_cost w = {.wall = st.seconds, .nodes = l->n, .ves = st.ves};
-  double delay = d->tp.ops->charge(d->tp.ctx, x->id, &w);
-  series_add(&d->stats.solve_charged, delay);
-  arm_phase(d, x, delay);
+  arm_phase(d, x, sched_run_stats_solve(&d->stats, &d->tp, x->id, l->n, &st));
 }
 
 static void commit(struct dvms *d, struct dvms_node *x);

@@ -38,6 +38,7 @@ double series_quantile(struct series *s, double q) {
 void sched_run_stats_free(struct sched_run_stats *s) {
   series_free(&s->partition_size);
   series_free(&s->solve_wall);
+  series_free(&s->solve_cpu);
   series_free(&s->solve_charged);
   series_free(&s->apply_time);
   series_free(&s->isp_time);
@@ -47,4 +48,17 @@ void sched_run_stats_fail(struct sched_run_stats *s, uint64_t *counter, const ch
   if (!s->first_failure[0])
     snprintf(s->first_failure, sizeof s->first_failure, "%s", msg);
   (*counter)++;
+}
+
+double sched_run_stats_solve(struct sched_run_stats *s, const struct transport *t, int32_t node,
+                             int32_t nodes, const struct sched_solve_stats *st) {
+  s->solves++;
+  series_add(&s->partition_size, nodes);
+  series_add(&s->solve_wall, st->seconds);
+  series_add(&s->solve_cpu, st->cpu_seconds);
+  struct work_cost w = {.wall = st->seconds, .cpu = st->cpu_seconds, .nodes = nodes,
+                        .ves = st->ves};
+  double delay = t->ops->charge(t->ctx, node, &w);
+  series_add(&s->solve_charged, delay);
+  return delay;
 }

@@ -8,6 +8,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "proto/transport.h"
+#include "sched/solver.h"
+
 /* A growing list of samples, for medians and percentiles. */
 struct series {
   double *v;
@@ -42,12 +45,19 @@ struct sched_run_stats {
   char first_failure[256];
   struct series partition_size; /* nodes, at each solver call */
   struct series solve_wall;     /* seconds of wall time per solver call */
+  struct series solve_cpu;      /* seconds of CPU time per solver call */
   struct series solve_charged;  /* simulated seconds charged per solver call */
   struct series apply_time;     /* simulated seconds to apply a plan */
   struct series isp_time;       /* simulated seconds from an event to its end */
 };
 
 void sched_run_stats_free(struct sched_run_stats *s);
+
+/* Count a solver call by `node` over `nodes` nodes (its partition size),
+ * and return what the transport charges for it: the delay before its
+ * result may be used. */
+double sched_run_stats_solve(struct sched_run_stats *s, const struct transport *t, int32_t node,
+                             int32_t nodes, const struct sched_solve_stats *st);
 
 /* Record a failed check (keeps the first message). */
 void sched_run_stats_fail(struct sched_run_stats *s, uint64_t *counter, const char *msg);

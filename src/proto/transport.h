@@ -52,6 +52,7 @@ static inline size_t node_snap_size(int32_t nves) {
  * simulated time. */
 struct work_cost {
   double wall;          /* measured seconds */
+  double cpu;           /* measured seconds of CPU of the thread that computed */
   int32_t nodes, ves;   /* problem size */
 };
 

@@ -418,11 +418,18 @@ static int solve_local(struct sched_solver *s, struct sched_plan *plan,
   return r < 0 ? -1 : 1;
 }
 
+static double thread_cpu(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
 int sched_solve(struct sched_solver *s, const struct sched_model *m, const int32_t *nodes,
                 int32_t nnodes, const struct sched_cstrs *c, const struct sched_solve_opts *opts,
                 struct sched_plan *plan, struct sched_solve_stats *stats, err_t *e) {
   struct timespec t0;
   clock_gettime(CLOCK_MONOTONIC, &t0);
+  double cpu0 = thread_cpu();
   struct sched_solve_stats st = {0};
   sched_plan_clear(plan);
   if (c && c->n == 0)
@@ -458,6 +465,7 @@ int sched_solve(struct sched_solver *s, const struct sched_model *m, const int32
   st.timed_out = s->timed_out;
   st.why = r == 0 ? s->why : NULL;
   st.seconds = seconds_since(&t0);
+  st.cpu_seconds = thread_cpu() - cpu0;
   if (stats)
     *stats = st;
   return r ? SCHED_SOLVED : SCHED_NO_SOLUTION;

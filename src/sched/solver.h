@@ -49,6 +49,8 @@ struct sched_solve_opts {
 
 struct sched_solve_stats {
   double seconds;      /* wall time of the call */
+  double cpu_seconds;  /* CPU time of the calling thread during the call (what the
+                          solve cost, whatever else the machine runs) */
   int32_t nodes, ves;  /* partition size: nodes, VEs hosted there */
   int32_t moved;       /* VEs whose host changes */
   uint64_t effort;     /* search nodes explored by the exact phase */

@@ -24,8 +24,10 @@ static const char usage[] =
     "  --constraints FILE placement constraints (JSON, docs/SCHEDULER-SOLVER.md)\n"
     "  --check            check every plan and every partition; fail the run if one is bad\n"
     "  --sample S         seconds between rows of series.csv (default 10)\n"
-    "  --charge MODE      solver time as simulated time: model, wall or zero (default model)\n"
-    "  --charge-alpha S --charge-beta S   the model: alpha + beta * VEs (1 ms, 2 us)\n"
+    "  --charge MODE      solver time as simulated time: cpu (its measured CPU time, the\n"
+    "                     default), model (alpha + beta * VEs: reproducible), wall or zero\n"
+    "  --deterministic    the same as --charge model: same seed, same results\n"
+    "  --charge-alpha S --charge-beta S   the model (9.8e-6 s, 1.83e-7 s per VE)\n"
     "  --threshold F      DVMS: a node above this fraction of its CPU starts an ISP (0.98)\n"
     "  --target F         DVMS: the ISP's node ends at or below this fraction (0.95)\n"
     "  --fill F           DVMS: destinations are filled up to this fraction (0.87)\n"
@@ -45,7 +47,7 @@ enum {
   OPT_SCHEDULER = 256, OPT_HOSTS, OPT_VMS, OPT_DURATION, OPT_LOAD, OPT_LOAD_MEAN, OPT_LOAD_STD,
   OPT_SEED, OPT_OUT, OPT_CONSTRAINTS, OPT_CHECK, OPT_SAMPLE, OPT_CHARGE, OPT_CHARGE_ALPHA,
   OPT_CHARGE_BETA, OPT_THRESHOLD, OPT_TARGET, OPT_FILL, OPT_PROACTIVE_MAX, OPT_ENTROPY_PERIOD, OPT_SNOOZE_GROUP, OPT_FAIL, OPT_BACKBONE,
-  OPT_HELP,
+  OPT_DETERMINISTIC, OPT_HELP,
 };
 
 static const struct option options[] = {
@@ -72,6 +74,7 @@ static const struct option options[] = {
     {"snooze-group", required_argument, NULL, OPT_SNOOZE_GROUP},
     {"fail", required_argument, NULL, OPT_FAIL},
     {"backbone", required_argument, NULL, OPT_BACKBONE},
+    {"deterministic", no_argument, NULL, OPT_DETERMINISTIC},
     {"help", no_argument, NULL, OPT_HELP},
     {0},
 };
@@ -185,11 +188,14 @@ static int parse(int argc, char **argv, struct sim_opts *o, double *load, err_t 
       break;
     case OPT_BACKBONE: if (parse_double(flag, optarg, &o->backbone, e) < 0) return -1; break;
     case OPT_CHARGE:
-      if (!strcmp(optarg, "model")) o->charge.mode = CHARGE_MODEL;
+      if (!strcmp(optarg, "cpu")) o->charge.mode = CHARGE_CPU;
+      else if (!strcmp(optarg, "model")) o->charge.mode = CHARGE_MODEL;
       else if (!strcmp(optarg, "wall")) o->charge.mode = CHARGE_WALL;
       else if (!strcmp(optarg, "zero")) o->charge.mode = CHARGE_ZERO;
-      else return err_set(e, EINVAL, "--charge: expected model, wall or zero, got '%s'", optarg);
+      else return err_set(e, EINVAL, "--charge: expected cpu, model, wall or zero, got '%s'",
+                          optarg);
       break;
+    case OPT_DETERMINISTIC: o->charge.mode = CHARGE_MODEL; break;
     case OPT_OUT: o->out = optarg; break;
     case OPT_CONSTRAINTS: o->constraints = optarg; break;
     case OPT_CHECK: o->check = true; break;

@@ -75,6 +75,7 @@ static json_t *sched_json(struct sched_run_stats *s) {
   json_set(j, "exclusivity_checks", json_integer((json_int_t)s->exclusivity_checks), &failed);
   json_set(j, "partition_size", summarize(&s->partition_size), &failed);
   json_set(j, "solve_wall_s", summarize(&s->solve_wall), &failed);
+  json_set(j, "solve_cpu_s", summarize(&s->solve_cpu), &failed);
   json_set(j, "solve_charged_s", summarize(&s->solve_charged), &failed);
   json_set(j, "apply_time_s", summarize(&s->apply_time), &failed);
   json_set(j, "event_time_s", summarize(&s->isp_time), &failed);
@@ -156,7 +157,10 @@ static json_t *summary_json(struct sim_state *st, const struct sim_result *r) {
       (json_int_t)st->net.messages, "bytes", (json_int_t)st->net.bytes, "wall_s", r->wall,
       "peak_rss_kb", (json_int_t)r->peak_rss_kb);
   bool failed = !j;
+  static const char *const charge[] = {[CHARGE_CPU] = "cpu", [CHARGE_MODEL] = "model",
+                                       [CHARGE_WALL] = "wall", [CHARGE_ZERO] = "zero"};
   json_set(j, "cpu_s", json_real(r->cpu), &failed);
+  json_set(j, "charge", json_string(charge[o->charge.mode]), &failed);
   if (st->net.audit)
     json_set(j, "audit", audit_json(&st->net), &failed);
   if (st->sched.stats)

@@ -102,6 +102,8 @@ static double op_charge(void *ctx, int32_t node, const struct work_cost *w) {
   struct simnet *s = ctx;
   (void)node;
   switch (s->charge.mode) {
+  case CHARGE_CPU:
+    return w->cpu;
   case CHARGE_MODEL:
     return s->charge.alpha + s->charge.beta * w->ves;
   case CHARGE_WALL:

@@ -23,8 +23,10 @@
 
 /* How solver time becomes simulated time. */
 enum charge_mode {
-  CHARGE_MODEL, /* alpha + beta * VEs: deterministic */
-  CHARGE_WALL,  /* the measured wall time (not reproducible) */
+  CHARGE_CPU,   /* the solver's measured CPU time (thread CPU clock) */
+  CHARGE_MODEL, /* alpha + beta * VEs, calibrated on the solver benchmark: deterministic */
+  CHARGE_WALL,  /* the measured wall time (not reproducible, and inflated by the machine's
+                   other work) */
   CHARGE_ZERO,
 };
 

@@ -216,17 +216,42 @@ test_mu70_checked() {
   done
 }
 
+# --deterministic charges the calibrated model instead of the measured CPU
+# time: the same seed gives the same run, to the last message.
 test_reproducible() {
   need_sim
   local d
   d=$(tmpdir)
-  "$SIM" --hosts 64 --duration 1200 --seed 9 --scheduler dvms --out "$d/a" >/dev/null
-  "$SIM" --hosts 64 --duration 1200 --seed 9 --scheduler dvms --out "$d/b" >/dev/null
-  "$SIM" --hosts 64 --duration 1200 --seed 10 --scheduler dvms --out "$d/c" >/dev/null
-  local f='del(.wall_s, .cpu_s, .peak_rss_kb, .scheduler_stats.solve_wall_s)'
+  local run=(--hosts 64 --duration 1200 --scheduler dvms --deterministic)
+  "$SIM" "${run[@]}" --seed 9 --out "$d/a" >/dev/null
+  "$SIM" "${run[@]}" --seed 9 --out "$d/b" >/dev/null
+  "$SIM" "${run[@]}" --seed 10 --out "$d/c" >/dev/null
+  assert_eq "$(json "$d/a/summary.json" .charge)" model
+  local f='del(.wall_s, .cpu_s, .peak_rss_kb, .scheduler_stats.solve_wall_s,
+               .scheduler_stats.solve_cpu_s)'
   assert_eq "$(jq -S "$f" "$d/a/summary.json")" "$(jq -S "$f" "$d/b/summary.json")" "same seed"
   cmp -s "$d/a/series.csv" "$d/b/series.csv" || fail "same seed, different series"
   assert_ne "$(jq -S "$f" "$d/a/summary.json")" "$(jq -S "$f" "$d/c/summary.json")" "other seed"
+}
+
+# By default each solve is charged its measured CPU time (the thread's CPU
+# clock around the solver call); --deterministic charges alpha + beta x VEs.
+test_solve_charged() {
+  need_sim
+  local d s
+  d=$(tmpdir)
+  for s in dvms entropy; do
+    "$SIM" --hosts 64 --duration 1200 --seed 3 --scheduler "$s" --out "$d/$s" >/dev/null
+    assert_eq "$(json "$d/$s/summary.json" .charge)" cpu
+    assert_eq "$(json "$d/$s/summary.json" '.scheduler_stats | .solve_charged_s == .solve_cpu_s')" \
+      true "$s: charged what the solves measured"
+    [ "$(json "$d/$s/summary.json" '.scheduler_stats.solve_cpu_s.max > 0')" = true ] ||
+      fail "$s: no CPU time measured"
+  done
+  "$SIM" --hosts 64 --duration 1200 --seed 3 --scheduler dvms --deterministic \
+    --charge-alpha 0.5 --charge-beta 0 --out "$d/model" >/dev/null
+  assert_eq "$(json "$d/model/summary.json" .scheduler_stats.solve_charged_s.median)" 0.5 \
+    "the model's charge"
 }
 
 test_failed_node() {
