@@ -512,3 +512,44 @@ int container_names_repair(const struct engine *eng, store_note_fn note, void *d
   free(list);
   return 0;
 }
+
+/* The record's "name" replaced, its other members kept as they are. */
+static int record_set_name(const struct engine *eng, const char *id, const char *name, err_t *e) {
+  _cleanup_free_ char *path = container_path(eng, id, "container.json");
+  _cleanup_json_ json_t *j = path ? json_load_object_file(path, e) : NULL;
+  if (!j)
+    return e->code ? -1 : err_sys(e, "container %s", id);
+  bool failed = false;
+  json_set(j, "name", json_string(name), &failed);
+  _cleanup_free_ char *text = failed ? NULL : json_dump_checked(j, JSON_INDENT(2));
+  if (!text)
+    return err_set(e, ENOMEM, "container record");
+  return atomic_write_at(AT_FDCWD, path, text, strlen(text), 0600, e);
+}
+
+int engine_rename(const struct engine *eng, const char *name, const char *new_name, err_t *e) {
+  if (runtime_check_id(new_name, e) < 0)
+    return err_wrap(e, "invalid container name \"%s\"", new_name);
+  _cleanup_close_ int names = names_lock(eng, e);
+  struct container_record r;
+  if (names < 0 || container_dir_find(eng, name, &r, e) < 0)
+    return -1;
+  int rc = -1;
+  if (!strcmp(r.name, new_name)) {
+    err_set(e, EEXIST, "container %s already has the name %s", name, new_name);
+    goto out;
+  }
+  /* New name, record, old name: a crash between two leaves a link whose
+   * record disagrees, which `system check` removes. */
+  if (claim_name(eng, names, new_name, r.id, e) < 0)
+    goto out;
+  if (record_set_name(eng, r.id, new_name, e) < 0) {
+    free_name(names, new_name, r.id);
+    goto out;
+  }
+  free_name(names, r.name, r.id);
+  rc = 0;
+out:
+  container_record_free(&r);
+  return rc;
+}

@@ -106,8 +106,60 @@ int engine_volume_prune(const struct engine *eng, bool all, char **filters, json
 /* A container's "Mounts" in docker's shape, from its record's mounts. */
 json_t *engine_container_mounts(json_t *record_mounts);
 
-/* Containers as JSON objects (id, name, image, imageId, command, created,
- * and their state as docker names it: status (created, running, paused,
+/* `capsule cp FROM TO`: each of FROM and TO is "CONTAINER:PATH", a host
+ * path or "-" (a tar read from in_fd, written to out_fd), with docker's
+ * rules ("DIR/." copies the contents, a missing destination is created,
+ * an existing directory receives the source). */
+struct cp_opts {
+  bool archive; /* keep owners (else: root in the container, the caller on the host) */
+  bool follow;  /* follow a symlink that is the source */
+};
+int engine_cp(const struct engine *eng, const char *from, const char *to,
+              const struct cp_opts *o, int in_fd, int out_fd, err_t *e);
+
+/* `capsule diff`: docker's [{"Path": "/etc/x", "Kind": 0 changed, 1 added,
+ * 2 deleted}], sorted by path. */
+int engine_diff(const struct engine *eng, const char *name, json_t **out, err_t *e);
+
+/* `capsule commit`: a new image, the container's image with a layer of its
+ * changes on top (history and config kept, `changes` applied); its ID
+ * ("sha256:...") in `id`. */
+struct commit_opts {
+  const char *message, *author, *reference; /* or NULL */
+  const char *const *changes;               /* Dockerfile instructions, NULL-terminated */
+  bool pause;                               /* pause a running container meanwhile */
+};
+int engine_commit(const struct engine *eng, const char *name, const struct commit_opts *o,
+                  char id[DIGEST_BUF], err_t *e);
+
+/* `capsule export`: the container's root (its overlay, without volumes) as
+ * a tar written to `fd`. */
+int engine_export(const struct engine *eng, const char *name, int fd, err_t *e);
+
+/* `capsule inspect` of a container: docker's JSON object (Id, Created,
+ * Path, Args, State, Image, Name "/name", RestartCount, Config, HostConfig,
+ * GraphDriver, Mounts, NetworkSettings). */
+int engine_container_inspect(const struct engine *eng, const char *name, json_t **out,
+                             err_t *e);
+
+/* The bytes of a container's own files (its layer), for ps -s. */
+uint64_t engine_container_size(const struct engine *eng, const char *id);
+
+/* `capsule container prune`: remove every container that does not run
+ * (exited, created, dead) and no command holds; their ids in *removed,
+ * the bytes of their layers in *reclaimed. */
+int engine_container_prune(const struct engine *eng, json_t **removed, uint64_t *reclaimed,
+                           err_t *e);
+
+/* `capsule system df`: {"Images", "Containers", "Volumes"}, each {Total,
+ * Active (used by a container, or running), Size, Reclaimable} in bytes. */
+int engine_system_df(const struct engine *eng, json_t **out, err_t *e);
+
+/* `capsule rename`: give the container another name (not taken). */
+int engine_rename(const struct engine *eng, const char *name, const char *new_name, err_t *e);
+
+/* Containers as JSON objects (id, name, image, imageId, imageManifest,
+ * command, created, labels, and their state as docker names it: status (created, running, paused,
  * restarting, exited, dead), pid, exitCode, startedAt, finishedAt,
  * restartCount, oomKilled), newest first; without `all` only running,
  * paused and restarting ones. */

@@ -141,6 +141,23 @@ bool container_status_live(const char *status);
 int engine_run_config(const struct run_opts *o, const char *image_stop_signal,
                       struct container_run_config *c, err_t *e);
 
+/* ---- container_root.c: a container's files, from the host ---- */
+
+struct container_root {
+  int fd;                    /* the root directory */
+  /* What to undo at close: the overlay we mounted, the store (shared) that
+   * keeps its layers, the container's lock. */
+  char *mounted;
+  struct image_store *store;
+  int lock;
+};
+/* The root of container `r`: with `live`, the one its processes see while
+ * it runs (volumes and tmpfs mounts in it, through /proc/<pid>/root), else
+ * its overlay alone; a stopped container's overlay is mounted until close. */
+int container_root_open(const struct engine *eng, const struct container_record *r, bool live,
+                        struct container_root *out, err_t *e);
+void container_root_close(struct container_root *cr);
+
 /* ---- runtime_side.c: what the runtime holds of a container ---- */
 
 /* The cgroupsPath the engine gives a container (oci_config.c). */

@@ -276,13 +276,14 @@ int engine_ps(const struct engine *eng, bool all, json_t **out, err_t *e) {
       snprintf(st.status, sizeof st.status, "dead");
     if (all || container_status_live(st.status))
       json_push(arr,
-                json_pack("{s:s, s:s, s:s, s:s, s:O, s:s, s:s, s:i, s:i, s:s, s:s, s:i, s:b}",
+                json_pack("{s:s, s:s, s:s, s:s, s:s, s:O, s:s, s:s, s:i, s:i, s:s, s:s, s:i, "
+                          "s:b, s:O}",
                           "id", list[i].id, "name", list[i].name, "image", list[i].image_ref,
-                          "imageId", list[i].image_id, "command", list[i].command, "created",
-                          list[i].created, "status", st.status, "pid", st.pid, "exitCode",
-                          st.exit_code, "startedAt", st.started_at, "finishedAt",
-                          st.finished_at, "restartCount", st.restart_count, "oomKilled",
-                          st.oom_killed),
+                          "imageId", list[i].image_id, "imageManifest", list[i].image_manifest,
+                          "command", list[i].command, "created", list[i].created, "status",
+                          st.status, "pid", st.pid, "exitCode", st.exit_code, "startedAt",
+                          st.started_at, "finishedAt", st.finished_at, "restartCount",
+                          st.restart_count, "oomKilled", st.oom_killed, "labels", list[i].labels),
                 &failed);
     container_record_free(&list[i]);
   }

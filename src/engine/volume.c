@@ -476,26 +476,6 @@ int volumes_remove_anonymous(const struct engine *eng, json_t *mounts, err_t *e)
   return 0;
 }
 
-/* Bytes in the files under `fd` (as docker's prune reports them). */
-static uint64_t tree_size(int fd) {
-  uint64_t total = 0;
-  _cleanup_closedir_ DIR *d = fdopendir_dup(fd);
-  for (struct dirent *de; d && (de = readdir(d));) {
-    struct stat st;
-    if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
-        fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-      continue;
-    if (S_ISDIR(st.st_mode)) {
-      _cleanup_close_ int sub =
-          openat(fd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-      total += sub >= 0 ? tree_size(sub) : 0;
-    } else if (S_ISREG(st.st_mode)) {
-      total += (uint64_t)st.st_size;
-    }
-  }
-  return total;
-}
-
 int engine_volume_prune(const struct engine *eng, bool all, char **filters, json_t **removed,
                         uint64_t *reclaimed, err_t *e) {
   *reclaimed = 0;
@@ -513,7 +493,7 @@ int engine_volume_prune(const struct engine *eng, bool all, char **filters, json
       continue;
     _cleanup_free_ char *data = volume_path(eng, name, "_data");
     _cleanup_close_ int fd = data ? open(data, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
-    uint64_t size = fd >= 0 ? tree_size(fd) : 0;
+    uint64_t size = fd >= 0 ? tree_file_bytes(fd) : 0;
     if (remove_volume(eng, name, e) < 0)
       return -1;
     *reclaimed += size;

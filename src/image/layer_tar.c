@@ -206,9 +206,15 @@ static int write_one(struct writer *w, int dirfd, const char *name, const char *
     return 0; /* tar cannot hold sockets; docker skips them too */
   _cleanup_close_ int fd = -1;
   if (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) {
-    fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | (S_ISDIR(st.st_mode) ? O_DIRECTORY : 0));
-    if (fd < 0)
+    /* O_NONBLOCK, then the same inode: a tree being changed (a running
+     * container's) may put a fifo there meanwhile, which would block us. */
+    fd = openat(dirfd, name,
+                O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | (S_ISDIR(st.st_mode) ? O_DIRECTORY : 0));
+    struct stat now;
+    if (fd < 0 || fstat(fd, &now) < 0)
       return err_sys(e, "%s: open", path);
+    if (now.st_ino != st.st_ino || now.st_dev != st.st_dev)
+      return err_set(e, EAGAIN, "%s: changed while it was read", path);
   }
   char entry_path[PATH_MAX];
   if (entry_name(entry_path, e, "%s%s", path, S_ISDIR(st.st_mode) ? "/" : "") < 0)
@@ -349,12 +355,27 @@ static void writer_free(struct writer *w) {
   free(w->buf);
 }
 
-int layer_tar_write(int dirfd, enum layer_compression c, tar_sink_fn sink, void *ctx,
-                    struct layer_tar_result *out, err_t *e) {
+int tar_sink_fd(void *ctx, const void *buf, size_t len, err_t *e) {
+  return write_all(*(int *)ctx, buf, len) < 0 ? err_sys(e, "write the archive") : 0;
+}
+
+/* The entries: the tree under dirfd, or `name` in it as `as`. */
+static int write_entries(struct writer *w, int dirfd, const char *name, const char *as,
+                         err_t *e) {
+  if (!name)
+    return write_tree(w, dirfd, "", e);
+  if (*as)
+    return write_one(w, dirfd, name, as, e);
+  _cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  return fd < 0 ? err_sys(e, "%s: open", name) : write_tree(w, fd, "", e);
+}
+
+static int write_tar(int dirfd, const char *name, const char *as, enum layer_compression c,
+                     tar_sink_fn sink, void *ctx, struct layer_tar_result *out, err_t *e) {
   struct writer w = {.sink = sink, .ctx = ctx};
   int r = -1;
   if (sha256_init(&w.diff_hash, e) < 0 || sha256_init(&w.blob_hash, e) < 0 ||
-      open_archives(&w, c, e) < 0 || write_tree(&w, dirfd, "", e) < 0)
+      open_archives(&w, c, e) < 0 || write_entries(&w, dirfd, name, as, e) < 0)
     goto done;
   if (archive_write_close(w.tar) != ARCHIVE_OK) {
     archive_fail(&w, w.tar, "layer tar", e);
@@ -371,4 +392,15 @@ int layer_tar_write(int dirfd, enum layer_compression c, tar_sink_fn sink, void 
 done:
   writer_free(&w);
   return r;
+}
+
+int layer_tar_write(int dirfd, enum layer_compression c, tar_sink_fn sink, void *ctx,
+                    struct layer_tar_result *out, err_t *e) {
+  return write_tar(dirfd, NULL, NULL, c, sink, ctx, out, e);
+}
+
+int tar_write_path(int dirfd, const char *name, const char *as, tar_sink_fn sink, void *ctx,
+                   err_t *e) {
+  struct layer_tar_result ignored;
+  return write_tar(dirfd, name, as, LAYER_TAR, sink, ctx, &ignored, e);
 }

@@ -25,8 +25,17 @@ struct layer_tar_result {
 /* Where the (compressed) tar goes: all of `len` bytes, or -1 with e set. */
 typedef int (*tar_sink_fn)(void *ctx, const void *buf, size_t len, err_t *e);
 
+/* A sink that writes to the file descriptor *(int *)ctx. */
+int tar_sink_fd(void *ctx, const void *buf, size_t len, err_t *e);
+
 /* Write the tree under `dirfd` to `sink`, compressed as asked. */
 int layer_tar_write(int dirfd, enum layer_compression c, tar_sink_fn sink, void *ctx,
                     struct layer_tar_result *out, err_t *e);
+
+/* A plain tar of the file or tree `name` in `dirfd` (not followed if a
+ * symlink), its entries named `as` and below (`cp`); with `as` "" and a
+ * directory, its contents come at the top ("cp CTR:/dir/. -"). */
+int tar_write_path(int dirfd, const char *name, const char *as, tar_sink_fn sink, void *ctx,
+                   err_t *e);
 
 #endif

@@ -40,6 +40,7 @@ struct unpacker {
   struct dir_time *dirs;    /* mtimes to set once every entry is in */
   size_t n_dirs, cap_dirs;
   struct unpack_result *res;
+  const struct extract_opts *opts; /* NULL: a layer */
 };
 
 static la_ssize_t tar_read_cb(struct archive *a, void *data, const void **out) {
@@ -103,9 +104,9 @@ static void entry_times(struct archive_entry *ent, struct timespec t[2]) {
 
 /* The entry's xattrs, on the open file `fd` or, for what cannot be opened
  * (symlinks, devices, fifos), on `name` in the directory `dirfd`. */
-static int apply_xattrs(struct archive_entry *ent, const char *path, int fd, int dirfd,
-                        const char *name, err_t *e) {
-  if (archive_entry_xattr_reset(ent) == 0)
+static int apply_xattrs(const struct unpacker *u, struct archive_entry *ent, const char *path,
+                        int fd, int dirfd, const char *name, err_t *e) {
+  if ((u->opts && u->opts->untrusted) || archive_entry_xattr_reset(ent) == 0)
     return 0;
   char proc[64 + NAME_MAX];
   if (fd < 0)
@@ -128,26 +129,39 @@ static int apply_xattrs(struct archive_entry *ent, const char *path, int fd, int
   return 0;
 }
 
+static uid_t entry_uid(const struct unpacker *u, struct archive_entry *ent) {
+  return u->opts && !u->opts->keep_owner ? u->opts->uid : (uid_t)archive_entry_uid(ent);
+}
+
+static gid_t entry_gid(const struct unpacker *u, struct archive_entry *ent) {
+  return u->opts && !u->opts->keep_owner ? u->opts->gid : (gid_t)archive_entry_gid(ent);
+}
+
+static mode_t entry_perm(const struct unpacker *u, struct archive_entry *ent) {
+  mode_t perm = archive_entry_perm(ent);
+  return u->opts && u->opts->untrusted ? perm & ~(mode_t)(S_ISUID | S_ISGID) : perm;
+}
+
 /* Owner, then mode (chown clears setuid bits), then xattrs (chown clears
  * security.capability), on an open file. */
-static int apply_meta_fd(struct archive_entry *ent, const char *path, int fd, err_t *e) {
-  if (fchown(fd, (uid_t)archive_entry_uid(ent), (gid_t)archive_entry_gid(ent)) < 0)
+static int apply_meta_fd(const struct unpacker *u, struct archive_entry *ent, const char *path,
+                         int fd, err_t *e) {
+  if (fchown(fd, entry_uid(u, ent), entry_gid(u, ent)) < 0)
     return err_sys(e, "%s: chown", path);
-  if (fchmod(fd, archive_entry_perm(ent)) < 0)
+  if (fchmod(fd, entry_perm(u, ent)) < 0)
     return err_sys(e, "%s: chmod", path);
-  return apply_xattrs(ent, path, fd, -1, NULL, e);
+  return apply_xattrs(u, ent, path, fd, -1, NULL, e);
 }
 
 /* The same for a symlink, device or fifo, named in `dirfd`. */
-static int apply_meta_at(struct archive_entry *ent, const char *path, int dirfd,
-                         const char *name, bool symlink, err_t *e) {
-  if (fchownat(dirfd, name, (uid_t)archive_entry_uid(ent), (gid_t)archive_entry_gid(ent),
-               AT_SYMLINK_NOFOLLOW) < 0)
+static int apply_meta_at(const struct unpacker *u, struct archive_entry *ent, const char *path,
+                         int dirfd, const char *name, bool symlink, err_t *e) {
+  if (fchownat(dirfd, name, entry_uid(u, ent), entry_gid(u, ent), AT_SYMLINK_NOFOLLOW) < 0)
     return err_sys(e, "%s: chown", path);
   /* The node was just created by us in a directory nobody else writes to. */
-  if (!symlink && fchmodat(dirfd, name, archive_entry_perm(ent), 0) < 0)
+  if (!symlink && fchmodat(dirfd, name, entry_perm(u, ent), 0) < 0)
     return err_sys(e, "%s: chmod", path);
-  if (apply_xattrs(ent, path, -1, dirfd, name, e) < 0)
+  if (apply_xattrs(u, ent, path, -1, dirfd, name, e) < 0)
     return -1;
   struct timespec t[2];
   entry_times(ent, t);
@@ -204,7 +218,7 @@ static int unpack_regular(struct unpacker *u, struct archive_entry *ent, const c
     return -1;
   if (end < archive_entry_size(ent) && ftruncate(fd, archive_entry_size(ent)) < 0)
     return err_sys(e, "%s: truncate", path); /* a sparse file ending in a hole */
-  if (apply_meta_fd(ent, path, fd, e) < 0)
+  if (apply_meta_fd(u, ent, path, fd, e) < 0)
     return -1;
   struct timespec t[2];
   entry_times(ent, t);
@@ -216,6 +230,8 @@ static int unpack_regular(struct unpacker *u, struct archive_entry *ent, const c
 static int unpack_dir(struct unpacker *u, struct archive_entry *ent, const char *path, int dirfd,
                       const char *name, err_t *e) {
   _cleanup_close_ int fd = -1;
+  if (!*path && u->opts)
+    return 0; /* the destination directory stays as it is */
   if (!*path) {
     fd = dup(u->root);
   } else {
@@ -232,7 +248,7 @@ static int unpack_dir(struct unpacker *u, struct archive_entry *ent, const char 
   }
   if (fd < 0)
     return err_sys(e, "%s: open", path);
-  if (apply_meta_fd(ent, path, fd, e) < 0)
+  if (apply_meta_fd(u, ent, path, fd, e) < 0)
     return -1;
   return remember_dir(u, path, ent, e);
 }
@@ -241,6 +257,8 @@ static int unpack_dir(struct unpacker *u, struct archive_entry *ent, const char 
 static int unpack_node(struct unpacker *u, struct archive_entry *ent, const char *path, int dirfd,
                        const char *name, err_t *e) {
   mode_t type = archive_entry_filetype(ent);
+  if (u->opts && u->opts->untrusted && (type == AE_IFCHR || type == AE_IFBLK))
+    return err_set(e, EPERM, "%s: a device node from a container is refused", path);
   for (int tries = 0;; tries++) {
     int r = type == AE_IFLNK ? symlinkat(archive_entry_symlink(ent), dirfd, name)
                              : mknodat(dirfd, name, type | 0600, archive_entry_rdev(ent));
@@ -251,7 +269,7 @@ static int unpack_node(struct unpacker *u, struct archive_entry *ent, const char
     if (clear_name(u, dirfd, path, name, e) < 0)
       return -1;
   }
-  return apply_meta_at(ent, path, dirfd, name, type == AE_IFLNK, e);
+  return apply_meta_at(u, ent, path, dirfd, name, type == AE_IFLNK, e);
 }
 
 static int unpack_hardlink(struct unpacker *u, const char *path, int dirfd, const char *name,
@@ -342,7 +360,7 @@ static int unpack_entry(struct unpacker *u, struct archive_entry *ent, err_t *e)
     if (dirfd < 0)
       return err_wrap(e, "%s", path);
   }
-  if (!strncmp(name, WHITEOUT_PREFIX, strlen(WHITEOUT_PREFIX)))
+  if (!u->opts && !strncmp(name, WHITEOUT_PREFIX, strlen(WHITEOUT_PREFIX)))
     return unpack_whiteout(u, path, dirfd, name, e);
   if (hardlink)
     return unpack_hardlink(u, path, dirfd, name, hardlink, e);
@@ -418,9 +436,10 @@ static int unpack_all(struct unpacker *u, err_t *e) {
   return 0;
 }
 
-int layer_unpack(int fd, int dirfd, struct unpack_result *out, err_t *e) {
+static int unpack_with(int fd, int dirfd, const struct extract_opts *opts,
+                       struct unpack_result *out, err_t *e) {
   *out = (struct unpack_result){0};
-  struct unpacker u = {.root = dirfd, .res = out, .cache = DIR_CACHE_INIT};
+  struct unpacker u = {.root = dirfd, .res = out, .cache = DIR_CACHE_INIT, .opts = opts};
   int r = -1;
   if (archive_lib_load(e) < 0 || sha256_init(&u.hash, e) < 0)
     return -1;
@@ -440,4 +459,13 @@ int layer_unpack(int fd, int dirfd, struct unpack_result *out, err_t *e) {
 done:
   unpacker_free(&u);
   return r;
+}
+
+int layer_unpack(int fd, int dirfd, struct unpack_result *out, err_t *e) {
+  return unpack_with(fd, dirfd, NULL, out, e);
+}
+
+int tar_extract(int fd, int dirfd, const struct extract_opts *o, err_t *e) {
+  struct unpack_result ignored;
+  return unpack_with(fd, dirfd, o, &ignored, e);
 }

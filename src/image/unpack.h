@@ -19,7 +19,9 @@
 #ifndef CAPSULE_IMAGE_UNPACK_H
 #define CAPSULE_IMAGE_UNPACK_H
 
+#include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "image/digest.h"
 #include "util/error.h"
@@ -34,5 +36,20 @@ struct unpack_result {
 /* Unpack the archive read from `fd` into the empty directory `dirfd`. The
  * caller removes the directory on failure. */
 int layer_unpack(int fd, int dirfd, struct unpack_result *out, err_t *e);
+
+/* An archive that is not a layer (`cp`), extracted with the same care into
+ * the existing directory `dirfd`: ".wh." names are plain files, the
+ * directory's own entry ("./") leaves it as it is, owners become uid:gid
+ * unless `keep_owner`. With `untrusted` (files that come out of a container,
+ * going to the host) device nodes are refused and setuid/setgid bits and
+ * xattrs (file capabilities) are dropped: a container must not plant a
+ * privileged file or a door to a host disk. */
+struct extract_opts {
+  bool keep_owner;
+  uid_t uid;
+  gid_t gid;
+  bool untrusted;
+};
+int tar_extract(int fd, int dirfd, const struct extract_opts *o, err_t *e);
 
 #endif

@@ -252,3 +252,22 @@ const char *file_type_name(mode_t mode) {
     return "file of unknown type";
   }
 }
+
+uint64_t tree_file_bytes(int fd) {
+  uint64_t total = 0;
+  _cleanup_closedir_ DIR *d = fdopendir_dup(fd);
+  for (struct dirent *de; d && (de = readdir(d));) {
+    struct stat st;
+    if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+        fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+      continue;
+    if (S_ISDIR(st.st_mode)) {
+      _cleanup_close_ int sub =
+          openat(fd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      total += sub >= 0 ? tree_file_bytes(sub) : 0;
+    } else if (S_ISREG(st.st_mode)) {
+      total += (uint64_t)st.st_size;
+    }
+  }
+  return total;
+}

@@ -4,6 +4,7 @@
 
 #include <dirent.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "util/error.h"
@@ -40,6 +41,10 @@ int remove_tree_at(int dirfd, const char *path, err_t *e);
  * earlier walk may have left at the end.) NULL with errno set, nothing
  * left open. */
 DIR *fdopendir_dup(int fd);
+
+/* Bytes in the regular files under the directory `fd`, as docker counts a
+ * volume's or a container layer's size (unreadable parts count 0). */
+uint64_t tree_file_bytes(int fd);
 
 /* Write all of buf to fd, retrying on EINTR and short writes; 0 or -1/errno. */
 int write_all(int fd, const void *buf, size_t len);

@@ -1,26 +1,51 @@
-/* Go-template-like output formats, as `docker images --format` takes them:
- * literal text with {{.Field}} placeholders ("{{ .Field }}" too), the
- * escapes \t and \n, and a leading "table " that asks for a header line. */
+/* Go templates as docker's --format takes them, evaluated over JSON:
+ *
+ *   {{.Field.Sub}}  {{.}}  {{$}}  {{$var.Field}}  {{"text"}} {{42}} {{true}}
+ *   {{json .Config}}  {{index .Config.Labels "k"}}  {{index .Args 0}}
+ *   {{len .Mounts}}  {{join .Args " "}}  {{split .X ","}}  {{upper .X}}
+ *   {{lower .X}}  {{title .X}}  {{printf "%s:%d" .A .B}}  {{println .X}}
+ *   {{eq .A "x"}} {{ne ..}} {{not ..}} {{and ..}} {{or ..}}  {{.X | json}}
+ *   {{if P}}..{{else if P}}..{{else}}..{{end}}  {{with P}}..{{end}}
+ *   {{range P}}..{{else}}..{{end}}  {{range $k, $v := P}}..{{end}}
+ *   {{$x := P}}  {{- trims blanks before, -}} after; comments are skipped
+ *
+ * plus the escapes \t and \n in text, and a leading "table " that asks for
+ * a header line (docker's table format). Values print as Go prints decoded
+ * JSON: strings bare, objects "map[k:v]", arrays "[a b]", a missing key
+ * "<no value>". */
 #ifndef CAPSULE_UTIL_TEMPLATE_H
 #define CAPSULE_UTIL_TEMPLATE_H
 
+#include <jansson.h>
 #include <stdbool.h>
 
 #include "util/error.h"
 
 struct template;
 
-/* Parse `text` against the NULL-terminated list of field names ("ID",
- * "Repository"...). Unknown fields are errors that list the known ones. */
+/* A template over any JSON document (inspect --format). */
+int template_parse_json(const char *text, struct template **out, err_t *e);
+
+/* A template over rows of named string fields ("ID", "Repository"...,
+ * NULL-terminated, kept by reference): a field that is not one of them is
+ * an error that lists them. */
 int template_parse(const char *text, const char *const *fields, struct template **out, err_t *e);
 void template_free(struct template *t);
 
 /* True when the format started with "table ". */
 bool template_is_table(const struct template *t);
 
-/* One line of output (without newline), on the heap: `value(ctx, i)` gives
- * the text of field i (its index in `fields`). With `header`, the headers
- * (indexed like the fields) replace the values. */
+/* The output over `doc`, on the heap (without a newline of its own); NULL
+ * with e set when the evaluation fails (index of a number...). */
+char *template_render_json(const struct template *t, const json_t *doc, err_t *e);
+
+/* The header line of a table: each top-level field the template names
+ * (".State.Status" names "State") shows as header(field). */
+char *template_render_header_json(const struct template *t, const char *(*header)(const char *field));
+
+/* For templates of template_parse: `value(ctx, i)` gives the text of field
+ * i (its index in `fields`); the headers are indexed like the fields. NULL
+ * when out of memory or the evaluation fails. */
 char *template_render(const struct template *t, const char *(*value)(void *ctx, int field),
                       void *ctx);
 char *template_render_header(const struct template *t, const char *const *headers);

@@ -92,7 +92,7 @@ test_bad_formats_and_platforms() {
   image_setup
   refused 1 "unknown field .Nope (known: .Repository .Tag .ID" cap images --format '{{.Nope}}'
   refused 1 "unclosed {{" cap images --format '{{.ID'
-  refused 1 "unsupported action {{json .}}" cap images --format '{{json .}}'
+  refused 1 "unknown function \"nosuch\"" cap images --format '{{nosuch .}}'
   refused 1 "invalid platform 'linux/'" cap load --platform linux/ -i /dev/null
   refused 2 "unknown format 'zip'" cap save --format zip x
 }

@@ -26,6 +26,14 @@ void table_add(struct table *t, char *line) {
 
 #define MAX_COLUMNS 32
 
+/* Characters in the first `len` bytes of UTF-8 text ("…" is one). */
+static size_t text_width(const char *p, size_t len) {
+  size_t w = 0;
+  for (size_t i = 0; i < len; i++)
+    w += ((unsigned char)p[i] & 0xc0) != 0x80;
+  return w;
+}
+
 void table_print(struct table *t, FILE *out) {
   if (!t)
     return;
@@ -36,8 +44,8 @@ void table_print(struct table *t, FILE *out) {
       size_t len = strcspn(p, "\t");
       if (!p[len])
         break; /* the last cell is not padded */
-      if (len > width[col])
-        width[col] = len;
+      if (text_width(p, len) > width[col])
+        width[col] = text_width(p, len);
       p += len + 1;
     }
   }
@@ -49,7 +57,7 @@ void table_print(struct table *t, FILE *out) {
         fprintf(out, "%s\n", p);
         break;
       }
-      fprintf(out, "%-*.*s", (int)(width[col] + 3), (int)len, p);
+      fprintf(out, "%.*s%*s", (int)len, p, (int)(width[col] + 3 - text_width(p, len)), "");
       p += len + 1;
     }
     free(t->lines[i]);
