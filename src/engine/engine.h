@@ -179,6 +179,56 @@ int engine_ps(const struct engine *eng, bool all, json_t **out, err_t *e);
 int engine_check(const struct engine *eng, struct image_store *s, store_note_fn note, void *data,
                  err_t *e);
 
+/* docker's exit statuses for what is not the container's own code. */
+#define ENGINE_EXIT_ERROR 125         /* the engine's own error */
+#define ENGINE_EXIT_CANNOT_INVOKE 126 /* the command cannot be invoked */
+#define ENGINE_EXIT_NOT_FOUND 127     /* the command is not found */
+
+struct engine_exec_opts {
+  char **cmd;          /* NULL-terminated, required */
+  char **env;          /* "K=V", over the container's env */
+  const char *workdir; /* absolute; NULL: the container's */
+  const char *user;    /* "user[:group]", names or ids; NULL: the container's */
+  bool tty;            /* a terminal (not with detach) */
+  bool detach;         /* return once it runs; its stdio is /dev/null */
+  bool privileged;     /* every capability */
+};
+
+/* docker exec: run cmd in the running container `name` (id, prefix or
+ * name). *status: the process's exit code (0 when detached); on failure
+ * (-1, e set) ENGINE_EXIT_NOT_FOUND or _CANNOT_INVOKE when the command
+ * could not be started, ENGINE_EXIT_ERROR otherwise ("container X is not
+ * running"). Records exec_create, exec_start, exec_die events. Runs the
+ * runtime's exec: the caller must run from a sealed binary. */
+int engine_exec(const struct engine *eng, const char *name, const struct engine_exec_opts *o,
+                int *status, err_t *e);
+
+/* pause (true) or unpause (false) container `name`: its processes frozen
+ * or thawed; records the event. */
+int engine_pause(const struct engine *eng, const char *name, bool pause, err_t *e);
+
+/* docker top: `ps` run on the host with ps_args (NULL-terminated; none:
+ * "-ef"), the lines of the container's processes only. *out: docker's
+ * {"Titles": [...], "Processes": [[...], ...]}. */
+int engine_top(const struct engine *eng, const char *name, char **ps_args, json_t **out,
+               err_t *e);
+
+/* One sample of a container's usage (docker stats). A container that is
+ * not running has zeros. Free `name` with free(). */
+struct engine_stats {
+  char id[65];
+  char *name;
+  bool running;
+  int64_t read_ns;     /* CLOCK_MONOTONIC when read */
+  uint64_t cpu_ns;     /* CPU time used since it started */
+  uint64_t mem_usage;  /* without inactive page cache, as docker shows it */
+  uint64_t mem_limit;  /* its limit, or the host's memory */
+  uint64_t pids;
+  uint64_t net_rx, net_tx, blk_read, blk_write; /* bytes */
+};
+int engine_stats(const struct engine *eng, const char *name, struct engine_stats *out,
+                 err_t *e);
+
 /* ---- events (events.c) ----
  * docker's container events, kept in <root>/events.log, one JSON line each
  * in the shape `docker events --format '{{json .}}'` prints: status, id,

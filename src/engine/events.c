@@ -270,7 +270,10 @@ int engine_events(const struct engine *eng, const struct engine_events_query *q,
     return -1;
   bool past = q->since_ns || q->until_ns;
   if (past) {
-    if (drain_unless(&r, old, NULL, e) < 0)
+    /* (If the log rotated since we opened it, events.log.1 is ours.) */
+    struct stat ours;
+    bool have = fd >= 0 && fstat(fd, &ours) == 0;
+    if (drain_unless(&r, old, have ? &ours : NULL, e) < 0)
       goto out;
     r.len = 0;
     if (!r.done && fd >= 0 && drain(&r, fd, e) < 0)

@@ -3,6 +3,7 @@
  * the runtime's default config and the engine's security profile; the
  * record's mounts (mounts.c) and the options of oci_options.c. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,48 +66,16 @@ static json_t *process_env(const struct run_opts *o, const struct image_config *
   return env;
 }
 
-/* A numeric id, or the id of `name` in the rootfs's passwd/group file. */
-static int lookup_id(const char *rootfs, const char *file, const char *name, unsigned long *out,
-                     unsigned long *gid_out, err_t *e) {
-  char *end;
-  unsigned long v = strtoul(name, &end, 10);
-  if (*name && !*end) {
-    *out = v;
-    return 0;
-  }
-  _cleanup_free_ char *path = path_join(rootfs, file);
-  _cleanup_fclose_ FILE *f = path ? fopen(path, "re") : NULL;
-  char line[1024];
-  while (f && fgets(line, sizeof line, f)) {
-    char *fields[4] = {0}, *rest = line;
-    int n = 0;
-    while (n < 4 && (fields[n] = strsep(&rest, ":\n")))
-      n++;
-    if (n < 3 || strcmp(fields[0], name))
-      continue;
-    *out = strtoul(fields[2], NULL, 10);
-    if (gid_out && n >= 4)
-      *gid_out = strtoul(fields[3], NULL, 10);
-    return 0;
-  }
-  return err_set(e, ENOENT, "user %s: no such %s in the image (%s)", name,
-                 strcmp(file, "etc/passwd") ? "group" : "user", file);
-}
-
-/* "user[:group]" (names or ids); a user alone takes its primary group. */
+/* "user[:group]" (names or ids) looked up in the container's root; a user
+ * alone takes its primary group. */
 static json_t *process_user(const char *spec, const char *rootfs, err_t *e) {
-  _cleanup_free_ char *copy = strdup(spec && *spec ? spec : "0");
-  if (!copy) {
-    err_sys(e, "user");
+  _cleanup_close_ int rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  unsigned long uid, gid;
+  if (rootfd < 0) {
+    err_sys(e, "open %s", rootfs);
     return NULL;
   }
-  char *group = strchr(copy, ':');
-  if (group)
-    *group++ = '\0';
-  unsigned long uid = 0, gid = 0;
-  if (lookup_id(rootfs, "etc/passwd", copy, &uid, &gid, e) < 0)
-    return NULL;
-  if (group && lookup_id(rootfs, "etc/group", group, &gid, NULL, e) < 0)
+  if (engine_user_lookup(rootfd, spec, &uid, &gid, e) < 0)
     return NULL;
   return json_pack("{s:I, s:I}", "uid", (json_int_t)uid, "gid", (json_int_t)gid);
 }

@@ -190,6 +190,9 @@ struct exec_child {
 
 /* The process itself, inside the container. */
 static int exec_setup(struct exec_child *x, int *slave, err_t *e) {
+  for (int i = 0; x->o->has_stdio && i < 3; i++)
+    if (dup2(x->o->stdio_fds[i], i) < 0)
+      return err_sys(e, "exec: stdio");
   int keep[] = {x->sync_fd, x->console_fd, x->listener.sock};
   if (close_fds_from(3 + x->o->preserve_fds, keep, 3, e) < 0)
     return -1;
@@ -365,6 +368,8 @@ static int spawn(struct container *c, const struct oci_process *p,
     }
     return -1;
   }
+  if (o->started)
+    o->started(o->started_arg);
   if (o->detach)
     return 0;
   return foreground_wait(pid, master, status, e);

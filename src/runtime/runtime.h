@@ -91,6 +91,14 @@ struct exec_opts {
    * the container's (cgroup_sub); NULL-terminated, NULL or empty: its own. */
   const char *const *cgroups;
   bool ignore_paused; /* exec into a paused container (the process waits for resume) */
+  /* The process's stdin, stdout, stderr when not the caller's own
+   * (has_stdio): a detached engine exec's go to /dev/null. */
+  bool has_stdio;
+  int stdio_fds[3];
+  /* Called once the process runs its program, before a foreground exec
+   * waits for it (the engine records exec_start then). */
+  void (*started)(void *arg);
+  void *started_arg;
 };
 
 /* exec: run another process in a running container. In the foreground it
