@@ -9,11 +9,12 @@
 #      times per engine, interleaved (each iteration runs both, in alternate
 #      order): median and p90 per command and per cycle, ratio podman/capsule
 #      (goal >= 5).
-#   c  N idle containers (default 100) per engine, one engine after the
-#      other: the total RSS and PSS of their monitors (capsule's monitor,
-#      podman's conmon: the parent of each container's pid 1), ratio
-#      capsule/podman (goal <= 0.2), and the host memory they use in all
-#      (MemAvailable before the first start and after the last).
+#   c  N idle containers (default 100) per engine, one engine at a time,
+#      twice each (podman, capsule, capsule, podman): the total RSS and PSS
+#      of their monitors (capsule's monitor, podman's conmon: the parent of
+#      each container's pid 1), ratio capsule/podman (goal <= 0.2), and the
+#      host memory they use in all (MemAvailable before the first start and
+#      2 s after the last).
 #   d  M containers at once with capsule (default 1000): time to start them
 #      all (one `run -d` after the other), then `ps -a` at M (median of 20;
 #      goal < 50 ms) and `rm -f` of them all.
@@ -195,40 +196,53 @@ engine() { # engine args...
   case $e in capsule) "${cap[@]}" "$@" ;; podman) pm "$@" ;; esac
 }
 
+# One round of part c for one engine: start the idle containers, measure,
+# remove them. Appends "engine,round,monitors,comm,rss_kib,pss_kib,
+# host_used_mib,start_s" to c.csv.
+idle_round() { # engine round
+  local e=$1 r=$2 i before after start_ns start_s names=() mons comm rss pss out name
+  before=$(bench_mem_available)
+  start_ns=$(date +%s%N)
+  for ((i = 1; i <= idle; i++)); do
+    name=bench-c-$$-$r-$i
+    names+=("$name")
+    out=$(timed "$e" "$results/c-$e.log" run -d $(run_opts "$e") --name "$name" "$image" sleep 100000)
+    [ "${out#* }" = 0 ] || { echo "engine-lifecycle: c: $e run -d failed (see $results/c-$e.log)" >&2; break; }
+  done
+  start_s=$(awk -v a="$start_ns" -v b="$(date +%s%N)" 'BEGIN {printf "%.1f", (b - a) / 1e9}')
+  sleep 2
+  after=$(bench_mem_available)
+  mons=($(monitors_of "$e" "${names[@]}"))
+  comm=$(cat "/proc/${mons[0]:-0}/comm" 2>/dev/null || echo '?')
+  read -r rss pss < <(sum_memory "${mons[@]}")
+  echo "$e,$r,${#mons[@]},$comm,$rss,$pss,$(((before - after) / 1024)),$start_s" >>"$results/c.csv"
+  for name in "${names[@]}"; do remove_now "$e" "$name"; done
+  [ "${#mons[@]}" = "$idle" ] || { echo "engine-lifecycle: c: $e: ${#mons[@]} monitors for $idle containers" >&2; return 1; }
+}
+
+# Two rounds per engine, in the order podman, capsule, capsule, podman, so
+# that a drift of the host's memory hits both alike.
 part_c() {
-  local e i before after start_ns names mons comm rss pss out name
-  declare -A total_rss total_pss used start_s
-  echo "engine,container,wall_ns,exit" >"$results/c.csv"
-  for e in podman capsule; do
-    names=()
-    before=$(bench_mem_available)
-    start_ns=$(date +%s%N)
-    for ((i = 1; i <= idle; i++)); do
-      names+=("bench-c-$$-$i")
-      out=$(timed "$e" "$results/c-$e.log" run -d $(run_opts "$e") --name "bench-c-$$-$i" "$image" sleep 100000)
-      echo "$e,$i,${out% *},${out#* }" >>"$results/c.csv"
-      [ "${out#* }" = 0 ] || { echo "engine-lifecycle: c: $e run -d failed (see $results/c-$e.log)" >&2; return 1; }
-    done
-    start_s[$e]=$(awk -v a="$start_ns" -v b="$(date +%s%N)" 'BEGIN {printf "%.1f", (b - a) / 1e9}')
-    sleep 2
-    after=$(bench_mem_available)
-    used[$e]=$(((before - after) / 1024))
-    mons=($(monitors_of "$e" "${names[@]}"))
-    comm=$(cat "/proc/${mons[0]}/comm" 2>/dev/null || echo '?')
-    [ "${#mons[@]}" = "$idle" ] || echo "engine-lifecycle: c: $e: ${#mons[@]} monitors for $idle containers" >&2
-    read -r rss pss < <(sum_memory "${mons[@]}")
-    total_rss[$e]=$rss total_pss[$e]=$pss
-    echo "$e monitors: ${#mons[@]} ($comm), RSS ${rss} KiB, PSS ${pss} KiB, host memory used ${used[$e]} MiB" >>"$results/c-monitors.txt"
-    for name in "${names[@]}"; do remove_now "$e" "$name"; done
+  local e r=0 failed=0 rss pss used
+  echo "engine,round,monitors,comm,rss_kib,pss_kib,host_used_mib,start_s" >"$results/c.csv"
+  for e in podman capsule capsule podman; do
+    r=$((r + 1))
+    idle_round "$e" "$r" || failed=1
   done
   say ""
-  say "(c) $idle idle containers (sleep), podman's first, then capsule's"
-  say "$(printf '%-8s %16s %16s %18s %10s' engine "monitors RSS MiB" "monitors PSS MiB" "host memory MiB" "start s")"
+  say "(c) $idle idle containers (sleep), 2 rounds per engine (podman, capsule, capsule, podman)"
+  say "$(printf '%-8s %5s %-8s %9s %9s %11s %8s' engine round monitor "RSS MiB" "PSS MiB" "host MiB" "start s")"
+  while IFS=, read -r e r _ comm rss pss used start; do
+    say "$(printf '%-8s %5s %-8s %9s %9s %11s %8s' "$e" "$r" "$comm" "$(bench_ratio "$rss" 1024)" \
+      "$(bench_ratio "$pss" 1024)" "$used" "$start")"
+  done < <(tail -n +2 "$results/c.csv")
   for e in capsule podman; do
-    say "$(printf '%-8s %16s %16s %18s %10s' "$e" "$(bench_ratio "${total_rss[$e]}" 1024)" \
-      "$(bench_ratio "${total_pss[$e]}" 1024)" "${used[$e]}" "${start_s[$e]}")"
+    read -r rss pss used < <(awk -F, -v e="$e" '$1 == e {r += $5; p += $6; u += $7; n++}
+      END {printf "%.0f %.0f %.0f\n", r / n, p / n, u / n}' "$results/c.csv")
+    declare "rss_$e=$rss" "pss_$e=$pss" "used_$e=$used"
   done
-  say "monitors' RSS capsule / podman: $(bench_ratio "${total_rss[capsule]}" "${total_rss[podman]}")x, PSS: $(bench_ratio "${total_pss[capsule]}" "${total_pss[podman]}")x, host memory: $(bench_ratio "${used[capsule]}" "${used[podman]}")x"
+  say "means: monitors' RSS capsule / podman $(bench_ratio "$rss_capsule" "$rss_podman")x, PSS $(bench_ratio "$pss_capsule" "$pss_podman")x; host memory $(bench_ratio "$used_capsule" "$used_podman")x"
+  return "$failed"
 }
 
 # --- d: many containers at once ----------------------------------------------

@@ -10,7 +10,7 @@
 # that no longer changes anything fails the test. What capsule does not have
 # yet is in DIFF_MISSING: the steps that need it still run on both engines,
 # are marked "(missing)" and must differ; once one matches, the test fails
-# until the word leaves the list.
+# until the word leaves the list. DIFF_KEEP=DIR keeps both raw transcripts.
 source "$TOP/tests/engine/lib-engine.sh"
 # podman's own runtime (crun refuses this host's hybrid cgroups), so that a
 # bug of capsule-runtime cannot hide on both sides.
@@ -35,6 +35,8 @@ diff_rules() {
   rule both '' 's/(^|[^0-9a-f])[0-9a-f]{12}([^0-9a-f]|$)/\1<short-id>\2/g' "short ids, as above (a container's hostname is one)"
   rule both '' 's/(Less than a second|About a minute|[0-9]+ (second|minute)s?) ago/<ago>/' "how long ago depends on the speed of the machine"
   rule podman '^\$ rm d1  # running' 's/^exit 2$/exit 1/' "rm of a running container: podman exits 2, docker 1"
+  rule podman "^\\$ run --rm -e A=1 .* 'env \\| sort'" '/^  container=podman$/d' "podman tells the container it runs under podman; docker does not"
+  rule podman "^\\$ run --rm -e A=1 .* 'env \\| sort'" '/^  TERM=xterm$/d' "podman sets TERM without -t; docker only with -t"
 }
 
 # --- the scenario ------------------------------------------------------------
@@ -50,12 +52,15 @@ diff_scenario() {
   step --needs exit-codes run --rm "$img" /no/such/command
   step run --rm -e A=1 -w /tmp "$img" sh -c 'echo $A $GREETING $(pwd)'
   step run --rm "$img" hostname
+  step run --rm -e A=1 "$img" sh -c 'env | sort'
+  step run --rm -t "$img" tty
   step -e run --name fg "$img" sh -c 'echo out; echo err >&2; exit 3'
   step --needs --format ps -a --format '{{.Names}} {{.Status}}'
   step -e logs fg
   step inspect --format '{{.State.Status}} {{.State.ExitCode}} {{.State.Running}}' fg
   step inspect --format '{{.Config.Cmd}} {{.Config.Image}}' fg
   step inspect --format '{{.Name}}' fg
+  step inspect --format '{{.Path}} {{.Args}} {{json .Config.Cmd}} {{.Config.WorkingDir}} {{.State.OOMKilled}}' fg
   step --needs exit-codes -l "name taken" run --name fg "$img" true
   step rm fg
   step -l "gone" rm fg
@@ -296,14 +301,17 @@ test_podman_and_capsule_agree() {
   DIFF_TMP=$WORK/diff
   DIFF_HOST=$DIFF_TMP/host
   DIFF_PORT=$((20000 + RANDOM % 20000))
+  while ss -Htln | awk '{print $4}' | grep -q ":$DIFF_PORT\$"; do DIFF_PORT=$((DIFF_PORT + 1)); done
   mkdir -p "$DIFF_HOST"
   echo "from the host" >"$DIFF_HOST/in"
   cap import "${DIFF_CHANGES[@]}" "$ENGINE_IMAGE_TAR" "$DIFF_IMAGE" >/dev/null
   pm import "${DIFF_CHANGES[@]}" "$ENGINE_IMAGE_TAR" "$DIFF_IMAGE" >/dev/null 2>&1
 
-  local e
+  local e start
   for e in podman capsule; do
+    start=$SECONDS
     DIFF_ENGINE=$e DIFF_OUT=$DIFF_TMP/$e.txt diff_scenario
+    echo "$e: the scenario took $((SECONDS - start)) s"
     cp "$DIFF_TMP/$e.txt" "$DIFF_TMP/$e.norm"
   done
   diff_rules
@@ -320,6 +328,7 @@ test_podman_and_capsule_agree() {
         echo "differs: ${p%%$'\t'*}"
       fi
     done >"$DIFF_TMP/verdict"
+  [ -z "${DIFF_KEEP:-}" ] || cp "$DIFF_TMP"/*.txt "$DIFF_KEEP"/
   echo "steps capsule cannot do yet: $(grep -c '(missing)$' "$DIFF_TMP/podman.norm" || true)"
   if [ -s "$DIFF_TMP/verdict" ] || [ -s "$DIFF_TMP/stale" ]; then
     diff -u --label podman --label capsule "$DIFF_TMP/podman.norm" "$DIFF_TMP/capsule.norm" || true
