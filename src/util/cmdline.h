@@ -1,19 +1,27 @@
 /* One command table and one option parser for every front end (capsule,
- * capsule-runtime). A command is data: its name, its operands, its options
- * (each with its help line), flags, and the function that runs it. Help
- * text, bash completion and man pages are generated from the same data.
+ * capsule-runtime). A command is data: its name and aliases, its operands,
+ * its options (each with its help line), flags, and the function that runs
+ * it. Help text, bash completion and man pages are generated from the same
+ * data (cmdline_doc.c).
  *
  * Parsing rules (docker's and runc's, without getopt's surprises):
  *  - long options match exactly: "--pid" never means "--pids-limit";
- *  - "--name=value" and "--name value"; "-e X", "-eX", and grouped short
- *    flags "-it", "-dit" (a value-taking short flag ends a group: "-ve X"
- *    is an error, "-de" takes the next word);
+ *  - "--name=value" and "--name value"; "-e X" and "-eX"; grouped short
+ *    flags "-it", "-dit". In a group, a value-taking letter takes the rest
+ *    of the word as its value, or the next word when it is last: "-de X"
+ *    is -d and -e X, "-deX" is -d and -e X too (as docker's pflag);
+ *  - a value is taken as given, even when it starts with '-'
+ *    ("--memory -1");
  *  - options are accepted after operands ("save busybox -o f"), except in
- *    commands flagged CMDLINE_STOP_AT_OPERAND (nth operand, see below), whose
- *    later words belong to the container's command ("run IMG ls -l");
- *  - "--" ends the options; a lone "-" is an operand (stdin).
+ *    commands flagged CMDLINE_STOP_AT_OPERAND: once `stop_after` operands
+ *    are seen, every later word is an operand ("run IMG ls -l": "ls", "-l"
+ *    belong to the container's command);
+ *  - "--" ends the options; a lone "-" is an operand (stdin);
+ *  - "--help" (and "-h" unless the command has its own -h) asks for help:
+ *    operand counts are then not checked.
  *
- * The library never prints: errors come back in err_t, one line each. */
+ * The library never prints: errors come back in err_t, one line each, without
+ * the program's or the command's name (the front end adds them). */
 #ifndef CAPSULE_UTIL_CMDLINE_H
 #define CAPSULE_UTIL_CMDLINE_H
 
@@ -58,7 +66,7 @@ struct cmdline_args;
 typedef int (*cmdline_fn)(struct cli *cli, struct cmdline_args *args, err_t *e);
 
 struct cmdline_command {
-  const char *name;     /* as typed: "run", "image ls", "container run" */
+  const char *name;     /* as typed: "run", "image ls" (one or two words) */
   cmdline_fn run;
   const char *operands; /* usage after the name and [OPTIONS]: "IMAGE [COMMAND [ARG...]]" */
   const char *summary;  /* one line */
@@ -68,14 +76,22 @@ struct cmdline_command {
   int stop_after;       /* with CMDLINE_STOP_AT_OPERAND: after this many operands, the
                            rest are operands too */
   /* What completion offers for operands: NULL, or "container", "image",
-     "volume", "network", "file", "command" (a front end's own kinds). */
+     "volume", "network", "file", "command" (a front end's own kinds, see
+     cmdline_write_bash_completion). */
   const char *complete;
+  /* The exit status when `run` fails (returns -1); 0: the front end's
+     default. */
+  int fail_status;
+  /* Other names of the same command, NULL-terminated, may be NULL:
+     (const char *const[]){"images", "image list", NULL}. */
+  const char *const *aliases;
 };
 
 /* The result of parsing one command line. Options come back in the order
  * given. */
 struct cmdline_args {
   const struct cmdline_command *cmd;
+  const char *name; /* the command's name as typed (an alias, maybe) */
   size_t n_options;
   struct cmdline_parsed {
     const struct cmdline_option *option;
@@ -89,10 +105,12 @@ struct cmdline_args {
 
 /* Parse argv (argv[0..n-1], the words after the command's name) for `cmd`.
  * On error (unknown option, missing value, wrong operand count), -1 and a
- * one-line message naming the option ("unknown flag --pid" ...). */
+ * one-line message naming the option ("unknown flag --pid" ...); `out` then
+ * holds nothing to free. */
 int cmdline_parse(const struct cmdline_command *cmd, int argc, char **argv,
                   struct cmdline_args *out, err_t *e);
 void cmdline_args_free(struct cmdline_args *a);
+#define _cleanup_cmdline_args_ __attribute__((cleanup(cmdline_args_free)))
 
 /* Iterate the parsed options: returns the next option's id and sets *value,
  * or -1 at the end. */
@@ -102,20 +120,25 @@ int cmdline_next(struct cmdline_args *a, const char **value);
 const char *cmdline_value(const struct cmdline_args *a, int id);
 /* Whether option `id` was given. */
 bool cmdline_has(const struct cmdline_args *a, int id);
+/* Every value of option `id` in order, as a NULL-terminated vector of
+ * borrowed strings (free only the vector); NULL with e set on ENOMEM. */
+char **cmdline_values(const struct cmdline_args *a, int id, err_t *e);
 
 /* Find the command named by the first one or two words of argv in `table`
- * (n entries); *words gets how many words the name took. NULL if none. */
+ * (n entries), by its name or an alias; *words gets how many words the name
+ * took. NULL if none. */
 const struct cmdline_command *cmdline_find(const struct cmdline_command *table, size_t n,
                                            int argc, char **argv, int *words);
-/* Whether `word` starts some two-word name ("image", "container"). */
+/* Whether `word` starts some two-word name or alias ("image", "container"). */
 bool cmdline_is_group(const struct cmdline_command *table, size_t n, const char *word);
 
-/* Writers generated from the table (the front end owns the FILE). */
-void cmdline_write_help(FILE *out, const char *program, const struct cmdline_command *cmd);
-void cmdline_write_command_list(FILE *out, const struct cmdline_command *table, size_t n);
-void cmdline_write_bash_completion(FILE *out, const char *program,
-                                   const struct cmdline_command *table, size_t n);
-void cmdline_write_man(FILE *out, const char *program, const char *section_date,
-                       const struct cmdline_command *table, size_t n);
+/* Writers generated from the table (cmdline_doc.c; the front end owns the
+ * FILE). `name` is the command as typed (NULL: its own name). */
+void cmdline_write_help(FILE *out, const char *program, const struct cmdline_command *cmd,
+                        const char *name);
+/* The commands (with their one-word aliases) and summaries, one a line; with
+ * `group` ("image"), only the names in that group, aliases included. */
+void cmdline_write_command_list(FILE *out, const struct cmdline_command *table, size_t n,
+                                const char *group);
 
 #endif

@@ -104,7 +104,7 @@ test_bad_input() {
   assert_fails cap run --rm -u nosuchuser busybox true
   assert_contains "$ERR" "nosuchuser"
   assert_fails cap run --frobnicate busybox true
-  assert_eq "$RC" 2 "usage error exit code"
+  assert_eq "$RC" 125 "usage error exit code"
   assert_fails cap rm nosuchcontainer
   assert_contains "$ERR" "no such container"
   cap run --name taken -d busybox sleep 30 >/dev/null

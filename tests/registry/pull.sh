@@ -159,7 +159,7 @@ test_pull_bad_input() {
   assert_one_line_error "manifest unknown"
   assert_fails capsule pull --tls-verify=false --bogus "$REG/x"
   assert_one_line_error "unknown flag --bogus"
-  assert_eq "$RC" 2 "exit status of a usage error"
+  assert_eq "$RC" 125 "exit status of a usage error"
   assert_fails capsule pull --tls-verify=maybe "$REG/x"
   assert_one_line_error "--tls-verify"
   # A plain-http registry needs --tls-verify=false.

@@ -149,11 +149,11 @@ test_terminal_without_console_socket_when_detached() {
 
 test_unknown_flags_and_commands() {
   new_bundle
-  run_bad 'unknown option "--frobnicate"' run --frobnicate --bundle "$BUNDLE" "$ID"
+  run_bad 'run: unknown flag --frobnicate' run --frobnicate --bundle "$BUNDLE" "$ID"
   run_bad 'unknown command "frobnicate"' frobnicate
   assert_fails "$RT" --frobnicate list
-  assert_contains "$ERR" 'unknown global option'
-  run_bad 'missing container id' run --bundle "$BUNDLE"
+  assert_contains "$ERR" 'unknown flag --frobnicate'
+  run_bad 'run: expected 1 argument, got 0' run --bundle "$BUNDLE"
   run_bad '--log-format' --log-format yaml list
 }
 

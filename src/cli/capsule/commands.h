@@ -1,49 +1,39 @@
-/* The `capsule` command table: ONE LINE PER COMMAND, in the order `capsule
- * --help` lists them. To add a command, add its line here and define its
- * function (int cmd_x(struct cli *, int argc, char **argv)) in the file of its
- * command group, which includes this header (it declares every command);
- * main.c dispatches from this list.
- *
- *   X(name as typed, function, usage after the name, one-line summary, flags)
- *
- * flags: CMD_SEALED for a command that starts processes in containers: it
- * runs from a sealed copy of the binary (runtime/self_protect.h).
- *
- * A name may be two words ("image inspect"); argv[0] of the function is then
- * the second word. Several names may share a function (aliases). */
+/* Every `capsule` command's function and option list; the table that names
+ * them is in commands.c (how to add a command: see there). */
 #ifndef CAPSULE_CLI_COMMANDS_H
 #define CAPSULE_CLI_COMMANDS_H
 
-#define CAPSULE_COMMANDS(X)                                                                  \
-  X("run", cmd_run, "[OPTIONS] IMAGE [COMMAND [ARG...]]", "Run a command in a new container",      \
-    CMD_SEALED)                                                                                 \
-  X("ps", cmd_ps, "[-a] [-q] [--no-trunc] [--format json]", "List containers", 0)               \
-  X("rm", cmd_rm, "[-f] CONTAINER...", "Remove containers", 0)                                  \
-  X("pull", cmd_pull, "[OPTIONS] IMAGE", "Pull an image from a registry", 0)                    \
-  X("push", cmd_push, "[OPTIONS] IMAGE [DESTINATION]", "Push an image to a registry", 0)        \
-  X("login", cmd_login, "[OPTIONS] REGISTRY", "Log in to a registry", 0)                        \
-  X("logout", cmd_logout, "[OPTIONS] REGISTRY", "Log out of a registry", 0)                     \
-  X("images", cmd_images, "[OPTIONS] [REPOSITORY[:TAG]]", "List images", 0)                     \
-  X("image ls", cmd_images, "[OPTIONS] [REPOSITORY[:TAG]]", "List images", 0)                   \
-  X("tag", cmd_tag, "SOURCE TARGET", "Give an image another name", 0)                           \
-  X("image tag", cmd_tag, "SOURCE TARGET", "Give an image another name", 0)                     \
-  X("rmi", cmd_rmi, "[-f] IMAGE...", "Remove images", 0)                                        \
-  X("image rm", cmd_rmi, "[-f] IMAGE...", "Remove images", 0)                                   \
-  X("import", cmd_import, "[OPTIONS] FILE|- [REFERENCE]", "Make a rootfs tarball an image", 0)  \
-  X("image import", cmd_import, "[OPTIONS] FILE|- [REFERENCE]", "Make a rootfs tarball an image", 0) \
-  X("save", cmd_save, "[-o FILE] [--format F] IMAGE...", "Write images to a tarball", 0)        \
-  X("image save", cmd_save, "[-o FILE] [--format F] IMAGE...", "Write images to a tarball", 0)  \
-  X("load", cmd_load, "[-i FILE] [--platform P]", "Load images from a tarball", 0)              \
-  X("image load", cmd_load, "[-i FILE] [--platform P]", "Load images from a tarball", 0)        \
-  X("image inspect", cmd_image_inspect, "IMAGE...", "Show images' details as JSON", 0)          \
-  X("image history", cmd_image_history, "[OPTIONS] IMAGE", "Show an image's layers", 0)         \
-  X("image prune", cmd_image_prune, "[-a]", "Remove unused images", 0)                          \
-  X("system check", cmd_system_check, "", "Verify and repair the store", 0)                     \
-  X("version", cmd_version, "", "Show the version", 0)
+#include <stddef.h>
 
-struct cli;
-#define CMD_SEALED 1
-#define CAPSULE_DECLARE_COMMAND(name, fn, usage, summary, flags) int fn(struct cli *cli, int argc, char **argv);
-CAPSULE_COMMANDS(CAPSULE_DECLARE_COMMAND)
+#include "util/cmdline.h"
+
+#define CAPSULE_COMMAND(fn) int fn(struct cli *cli, struct cmdline_args *args, err_t *e)
+
+CAPSULE_COMMAND(cmd_run);
+CAPSULE_COMMAND(cmd_ps);
+CAPSULE_COMMAND(cmd_rm);
+CAPSULE_COMMAND(cmd_pull);
+CAPSULE_COMMAND(cmd_push);
+CAPSULE_COMMAND(cmd_login);
+CAPSULE_COMMAND(cmd_logout);
+CAPSULE_COMMAND(cmd_images);
+CAPSULE_COMMAND(cmd_tag);
+CAPSULE_COMMAND(cmd_rmi);
+CAPSULE_COMMAND(cmd_import);
+CAPSULE_COMMAND(cmd_save);
+CAPSULE_COMMAND(cmd_load);
+CAPSULE_COMMAND(cmd_image_inspect);
+CAPSULE_COMMAND(cmd_image_history);
+CAPSULE_COMMAND(cmd_image_prune);
+CAPSULE_COMMAND(cmd_system_check);
+CAPSULE_COMMAND(cmd_version);
+
+/* Each command's options, defined next to its function. */
+extern const struct cmdline_option run_options[], ps_options[], rm_options[], pull_options[],
+    push_options[], login_options[], logout_options[], images_options[], rmi_options[],
+    import_options[], save_options[], load_options[], history_options[], prune_options[];
+
+extern const struct cmdline_command capsule_commands[];
+extern const size_t capsule_n_commands;
 
 #endif

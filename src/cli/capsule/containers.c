@@ -15,17 +15,6 @@ static struct engine engine_of(const struct cli *cli) {
   return (struct engine){.root = cli->root, .run_root = cli->run_root};
 }
 
-/* A growable NULL-terminated vector of borrowed strings. */
-static int vec_add(char ***v, size_t *n, char *s) {
-  char **grown = realloc(*v, (*n + 2) * sizeof **v);
-  if (!grown)
-    return -1;
-  grown[(*n)++] = s;
-  grown[*n] = NULL;
-  *v = grown;
-  return 0;
-}
-
 /* "64m", "1g", "512k", bytes. */
 static int parse_size(const char *s, int64_t *out) {
   char *end;
@@ -45,146 +34,110 @@ static int parse_size(const char *s, int64_t *out) {
   return 0;
 }
 
-static const char run_help[] =
-    "Options:\n"
-    "      --rm               remove the container when it exits\n"
-    "  -d, --detach           run in the background, print the container id\n"
-    "  -e, --env K=V          set an environment variable (repeatable)\n"
-    "  -w, --workdir DIR      working directory inside the container\n"
-    "  -u, --user USER[:GROUP] user (name or id) to run as\n"
-    "      --entrypoint CMD   replace the image's entrypoint (\"\" clears it)\n"
-    "      --name NAME        name the container\n"
-    "      --hostname NAME    the container's hostname\n"
-    "  -v, --volume SRC:DST[:ro] bind a host directory\n"
-    "  -t, --tty              allocate a terminal\n"
-    "  -i, --interactive      keep stdin open (it always is)\n"
-    "  -m, --memory SIZE      memory limit (e.g. 64m)\n"
-    "      --pids-limit N     maximum number of processes\n"
-    "      --cpus N           CPUs the container may use (e.g. 0.5)\n"
-    "      --read-only        mount the container's root read-only\n";
-
 enum { OPT_RM = 256, OPT_ENTRYPOINT, OPT_NAME, OPT_HOSTNAME, OPT_PIDS, OPT_CPUS, OPT_RO };
 
-int cmd_run(struct cli *cli, int argc, char **argv) {
-  static const struct option opts[] = {
-      {"rm", no_argument, NULL, OPT_RM},           {"detach", no_argument, NULL, 'd'},
-      {"env", required_argument, NULL, 'e'},       {"workdir", required_argument, NULL, 'w'},
-      {"user", required_argument, NULL, 'u'},      {"entrypoint", required_argument, NULL, OPT_ENTRYPOINT},
-      {"name", required_argument, NULL, OPT_NAME}, {"hostname", required_argument, NULL, OPT_HOSTNAME},
-      {"volume", required_argument, NULL, 'v'},    {"tty", no_argument, NULL, 't'},
-      {"interactive", no_argument, NULL, 'i'},     {"memory", required_argument, NULL, 'm'},
-      {"pids-limit", required_argument, NULL, OPT_PIDS}, {"cpus", required_argument, NULL, OPT_CPUS},
-      {"read-only", no_argument, NULL, OPT_RO},    {"help", no_argument, NULL, 'h'},
-      {0}};
+const struct cmdline_option run_options[] = {
+    {OPT_RM, 0, "rm", CMDLINE_FLAG, NULL, "Remove the container when it exits"},
+    {'d', 'd', "detach", CMDLINE_FLAG, NULL, "Run in the background, print the container ID"},
+    {'e', 'e', "env", CMDLINE_LIST, "KEY=VALUE", "Set an environment variable"},
+    {'w', 'w', "workdir", CMDLINE_VALUE, "DIR", "Working directory inside the container"},
+    {'u', 'u', "user", CMDLINE_VALUE, "USER[:GROUP]", "User (name or id) to run as"},
+    {OPT_ENTRYPOINT, 0, "entrypoint", CMDLINE_VALUE, "CMD",
+     "Replace the image's entrypoint (\"\" clears it)"},
+    {OPT_NAME, 0, "name", CMDLINE_VALUE, "NAME", "Name the container"},
+    {OPT_HOSTNAME, 0, "hostname", CMDLINE_VALUE, "NAME", "The container's hostname"},
+    {'v', 'v', "volume", CMDLINE_LIST, "SRC:DST[:ro]", "Bind a host directory"},
+    {'t', 't', "tty", CMDLINE_FLAG, NULL, "Allocate a terminal"},
+    {'i', 'i', "interactive", CMDLINE_FLAG, NULL, "Keep stdin open (it always is)"},
+    {'m', 'm', "memory", CMDLINE_VALUE, "SIZE", "Memory limit (e.g. 64m)"},
+    {OPT_PIDS, 0, "pids-limit", CMDLINE_VALUE, "N", "Maximum number of processes"},
+    {OPT_CPUS, 0, "cpus", CMDLINE_VALUE, "N", "CPUs the container may use (e.g. 0.5)"},
+    {OPT_RO, 0, "read-only", CMDLINE_FLAG, NULL, "Mount the container's root read-only"},
+    CMDLINE_OPTIONS_END,
+};
+
+CAPSULE_COMMAND(cmd_run) {
   struct run_opts o = {0};
-  _cleanup_free_ char **env = NULL, **volumes = NULL, **entry = NULL;
-  size_t n_env = 0, n_vol = 0, n_entry = 0;
-  int c;
-  while ((c = cli_getopt(cli, argc, argv, "de:w:u:v:tim:h", opts)) != -1) {
-    switch (c) {
-    case 'h':
-      return cli_help(cli, run_help);
-    case '?':
-      return EXIT_USAGE;
+  _cleanup_free_ char **env = cmdline_values(args, 'e', e);
+  _cleanup_free_ char **volumes = cmdline_values(args, 'v', e);
+  _cleanup_free_ char **entry = NULL;
+  if (!env || !volumes)
+    return -1;
+  const char *v;
+  int id;
+  while ((id = cmdline_next(args, &v)) != -1) {
+    switch (id) {
     case OPT_RM: o.rm = true; break;
     case 'd': o.detach = true; break;
-    case 'e':
-      if (vec_add(&env, &n_env, optarg) < 0)
-        return cli_usage_error(cli, "out of memory");
-      break;
-    case 'v':
-      if (vec_add(&volumes, &n_vol, optarg) < 0)
-        return cli_usage_error(cli, "out of memory");
-      break;
-    case 'w': o.workdir = optarg; break;
-    case 'u': o.user = optarg; break;
-    case OPT_ENTRYPOINT:
-      /* An empty vector clears the image's entrypoint. */
-      if ((*optarg && vec_add(&entry, &n_entry, optarg) < 0) ||
-          (!entry && !(entry = calloc(1, sizeof *entry))))
-        return cli_usage_error(cli, "out of memory");
-      break;
-    case OPT_NAME: o.name = optarg; break;
-    case OPT_HOSTNAME: o.hostname = optarg; break;
+    case 'w': o.workdir = v; break;
+    case 'u': o.user = v; break;
+    case OPT_NAME: o.name = v; break;
+    case OPT_HOSTNAME: o.hostname = v; break;
     case 't': o.tty = true; break;
-    case 'i': break;
     case 'm':
-      if (parse_size(optarg, &o.memory) < 0)
-        return cli_usage_error(cli, "--memory %s: expected a size such as 64m", optarg);
+      if (parse_size(v, &o.memory) < 0)
+        return err_set(e, EINVAL, "--memory %s: expected a size such as 64m", v);
       break;
     case OPT_PIDS: {
       char *end;
-      o.pids_limit = strtoll(optarg, &end, 10);
-      if (end == optarg || *end || o.pids_limit <= 0)
-        return cli_usage_error(cli, "--pids-limit %s: expected a positive number", optarg);
+      o.pids_limit = strtoll(v, &end, 10);
+      if (end == v || *end || o.pids_limit <= 0)
+        return err_set(e, EINVAL, "--pids-limit %s: expected a positive number", v);
       break;
     }
     case OPT_CPUS: {
       char *end;
-      o.cpus = strtod(optarg, &end);
-      if (end == optarg || *end || o.cpus <= 0)
-        return cli_usage_error(cli, "--cpus %s: expected a positive number", optarg);
+      o.cpus = strtod(v, &end);
+      if (end == v || *end || o.cpus <= 0)
+        return err_set(e, EINVAL, "--cpus %s: expected a positive number", v);
       break;
     }
     case OPT_RO: o.read_only = true; break;
     }
   }
-  if (cli_operands(cli, argc, 1, -1))
-    return EXIT_USAGE;
-  o.image = argv[optind];
-  o.cmd = optind + 1 < argc ? argv + optind + 1 : NULL;
+  /* An empty vector clears the image's entrypoint. */
+  const char *ep = cmdline_value(args, OPT_ENTRYPOINT);
+  if (ep) {
+    if (!(entry = calloc(2, sizeof *entry)))
+      return err_sys(e, "run");
+    entry[0] = *ep ? (char *)ep : NULL;
+  }
+  o.image = args->operands[0];
+  o.cmd = args->n_operands > 1 ? args->operands + 1 : NULL;
   o.env = env;
   o.volumes = volumes;
   o.entrypoint = entry;
   struct engine eng = engine_of(cli);
-  err_t e = ERR_INIT;
   int status = 0;
-  _cleanup_free_ char *id = NULL;
-  if (engine_run(&eng, &o, &status, &id, &e) < 0)
-    return cli_fail(&e);
+  _cleanup_free_ char *cid = NULL;
+  if (engine_run(&eng, &o, &status, &cid, e) < 0)
+    return -1;
   if (o.detach)
-    printf("%s\n", id);
+    printf("%s\n", cid);
   return status;
 }
 
-static const char ps_help[] = "Options:\n"
-                              "  -a, --all        show every container, not only running ones\n"
-                              "  -q, --quiet      only ids\n"
-                              "      --no-trunc   full ids\n"
-                              "      --format json  a JSON array\n";
+enum { OPT_NO_TRUNC = 256, OPT_FORMAT };
 
-int cmd_ps(struct cli *cli, int argc, char **argv) {
-  enum { OPT_NO_TRUNC = 256, OPT_FORMAT };
-  static const struct option opts[] = {{"all", no_argument, NULL, 'a'},
-                                       {"quiet", no_argument, NULL, 'q'},
-                                       {"no-trunc", no_argument, NULL, OPT_NO_TRUNC},
-                                       {"format", required_argument, NULL, OPT_FORMAT},
-                                       {"help", no_argument, NULL, 'h'},
-                                       {0}};
-  bool all = false, quiet = false, no_trunc = false, json = false;
-  int c;
-  while ((c = cli_getopt(cli, argc, argv, "aqh", opts)) != -1) {
-    switch (c) {
-    case 'h': return cli_help(cli, ps_help);
-    case '?': return EXIT_USAGE;
-    case 'a': all = true; break;
-    case 'q': quiet = true; break;
-    case OPT_NO_TRUNC: no_trunc = true; break;
-    case OPT_FORMAT:
-      if (strcmp(optarg, "json"))
-        return cli_usage_error(cli, "--format %s: only json is supported", optarg);
-      json = true;
-      break;
-    }
-  }
-  if (cli_operands(cli, argc, 0, 0))
-    return EXIT_USAGE;
+const struct cmdline_option ps_options[] = {
+    {'a', 'a', "all", CMDLINE_FLAG, NULL, "Show every container, not only running ones"},
+    {'q', 'q', "quiet", CMDLINE_FLAG, NULL, "Only IDs"},
+    {OPT_NO_TRUNC, 0, "no-trunc", CMDLINE_FLAG, NULL, "Full IDs"},
+    {OPT_FORMAT, 0, "format", CMDLINE_VALUE, "json", "A JSON array"},
+    CMDLINE_OPTIONS_END,
+};
+
+CAPSULE_COMMAND(cmd_ps) {
+  bool all = cmdline_has(args, 'a'), quiet = cmdline_has(args, 'q');
+  bool no_trunc = cmdline_has(args, OPT_NO_TRUNC);
+  const char *format = cmdline_value(args, OPT_FORMAT);
+  if (format && strcmp(format, "json"))
+    return err_set(e, EINVAL, "--format %s: only json is supported", format);
   struct engine eng = engine_of(cli);
-  err_t e = ERR_INIT;
   _cleanup_json_ json_t *list = NULL;
-  if (engine_ps(&eng, all, &list, &e) < 0)
-    return cli_fail(&e);
-  if (json) {
+  if (engine_ps(&eng, all, &list, e) < 0)
+    return -1;
+  if (format) {
     _cleanup_free_ char *text = json_dumps(list, JSON_INDENT(2));
     printf("%s\n", text ? text : "[]");
     return 0;
@@ -224,29 +177,22 @@ int cmd_ps(struct cli *cli, int argc, char **argv) {
   return 0;
 }
 
-int cmd_rm(struct cli *cli, int argc, char **argv) {
-  static const struct option opts[] = {{"force", no_argument, NULL, 'f'},
-                                       {"help", no_argument, NULL, 'h'},
-                                       {0}};
-  bool force = false;
-  int c;
-  while ((c = cli_getopt(cli, argc, argv, "fh", opts)) != -1) {
-    if (c == 'h')
-      return cli_help(cli, "Options:\n  -f, --force   kill the container first if it runs\n");
-    if (c == '?')
-      return EXIT_USAGE;
-    force = true;
-  }
-  if (cli_operands(cli, argc, 1, -1))
-    return EXIT_USAGE;
+const struct cmdline_option rm_options[] = {
+    {'f', 'f', "force", CMDLINE_FLAG, NULL, "Kill the container first if it runs"},
+    CMDLINE_OPTIONS_END,
+};
+
+CAPSULE_COMMAND(cmd_rm) {
+  (void)e;
+  bool force = cmdline_has(args, 'f');
   struct engine eng = engine_of(cli);
   int status = 0;
-  for (int i = optind; i < argc; i++) {
-    err_t e = ERR_INIT;
-    if (engine_rm(&eng, argv[i], force, false, &e) < 0)
-      status = cli_fail(&e);
+  for (int i = 0; i < args->n_operands; i++) {
+    err_t one = ERR_INIT;
+    if (engine_rm(&eng, args->operands[i], force, false, &one) < 0)
+      status = cli_report(&one);
     else
-      printf("%s\n", argv[i]);
+      printf("%s\n", args->operands[i]);
   }
   return status;
 }

@@ -138,40 +138,29 @@ static void print_ids(struct image_row *rows, size_t n) {
   }
 }
 
-int cmd_images(struct cli *cli, int argc, char **argv) {
-  static const struct option opts[] = {{"quiet", no_argument, 0, 'q'},
-                                       {"digests", no_argument, 0, 'd'},
-                                       {"no-trunc", no_argument, 0, 'n'},
-                                       {"format", required_argument, 0, 'f'},
-                                       {"help", no_argument, 0, 'h'},
-                                       {0}};
-  bool quiet = false, digests = false, no_trunc = false;
-  const char *format = NULL;
-  int c;
-  while ((c = cli_getopt(cli, argc, argv, "qh", opts)) != -1) {
-    switch (c) {
-    case 'q': quiet = true; break;
-    case 'd': digests = true; break;
-    case 'n': no_trunc = true; break;
-    case 'f': format = optarg; break;
-    case 'h':
-      return cli_help(cli, "  -q, --quiet      only image IDs\n"
-                           "      --digests    show digests\n"
-                           "      --no-trunc   full IDs\n"
-                           "      --format T   Go-template-like: {{.Repository}} {{.Tag}} {{.ID}}\n"
-                           "                   {{.Digest}} {{.Size}} {{.Created}} {{.CreatedAt}}\n");
-    default: return EXIT_USAGE;
-    }
-  }
-  if ((c = cli_operands(cli, argc, 0, 1)))
-    return c;
-  err_t e = ERR_INIT;
+enum { OPT_DIGESTS = 256, OPT_NO_TRUNC, OPT_FORMAT };
+
+const struct cmdline_option images_options[] = {
+    {'q', 'q', "quiet", CMDLINE_FLAG, NULL, "Only image IDs"},
+    {OPT_DIGESTS, 0, "digests", CMDLINE_FLAG, NULL, "Show digests"},
+    {OPT_NO_TRUNC, 0, "no-trunc", CMDLINE_FLAG, NULL, "Full IDs"},
+    {OPT_FORMAT, 0, "format", CMDLINE_VALUE, "TEMPLATE",
+     "Go-template-like: {{.Repository}} {{.Tag}} {{.ID}} {{.Digest}} {{.Size}} {{.Created}} "
+     "{{.CreatedAt}}"},
+    CMDLINE_OPTIONS_END,
+};
+
+CAPSULE_COMMAND(cmd_images) {
+  bool quiet = cmdline_has(args, 'q'), digests = cmdline_has(args, OPT_DIGESTS);
+  bool no_trunc = cmdline_has(args, OPT_NO_TRUNC);
+  const char *format = cmdline_value(args, OPT_FORMAT);
+  const char *want = args->operands[0];
   _cleanup_image_ref_ struct image_ref filter = {0};
-  if (optind < argc && image_ref_parse(argv[optind], &filter, &e) < 0)
-    return cli_fail(&e);
-  if (optind < argc && !filter.digest) { /* no tag given: every tag of the repository */
-    const char *slash = strrchr(argv[optind], '/');
-    if (!strchr(slash ? slash : argv[optind], ':')) {
+  if (want && image_ref_parse(want, &filter, e) < 0)
+    return -1;
+  if (want && !filter.digest) { /* no tag given: every tag of the repository */
+    const char *slash = strrchr(want, '/');
+    if (!strchr(slash ? slash : want, ':')) {
       free(filter.tag);
       filter.tag = NULL;
     }
@@ -180,17 +169,16 @@ int cmd_images(struct cli *cli, int argc, char **argv) {
     format = digests ? "table {{.Repository}}\\t{{.Tag}}\\t{{.Digest}}\\t{{.ID}}\\t{{.Created}}\\t{{.Size}}"
                      : "table {{.Repository}}\\t{{.Tag}}\\t{{.ID}}\\t{{.Created}}\\t{{.Size}}";
   struct template *t = NULL;
-  if (template_parse(format, image_fields, &t, &e) < 0)
-    return cli_fail(&e);
-  _cleanup_image_store_ struct image_store *s = cli_store(cli, 0, &e);
+  if (template_parse(format, image_fields, &t, e) < 0)
+    return -1;
+  _cleanup_image_store_ struct image_store *s = cli_store(cli, 0, e);
   struct image_info *imgs = NULL;
   size_t n = 0, rows_n = 0;
   int rc = 0;
-  if (!s || image_store_list(s, &imgs, &n, &e) < 0) {
-    rc = cli_fail(&e);
+  if (!s || image_store_list(s, &imgs, &n, e) < 0) {
+    rc = -1;
   } else {
-    struct image_row *rows = collect_rows(imgs, n, optind < argc ? &filter : NULL, no_trunc,
-                                          &rows_n);
+    struct image_row *rows = collect_rows(imgs, n, want ? &filter : NULL, no_trunc, &rows_n);
     if (quiet)
       print_ids(rows, rows_n);
     else
@@ -204,19 +192,12 @@ int cmd_images(struct cli *cli, int argc, char **argv) {
   return rc;
 }
 
-int cmd_tag(struct cli *cli, int argc, char **argv) {
-  static const struct option opts[] = {{"help", no_argument, 0, 'h'}, {0}};
-  int c;
-  while ((c = cli_getopt(cli, argc, argv, "h", opts)) != -1)
-    return c == 'h' ? cli_help(cli, NULL) : EXIT_USAGE;
-  if ((c = cli_operands(cli, argc, 2, 2)))
-    return c;
-  err_t e = ERR_INIT;
-  _cleanup_image_store_ struct image_store *s = cli_store(cli, 0, &e);
+CAPSULE_COMMAND(cmd_tag) {
+  _cleanup_image_store_ struct image_store *s = cli_store(cli, 0, e);
   _cleanup_image_info_ struct image_info img = {0};
-  if (!s || image_store_resolve(s, argv[optind], &img, &e) < 0 ||
-      image_store_tag(s, argv[optind + 1], img.manifest, &e) < 0)
-    return cli_fail(&e);
+  if (!s || image_store_resolve(s, args->operands[0], &img, e) < 0 ||
+      image_store_tag(s, args->operands[1], img.manifest, e) < 0)
+    return -1;
   return 0;
 }
 
@@ -225,57 +206,37 @@ static void print_note(void *data, const char *kind, const char *text) {
   printf("%c%s: %s\n", kind[0] - 'a' + 'A', kind + 1, text);
 }
 
-int cmd_rmi(struct cli *cli, int argc, char **argv) {
-  static const struct option opts[] = {{"force", no_argument, 0, 'f'},
-                                       {"help", no_argument, 0, 'h'},
-                                       {0}};
-  bool force = false;
-  int c;
-  while ((c = cli_getopt(cli, argc, argv, "fh", opts)) != -1) {
-    if (c == 'f')
-      force = true;
-    else
-      return c == 'h' ? cli_help(cli, "  -f, --force   remove an image with several references or "
-                                      "in use (its record stays until unused)\n")
-                      : EXIT_USAGE;
-  }
-  if ((c = cli_operands(cli, argc, 1, -1)))
-    return c;
-  err_t e = ERR_INIT;
-  _cleanup_image_store_ struct image_store *s = cli_store(cli, IMAGE_STORE_EXCLUSIVE, &e);
+const struct cmdline_option rmi_options[] = {
+    {'f', 'f', "force", CMDLINE_FLAG, NULL,
+     "Remove an image with several references or in use (its record stays until unused)"},
+    CMDLINE_OPTIONS_END,
+};
+
+CAPSULE_COMMAND(cmd_rmi) {
+  bool force = cmdline_has(args, 'f');
+  _cleanup_image_store_ struct image_store *s = cli_store(cli, IMAGE_STORE_EXCLUSIVE, e);
   if (!s)
-    return cli_fail(&e);
+    return -1;
   int rc = 0;
-  for (int i = optind; i < argc; i++) {
-    err_clear(&e);
-    if (image_store_remove(s, argv[i], force, print_note, NULL, &e) < 0)
-      rc = cli_fail(&e);
+  for (int i = 0; i < args->n_operands; i++) {
+    err_t one = ERR_INIT;
+    if (image_store_remove(s, args->operands[i], force, print_note, NULL, &one) < 0)
+      rc = cli_report(&one);
   }
   return rc;
 }
 
-int cmd_image_prune(struct cli *cli, int argc, char **argv) {
-  static const struct option opts[] = {{"all", no_argument, 0, 'a'},
-                                       {"force", no_argument, 0, 'f'},
-                                       {"help", no_argument, 0, 'h'},
-                                       {0}};
-  bool all = false;
-  int c;
-  while ((c = cli_getopt(cli, argc, argv, "afh", opts)) != -1) {
-    if (c == 'a')
-      all = true;
-    else if (c != 'f')
-      return c == 'h' ? cli_help(cli, "  -a, --all     every image no container uses, not only "
-                                      "untagged ones\n  -f, --force   (no prompt; accepted)\n")
-                      : EXIT_USAGE;
-  }
-  if ((c = cli_operands(cli, argc, 0, 0)))
-    return c;
-  err_t e = ERR_INIT;
+const struct cmdline_option prune_options[] = {
+    {'a', 'a', "all", CMDLINE_FLAG, NULL, "Every image no container uses, not only untagged ones"},
+    {'f', 'f', "force", CMDLINE_FLAG, NULL, "Do not prompt (there is no prompt: accepted)"},
+    CMDLINE_OPTIONS_END,
+};
+
+CAPSULE_COMMAND(cmd_image_prune) {
   uint64_t freed = 0;
-  _cleanup_image_store_ struct image_store *s = cli_store(cli, IMAGE_STORE_EXCLUSIVE, &e);
-  if (!s || image_store_prune(s, all, &freed, print_note, NULL, &e) < 0)
-    return cli_fail(&e);
+  _cleanup_image_store_ struct image_store *s = cli_store(cli, IMAGE_STORE_EXCLUSIVE, e);
+  if (!s || image_store_prune(s, cmdline_has(args, 'a'), &freed, print_note, NULL, e) < 0)
+    return -1;
   char size[16];
   human_size(size, sizeof(size), freed);
   printf("Total reclaimed space: %s\n", size);

@@ -125,32 +125,25 @@ static int load_all(struct image_store *s, struct image_list *l, err_t *e) {
   return image_store_list(s, &l->v, &l->n, e);
 }
 
-int cmd_image_inspect(struct cli *cli, int argc, char **argv) {
-  static const struct option opts[] = {{"help", no_argument, 0, 'h'}, {0}};
-  int c;
-  while ((c = cli_getopt(cli, argc, argv, "h", opts)) != -1)
-    return c == 'h' ? cli_help(cli, NULL) : EXIT_USAGE;
-  if ((c = cli_operands(cli, argc, 1, -1)))
-    return c;
-  err_t e = ERR_INIT;
-  _cleanup_image_store_ struct image_store *s = cli_store(cli, 0, &e);
+CAPSULE_COMMAND(cmd_image_inspect) {
+  _cleanup_image_store_ struct image_store *s = cli_store(cli, 0, e);
   struct image_list all = {0};
-  if (!s || load_all(s, &all, &e) < 0)
-    return cli_fail(&e);
+  if (!s || load_all(s, &all, e) < 0)
+    return -1;
   _cleanup_json_ json_t *out = json_array();
   int rc = 0;
-  for (int i = optind; i < argc; i++) {
+  for (int i = 0; i < args->n_operands; i++) {
     struct image_info img;
-    err_clear(&e);
-    json_t *one = NULL;
-    if (image_store_resolve(s, argv[i], &img, &e) == 0) {
-      one = inspect_one(s, &all, &img, &e);
+    err_t one = ERR_INIT;
+    json_t *j = NULL;
+    if (image_store_resolve(s, args->operands[i], &img, &one) == 0) {
+      j = inspect_one(s, &all, &img, &one);
       image_info_free(&img);
     }
-    if (one && json_push(out, one, NULL) < 0)
-      err_set(&e, ENOMEM, "inspect %s", argv[i]);
-    if (!one || e.code)
-      rc = cli_fail(&e);
+    if (j && json_push(out, j, NULL) < 0)
+      err_set(&one, ENOMEM, "inspect %s", args->operands[i]);
+    if (!j || one.code)
+      rc = cli_report(&one);
   }
   image_list_free(&all);
   _cleanup_free_ char *text = json_dumps(out, JSON_INDENT(4) | JSON_PRESERVE_ORDER);
@@ -232,32 +225,23 @@ static int print_history(struct image_store *s, const struct image_list *all,
   return 0;
 }
 
-int cmd_image_history(struct cli *cli, int argc, char **argv) {
-  static const struct option opts[] = {{"no-trunc", no_argument, 0, 'n'},
-                                       {"quiet", no_argument, 0, 'q'},
-                                       {"help", no_argument, 0, 'h'},
-                                       {0}};
-  struct history_opts o = {0};
-  int c;
-  while ((c = cli_getopt(cli, argc, argv, "qh", opts)) != -1) {
-    if (c == 'n')
-      o.no_trunc = true;
-    else if (c == 'q')
-      o.quiet = true;
-    else
-      return c == 'h' ? cli_help(cli, "      --no-trunc   full IDs and commands\n"
-                                      "  -q, --quiet      only image IDs\n")
-                      : EXIT_USAGE;
-  }
-  if ((c = cli_operands(cli, argc, 1, 1)))
-    return c;
-  err_t e = ERR_INIT;
-  _cleanup_image_store_ struct image_store *s = cli_store(cli, 0, &e);
+enum { OPT_NO_TRUNC = 256 };
+
+const struct cmdline_option history_options[] = {
+    {OPT_NO_TRUNC, 0, "no-trunc", CMDLINE_FLAG, NULL, "Full IDs and commands"},
+    {'q', 'q', "quiet", CMDLINE_FLAG, NULL, "Only image IDs"},
+    CMDLINE_OPTIONS_END,
+};
+
+CAPSULE_COMMAND(cmd_image_history) {
+  struct history_opts o = {.no_trunc = cmdline_has(args, OPT_NO_TRUNC),
+                           .quiet = cmdline_has(args, 'q')};
+  _cleanup_image_store_ struct image_store *s = cli_store(cli, 0, e);
   _cleanup_image_info_ struct image_info img = {0};
   struct image_list all = {0};
-  if (!s || image_store_resolve(s, argv[optind], &img, &e) < 0 || load_all(s, &all, &e) < 0)
-    return cli_fail(&e);
-  int rc = print_history(s, &all, &img, &o, &e) < 0 ? cli_fail(&e) : 0;
+  if (!s || image_store_resolve(s, args->operands[0], &img, e) < 0 || load_all(s, &all, e) < 0)
+    return -1;
+  int rc = print_history(s, &all, &img, &o, e);
   image_list_free(&all);
-  return rc;
+  return rc < 0 ? -1 : 0;
 }

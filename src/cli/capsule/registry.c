@@ -22,15 +22,20 @@
 /* Flags every registry command shares. */
 enum { OPT_TLS_VERIFY = 1000, OPT_CREDS, OPT_AUTHFILE, OPT_PLATFORM, OPT_PASSWORD_STDIN };
 
-#define REGISTRY_OPTIONS_HELP                                                            \
-  "  --tls-verify=BOOL  verify TLS certificates; false also allows plain http\n"       \
-  "  --creds USER:PASS  credentials for this command only\n"                           \
-  "  --authfile FILE    credentials file (default $REGISTRY_AUTH_FILE, else ROOT/auth.json)\n"
+#define AUTHFILE_OPTION                                                                      \
+  {OPT_AUTHFILE, 0, "authfile", CMDLINE_VALUE, "FILE",                                       \
+   "Credentials file (default $REGISTRY_AUTH_FILE, else ROOT/auth.json)"}
+#define TLS_VERIFY_OPTION                                                                    \
+  {OPT_TLS_VERIFY, 0, "tls-verify", CMDLINE_OPTIONAL_VALUE, "BOOL",                          \
+   "Verify TLS certificates; false also allows plain http"}
+#define REGISTRY_OPTIONS                                                                     \
+  TLS_VERIFY_OPTION,                                                                         \
+      {OPT_CREDS, 0, "creds", CMDLINE_VALUE, "USER:PASS", "Credentials for this command only"}, \
+      AUTHFILE_OPTION
 
 struct registry_flags {
   struct registry_opts opts;
-  const char *authfile;
-  char *authfile_path; /* owned, set by registry_flags_finish() */
+  char *authfile_path; /* owned */
 };
 
 static void registry_flags_free(struct registry_flags *f) {
@@ -38,91 +43,42 @@ static void registry_flags_free(struct registry_flags *f) {
 }
 #define _cleanup_registry_flags_ __attribute__((cleanup(registry_flags_free)))
 
-/* 1 when `c` was one of the shared flags (handled), 0 when not, -1 on a bad value. */
-static int registry_flag(const struct cli *cli, int c, struct registry_flags *f) {
-  switch (c) {
-  case OPT_TLS_VERIFY:
-    if (!optarg || !strcmp(optarg, "true"))
-      f->opts.tls_verify = true;
-    else if (!strcmp(optarg, "false"))
-      f->opts.tls_verify = false;
-    else
-      return cli_usage_error(cli, "--tls-verify: expected true or false, got '%s'", optarg), -1;
-    return 1;
-  case OPT_CREDS:
-    if (!strchr(optarg, ':') || optarg[0] == ':')
-      return cli_usage_error(cli, "--creds: expected USER:PASSWORD"), -1;
-    f->opts.creds = optarg;
-    return 1;
-  case OPT_AUTHFILE:
-    f->authfile = optarg;
-    return 1;
-  }
-  return 0;
-}
-
-/* cli_getopt that handles the shared flags itself: the next other option,
- * -1 at the end, '?' after a usage error (already printed). */
-static int registry_getopt(const struct cli *cli, int argc, char **argv, const char *shortopts,
-                           const struct option *longopts, struct registry_flags *f) {
-  int c;
-  while ((c = cli_getopt(cli, argc, argv, shortopts, longopts)) != -1) {
-    int rc = registry_flag(cli, c, f);
-    if (rc < 0)
-      return '?';
-    if (rc == 0)
-      return c;
-  }
-  return -1;
-}
-
-static int registry_flags_finish(const struct cli *cli, struct registry_flags *f, err_t *e) {
-  if (!(f->authfile_path = authfile_path(f->authfile, cli->root)))
+/* The shared flags of a parsed command line into *f. */
+static int registry_flags_get(const struct cli *cli, const struct cmdline_args *args,
+                              struct registry_flags *f, err_t *e) {
+  f->opts.tls_verify = true;
+  const char *tls = cmdline_value(args, OPT_TLS_VERIFY);
+  if (tls && !strcmp(tls, "false"))
+    f->opts.tls_verify = false;
+  else if (tls && strcmp(tls, "true"))
+    return err_set(e, EINVAL, "--tls-verify: expected true or false, got '%s'", tls);
+  const char *creds = cmdline_value(args, OPT_CREDS);
+  if (creds && (!strchr(creds, ':') || creds[0] == ':'))
+    return err_set(e, EINVAL, "--creds: expected USER:PASSWORD");
+  f->opts.creds = creds;
+  if (!(f->authfile_path = authfile_path(cmdline_value(args, OPT_AUTHFILE), cli->root)))
     return err_sys(e, "auth file path");
   f->opts.authfile = f->authfile_path;
   return 0;
 }
 
-#define REGISTRY_LONGOPTS                                                              \
-  {"tls-verify", optional_argument, NULL, OPT_TLS_VERIFY},                             \
-      {"creds", required_argument, NULL, OPT_CREDS},                                   \
-      {"authfile", required_argument, NULL, OPT_AUTHFILE}, {"help", no_argument, NULL, 'h'}
+const struct cmdline_option pull_options[] = {
+    {'q', 'q', "quiet", CMDLINE_FLAG, NULL, "Print only the image ID"},
+    {OPT_PLATFORM, 0, "platform", CMDLINE_VALUE, "OS/ARCH",
+     "Choose from a multi-platform image (default: the host's)"},
+    REGISTRY_OPTIONS,
+    CMDLINE_OPTIONS_END,
+};
 
-int cmd_pull(struct cli *cli, int argc, char **argv) {
-  static const struct option longopts[] = {
-      REGISTRY_LONGOPTS,
-      {"quiet", no_argument, NULL, 'q'},
-      {"platform", required_argument, NULL, OPT_PLATFORM},
-      {NULL, 0, NULL, 0},
-  };
-  _cleanup_registry_flags_ struct registry_flags f = {.opts.tls_verify = true};
-  bool quiet = false;
-  const char *platform_arg = NULL;
-  int c, rc;
-  while ((c = registry_getopt(cli, argc, argv, "qh", longopts, &f)) != -1) {
-    switch (c) {
-    case 'q':
-      quiet = true;
-      break;
-    case OPT_PLATFORM:
-      platform_arg = optarg;
-      break;
-    case 'h':
-      return cli_help(cli, "  -q, --quiet        print only the image ID\n"
-                           "  --platform OS/ARCH choose from a multi-platform image "
-                           "(default: the host's)\n" REGISTRY_OPTIONS_HELP);
-    default:
-      return EXIT_USAGE;
-    }
-  }
-  if (cli_operands(cli, argc, 1, 1))
-    return EXIT_USAGE;
-  err_t e = ERR_INIT;
+CAPSULE_COMMAND(cmd_pull) {
+  _cleanup_registry_flags_ struct registry_flags f = {0};
+  bool quiet = cmdline_has(args, 'q');
+  const char *platform_arg = cmdline_value(args, OPT_PLATFORM), *name = args->operands[0];
   struct platform platform;
-  if (platform_arg && platform_parse(platform_arg, &platform, &e) < 0)
-    return cli_usage_error(cli, "--platform: %s", e.msg);
-  if (registry_flags_finish(cli, &f, &e) < 0)
-    return cli_fail(&e);
+  if (platform_arg && platform_parse(platform_arg, &platform, e) < 0)
+    return err_wrap(e, "--platform");
+  if (registry_flags_get(cli, args, &f, e) < 0)
+    return -1;
 
   struct progress_view *view = progress_view_new(stdout, quiet, "downloading");
   struct pull_opts o = {.registry = f.opts, .platform = platform_arg ? &platform : NULL,
@@ -131,71 +87,54 @@ int cmd_pull(struct cli *cli, int argc, char **argv) {
   _cleanup_image_store_ struct image_store *s = NULL;
   _cleanup_image_info_ struct image_info img = {0};
   if (!quiet)
-    printf("Pulling %s\n", argv[optind]);
+    printf("Pulling %s\n", name);
   /* Resolve before opening the store: a bad name or an unreachable registry
    * must not create anything under --root. */
-  rc = registry_pull_resolve(argv[optind], &o, &plan, &e);
+  int rc = registry_pull_resolve(name, &o, &plan, e);
   if (rc == 0)
-    rc = image_store_open(cli->root, 0, &s, &e);
+    rc = image_store_open(cli->root, 0, &s, e);
   if (rc == 0)
-    rc = registry_pull_fetch(plan, s, &img, &e);
+    rc = registry_pull_fetch(plan, s, &img, e);
   progress_view_done(view);
   if (rc == 0 && !quiet)
     printf("Digest: %s\nStored %s\n", pull_plan_digest(plan), pull_plan_reference(plan));
   pull_plan_free(plan);
   if (rc < 0)
-    return cli_fail(&e);
+    return -1;
   printf("%s\n", digest_hex(img.config));
   return 0;
 }
 
-int cmd_push(struct cli *cli, int argc, char **argv) {
-  static const struct option longopts[] = {
-      REGISTRY_LONGOPTS,
-      {"quiet", no_argument, NULL, 'q'},
-      {NULL, 0, NULL, 0},
-  };
-  _cleanup_registry_flags_ struct registry_flags f = {.opts.tls_verify = true};
-  bool quiet = false;
-  int c, rc;
-  while ((c = registry_getopt(cli, argc, argv, "qh", longopts, &f)) != -1) {
-    switch (c) {
-    case 'q':
-      quiet = true;
-      break;
-    case 'h':
-      return cli_help(cli, "  -q, --quiet        print only the manifest digest\n"
-                      REGISTRY_OPTIONS_HELP);
-    default:
-      return EXIT_USAGE;
-    }
-  }
-  if (cli_operands(cli, argc, 1, 2))
-    return EXIT_USAGE;
-  const char *source = argv[optind];
-  const char *dest = optind + 1 < argc ? argv[optind + 1] : source;
-  err_t e = ERR_INIT;
-  if (registry_flags_finish(cli, &f, &e) < 0)
-    return cli_fail(&e);
+const struct cmdline_option push_options[] = {
+    {'q', 'q', "quiet", CMDLINE_FLAG, NULL, "Print only the manifest digest"},
+    REGISTRY_OPTIONS,
+    CMDLINE_OPTIONS_END,
+};
+
+CAPSULE_COMMAND(cmd_push) {
+  _cleanup_registry_flags_ struct registry_flags f = {0};
+  bool quiet = cmdline_has(args, 'q');
+  const char *source = args->operands[0];
+  const char *dest = args->n_operands > 1 ? args->operands[1] : source;
+  if (registry_flags_get(cli, args, &f, e) < 0)
+    return -1;
   /* No store yet means no image: say so without creating one. */
   struct stat st;
-  if (stat(cli->root, &st) < 0 && errno == ENOENT) {
-    err_set(&e, ENOENT, "push %s: no such image: %s", dest, source);
-    return cli_fail(&e);
-  }
+  if (stat(cli->root, &st) < 0 && errno == ENOENT)
+    return err_set(e, ENOENT, "push %s: no such image: %s", dest, source);
   _cleanup_image_store_ struct image_store *s = NULL;
-  if (image_store_open(cli->root, 0, &s, &e) < 0)
-    return cli_fail(&e);
+  if (image_store_open(cli->root, 0, &s, e) < 0)
+    return -1;
   struct progress_view *view = progress_view_new(stdout, quiet, "uploading");
   struct push_opts o = {.registry = f.opts, .progress = progress_view_update,
                         .progress_data = view};
   char digest[DIGEST_BUF];
   if (!quiet)
     printf("Pushing %s to %s\n", source, dest);
-  rc = registry_push(s, source, dest, &o, digest, &e);
+  int rc = registry_push(s, source, dest, &o, digest, e);
   progress_view_done(view);
   if (rc < 0)
-    return cli_fail(&e);
+    return -1;
   printf(quiet ? "%s\n" : "Digest: %s\n", digest);
   return 0;
 }
@@ -239,109 +178,68 @@ static char *registry_operand(const char *arg) {
   return host;
 }
 
-int cmd_login(struct cli *cli, int argc, char **argv) {
-  static const struct option longopts[] = {
-      REGISTRY_LONGOPTS,
-      {"username", required_argument, NULL, 'u'},
-      {"password", required_argument, NULL, 'p'},
-      {"password-stdin", no_argument, NULL, OPT_PASSWORD_STDIN},
-      {NULL, 0, NULL, 0},
-  };
-  _cleanup_registry_flags_ struct registry_flags f = {.opts.tls_verify = true};
-  const char *user_arg = NULL, *pass_arg = NULL;
-  bool pass_stdin = false;
-  int c, rc;
-  while ((c = registry_getopt(cli, argc, argv, "u:p:h", longopts, &f)) != -1) {
-    switch (c) {
-    case 'u':
-      user_arg = optarg;
-      break;
-    case 'p':
-      pass_arg = optarg;
-      break;
-    case OPT_PASSWORD_STDIN:
-      pass_stdin = true;
-      break;
-    case 'h':
-      return cli_help(cli, "  -u, --username USER  user name\n"
-                           "  -p, --password PASS  password\n"
-                           "  --password-stdin     read the password from stdin\n"
-                           "  --tls-verify=BOOL    verify TLS certificates; false also allows "
-                           "plain http\n"
-                           "  --authfile FILE      credentials file (default "
-                           "$REGISTRY_AUTH_FILE, else ROOT/auth.json)\n");
-    default:
-      return EXIT_USAGE;
-    }
-  }
-  if (cli_operands(cli, argc, 1, 1))
-    return EXIT_USAGE;
-  if (f.opts.creds)
-    return cli_usage_error(cli, "--creds does not apply to login: use -u and -p");
+const struct cmdline_option login_options[] = {
+    {'u', 'u', "username", CMDLINE_VALUE, "USER", "User name"},
+    {'p', 'p', "password", CMDLINE_VALUE, "PASS", "Password"},
+    {OPT_PASSWORD_STDIN, 0, "password-stdin", CMDLINE_FLAG, NULL, "Read the password from stdin"},
+    TLS_VERIFY_OPTION,
+    AUTHFILE_OPTION,
+    CMDLINE_OPTIONS_END,
+};
+
+CAPSULE_COMMAND(cmd_login) {
+  _cleanup_registry_flags_ struct registry_flags f = {0};
+  const char *user_arg = cmdline_value(args, 'u'), *pass_arg = cmdline_value(args, 'p');
+  bool pass_stdin = cmdline_has(args, OPT_PASSWORD_STDIN);
   if (pass_arg && pass_stdin)
-    return cli_usage_error(cli, "-p and --password-stdin exclude each other");
+    return err_set(e, EINVAL, "login: -p and --password-stdin exclude each other");
   if (pass_stdin && !user_arg)
-    return cli_usage_error(cli, "--password-stdin needs -u USER");
-  _cleanup_free_ char *registry = registry_operand(argv[optind]);
+    return err_set(e, EINVAL, "login: --password-stdin needs -u USER");
+  _cleanup_free_ char *registry = registry_operand(args->operands[0]);
+  if (!registry || !*registry)
+    return err_set(e, EINVAL, "login: empty registry name");
   _cleanup_free_ char *user = user_arg ? strdup(user_arg) : read_secret("Username: ", true);
   _cleanup_free_ char *pass = pass_arg ? strdup(pass_arg) : read_secret("Password: ", false);
-  err_t e = ERR_INIT;
-  if (!registry || !*registry)
-    return cli_usage_error(cli, "empty registry name");
   if (!user || !*user || !pass)
-    return cli_usage_error(cli, "a user name and a password are needed");
-  if (registry_flags_finish(cli, &f, &e) < 0)
-    return cli_fail(&e);
+    return err_set(e, EINVAL, "login: a user name and a password are needed");
+  if (registry_flags_get(cli, args, &f, e) < 0)
+    return -1;
   _cleanup_free_ char *creds = NULL;
-  if (asprintf(&creds, "%s:%s", user, pass) < 0) {
-    err_sys(&e, "login");
-    return cli_fail(&e);
-  }
+  if (asprintf(&creds, "%s:%s", user, pass) < 0)
+    return err_sys(e, "login");
   struct registry_opts o = f.opts;
   o.creds = creds;
-  struct registry *r = registry_connect(registry, &o, &e);
-  rc = r ? registry_verify_login(r, &e) : -1;
+  struct registry *r = registry_connect(registry, &o, e);
+  int rc = r ? registry_verify_login(r, e) : -1;
   registry_close(r);
   struct credentials cred = {.user = user, .pass = pass};
   if (rc == 0)
-    rc = authfile_set(f.authfile_path, registry, &cred, &e);
+    rc = authfile_set(f.authfile_path, registry, &cred, e);
   explicit_bzero(pass, strlen(pass));
   explicit_bzero(creds, strlen(creds));
   if (rc < 0)
-    return cli_fail(&e);
+    return -1;
   printf("Login Succeeded\n");
   return 0;
 }
 
-int cmd_logout(struct cli *cli, int argc, char **argv) {
-  static const struct option longopts[] = {
-      {"authfile", required_argument, NULL, OPT_AUTHFILE},
-      {"help", no_argument, NULL, 'h'},
-      {NULL, 0, NULL, 0},
-  };
+const struct cmdline_option logout_options[] = {
+    AUTHFILE_OPTION,
+    CMDLINE_OPTIONS_END,
+};
+
+CAPSULE_COMMAND(cmd_logout) {
   _cleanup_registry_flags_ struct registry_flags f = {0};
-  int c;
-  while ((c = registry_getopt(cli, argc, argv, "h", longopts, &f)) != -1) {
-    if (c == 'h')
-      return cli_help(cli, "  --authfile FILE  credentials file (default "
-                           "$REGISTRY_AUTH_FILE, else ROOT/auth.json)\n");
-    return EXIT_USAGE;
-  }
-  if (cli_operands(cli, argc, 1, 1))
-    return EXIT_USAGE;
-  err_t e = ERR_INIT;
-  _cleanup_free_ char *registry = registry_operand(argv[optind]);
+  _cleanup_free_ char *registry = registry_operand(args->operands[0]);
   if (!registry || !*registry)
-    return cli_usage_error(cli, "empty registry name");
-  if (registry_flags_finish(cli, &f, &e) < 0)
-    return cli_fail(&e);
-  int rc = authfile_remove(f.authfile_path, registry, &e);
+    return err_set(e, EINVAL, "logout: empty registry name");
+  if (registry_flags_get(cli, args, &f, e) < 0)
+    return -1;
+  int rc = authfile_remove(f.authfile_path, registry, e);
   if (rc < 0)
-    return cli_fail(&e);
-  if (rc == 0) {
-    err_set(&e, ENOENT, "not logged in to %s", registry);
-    return cli_fail(&e);
-  }
+    return -1;
+  if (rc == 0)
+    return err_set(e, ENOENT, "not logged in to %s", registry);
   printf("Removed login credentials for %s\n", registry);
   return 0;
 }

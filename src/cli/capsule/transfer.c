@@ -1,4 +1,5 @@
 /* capsule import, load, save: images in and out of tarballs. */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,8 +14,6 @@
 #include "image/store.h"
 #include "util/cleanup.h"
 
-#define MAX_CHANGES 64
-
 /* An input file operand ("-": stdin), opened for reading. */
 static int open_input(const char *path, err_t *e) {
   if (!strcmp(path, "-")) {
@@ -25,84 +24,59 @@ static int open_input(const char *path, err_t *e) {
   return fd < 0 ? err_sys(e, "open %s", path) : fd;
 }
 
-int cmd_import(struct cli *cli, int argc, char **argv) {
-  static const struct option opts[] = {{"change", required_argument, 0, 'c'},
-                                       {"message", required_argument, 0, 'm'},
-                                       {"help", no_argument, 0, 'h'},
-                                       {0}};
-  const char *changes[MAX_CHANGES + 1] = {0};
-  size_t n_changes = 0;
-  struct image_create_opts o = {.changes = changes};
-  int c;
-  while ((c = cli_getopt(cli, argc, argv, "c:m:h", opts)) != -1) {
-    if (c == 'c' && n_changes < MAX_CHANGES)
-      changes[n_changes++] = optarg;
-    else if (c == 'c')
-      return cli_usage_error(cli, "more than %d --change flags", MAX_CHANGES);
-    else if (c == 'm')
-      o.comment = optarg;
-    else
-      return c == 'h' ? cli_help(cli, "  -c, --change INSTR   CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, "
-                                      "STOPSIGNAL, USER, VOLUME, WORKDIR\n"
-                                      "  -m, --message TEXT   history comment\n"
-                                      "FILE is a tar, tar+gzip or tar+zstd rootfs; - reads stdin.\n")
-                      : EXIT_USAGE;
-  }
-  if ((c = cli_operands(cli, argc, 1, 2)))
-    return c;
-  o.reference = optind + 1 < argc ? argv[optind + 1] : NULL;
-  err_t e = ERR_INIT;
-  _cleanup_close_ int fd = open_input(argv[optind], &e);
+const struct cmdline_option import_options[] = {
+    {'c', 'c', "change", CMDLINE_LIST, "INSTR",
+     "Apply CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, STOPSIGNAL, USER, VOLUME or WORKDIR"},
+    {'m', 'm', "message", CMDLINE_VALUE, "TEXT", "History comment"},
+    CMDLINE_OPTIONS_END,
+};
+
+/* FILE is a tar, tar+gzip or tar+zstd rootfs; "-" reads stdin. */
+CAPSULE_COMMAND(cmd_import) {
+  _cleanup_free_ char **changes = cmdline_values(args, 'c', e);
+  if (!changes)
+    return -1;
+  struct image_create_opts o = {.changes = (const char *const *)changes,
+                                .comment = cmdline_value(args, 'm'),
+                                .reference = args->operands[1]};
+  _cleanup_close_ int fd = open_input(args->operands[0], e);
   if (fd < 0)
-    return cli_fail(&e);
-  _cleanup_image_store_ struct image_store *s = cli_store(cli, 0, &e);
+    return -1;
+  _cleanup_image_store_ struct image_store *s = cli_store(cli, 0, e);
   _cleanup_image_info_ struct image_info img = {0};
-  if (!s || image_import(s, fd, &o, &img, &e) < 0)
-    return cli_fail(&e);
+  if (!s || image_import(s, fd, &o, &img, e) < 0)
+    return -1;
   printf("%s\n", img.config);
   return 0;
 }
 
-int cmd_load(struct cli *cli, int argc, char **argv) {
-  static const struct option opts[] = {{"input", required_argument, 0, 'i'},
-                                       {"quiet", no_argument, 0, 'q'},
-                                       {"platform", required_argument, 0, 'p'},
-                                       {"help", no_argument, 0, 'h'},
-                                       {0}};
-  const char *input = "-";
-  bool quiet = false;
-  struct platform platform, *want = NULL;
-  err_t e = ERR_INIT;
-  int c;
-  while ((c = cli_getopt(cli, argc, argv, "i:qh", opts)) != -1) {
-    if (c == 'i')
-      input = optarg;
-    else if (c == 'q')
-      quiet = true;
-    else if (c == 'p') {
-      if (platform_parse(optarg, &platform, &e) < 0)
-        return cli_fail(&e);
-      want = &platform;
-    } else
-      return c == 'h' ? cli_help(cli, "  -i, --input FILE     docker-archive or oci-archive "
-                                      "(default: stdin)\n"
-                                      "      --platform P     os/arch[/variant] to take from an "
-                                      "index (default: this host's)\n"
-                                      "  -q, --quiet          print nothing\n")
-                      : EXIT_USAGE;
-  }
-  if ((c = cli_operands(cli, argc, 0, 0)))
-    return c;
+enum { OPT_PLATFORM = 256, OPT_FORMAT };
+
+const struct cmdline_option load_options[] = {
+    {'i', 'i', "input", CMDLINE_VALUE, "FILE", "docker-archive or oci-archive (default: stdin)"},
+    {OPT_PLATFORM, 0, "platform", CMDLINE_VALUE, "OS/ARCH[/VARIANT]",
+     "The platform to take from an index (default: this host's)"},
+    {'q', 'q', "quiet", CMDLINE_FLAG, NULL, "Print nothing"},
+    CMDLINE_OPTIONS_END,
+};
+
+CAPSULE_COMMAND(cmd_load) {
+  const char *input = cmdline_value(args, 'i'), *platform_arg = cmdline_value(args, OPT_PLATFORM);
+  struct platform platform;
+  if (platform_arg && platform_parse(platform_arg, &platform, e) < 0)
+    return -1;
+  if (!input)
+    input = "-";
   if (!strcmp(input, "-") && isatty(STDIN_FILENO))
-    return cli_usage_error(cli, "no input: use -i FILE or redirect stdin");
-  _cleanup_close_ int fd = open_input(input, &e);
+    return err_set(e, EINVAL, "load: no input: use -i FILE or redirect stdin");
+  _cleanup_close_ int fd = open_input(input, e);
   if (fd < 0)
-    return cli_fail(&e);
-  _cleanup_image_store_ struct image_store *s = cli_store(cli, 0, &e);
+    return -1;
+  _cleanup_image_store_ struct image_store *s = cli_store(cli, 0, e);
   _cleanup_strv_ char **loaded = NULL;
-  if (!s || image_load(s, fd, want, &loaded, &e) < 0)
-    return cli_fail(&e);
-  for (char **l = loaded; !quiet && *l; l++)
+  if (!s || image_load(s, fd, platform_arg ? &platform : NULL, &loaded, e) < 0)
+    return -1;
+  for (char **l = loaded; !cmdline_has(args, 'q') && *l; l++)
     printf("Loaded image%s: %s\n", strncmp(*l, "sha256:", 7) ? "" : " ID", *l);
   return 0;
 }
@@ -138,37 +112,25 @@ static int save_to_file(struct image_store *s, const char *const *names, enum ar
   return r;
 }
 
-int cmd_save(struct cli *cli, int argc, char **argv) {
-  static const struct option opts[] = {{"output", required_argument, 0, 'o'},
-                                       {"format", required_argument, 0, 'f'},
-                                       {"help", no_argument, 0, 'h'},
-                                       {0}};
-  const char *output = NULL;
+const struct cmdline_option save_options[] = {
+    {'o', 'o', "output", CMDLINE_VALUE, "FILE", "Write there (default: stdout)"},
+    {OPT_FORMAT, 0, "format", CMDLINE_VALUE, "FORMAT", "docker-archive (default) or oci-archive"},
+    CMDLINE_OPTIONS_END,
+};
+
+CAPSULE_COMMAND(cmd_save) {
+  const char *output = cmdline_value(args, 'o'), *format_arg = cmdline_value(args, OPT_FORMAT);
   enum archive_format format = ARCHIVE_DOCKER;
-  err_t e = ERR_INIT;
-  int c;
-  while ((c = cli_getopt(cli, argc, argv, "o:h", opts)) != -1) {
-    if (c == 'o')
-      output = optarg;
-    else if (c == 'f') {
-      if (archive_format_parse(optarg, &format, &e) < 0)
-        return cli_usage_error(cli, "%s", e.msg);
-    } else
-      return c == 'h' ? cli_help(cli, "  -o, --output FILE   write there (default: stdout)\n"
-                                      "      --format F      docker-archive (default) or "
-                                      "oci-archive\n")
-                      : EXIT_USAGE;
-  }
-  if ((c = cli_operands(cli, argc, 1, -1)))
-    return c;
+  if (format_arg && archive_format_parse(format_arg, &format, e) < 0)
+    return -1;
   if (!output && isatty(STDOUT_FILENO))
-    return cli_usage_error(cli, "refusing to write an archive to a terminal: use -o FILE or "
-                                "redirect stdout");
-  _cleanup_image_store_ struct image_store *s = cli_store(cli, 0, &e);
+    return err_set(e, EINVAL, "save: refusing to write an archive to a terminal: use -o FILE or "
+                              "redirect stdout");
+  _cleanup_image_store_ struct image_store *s = cli_store(cli, 0, e);
   if (!s)
-    return cli_fail(&e);
-  const char *const *names = (const char *const *)argv + optind;
-  int r = output ? save_to_file(s, names, format, output, &e)
-                 : image_save(s, names, format, STDOUT_FILENO, &e);
-  return r < 0 ? cli_fail(&e) : 0;
+    return -1;
+  const char *const *names = (const char *const *)args->operands;
+  int r = output ? save_to_file(s, names, format, output, e)
+                 : image_save(s, names, format, STDOUT_FILENO, e);
+  return r < 0 ? -1 : 0;
 }

@@ -10,34 +10,6 @@
 #include "util/fs.h"
 #include "util/json.h"
 
-int cli_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts,
-               err_t *e) {
-  opterr = 0;
-  int c = getopt_long(argc, argv, shortopts, longopts, NULL);
-  if (c == 'h') {
-    cli_usage(argv[0]);
-    return 'h';
-  }
-  if (c == '?' || c == ':') {
-    const char *bad = argv[optind - 1];
-    if (c == ':' || (optopt && strchr(shortopts, optopt)))
-      err_set(e, EINVAL, "%s: option \"%s\" needs a value", argv[0], bad);
-    else
-      err_set(e, EINVAL, "%s: unknown option \"%s\" (see %s --help)", argv[0], bad, argv[0]);
-    return '?';
-  }
-  return c;
-}
-
-int cli_positional(int argc, char **argv, int n, const char *what, err_t *e) {
-  int have = argc - optind;
-  if (have < n)
-    return err_set(e, EINVAL, "%s: missing %s (see %s --help)", argv[0], what, argv[0]);
-  if (have > n)
-    return err_set(e, EINVAL, "%s: unexpected argument \"%s\"", argv[0], argv[optind + n]);
-  return 0;
-}
-
 int cli_parse_int(const char *flag, const char *s, int *out, err_t *e) {
   char *end;
   errno = 0;

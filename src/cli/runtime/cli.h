@@ -2,53 +2,43 @@
 #ifndef CAPSULE_CLI_RUNTIME_CLI_H
 #define CAPSULE_CLI_RUNTIME_CLI_H
 
-#include <getopt.h>
 #include <stdbool.h>
 
 #include "runtime/runtime.h"
+#include "util/cmdline.h"
 #include "util/error.h"
 
 struct cli {
   struct runtime_ctx rt;
 };
 
-/* A command: parses its own flags from argv (argv[0] is the command name),
- * returns the process exit code, or -1 with `e` set. */
-typedef int (*command_fn)(struct cli *cli, int argc, char **argv, err_t *e);
+/* A command (the table is in commands.c): returns the process exit code, or
+ * -1 with `e` set (main.c prints it, exits 1 as runc does). */
+#define RUNTIME_COMMAND(fn) int fn(struct cli *cli, struct cmdline_args *args, err_t *e)
 
-struct command {
-  const char *name;
-  command_fn run;
-  const char *usage;   /* "create [options] <container-id>" */
-  const char *summary; /* one line */
-  const char *options; /* help text of the flags, may be NULL */
-  bool enters_container; /* runs from a sealed copy of the binary (runtime/self_protect.h) */
-};
+RUNTIME_COMMAND(cmd_create);
+RUNTIME_COMMAND(cmd_run);
+RUNTIME_COMMAND(cmd_start);
+RUNTIME_COMMAND(cmd_delete);
+RUNTIME_COMMAND(cmd_kill);
+RUNTIME_COMMAND(cmd_exec);
+RUNTIME_COMMAND(cmd_state);
+RUNTIME_COMMAND(cmd_list);
+RUNTIME_COMMAND(cmd_ps);
+RUNTIME_COMMAND(cmd_spec);
+RUNTIME_COMMAND(cmd_features);
+RUNTIME_COMMAND(cmd_update);
+RUNTIME_COMMAND(cmd_pause);
+RUNTIME_COMMAND(cmd_resume);
+RUNTIME_COMMAND(cmd_events);
 
-int cmd_create(struct cli *, int, char **, err_t *);
-int cmd_run(struct cli *, int, char **, err_t *);
-int cmd_start(struct cli *, int, char **, err_t *);
-int cmd_delete(struct cli *, int, char **, err_t *);
-int cmd_kill(struct cli *, int, char **, err_t *);
-int cmd_exec(struct cli *, int, char **, err_t *);
-int cmd_state(struct cli *, int, char **, err_t *);
-int cmd_list(struct cli *, int, char **, err_t *);
-int cmd_ps(struct cli *, int, char **, err_t *);
-int cmd_spec(struct cli *, int, char **, err_t *);
-int cmd_features(struct cli *, int, char **, err_t *);
-int cmd_update(struct cli *, int, char **, err_t *);
-int cmd_pause(struct cli *, int, char **, err_t *);
-int cmd_resume(struct cli *, int, char **, err_t *);
-int cmd_events(struct cli *, int, char **, err_t *);
+/* Each command's options, defined next to its function. */
+extern const struct cmdline_option create_options[], run_options[], delete_options[],
+    kill_options[], exec_options[], list_options[], ps_options[], spec_options[],
+    update_options[], events_options[];
 
-/* getopt_long over a command's argv; on --help prints the usage and
- * returns 'h'; an unknown flag sets `e`, returns '?'. */
-int cli_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts,
-               err_t *e);
-/* Exactly `n` positional arguments remain (after flags), else an error. */
-int cli_positional(int argc, char **argv, int n, const char *what, err_t *e);
-/* Print a command's --help. */
-void cli_usage(const char *name);
+extern const struct cmdline_command runtime_commands[];
+extern const size_t runtime_n_commands;
 
 /* Parse a non-negative count ("--preserve-fds 2"). */
 int cli_parse_int(const char *flag, const char *s, int *out, err_t *e);

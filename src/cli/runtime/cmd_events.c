@@ -54,28 +54,21 @@ static int print_event(json_t *event, void *arg, err_t *e) {
   return 0;
 }
 
-int cmd_events(struct cli *cli, int argc, char **argv, err_t *e) {
-  enum { OPT_STATS = 256, OPT_INTERVAL };
-  static const struct option opts[] = {{"stats", no_argument, NULL, OPT_STATS},
-                                       {"interval", required_argument, NULL, OPT_INTERVAL},
-                                       {"help", no_argument, NULL, 'h'},
-                                       {0}};
-  bool stats = false;
+enum { OPT_STATS = 256, OPT_INTERVAL };
+
+const struct cmdline_option events_options[] = {
+    {OPT_STATS, 0, "stats", CMDLINE_FLAG, NULL, "print one stats event and exit"},
+    {OPT_INTERVAL, 0, "interval", CMDLINE_VALUE, "D",
+     "stats every D (5s, 100ms, 1m30s; default 5s), and an oom event when a process is killed "
+     "for lack of memory, until the container stops"},
+    CMDLINE_OPTIONS_END,
+};
+
+RUNTIME_COMMAND(cmd_events) {
   long interval_ms = 5000;
-  int c;
-  while ((c = cli_getopt(argc, argv, "+h", opts, e)) != -1) {
-    if (c == 'h')
-      return 0;
-    if (c == '?')
-      return -1;
-    if (c == OPT_STATS)
-      stats = true;
-    else if (parse_duration(optarg, &interval_ms, e) < 0)
-      return -1;
-  }
-  if (cli_positional(argc, argv, 1, "container id", e) < 0)
+  const char *interval = cmdline_value(args, OPT_INTERVAL);
+  if (interval && parse_duration(interval, &interval_ms, e) < 0)
     return -1;
-  return runtime_events(&cli->rt, argv[optind], stats ? 0 : interval_ms, print_event, NULL, e) < 0
-             ? -1
-             : 0;
+  long every = cmdline_has(args, OPT_STATS) ? 0 : interval_ms;
+  return runtime_events(&cli->rt, args->operands[0], every, print_event, NULL, e) < 0 ? -1 : 0;
 }

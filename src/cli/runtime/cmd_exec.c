@@ -61,43 +61,45 @@ static int add_gid(gid_t **gids, size_t *n, const char *s, err_t *e) {
   return 0;
 }
 
-int cmd_exec(struct cli *cli, int argc, char **argv, err_t *e) {
-  static const struct option opts[] = {
-      {"process", required_argument, NULL, 'p'},
-      {"tty", no_argument, NULL, 't'},
-      {"detach", no_argument, NULL, 'd'},
-      {"env", required_argument, NULL, 'e'},
-      {"cwd", required_argument, NULL, OPT_CWD},
-      {"user", required_argument, NULL, 'u'},
-      {"console-socket", required_argument, NULL, OPT_CONSOLE},
-      {"pid-file", required_argument, NULL, OPT_PID_FILE},
-      {"preserve-fds", required_argument, NULL, OPT_PRESERVE},
-      {"process-label", required_argument, NULL, OPT_IGNORED_ARG},
-      {"apparmor", required_argument, NULL, OPT_IGNORED_ARG},
-      {"no-new-privs", no_argument, NULL, OPT_NO_NEW_PRIVS},
-      {"cap", required_argument, NULL, 'c'},
-      {"additional-gids", required_argument, NULL, 'g'},
-      {"cgroup", required_argument, NULL, OPT_CGROUP},
-      {"ignore-paused", no_argument, NULL, OPT_IGNORE_PAUSED},
-      {"help", no_argument, NULL, 'h'},
-      {0},
-  };
+const struct cmdline_option exec_options[] = {
+    {'p', 'p', "process", CMDLINE_VALUE, "FILE", "process.json (an OCI process object; - for stdin)"},
+    {'t', 't', "tty", CMDLINE_FLAG, NULL, "allocate a terminal"},
+    {'d', 'd', "detach", CMDLINE_FLAG, NULL, "do not wait for the process"},
+    {'e', 'e', "env", CMDLINE_LIST, "K=V", "add an environment variable"},
+    {OPT_CWD, 0, "cwd", CMDLINE_VALUE, "DIR", "working directory"},
+    {'u', 'u', "user", CMDLINE_VALUE, "UID[:GID]", "user to run as"},
+    {OPT_CONSOLE, 0, "console-socket", CMDLINE_VALUE, "PATH", "unix socket to receive the pty master"},
+    {OPT_PID_FILE, 0, "pid-file", CMDLINE_VALUE, "FILE", "write the process's pid here"},
+    {OPT_PRESERVE, 0, "preserve-fds", CMDLINE_VALUE, "N", "pass fds 3..3+N-1 to the process"},
+    {OPT_IGNORED_ARG, 0, "process-label", CMDLINE_VALUE, "LABEL", "accepted for runc compatibility", true},
+    {OPT_IGNORED_ARG, 0, "apparmor", CMDLINE_VALUE, "PROFILE", "accepted for runc compatibility", true},
+    {OPT_NO_NEW_PRIVS, 0, "no-new-privs", CMDLINE_FLAG, NULL,
+     "set no_new_privs for the process (also with --process)"},
+    {'c', 'c', "cap", CMDLINE_LIST, "CAP",
+     "add CAP (CAP_NET_ADMIN...) to its bounding, effective and permitted sets (also with --process)"},
+    {'g', 'g', "additional-gids", CMDLINE_LIST, "GID",
+     "add a supplementary group (also with --process)"},
+    {OPT_CGROUP, 0, "cgroup", CMDLINE_LIST, "[CTRL[,CTRL]:]PATH",
+     "run in the existing group PATH below the container's: in every hierarchy, or (v1, "
+     "repeatable) in CTRL's hierarchies"},
+    {OPT_IGNORE_PAUSED, 0, "ignore-paused", CMDLINE_FLAG, NULL,
+     "exec into a paused container (the process waits for resume)"},
+    CMDLINE_OPTIONS_END,
+};
+
+RUNTIME_COMMAND(cmd_exec) {
   /* As in runc, the terminal comes from --tty alone, never from the
    * container's process.terminal. */
   struct exec_opts o = {.tty = 0};
-  const char *process_file = NULL;
+  const char *process_file = NULL, *v;
   _cleanup_free_ char **env = NULL, **caps = NULL, **cgroups = NULL;
   _cleanup_free_ gid_t *gids = NULL;
   size_t n_env = 0, n_caps = 0, n_cgroups = 0;
   int c;
-  while ((c = cli_getopt(argc, argv, "+p:tde:u:c:g:h", opts, e)) != -1) {
+  while ((c = cmdline_next(args, &v)) != -1) {
     switch (c) {
-    case 'h':
-      return 0;
-    case '?':
-      return -1;
     case 'p':
-      process_file = optarg;
+      process_file = v;
       break;
     case 't':
       o.tty = 1;
@@ -106,40 +108,40 @@ int cmd_exec(struct cli *cli, int argc, char **argv, err_t *e) {
       o.detach = true;
       break;
     case 'e':
-      if (add_env(&env, &n_env, optarg, e) < 0)
+      if (add_env(&env, &n_env, v, e) < 0)
         return -1;
       break;
     case OPT_CWD:
-      o.cwd = optarg;
+      o.cwd = v;
       break;
     case 'u':
-      o.user = optarg;
+      o.user = v;
       break;
     case OPT_CONSOLE:
-      o.console_socket = optarg;
+      o.console_socket = v;
       break;
     case OPT_PID_FILE:
-      o.pid_file = optarg;
+      o.pid_file = v;
       break;
     case OPT_PRESERVE:
-      if (cli_parse_int("--preserve-fds", optarg, &o.preserve_fds, e) < 0)
+      if (cli_parse_int("--preserve-fds", v, &o.preserve_fds, e) < 0)
         return -1;
       break;
     case OPT_NO_NEW_PRIVS:
       o.no_new_privs = true;
       break;
     case 'c':
-      if (add_cap(&caps, &n_caps, optarg, e) < 0)
+      if (add_cap(&caps, &n_caps, v, e) < 0)
         return -1;
       o.caps = (const char *const *)caps;
       break;
     case 'g':
-      if (add_gid(&gids, &o.n_gids, optarg, e) < 0)
+      if (add_gid(&gids, &o.n_gids, v, e) < 0)
         return -1;
       o.gids = gids;
       break;
     case OPT_CGROUP:
-      if (push_value(&cgroups, &n_cgroups, optarg, e) < 0)
+      if (push_value(&cgroups, &n_cgroups, v, e) < 0)
         return -1;
       o.cgroups = (const char *const *)cgroups;
       break;
@@ -150,12 +152,10 @@ int cmd_exec(struct cli *cli, int argc, char **argv, err_t *e) {
       break; /* --process-label, --apparmor: accepted for runc compatibility */
     }
   }
-  if (optind >= argc)
-    return err_set(e, EINVAL, "exec: missing container id (see exec --help)");
-  const char *id = argv[optind++];
+  const char *id = args->operands[0];
   _cleanup_json_ json_t *process = NULL;
   if (process_file) {
-    if (optind < argc)
+    if (args->n_operands > 1)
       return err_set(e, EINVAL, "exec: give either --process or a command, not both");
     process = !strcmp(process_file, "-") ? json_loadf(stdin, JSON_REJECT_DUPLICATES, NULL)
                                           : json_load_object_file(process_file, e);
@@ -166,9 +166,9 @@ int cmd_exec(struct cli *cli, int argc, char **argv, err_t *e) {
       return err_set(e, EINVAL, "exec --process: expected a JSON object");
     o.process = process;
   } else {
-    if (optind >= argc)
+    if (args->n_operands < 2)
       return err_set(e, EINVAL, "exec: missing command (or --process)");
-    o.args = argv + optind;
+    o.args = args->operands + 1;
     o.env = env;
   }
   int status = 0;

@@ -10,141 +10,89 @@
 
 enum { OPT_CONSOLE = 256, OPT_PID_FILE, OPT_NO_PIVOT, OPT_NO_KEYRING, OPT_PRESERVE, OPT_KEEP };
 
-static const struct option create_opts[] = {
-    {"bundle", required_argument, NULL, 'b'},
-    {"console-socket", required_argument, NULL, OPT_CONSOLE},
-    {"pid-file", required_argument, NULL, OPT_PID_FILE},
-    {"no-pivot", no_argument, NULL, OPT_NO_PIVOT},
-    {"no-new-keyring", no_argument, NULL, OPT_NO_KEYRING},
-    {"preserve-fds", required_argument, NULL, OPT_PRESERVE},
-    {"detach", no_argument, NULL, 'd'},
-    {"keep", no_argument, NULL, OPT_KEEP},
-    {"help", no_argument, NULL, 'h'},
-    {0},
+#define CREATE_OPTIONS                                                                         \
+  {'b', 'b', "bundle", CMDLINE_VALUE, "DIR", "bundle directory (default: current directory)"}, \
+      {OPT_CONSOLE, 0, "console-socket", CMDLINE_VALUE, "PATH",                                \
+       "unix socket to receive the pty master"},                                               \
+      {OPT_PID_FILE, 0, "pid-file", CMDLINE_VALUE, "FILE", "write the init's pid here"},       \
+      {OPT_NO_PIVOT, 0, "no-pivot", CMDLINE_FLAG, NULL,                                        \
+       "use chroot instead of pivot_root (unsafe on ramfs only)"},                             \
+      {OPT_NO_KEYRING, 0, "no-new-keyring", CMDLINE_FLAG, NULL,                                \
+       "accepted for runc compatibility"},                                                     \
+      {OPT_PRESERVE, 0, "preserve-fds", CMDLINE_VALUE, "N",                                    \
+       "pass fds 3..3+N-1 to the container"}
+
+const struct cmdline_option create_options[] = {CREATE_OPTIONS, CMDLINE_OPTIONS_END};
+
+const struct cmdline_option run_options[] = {
+    CREATE_OPTIONS,
+    {'d', 'd', "detach", CMDLINE_FLAG, NULL, "do not wait for the container"},
+    {OPT_KEEP, 0, "keep", CMDLINE_FLAG, NULL,
+     "keep the container after it exits: state says stopped, delete removes it"},
+    CMDLINE_OPTIONS_END,
 };
 
-/* Flags shared by create and run; *detach only exists for run. */
-static int parse_create(int argc, char **argv, bool allow_detach, struct create_opts *o,
-                        const char **bundle, bool *detach, err_t *e) {
-  int c;
-  while ((c = cli_getopt(argc, argv, allow_detach ? "+b:dh" : "+b:h", create_opts, e)) != -1) {
-    switch (c) {
-    case 'h':
-      return 'h';
-    case '?':
-      return -1;
-    case 'b':
-      *bundle = optarg;
-      break;
-    case OPT_CONSOLE:
-      o->console_socket = optarg;
-      break;
-    case OPT_PID_FILE:
-      o->pid_file = optarg;
-      break;
-    case OPT_NO_PIVOT:
-      o->no_pivot = true;
-      break;
-    case OPT_NO_KEYRING:
-      o->no_new_keyring = true;
-      break;
+/* create (is_run false) and run: the same flags, then the one call. */
+static int create_or_run(struct cli *cli, struct cmdline_args *args, bool is_run, err_t *e) {
+  struct create_opts o = {0};
+  bool detach = false;
+  const char *v;
+  int id;
+  while ((id = cmdline_next(args, &v)) != -1) {
+    switch (id) {
+    case OPT_CONSOLE: o.console_socket = v; break;
+    case OPT_PID_FILE: o.pid_file = v; break;
+    case OPT_NO_PIVOT: o.no_pivot = true; break;
+    case OPT_NO_KEYRING: o.no_new_keyring = true; break;
     case OPT_PRESERVE:
-      if (cli_parse_int("--preserve-fds", optarg, &o->preserve_fds, e) < 0)
+      if (cli_parse_int("--preserve-fds", v, &o.preserve_fds, e) < 0)
         return -1;
       break;
-    case 'd':
-      if (!allow_detach)
-        return err_set(e, EINVAL, "%s: unknown option \"--detach\"", argv[0]);
-      *detach = true;
-      break;
-    case OPT_KEEP:
-      if (!allow_detach)
-        return err_set(e, EINVAL, "%s: unknown option \"--keep\"", argv[0]);
-      o->keep = true;
-      break;
+    case 'd': detach = true; break;
+    case OPT_KEEP: o.keep = true; break;
     }
   }
-  return cli_positional(argc, argv, 1, "container id", e);
-}
-
-/* create (is_run false) and run: the same flags, then the one call. */
-static int create_or_run(struct cli *cli, int argc, char **argv, bool is_run, err_t *e) {
-  struct create_opts o = {0};
-  const char *bundle = NULL;
-  bool detach = false;
-  int r = parse_create(argc, argv, is_run, &o, &bundle, &detach, e);
-  if (r)
-    return r == 'h' ? 0 : -1;
-  _cleanup_free_ char *abs = cli_bundle_path(bundle, e);
+  _cleanup_free_ char *abs = cli_bundle_path(cmdline_value(args, 'b'), e);
   if (!abs)
     return -1;
   o.bundle = abs;
+  const char *cid = args->operands[0];
   if (!is_run)
-    return runtime_create(&cli->rt, argv[optind], &o, e) < 0 ? -1 : 0;
+    return runtime_create(&cli->rt, cid, &o, e) < 0 ? -1 : 0;
   int status = 0;
-  return runtime_run(&cli->rt, argv[optind], &o, detach, &status, e) < 0 ? -1 : status;
+  return runtime_run(&cli->rt, cid, &o, detach, &status, e) < 0 ? -1 : status;
 }
 
-int cmd_create(struct cli *cli, int argc, char **argv, err_t *e) {
-  return create_or_run(cli, argc, argv, false, e);
+RUNTIME_COMMAND(cmd_create) {
+  return create_or_run(cli, args, false, e);
 }
 
-int cmd_run(struct cli *cli, int argc, char **argv, err_t *e) {
-  return create_or_run(cli, argc, argv, true, e);
+RUNTIME_COMMAND(cmd_run) {
+  return create_or_run(cli, args, true, e);
 }
 
-static const struct option help_only[] = {{"help", no_argument, NULL, 'h'}, {0}};
-
-/* Commands whose only argument is the id. */
-static int id_only(int argc, char **argv, err_t *e) {
-  int c;
-  while ((c = cli_getopt(argc, argv, "+h", help_only, e)) != -1)
-    if (c == 'h' || c == '?')
-      return c;
-  return cli_positional(argc, argv, 1, "container id", e);
+RUNTIME_COMMAND(cmd_start) {
+  return runtime_start(&cli->rt, args->operands[0], e) < 0 ? -1 : 0;
 }
 
-int cmd_start(struct cli *cli, int argc, char **argv, err_t *e) {
-  int r = id_only(argc, argv, e);
-  if (r)
-    return r == 'h' ? 0 : -1;
-  return runtime_start(&cli->rt, argv[optind], e) < 0 ? -1 : 0;
+const struct cmdline_option delete_options[] = {
+    {'f', 'f', "force", CMDLINE_FLAG, NULL, "kill the container first if it is running"},
+    CMDLINE_OPTIONS_END,
+};
+
+RUNTIME_COMMAND(cmd_delete) {
+  return runtime_delete(&cli->rt, args->operands[0], cmdline_has(args, 'f'), e) < 0 ? -1 : 0;
 }
 
-int cmd_delete(struct cli *cli, int argc, char **argv, err_t *e) {
-  static const struct option opts[] = {
-      {"force", no_argument, NULL, 'f'}, {"help", no_argument, NULL, 'h'}, {0}};
-  bool force = false;
-  int c;
-  while ((c = cli_getopt(argc, argv, "+fh", opts, e)) != -1) {
-    if (c == 'h')
-      return 0;
-    if (c == '?')
-      return -1;
-    force = true;
-  }
-  if (cli_positional(argc, argv, 1, "container id", e) < 0)
-    return -1;
-  return runtime_delete(&cli->rt, argv[optind], force, e) < 0 ? -1 : 0;
-}
+const struct cmdline_option kill_options[] = {
+    {'a', 'a', "all", CMDLINE_FLAG, NULL, "signal every process in the container"},
+    CMDLINE_OPTIONS_END,
+};
 
-int cmd_kill(struct cli *cli, int argc, char **argv, err_t *e) {
-  static const struct option opts[] = {
-      {"all", no_argument, NULL, 'a'}, {"help", no_argument, NULL, 'h'}, {0}};
-  bool all = false;
-  int c;
-  while ((c = cli_getopt(argc, argv, "+ah", opts, e)) != -1) {
-    if (c == 'h')
-      return 0;
-    if (c == '?')
-      return -1;
-    all = true;
-  }
-  int left = argc - optind;
-  if (left < 1 || left > 2)
-    return err_set(e, EINVAL, "kill: expected <container-id> [signal] (see kill --help)");
+RUNTIME_COMMAND(cmd_kill) {
   int sig = SIGTERM;
-  if (left == 2 && (sig = signal_from_name(argv[optind + 1])) < 0)
-    return err_set(e, EINVAL, "kill: unknown signal \"%s\"", argv[optind + 1]);
-  return runtime_kill(&cli->rt, argv[optind], sig, all, e) < 0 ? -1 : 0;
+  const char *name = args->operands[1];
+  if (name && (sig = signal_from_name(name)) < 0)
+    return err_set(e, EINVAL, "kill: unknown signal \"%s\"", name);
+  return runtime_kill(&cli->rt, args->operands[0], sig, cmdline_has(args, 'a'), e) < 0 ? -1 : 0;
 }

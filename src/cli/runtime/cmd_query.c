@@ -14,43 +14,32 @@
 #include "util/fs.h"
 #include "util/json.h"
 
-static const struct option help_only[] = {{"help", no_argument, NULL, 'h'}, {0}};
-
-int cmd_state(struct cli *cli, int argc, char **argv, err_t *e) {
-  int c;
-  while ((c = cli_getopt(argc, argv, "+h", help_only, e)) != -1)
-    return c == 'h' ? 0 : -1;
-  if (cli_positional(argc, argv, 1, "container id", e) < 0)
-    return -1;
+RUNTIME_COMMAND(cmd_state) {
   _cleanup_json_ json_t *st = NULL;
-  if (runtime_state(&cli->rt, argv[optind], &st, e) < 0)
+  if (runtime_state(&cli->rt, args->operands[0], &st, e) < 0)
     return -1;
   return cli_print_json(st, e) < 0 ? -1 : 0;
 }
 
+/* --format table|json (default table). */
 static int parse_format(const char *s, bool *json, err_t *e) {
+  if (!s)
+    return 0;
   if (strcmp(s, "table") && strcmp(s, "json"))
     return err_set(e, EINVAL, "--format: expected table or json, got \"%s\"", s);
   *json = !strcmp(s, "json");
   return 0;
 }
 
-int cmd_list(struct cli *cli, int argc, char **argv, err_t *e) {
-  static const struct option opts[] = {{"format", required_argument, NULL, 'f'},
-                                       {"quiet", no_argument, NULL, 'q'},
-                                       {"help", no_argument, NULL, 'h'},
-                                       {0}};
-  bool json = false, quiet = false;
-  int c;
-  while ((c = cli_getopt(argc, argv, "+f:qh", opts, e)) != -1) {
-    if (c == 'h')
-      return 0;
-    if (c == '?' || (c == 'f' && parse_format(optarg, &json, e) < 0))
-      return -1;
-    if (c == 'q')
-      quiet = true;
-  }
-  if (cli_positional(argc, argv, 0, "", e) < 0)
+const struct cmdline_option list_options[] = {
+    {'f', 'f', "format", CMDLINE_VALUE, "table|json", "output format (default table)"},
+    {'q', 'q', "quiet", CMDLINE_FLAG, NULL, "only ids"},
+    CMDLINE_OPTIONS_END,
+};
+
+RUNTIME_COMMAND(cmd_list) {
+  bool json = false, quiet = cmdline_has(args, 'q');
+  if (parse_format(cmdline_value(args, 'f'), &json, e) < 0)
     return -1;
   _cleanup_json_ json_t *list = NULL;
   if (runtime_list(&cli->rt, &list, e) < 0)
@@ -139,28 +128,24 @@ static int print_ps_table(pid_t *pids, size_t n, char **ps_args, err_t *e) {
   return 0;
 }
 
-int cmd_ps(struct cli *cli, int argc, char **argv, err_t *e) {
-  static const struct option opts[] = {{"format", required_argument, NULL, 'f'},
-                                       {"help", no_argument, NULL, 'h'},
-                                       {0}};
+const struct cmdline_option ps_options[] = {
+    {'f', 'f', "format", CMDLINE_VALUE, "table|json",
+     "output format (default table; json: the pids)"},
+    CMDLINE_OPTIONS_END,
+};
+
+RUNTIME_COMMAND(cmd_ps) {
   bool json = false;
-  int c;
-  while ((c = cli_getopt(argc, argv, "+f:h", opts, e)) != -1) {
-    if (c == 'h')
-      return 0;
-    if (c == '?' || parse_format(optarg, &json, e) < 0)
-      return -1;
-  }
-  if (optind >= argc)
-    return err_set(e, EINVAL, "ps: missing container id (see ps --help)");
-  if (json && optind + 1 < argc)
+  if (parse_format(cmdline_value(args, 'f'), &json, e) < 0)
+    return -1;
+  if (json && args->n_operands > 1)
     return err_set(e, EINVAL, "ps: ps options cannot be used with --format json");
   _cleanup_free_ pid_t *pids = NULL;
   size_t n = 0;
-  if (runtime_ps(&cli->rt, argv[optind], &pids, &n, e) < 0)
+  if (runtime_ps(&cli->rt, args->operands[0], &pids, &n, e) < 0)
     return -1;
   if (!json)
-    return print_ps_table(pids, n, argv + optind + 1, e) < 0 ? -1 : 0;
+    return print_ps_table(pids, n, args->operands + 1, e) < 0 ? -1 : 0;
   _cleanup_json_ json_t *arr = json_array();
   bool failed = false;
   for (size_t i = 0; i < n; i++)
@@ -170,28 +155,20 @@ int cmd_ps(struct cli *cli, int argc, char **argv, err_t *e) {
   return cli_print_json(arr, e) < 0 ? -1 : 0;
 }
 
-int cmd_spec(struct cli *cli, int argc, char **argv, err_t *e) {
+enum { OPT_ROOTLESS = 256 };
+
+const struct cmdline_option spec_options[] = {
+    {'b', 'b', "bundle", CMDLINE_VALUE, "DIR", "where to write it (default: current directory)"},
+    {OPT_ROOTLESS, 0, "rootless", CMDLINE_FLAG, NULL, "a config for a user namespace"},
+    CMDLINE_OPTIONS_END,
+};
+
+RUNTIME_COMMAND(cmd_spec) {
   (void)cli;
-  enum { OPT_ROOTLESS = 256 };
-  static const struct option opts[] = {{"bundle", required_argument, NULL, 'b'},
-                                       {"rootless", no_argument, NULL, OPT_ROOTLESS},
-                                       {"help", no_argument, NULL, 'h'},
-                                       {0}};
-  const char *bundle = ".";
-  bool rootless = false;
-  int c;
-  while ((c = cli_getopt(argc, argv, "+b:h", opts, e)) != -1) {
-    if (c == 'h')
-      return 0;
-    if (c == '?')
-      return -1;
-    if (c == 'b')
-      bundle = optarg;
-    else
-      rootless = true;
-  }
-  if (cli_positional(argc, argv, 0, "", e) < 0)
-    return -1;
+  const char *bundle = cmdline_value(args, 'b');
+  bool rootless = cmdline_has(args, OPT_ROOTLESS);
+  if (!bundle)
+    bundle = ".";
   _cleanup_free_ char *path = path_join(bundle, "config.json");
   struct stat st;
   if (!path)
@@ -207,13 +184,8 @@ int cmd_spec(struct cli *cli, int argc, char **argv, err_t *e) {
   return atomic_write_at(AT_FDCWD, path, text, len + 1, 0644, e) < 0 ? err_wrap(e, "spec") : 0;
 }
 
-int cmd_features(struct cli *cli, int argc, char **argv, err_t *e) {
-  (void)cli;
-  int c;
-  while ((c = cli_getopt(argc, argv, "+h", help_only, e)) != -1)
-    return c == 'h' ? 0 : -1;
-  if (cli_positional(argc, argv, 0, "", e) < 0)
-    return -1;
+RUNTIME_COMMAND(cmd_features) {
+  (void)cli, (void)args;
   _cleanup_json_ json_t *f = runtime_features();
   return cli_print_json(f, e) < 0 ? -1 : 0;
 }

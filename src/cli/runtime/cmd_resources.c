@@ -92,43 +92,33 @@ static int load_resources_file(const char *path, struct cgroup_resources *r, err
   return cgroup_resources_from_json(j, "resources", r, e);
 }
 
-int cmd_update(struct cli *cli, int argc, char **argv, err_t *e) {
-  static const struct option opts[] = {
-      {"resources", required_argument, NULL, 'r'},
-      {"memory", required_argument, NULL, OPT_MEMORY},
-      {"memory-reservation", required_argument, NULL, OPT_MEM_RESERVATION},
-      {"memory-swap", required_argument, NULL, OPT_MEM_SWAP},
-      {"cpu-shares", required_argument, NULL, OPT_CPU_SHARES},
-      {"cpu-quota", required_argument, NULL, OPT_CPU_QUOTA},
-      {"cpu-period", required_argument, NULL, OPT_CPU_PERIOD},
-      {"cpuset-cpus", required_argument, NULL, OPT_CPUSET_CPUS},
-      {"cpuset-mems", required_argument, NULL, OPT_CPUSET_MEMS},
-      {"pids-limit", required_argument, NULL, OPT_PIDS},
-      {"blkio-weight", required_argument, NULL, OPT_BLKIO},
-      {"help", no_argument, NULL, 'h'},
-      {0},
-  };
+const struct cmdline_option update_options[] = {
+    {'r', 'r', "resources", CMDLINE_VALUE, "FILE", "linux.resources JSON (- for stdin)"},
+    {OPT_MEMORY, 0, "memory", CMDLINE_VALUE, "BYTES", "memory limit (k/m/g suffixes, -1 unlimited)"},
+    {OPT_MEM_RESERVATION, 0, "memory-reservation", CMDLINE_VALUE, "BYTES", "memory soft limit"},
+    {OPT_MEM_SWAP, 0, "memory-swap", CMDLINE_VALUE, "BYTES", "memory+swap limit"},
+    {OPT_CPU_SHARES, 0, "cpu-shares", CMDLINE_VALUE, "N", "relative CPU weight"},
+    {OPT_CPU_QUOTA, 0, "cpu-quota", CMDLINE_VALUE, "US", "CFS quota per period (-1 unlimited)"},
+    {OPT_CPU_PERIOD, 0, "cpu-period", CMDLINE_VALUE, "US", "CFS period"},
+    {OPT_CPUSET_CPUS, 0, "cpuset-cpus", CMDLINE_VALUE, "LIST", "CPUs allowed"},
+    {OPT_CPUSET_MEMS, 0, "cpuset-mems", CMDLINE_VALUE, "LIST", "memory nodes allowed"},
+    {OPT_PIDS, 0, "pids-limit", CMDLINE_VALUE, "N", "maximum number of processes (-1 unlimited)"},
+    {OPT_BLKIO, 0, "blkio-weight", CMDLINE_VALUE, "N", "block I/O weight (10-1000)"},
+    CMDLINE_OPTIONS_END,
+};
+
+RUNTIME_COMMAND(cmd_update) {
   struct cgroup_resources flags = {0}, file = {0};
-  const char *resources_file = NULL;
+  const char *resources_file = cmdline_value(args, 'r'), *v;
   bool any_flag = false;
-  int ret = -1, c;
-  while ((c = cli_getopt(argc, argv, "+r:h", opts, e)) != -1) {
-    if (c == 'h') {
-      ret = 0;
-      goto out;
-    }
-    if (c == '?')
-      goto out;
-    if (c == 'r') {
-      resources_file = optarg;
+  int ret = -1, id;
+  while ((id = cmdline_next(args, &v)) != -1) {
+    if (id == 'r')
       continue;
-    }
     any_flag = true;
-    if (apply_flag(c, optarg, &flags, e) < 0)
+    if (apply_flag(id, v, &flags, e) < 0)
       goto out;
   }
-  if (cli_positional(argc, argv, 1, "container id", e) < 0)
-    goto out;
   if (resources_file && any_flag) {
     err_set(e, EINVAL, "update: give either --resources or individual flags, not both");
     goto out;
@@ -139,29 +129,17 @@ int cmd_update(struct cli *cli, int argc, char **argv, err_t *e) {
   }
   if (resources_file && load_resources_file(resources_file, &file, e) < 0)
     goto out;
-  ret = runtime_update(&cli->rt, argv[optind], resources_file ? &file : &flags, e) < 0 ? -1 : 0;
+  ret = runtime_update(&cli->rt, args->operands[0], resources_file ? &file : &flags, e) < 0 ? -1 : 0;
 out:
   cgroup_resources_free(&flags);
   cgroup_resources_free(&file);
   return ret;
 }
 
-static const struct option help_only[] = {{"help", no_argument, NULL, 'h'}, {0}};
-
-static int freeze_cmd(struct cli *cli, int argc, char **argv, bool pause, err_t *e) {
-  int c;
-  while ((c = cli_getopt(argc, argv, "+h", help_only, e)) != -1)
-    return c == 'h' ? 0 : -1;
-  if (cli_positional(argc, argv, 1, "container id", e) < 0)
-    return -1;
-  int r = pause ? runtime_pause(&cli->rt, argv[optind], e) : runtime_resume(&cli->rt, argv[optind], e);
-  return r < 0 ? -1 : 0;
+RUNTIME_COMMAND(cmd_pause) {
+  return runtime_pause(&cli->rt, args->operands[0], e) < 0 ? -1 : 0;
 }
 
-int cmd_pause(struct cli *cli, int argc, char **argv, err_t *e) {
-  return freeze_cmd(cli, argc, argv, true, e);
-}
-
-int cmd_resume(struct cli *cli, int argc, char **argv, err_t *e) {
-  return freeze_cmd(cli, argc, argv, false, e);
+RUNTIME_COMMAND(cmd_resume) {
+  return runtime_resume(&cli->rt, args->operands[0], e) < 0 ? -1 : 0;
 }

@@ -15,120 +15,6 @@
 #include "util/json.h"
 #include "util/log.h"
 
-static const struct command commands[] = {
-    {"create", cmd_create, "create [options] <container-id>", "create a container",
-     "  -b, --bundle DIR        bundle directory (default: current directory)\n"
-     "      --console-socket P  unix socket to receive the pty master\n"
-     "      --pid-file FILE     write the init's pid here\n"
-     "      --no-pivot          use chroot instead of pivot_root (unsafe on ramfs only)\n"
-     "      --no-new-keyring    accepted for runc compatibility\n"
-     "      --preserve-fds N    pass fds 3..3+N-1 to the container\n",
-     true},
-    {"run", cmd_run, "run [options] <container-id>", "create and start a container",
-     "  -b, --bundle DIR        bundle directory (default: current directory)\n"
-     "  -d, --detach            do not wait for the container\n"
-     "      --console-socket P  unix socket to receive the pty master\n"
-     "      --pid-file FILE     write the init's pid here\n"
-     "      --no-pivot          use chroot instead of pivot_root\n"
-     "      --no-new-keyring    accepted for runc compatibility\n"
-     "      --preserve-fds N    pass fds 3..3+N-1 to the container\n"
-     "      --keep              keep the container after it exits: state says stopped,\n"
-     "                          delete removes it\n",
-     true},
-    {"start", cmd_start, "start <container-id>", "start a created container", NULL},
-    {"delete", cmd_delete, "delete [options] <container-id>", "delete a container",
-     "  -f, --force             kill the container first if it is running\n"},
-    {"kill", cmd_kill, "kill [options] <container-id> [signal]",
-     "send a signal (name or number, default TERM) to the container's init",
-     "  -a, --all               signal every process in the container\n"},
-    {"exec", cmd_exec, "exec [options] <container-id> [command [args...]]",
-     "run a process in a running container",
-     "  -p, --process FILE      process.json (an OCI process object; - for stdin)\n"
-     "  -t, --tty               allocate a terminal\n"
-     "  -d, --detach            do not wait for the process\n"
-     "  -e, --env K=V           add an environment variable (repeatable)\n"
-     "      --cwd DIR           working directory\n"
-     "  -u, --user UID[:GID]    user to run as\n"
-     "      --console-socket P  unix socket to receive the pty master\n"
-     "      --pid-file FILE     write the process's pid here\n"
-     "      --preserve-fds N    pass fds 3..3+N-1 to the process\n"
-     "      --no-new-privs      set no_new_privs for the process (also with --process)\n"
-     "  -c, --cap CAP           add CAP (CAP_NET_ADMIN...) to its bounding, effective and\n"
-     "                          permitted sets (repeatable; also with --process)\n"
-     "  -g, --additional-gids GID\n"
-     "                          add a supplementary group (repeatable; also with --process)\n"
-     "      --cgroup [CTRL[,CTRL]:]PATH\n"
-     "                          run in the existing group PATH below the container's: in\n"
-     "                          every hierarchy, or (v1, repeatable) in CTRL's hierarchies\n"
-     "      --ignore-paused     exec into a paused container (the process waits for resume)\n",
-     true},
-    {"state", cmd_state, "state <container-id>", "print the container's state as JSON", NULL},
-    {"list", cmd_list, "list [options]", "list containers",
-     "  -f, --format table|json output format (default table)\n"
-     "  -q, --quiet             only ids\n"},
-    {"ps", cmd_ps, "ps [options] <container-id> [ps options]",
-     "list the container's processes",
-     "  -f, --format table|json output format (default table; json: the pids)\n"},
-    {"spec", cmd_spec, "spec [options]", "write a default config.json",
-     "  -b, --bundle DIR        where to write it (default: current directory)\n"
-     "      --rootless          a config for a user namespace\n"},
-    {"features", cmd_features, "features", "print the runtime-spec features JSON", NULL},
-    {"update", cmd_update, "update [options] <container-id>", "change resource limits",
-     "  -r, --resources FILE    linux.resources JSON (- for stdin)\n"
-     "      --memory BYTES      memory limit (k/m/g suffixes, -1 unlimited)\n"
-     "      --memory-reservation BYTES\n"
-     "      --memory-swap BYTES memory+swap limit\n"
-     "      --cpu-shares N      relative CPU weight\n"
-     "      --cpu-quota US      CFS quota per period (-1 unlimited)\n"
-     "      --cpu-period US     CFS period\n"
-     "      --cpuset-cpus LIST  CPUs allowed\n"
-     "      --cpuset-mems LIST  memory nodes allowed\n"
-     "      --pids-limit N      maximum number of processes (-1 unlimited)\n"
-     "      --blkio-weight N    block I/O weight (10-1000)\n"},
-    {"events", cmd_events, "events [options] <container-id>",
-     "print the container's usage (cpu, memory, pids, blkio) and OOM events as JSON",
-     "      --stats             print one stats event and exit\n"
-     "      --interval D        stats every D (a duration: 5s, 100ms, 1m30s; default 5s),\n"
-     "                          and an oom event when a process is killed for lack of\n"
-     "                          memory, until the container stops\n"},
-    {"pause", cmd_pause, "pause <container-id>", "freeze every process of the container", NULL},
-    {"resume", cmd_resume, "resume <container-id>", "thaw a paused container", NULL},
-};
-#define N_COMMANDS (sizeof commands / sizeof commands[0])
-
-static const struct command *find_command(const char *name) {
-  for (size_t i = 0; i < N_COMMANDS; i++)
-    if (!strcmp(commands[i].name, name))
-      return &commands[i];
-  return NULL;
-}
-
-void cli_usage(const char *name) {
-  const struct command *c = find_command(name);
-  if (!c)
-    return;
-  printf("Usage: capsule-runtime [global options] %s\n\n%s\n", c->usage, c->summary);
-  if (c->options)
-    printf("\nOptions:\n%s", c->options);
-}
-
-static void main_usage(FILE *out) {
-  fprintf(out,
-          "Usage: capsule-runtime [global options] <command> [options] [arguments]\n\n"
-          "An OCI runtime, command-line compatible with runc.\n\nCommands:\n");
-  for (size_t i = 0; i < N_COMMANDS; i++)
-    fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
-  fprintf(out, "\nGlobal options:\n"
-               "      --root DIR          state directory (default " RUNTIME_DEFAULT_ROOT ")\n"
-               "      --log FILE          also write warnings and errors to FILE\n"
-               "      --log-format text|json\n"
-               "      --debug             log debug messages\n"
-               "      --systemd-cgroup    use systemd to manage cgroups (needs systemd)\n"
-               "  -v, --version           print the version\n"
-               "  -h, --help              this help\n"
-               "\nRun 'capsule-runtime <command> --help' for a command's options.\n");
-}
-
 /* --- logging: one line per message, text or JSON, to stderr and --log. */
 
 struct log_target {
@@ -198,34 +84,49 @@ static int open_log(const char *path, err_t *e) {
 
 enum { OPT_ROOT = 256, OPT_LOG, OPT_LOG_FORMAT, OPT_DEBUG, OPT_SYSTEMD, OPT_IGNORED, OPT_ROOTLESS };
 
-static int parse_globals(struct cli *cli, int argc, char **argv, bool *debug, err_t *e) {
-  static const struct option opts[] = {
-      {"root", required_argument, NULL, OPT_ROOT},
-      {"log", required_argument, NULL, OPT_LOG},
-      {"log-format", required_argument, NULL, OPT_LOG_FORMAT},
-      {"debug", no_argument, NULL, OPT_DEBUG},
-      {"systemd-cgroup", no_argument, NULL, OPT_SYSTEMD},
-      {"criu", required_argument, NULL, OPT_IGNORED},
-      {"rootless", required_argument, NULL, OPT_ROOTLESS},
-      {"version", no_argument, NULL, 'v'},
-      {"help", no_argument, NULL, 'h'},
-      {0},
-  };
-  const char *log_path = NULL;
-  int c;
-  opterr = 0;
-  while ((c = getopt_long(argc, argv, "+vh", opts, NULL)) != -1) {
-    switch (c) {
+static const struct cmdline_option global_options[] = {
+    {OPT_ROOT, 0, "root", CMDLINE_VALUE, "DIR", "state directory (default " RUNTIME_DEFAULT_ROOT ")"},
+    {OPT_LOG, 0, "log", CMDLINE_VALUE, "FILE", "also write warnings and errors to FILE"},
+    {OPT_LOG_FORMAT, 0, "log-format", CMDLINE_VALUE, "text|json", "format of the log lines"},
+    {OPT_DEBUG, 0, "debug", CMDLINE_FLAG, NULL, "log debug messages"},
+    {OPT_SYSTEMD, 0, "systemd-cgroup", CMDLINE_FLAG, NULL,
+     "use systemd to manage cgroups (needs systemd)"},
+    {OPT_IGNORED, 0, "criu", CMDLINE_VALUE, "PATH", "accepted for runc compatibility", true},
+    {OPT_ROOTLESS, 0, "rootless", CMDLINE_VALUE, "auto|true|false",
+     "accepted for runc compatibility", true},
+    {'v', 'v', "version", CMDLINE_FLAG, NULL, "print the version"},
+    CMDLINE_OPTIONS_END,
+};
+
+/* The words before the command: global options, then the command's name. */
+static const struct cmdline_command globals = {
+    .name = "", .operands = "<command> [options] [arguments]",
+    .summary = "An OCI runtime, command-line compatible with runc.", .options = global_options,
+    .max_operands = -1, .flags = CMDLINE_STOP_AT_OPERAND, .stop_after = 1};
+
+static void main_usage(FILE *out) {
+  cmdline_write_help(out, "capsule-runtime", &globals, NULL);
+  fprintf(out, "\nCommands:\n");
+  cmdline_write_command_list(out, runtime_commands, runtime_n_commands, NULL);
+  fprintf(out, "\nRun 'capsule-runtime <command> --help' for a command's options.\n");
+}
+
+/* The global options into cli and the log target. */
+static int apply_globals(struct cli *cli, struct cmdline_args *g, bool *debug, err_t *e) {
+  const char *log_path = NULL, *v;
+  int id;
+  while ((id = cmdline_next(g, &v)) != -1) {
+    switch (id) {
     case OPT_ROOT:
-      cli->rt.root = optarg;
+      cli->rt.root = v;
       break;
     case OPT_LOG:
-      log_path = optarg;
+      log_path = v;
       break;
     case OPT_LOG_FORMAT:
-      if (strcmp(optarg, "text") && strcmp(optarg, "json"))
-        return err_set(e, EINVAL, "--log-format: expected text or json, got \"%s\"", optarg);
-      log_target.json = !strcmp(optarg, "json");
+      if (strcmp(v, "text") && strcmp(v, "json"))
+        return err_set(e, EINVAL, "--log-format: expected text or json, got \"%s\"", v);
+      log_target.json = !strcmp(v, "json");
       break;
     case OPT_DEBUG:
       *debug = true;
@@ -233,25 +134,52 @@ static int parse_globals(struct cli *cli, int argc, char **argv, bool *debug, er
     case OPT_SYSTEMD:
       cli->rt.systemd_cgroup = true;
       break;
-    case OPT_IGNORED:
-      break;
     case OPT_ROOTLESS:
-      if (strcmp(optarg, "auto") && strcmp(optarg, "true") && strcmp(optarg, "false"))
+      if (strcmp(v, "auto") && strcmp(v, "true") && strcmp(v, "false"))
         return err_set(e, EINVAL, "--rootless: expected auto, true or false");
       break;
-    case 'v':
-      printf("capsule-runtime version %s\nspec: %s\n", CAPSULE_VERSION, OCI_VERSION_MAX);
-      return 'v';
-    case 'h':
-      main_usage(stdout);
-      return 'h';
-    default:
-      return err_set(e, EINVAL, "unknown global option \"%s\" (see --help)", argv[optind - 1]);
     }
   }
   if (log_path && open_log(log_path, e) < 0)
     return -1;
   return 0;
+}
+
+/* Parse, look up and run the command; -1 with e set on any error. */
+static int run(struct cli *cli, int argc, char **argv, err_t *e) {
+  _cleanup_cmdline_args_ struct cmdline_args g = {0};
+  bool debug = false;
+  int r = cmdline_parse(&globals, argc - 1, argv + 1, &g, e);
+  if (r == 0 && g.help)
+    return main_usage(stdout), 0;
+  if (r == 0 && cmdline_has(&g, 'v'))
+    return printf("capsule-runtime version %s\nspec: %s\n", CAPSULE_VERSION, OCI_VERSION_MAX), 0;
+  if (r == 0)
+    r = apply_globals(cli, &g, &debug, e);
+  log_set_sink(log_sink, &log_target, debug ? LOG_DEBUG : LOG_WARNING);
+  if (r < 0)
+    return -1;
+  if (g.n_operands == 0) {
+    main_usage(stderr);
+    return err_set(e, EINVAL, "no command given");
+  }
+  int words = 0;
+  const struct cmdline_command *cmd =
+      cmdline_find(runtime_commands, runtime_n_commands, g.n_operands, g.operands, &words);
+  if (!cmd)
+    return err_set(e, EINVAL, "unknown command \"%s\" (see --help)", g.operands[0]);
+  _cleanup_cmdline_args_ struct cmdline_args a = {0};
+  if (cmdline_parse(cmd, g.n_operands - words, g.operands + words, &a, e) < 0)
+    return err_wrap(e, "%s", cmd->name);
+  if (a.help) {
+    cmdline_write_help(stdout, "capsule-runtime", cmd, NULL);
+    return 0;
+  }
+  /* Before anything exists or stdin (exec --process -) is read: the copy
+   * parses this same command line again. */
+  if ((cmd->flags & CMDLINE_SEALED) && runtime_ensure_sealed(argv, e) < 0)
+    return -1;
+  return cmd->run(cli, &a, e);
 }
 
 int main(int argc, char **argv) {
@@ -260,33 +188,7 @@ int main(int argc, char **argv) {
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   struct cli cli = {.rt = {.root = RUNTIME_DEFAULT_ROOT}};
   err_t e = ERR_INIT;
-  bool debug = false;
-  int r = parse_globals(&cli, argc, argv, &debug, &e);
-  if (r == 'v' || r == 'h')
-    return 0;
-  log_set_sink(log_sink, &log_target, debug ? LOG_DEBUG : LOG_WARNING);
-  if (r < 0) {
-    report_error(&e);
-    return 1;
-  }
-  if (optind >= argc) {
-    main_usage(stderr);
-    return 1;
-  }
-  const struct command *cmd = find_command(argv[optind]);
-  if (!cmd) {
-    err_set(&e, EINVAL, "unknown command \"%s\" (see --help)", argv[optind]);
-    report_error(&e);
-    return 1;
-  }
-  int cargc = argc - optind;
-  char **cargv = argv + optind;
-  optind = 0; /* reset getopt for the command's own flags */
-  /* Before anything exists or stdin (exec --process -) is read: the copy
-   * parses this same command line again. */
-  int code = cmd->enters_container ? runtime_ensure_sealed(argv, &e) : 0;
-  if (code == 0)
-    code = cmd->run(&cli, cargc, cargv, &e);
+  int code = run(&cli, argc, argv, &e);
   if (code < 0) {
     report_error(&e);
     return 1;

@@ -1,0 +1,82 @@
+/* The `capsule` command table: one entry per command, in the order
+ * `capsule --help` lists them. Help (`capsule --help`, `capsule CMD --help`),
+ * bash completion and the man page are generated from it.
+ *
+ * To add a command:
+ *  1. write `CAPSULE_COMMAND(cmd_x)` (commands.h declares it) in the file of
+ *     its command group: it gets the parsed arguments (cmdline_value,
+ *     cmdline_has, cmdline_next, args->operands) and returns the exit status,
+ *     or -1 with `e` set: main.c prints "capsule: <message>" once and exits
+ *     1, or the entry's fail_status (EXIT_FAILURE_RUN, 125, for commands
+ *     that make containers, as docker). Usage errors exit 125 (cli.h);
+ *  2. define its options next to it (`const struct cmdline_option
+ *     x_options[]`, declared in commands.h): id (the short letter, or an enum
+ *     value >= 256), short letter, long name, kind, value name, help line;
+ *  3. add its entry below: name (one or two words), function, operands and
+ *     summary for help, options, operand count (min, max; -1: any), flags,
+ *     and what completion offers for operands ("container", "image",
+ *     "file"). Docker's other names go in `aliases` (e.g. "container X" for a
+ *     container command, "rmi" for "image rm"), never in a second entry.
+ *
+ * Flags: CMDLINE_SEALED for a command that starts processes in containers
+ * (main.c runs it from a sealed copy of the binary, runtime/self_protect.h);
+ * CMDLINE_STOP_AT_OPERAND with stop_after = N when the words after the Nth
+ * operand belong to the container ("run IMAGE ls -l"); CMDLINE_HIDDEN.
+ * The parsing rules are in util/cmdline.h. */
+#include "cli/capsule/cli.h"
+#include "cli/capsule/commands.h"
+
+#define ALIASES(...) ((const char *const[]){__VA_ARGS__, NULL})
+
+const struct cmdline_command capsule_commands[] = {
+    {.name = "run", .run = cmd_run, .operands = "IMAGE [COMMAND [ARG...]]",
+     .summary = "Run a command in a new container", .options = run_options,
+     .min_operands = 1, .max_operands = -1, .flags = CMDLINE_SEALED | CMDLINE_STOP_AT_OPERAND,
+     .stop_after = 1, .complete = "image", .fail_status = EXIT_FAILURE_RUN,
+     .aliases = ALIASES("container run")},
+    {.name = "ps", .run = cmd_ps, .summary = "List containers", .options = ps_options,
+     .aliases = ALIASES("container ls", "container ps", "container list")},
+    {.name = "rm", .run = cmd_rm, .operands = "CONTAINER...", .summary = "Remove containers",
+     .options = rm_options, .min_operands = 1, .max_operands = -1, .complete = "container",
+     .aliases = ALIASES("container rm", "container remove")},
+    {.name = "pull", .run = cmd_pull, .operands = "NAME[:TAG|@DIGEST]",
+     .summary = "Pull an image from a registry", .options = pull_options, .min_operands = 1,
+     .max_operands = 1, .complete = "image", .aliases = ALIASES("image pull")},
+    {.name = "push", .run = cmd_push, .operands = "IMAGE [DESTINATION]",
+     .summary = "Push an image to a registry", .options = push_options, .min_operands = 1,
+     .max_operands = 2, .complete = "image", .aliases = ALIASES("image push")},
+    {.name = "login", .run = cmd_login, .operands = "REGISTRY", .summary = "Log in to a registry",
+     .options = login_options, .min_operands = 1, .max_operands = 1},
+    {.name = "logout", .run = cmd_logout, .operands = "REGISTRY",
+     .summary = "Log out of a registry", .options = logout_options, .min_operands = 1,
+     .max_operands = 1},
+    {.name = "image ls", .run = cmd_images, .operands = "[REPOSITORY[:TAG]]",
+     .summary = "List images", .options = images_options, .max_operands = 1,
+     .complete = "image", .aliases = ALIASES("images", "image list")},
+    {.name = "image tag", .run = cmd_tag, .operands = "SOURCE TARGET",
+     .summary = "Give an image another name", .min_operands = 2, .max_operands = 2,
+     .complete = "image", .aliases = ALIASES("tag")},
+    {.name = "image rm", .run = cmd_rmi, .operands = "IMAGE...", .summary = "Remove images",
+     .options = rmi_options, .min_operands = 1, .max_operands = -1, .complete = "image",
+     .aliases = ALIASES("rmi", "image remove")},
+    {.name = "image import", .run = cmd_import, .operands = "FILE|- [REFERENCE]",
+     .summary = "Make a rootfs tarball an image", .options = import_options,
+     .min_operands = 1, .max_operands = 2, .complete = "file", .aliases = ALIASES("import")},
+    {.name = "image save", .run = cmd_save, .operands = "IMAGE...",
+     .summary = "Write images to a tarball", .options = save_options, .min_operands = 1,
+     .max_operands = -1, .complete = "image", .aliases = ALIASES("save")},
+    {.name = "image load", .run = cmd_load, .summary = "Load images from a tarball",
+     .options = load_options, .aliases = ALIASES("load")},
+    {.name = "image inspect", .run = cmd_image_inspect, .operands = "IMAGE...",
+     .summary = "Show images' details as JSON", .min_operands = 1, .max_operands = -1,
+     .complete = "image"},
+    {.name = "image history", .run = cmd_image_history, .operands = "IMAGE",
+     .summary = "Show an image's layers", .options = history_options, .min_operands = 1,
+     .max_operands = 1, .complete = "image", .aliases = ALIASES("history")},
+    {.name = "image prune", .run = cmd_image_prune, .summary = "Remove unused images",
+     .options = prune_options},
+    {.name = "system check", .run = cmd_system_check,
+     .summary = "Verify and repair the store and the containers"},
+    {.name = "version", .run = cmd_version, .summary = "Show the version"},
+};
+const size_t capsule_n_commands = sizeof capsule_commands / sizeof capsule_commands[0];
