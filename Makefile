@@ -123,6 +123,38 @@ analyze:
 clean:
 	rm -rf build build-san build-clang build-analyzer
 
+# `make install [PREFIX=/usr/local] [DESTDIR=]`: the two programs, and their
+# bash completion and man pages, which the hidden `gen-docs bash|man` command
+# of each writes from its command table (src/cli/*/commands.c). The man pages
+# are dated by the last commit (SOURCE_DATE_EPOCH), for reproducible files.
+PREFIX ?= /usr/local
+INSTALL_BINS := capsule capsule-runtime
+DOCS := $(INSTALL_BINS:%=$(B)/doc/%.1) $(INSTALL_BINS:%=$(B)/doc/%.bash)
+SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null)
+export SOURCE_DATE_EPOCH
+
+$(B)/doc/%.1: $(B)/%
+	@mkdir -p $(dir $@)
+	@echo "  GEN $@"
+	@$< gen-docs man >$@.tmp && mv $@.tmp $@
+
+$(B)/doc/%.bash: $(B)/%
+	@mkdir -p $(dir $@)
+	@echo "  GEN $@"
+	@$< gen-docs bash >$@.tmp && mv $@.tmp $@
+
+.PHONY: docs install
+docs: $(DOCS)
+
+install: $(INSTALL_BINS:%=$(B)/%) $(DOCS)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
+	  $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 0755 $(INSTALL_BINS:%=$(B)/%) $(DESTDIR)$(PREFIX)/bin/
+	for p in $(INSTALL_BINS); do \
+	  install -m 0644 $(B)/doc/$$p.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/$$p || exit 1; \
+	done
+	install -m 0644 $(INSTALL_BINS:%=$(B)/doc/%.1) $(DESTDIR)$(PREFIX)/share/man/man1/
+
 -include $(shell find $(B)/obj -name '*.d' 2>/dev/null)
 
 # `make fuzz`: the libFuzzer harnesses (docs/FUZZING.md).

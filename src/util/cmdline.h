@@ -132,13 +132,41 @@ const struct cmdline_command *cmdline_find(const struct cmdline_command *table, 
 /* Whether `word` starts some two-word name or alias ("image", "container"). */
 bool cmdline_is_group(const struct cmdline_command *table, size_t n, const char *word);
 
+/* A front end as the writers below see it. */
+struct cmdline_completer {
+  const char *kind;  /* as in cmdline_command.complete: "container" */
+  const char *words; /* a shell command printing candidates, one a line; "$@" holds the
+                        program and its global options as typed ("capsule --root X") */
+};
+struct cmdline_program {
+  const char *name, *version;
+  /* The words before the command: its options are the global ones, its
+     summary the program's; flags CMDLINE_STOP_AT_OPERAND, stop_after 1. */
+  const struct cmdline_command *globals;
+  const struct cmdline_command *table;
+  size_t n;
+  const char *description; /* man's DESCRIPTION and EXIT STATUS paragraphs, may be NULL */
+  const char *exit_status;
+  const struct cmdline_completer *completers; /* ends with {0}; "file" is built in */
+};
+
 /* Writers generated from the table (cmdline_doc.c; the front end owns the
  * FILE). `name` is the command as typed (NULL: its own name). */
 void cmdline_write_help(FILE *out, const char *program, const struct cmdline_command *cmd,
                         const char *name);
-/* The commands (with their one-word aliases) and summaries, one a line; with
- * `group` ("image"), only the names in that group, aliases included. */
-void cmdline_write_command_list(FILE *out, const struct cmdline_command *table, size_t n,
-                                const char *group);
+/* The program's usage and global options, then its commands (with their
+ * one-word aliases) and summaries, one a line; with `group` ("image"), only
+ * the names in that group, aliases included. */
+void cmdline_write_usage(FILE *out, const struct cmdline_program *p, const char *group);
+/* A bash completion script: `complete -F _<name> <name>` over the table's
+ * commands, groups, flags and operand kinds. */
+void cmdline_write_bash_completion(FILE *out, const struct cmdline_program *p);
+/* A man page in section 1 (roff): NAME, SYNOPSIS, DESCRIPTION, OPTIONS (the
+ * global ones), COMMANDS (one subsection per command: usage, summary,
+ * aliases, options), EXIT STATUS. `date` as "2026-12-02". */
+void cmdline_write_man(FILE *out, const struct cmdline_program *p, const char *date);
+/* `what` is "bash" (completion) or "man" (dated $SOURCE_DATE_EPOCH, else
+ * today), written to stdout: the front ends' hidden `gen-docs` command. */
+int cmdline_write_doc(const struct cmdline_program *p, const char *what, err_t *e);
 
 #endif

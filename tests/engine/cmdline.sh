@@ -107,3 +107,54 @@ test_help_is_generated_from_the_table() {
   assert_contains "$("$BIN/capsule-runtime" exec --help)" "--ignore-paused"
   assert_not_contains "$("$BIN/capsule-runtime" exec --help)" "--apparmor"
 }
+
+# Bash completion, generated from the table: COMP_WORDS as bash sets them
+# for the word under the cursor (the last one), COMPREPLY sorted.
+complete_words() { # program words...
+  local script=$INSTALLED/share/bash-completion/completions/$1
+  shift
+  bash -c 'source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+    fn=_${COMP_WORDS[0]//-/_}; "$fn"; printf "%s\n" "${COMPREPLY[@]}" | sort | xargs' \
+    _ "$script" "$@"
+}
+
+test_make_install_and_completion() {
+  engine_setup
+  local dest=$WORK/dest
+  make -s -C "$TOP" B="$BUILD" DESTDIR="$dest" PREFIX=/usr install >/dev/null
+  for f in bin/capsule bin/capsule-runtime share/bash-completion/completions/capsule \
+    share/bash-completion/completions/capsule-runtime share/man/man1/capsule.1 \
+    share/man/man1/capsule-runtime.1; do
+    [ -s "$dest/usr/$f" ] || fail "make install did not install /usr/$f"
+  done
+  [ -x "$dest/usr/bin/capsule" ] || fail "capsule is not executable"
+  # The man pages: a section per command, with its flags.
+  man=$(MANWIDTH=100 man -l "$dest/usr/share/man/man1/capsule.1" 2>/dev/null)
+  assert_contains "$man" "capsule run [OPTIONS] IMAGE [COMMAND [ARG...]]"
+  assert_contains "$man" "--read-only"
+  assert_contains "$man" "Aliases: rmi, image remove"
+  assert_contains "$(MANWIDTH=100 man -l "$dest/usr/share/man/man1/capsule-runtime.1" 2>/dev/null)" \
+    "--ignore-paused"
+  # The installed script, calling the installed programs.
+  INSTALLED=$dest/usr
+  export PATH=$INSTALLED/bin:$PATH
+  assert_eq "$(complete_words capsule capsule r)" "rm rmi run" "capsule r<TAB>"
+  assert_eq "$(complete_words capsule capsule run --r)" "--read-only --rm" "capsule run --r<TAB>"
+  assert_eq "$(complete_words capsule capsule image h)" "history" "capsule image h<TAB>"
+  assert_eq "$(complete_words capsule capsule container l)" "list ls" "capsule container l<TAB>"
+  # After a flag's value and an operand; nothing after run's image (the
+  # container's command).
+  assert_eq "$(complete_words capsule capsule --root "$STORE" run --name x --r)" "--read-only --rm" \
+    "flags after a global flag and a value"
+  assert_eq "$(complete_words capsule capsule run busybox --r)" "" "run IMAGE --r<TAB>"
+  # Operands: this store's images and containers.
+  cap run --name comp-target busybox true
+  assert_eq "$(complete_words capsule capsule --root "$STORE" --runroot "$RUNROOT" rm comp)" \
+    comp-target "rm <TAB>: container names"
+  assert_eq "$(complete_words capsule capsule --root "$STORE" --runroot "$RUNROOT" rmi bu)" \
+    busybox:latest "rmi <TAB>: images"
+  cap rm comp-target >/dev/null
+  assert_eq "$(complete_words capsule-runtime capsule-runtime ex)" "exec" "capsule-runtime ex<TAB>"
+  assert_eq "$(complete_words capsule-runtime capsule-runtime delete -)" "--force --help -f" \
+    "capsule-runtime delete -<TAB>"
+}

@@ -22,13 +22,32 @@
  * (main.c runs it from a sealed copy of the binary, runtime/self_protect.h);
  * CMDLINE_STOP_AT_OPERAND with stop_after = N when the words after the Nth
  * operand belong to the container ("run IMAGE ls -l"); CMDLINE_HIDDEN.
- * The parsing rules are in util/cmdline.h. */
+ * The parsing rules are in util/cmdline.h. The hidden `capsule gen-docs
+ * bash|man` writes the bash completion script and the man page from this
+ * table (`make install` installs them). */
 #include "cli/capsule/cli.h"
 #include "cli/capsule/commands.h"
+#include "engine/engine.h"
 
 #define ALIASES(...) ((const char *const[]){__VA_ARGS__, NULL})
 
-const struct cmdline_command capsule_commands[] = {
+static const struct cmdline_option global_options[] = {
+    {OPT_GLOBAL_ROOT, 0, "root", CMDLINE_VALUE, "DIR",
+     "Store and state directory (default " IMAGE_STORE_DEFAULT_ROOT ")"},
+    {OPT_GLOBAL_RUN_ROOT, 0, "runroot", CMDLINE_VALUE, "DIR",
+     "The runtime's state of running containers (default " ENGINE_DEFAULT_RUN_ROOT ")"},
+    {'v', 'v', "version", CMDLINE_FLAG, NULL, "Print the version"},
+    CMDLINE_OPTIONS_END,
+};
+
+/* The words before the command: global options, then the command's name. */
+static const struct cmdline_command globals = {
+    .name = "", .operands = "COMMAND [ARG...]",
+    .summary = "A daemonless container engine: images, registries and containers",
+    .options = global_options, .max_operands = -1, .flags = CMDLINE_STOP_AT_OPERAND,
+    .stop_after = 1};
+
+static const struct cmdline_command commands[] = {
     {.name = "run", .run = cmd_run, .operands = "IMAGE [COMMAND [ARG...]]",
      .summary = "Run a command in a new container", .options = run_options,
      .min_operands = 1, .max_operands = -1, .flags = CMDLINE_SEALED | CMDLINE_STOP_AT_OPERAND,
@@ -78,5 +97,28 @@ const struct cmdline_command capsule_commands[] = {
     {.name = "system check", .run = cmd_system_check,
      .summary = "Verify and repair the store and the containers"},
     {.name = "version", .run = cmd_version, .summary = "Show the version"},
+    {.name = "gen-docs", .run = cmd_gen_docs, .operands = "bash|man",
+     .summary = "Write the bash completion script or the man page (make install)",
+     .min_operands = 1, .max_operands = 1, .flags = CMDLINE_HIDDEN},
 };
-const size_t capsule_n_commands = sizeof capsule_commands / sizeof capsule_commands[0];
+
+static const struct cmdline_completer completers[] = {
+    {"container", "\"$@\" ps -a 2>/dev/null | awk 'NR > 1 {print $NF}'"},
+    {"image", "\"$@\" images --format '{{.Repository}}:{{.Tag}}' 2>/dev/null | grep -v '<none>'"},
+    {0},
+};
+
+const struct cmdline_program capsule_program = {
+    .name = "capsule",
+    .version = CAPSULE_VERSION,
+    .globals = &globals,
+    .table = commands,
+    .n = sizeof commands / sizeof commands[0],
+    .description = "capsule runs containers from OCI and docker images without a daemon: it "
+                   "pulls, pushes, imports, loads and saves images, and runs containers with "
+                   "its own OCI runtime in-process. Its commands and flags are docker's.",
+    .exit_status = "0 on success; 125 for a usage error (an unknown flag, a missing value, a "
+                   "wrong number of arguments) of any command; for run, 125 when capsule fails, "
+                   "else the status of the container's command; 1 when another command fails.",
+    .completers = completers,
+};

@@ -27,13 +27,17 @@ CAPSULE_COMMAND(cmd_image_history);
 CAPSULE_COMMAND(cmd_image_prune);
 CAPSULE_COMMAND(cmd_system_check);
 CAPSULE_COMMAND(cmd_version);
+CAPSULE_COMMAND(cmd_gen_docs);
 
 /* Each command's options, defined next to its function. */
 extern const struct cmdline_option run_options[], ps_options[], rm_options[], pull_options[],
     push_options[], login_options[], logout_options[], images_options[], rmi_options[],
     import_options[], save_options[], load_options[], history_options[], prune_options[];
 
-extern const struct cmdline_command capsule_commands[];
-extern const size_t capsule_n_commands;
+/* The global options' ids ("--root"; "-v" is 'v'). */
+enum { OPT_GLOBAL_ROOT = 256, OPT_GLOBAL_RUN_ROOT };
+
+/* The table and the global options (commands.c). */
+extern const struct cmdline_program capsule_program;
 
 #endif

@@ -33,33 +33,11 @@ CAPSULE_COMMAND(cmd_version) {
   return 0;
 }
 
-enum { OPT_ROOT = 256, OPT_RUN_ROOT };
-
-static const struct cmdline_option global_options[] = {
-    {OPT_ROOT, 0, "root", CMDLINE_VALUE, "DIR",
-     "Store and state directory (default " IMAGE_STORE_DEFAULT_ROOT ")"},
-    {OPT_RUN_ROOT, 0, "runroot", CMDLINE_VALUE, "DIR",
-     "The runtime's state of running containers (default " ENGINE_DEFAULT_RUN_ROOT ")"},
-    {'v', 'v', "version", CMDLINE_FLAG, NULL, "Print the version"},
-    CMDLINE_OPTIONS_END,
-};
-
-/* The words before the command: global options, then the command's name. */
-static const struct cmdline_command globals = {
-    .name = "", .operands = "COMMAND [ARG...]",
-    .summary = "A daemonless container engine: images, registries and containers",
-    .options = global_options, .max_operands = -1, .flags = CMDLINE_STOP_AT_OPERAND,
-    .stop_after = 1};
-
-static void usage(FILE *out, const char *group) {
-  if (group) {
-    fprintf(out, "Usage: capsule %s COMMAND\n\nCommands:\n", group);
-  } else {
-    cmdline_write_help(out, "capsule", &globals, NULL);
-    fprintf(out, "\nCommands:\n");
-  }
-  cmdline_write_command_list(out, capsule_commands, capsule_n_commands, group);
-  fprintf(out, "\nRun 'capsule COMMAND --help' for a command's options.\n");
+/* Hidden: the bash completion script and the man page, from the table
+ * (`make install` installs them). */
+CAPSULE_COMMAND(cmd_gen_docs) {
+  (void)cli;
+  return cmdline_write_doc(&capsule_program, args->operands[0], e);
 }
 
 static void log_to_stderr(enum log_level level, const char *msg, void *data) {
@@ -91,16 +69,16 @@ static int run(int argc, char **argv) {
   struct cli cli = {.root = IMAGE_STORE_DEFAULT_ROOT, .run_root = ENGINE_DEFAULT_RUN_ROOT};
   err_t e = ERR_INIT;
   _cleanup_cmdline_args_ struct cmdline_args g = {0};
-  if (cmdline_parse(&globals, argc - 1, argv + 1, &g, &e) < 0)
+  if (cmdline_parse(capsule_program.globals, argc - 1, argv + 1, &g, &e) < 0)
     return usage_error("", &e);
   if (g.help)
-    return usage(stdout, NULL), 0;
+    return cmdline_write_usage(stdout, &capsule_program, NULL), 0;
   if (cmdline_has(&g, 'v'))
     return cmd_version(&cli, &g, &e);
-  if (cmdline_value(&g, OPT_ROOT))
-    cli.root = cmdline_value(&g, OPT_ROOT);
-  if (cmdline_value(&g, OPT_RUN_ROOT))
-    cli.run_root = cmdline_value(&g, OPT_RUN_ROOT);
+  if (cmdline_value(&g, OPT_GLOBAL_ROOT))
+    cli.root = cmdline_value(&g, OPT_GLOBAL_ROOT);
+  if (cmdline_value(&g, OPT_GLOBAL_RUN_ROOT))
+    cli.run_root = cmdline_value(&g, OPT_GLOBAL_RUN_ROOT);
   if (!cli.root[0] || !cli.run_root[0]) {
     fprintf(stderr, "capsule: %s: empty path\n", cli.root[0] ? "--runroot" : "--root");
     return EXIT_USAGE;
@@ -116,17 +94,18 @@ static int run(int argc, char **argv) {
   cli.root = abs_root;
   cli.run_root = abs_run_root;
   if (g.n_operands == 0) {
-    usage(stderr, NULL);
+    cmdline_write_usage(stderr, &capsule_program, NULL);
     return EXIT_USAGE;
   }
   char **words = g.operands;
   int n_words = 0;
   const struct cmdline_command *c =
-      cmdline_find(capsule_commands, capsule_n_commands, g.n_operands, words, &n_words);
+      cmdline_find(capsule_program.table, capsule_program.n, g.n_operands, words, &n_words);
   if (!c) {
-    bool group = cmdline_is_group(capsule_commands, capsule_n_commands, words[0]);
+    bool group = cmdline_is_group(capsule_program.table, capsule_program.n, words[0]);
     if (group && (g.n_operands == 1 || !strcmp(words[1], "--help") || !strcmp(words[1], "-h"))) {
-      usage(stdout, words[0]); /* "capsule image": that group's commands */
+      /* "capsule image": that group's commands */
+      cmdline_write_usage(stdout, &capsule_program, words[0]);
       return 0;
     }
     if (group && g.n_operands > 1)

@@ -31,14 +31,26 @@ RUNTIME_COMMAND(cmd_update);
 RUNTIME_COMMAND(cmd_pause);
 RUNTIME_COMMAND(cmd_resume);
 RUNTIME_COMMAND(cmd_events);
+RUNTIME_COMMAND(cmd_gen_docs);
 
 /* Each command's options, defined next to its function. */
 extern const struct cmdline_option create_options[], run_options[], delete_options[],
     kill_options[], exec_options[], list_options[], ps_options[], spec_options[],
     update_options[], events_options[];
 
-extern const struct cmdline_command runtime_commands[];
-extern const size_t runtime_n_commands;
+/* The global options' ids ("-v" is 'v'). */
+enum {
+  OPT_GLOBAL_ROOT = 256,
+  OPT_GLOBAL_LOG,
+  OPT_GLOBAL_LOG_FORMAT,
+  OPT_GLOBAL_DEBUG,
+  OPT_GLOBAL_SYSTEMD,
+  OPT_GLOBAL_IGNORED,
+  OPT_GLOBAL_ROOTLESS,
+};
+
+/* The table and the global options (commands.c). */
+extern const struct cmdline_program runtime_program;
 
 /* Parse a non-negative count ("--preserve-fds 2"). */
 int cli_parse_int(const char *flag, const char *s, int *out, err_t *e);

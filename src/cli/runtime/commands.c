@@ -15,12 +15,37 @@
  * (it runs from a sealed copy of the binary, runtime/self_protect.h);
  * CMDLINE_STOP_AT_OPERAND with stop_after = N when the words after the Nth
  * operand are not ours ("exec ID ls -l", "ps ID -o pid"). The parsing rules
- * are in util/cmdline.h. */
+ * are in util/cmdline.h. The hidden `capsule-runtime gen-docs bash|man` writes
+ * the bash completion script and the man page from this table (`make
+ * install` installs them). */
 #include "cli/runtime/cli.h"
+#include "oci/defaults.h"
 
 #define ID "<container-id>"
 
-const struct cmdline_command runtime_commands[] = {
+static const struct cmdline_option global_options[] = {
+    {OPT_GLOBAL_ROOT, 0, "root", CMDLINE_VALUE, "DIR",
+     "state directory (default " RUNTIME_DEFAULT_ROOT ")"},
+    {OPT_GLOBAL_LOG, 0, "log", CMDLINE_VALUE, "FILE", "also write warnings and errors to FILE"},
+    {OPT_GLOBAL_LOG_FORMAT, 0, "log-format", CMDLINE_VALUE, "text|json", "format of the log lines"},
+    {OPT_GLOBAL_DEBUG, 0, "debug", CMDLINE_FLAG, NULL, "log debug messages"},
+    {OPT_GLOBAL_SYSTEMD, 0, "systemd-cgroup", CMDLINE_FLAG, NULL,
+     "use systemd to manage cgroups (needs systemd)"},
+    {OPT_GLOBAL_IGNORED, 0, "criu", CMDLINE_VALUE, "PATH", "accepted for runc compatibility",
+     true},
+    {OPT_GLOBAL_ROOTLESS, 0, "rootless", CMDLINE_VALUE, "auto|true|false",
+     "accepted for runc compatibility", true},
+    {'v', 'v', "version", CMDLINE_FLAG, NULL, "print the version"},
+    CMDLINE_OPTIONS_END,
+};
+
+/* The words before the command: global options, then the command's name. */
+static const struct cmdline_command globals = {
+    .name = "", .operands = "COMMAND [OPTIONS] [ARGUMENTS]",
+    .summary = "an OCI runtime, command-line compatible with runc", .options = global_options,
+    .max_operands = -1, .flags = CMDLINE_STOP_AT_OPERAND, .stop_after = 1};
+
+static const struct cmdline_command commands[] = {
     {.name = "create", .run = cmd_create, .operands = ID, .summary = "create a container",
      .options = create_options, .min_operands = 1, .max_operands = 1, .flags = CMDLINE_SEALED},
     {.name = "run", .run = cmd_run, .operands = ID, .summary = "create and start a container",
@@ -57,5 +82,26 @@ const struct cmdline_command runtime_commands[] = {
      .complete = "container"},
     {.name = "resume", .run = cmd_resume, .operands = ID, .summary = "thaw a paused container",
      .min_operands = 1, .max_operands = 1, .complete = "container"},
+    {.name = "gen-docs", .run = cmd_gen_docs, .operands = "bash|man",
+     .summary = "write the bash completion script or the man page (make install)",
+     .min_operands = 1, .max_operands = 1, .flags = CMDLINE_HIDDEN},
 };
-const size_t runtime_n_commands = sizeof runtime_commands / sizeof runtime_commands[0];
+
+static const struct cmdline_completer completers[] = {
+    {"container", "\"$@\" list -q 2>/dev/null"},
+    {0},
+};
+
+const struct cmdline_program runtime_program = {
+    .name = "capsule-runtime",
+    .version = CAPSULE_VERSION,
+    .globals = &globals,
+    .table = commands,
+    .n = sizeof commands / sizeof commands[0],
+    .description = "capsule-runtime creates and runs containers from OCI bundles (a directory "
+                   "with config.json and a root filesystem), with runc's commands and flags, "
+                   "so that containerd, podman or docker can use it as their runtime.",
+    .exit_status = "1 on an error of the runtime; otherwise, for run and exec in the "
+                   "foreground, the status of the container's process; 0 on success.",
+    .completers = completers,
+};

@@ -82,33 +82,11 @@ static int open_log(const char *path, err_t *e) {
   return 0;
 }
 
-enum { OPT_ROOT = 256, OPT_LOG, OPT_LOG_FORMAT, OPT_DEBUG, OPT_SYSTEMD, OPT_IGNORED, OPT_ROOTLESS };
-
-static const struct cmdline_option global_options[] = {
-    {OPT_ROOT, 0, "root", CMDLINE_VALUE, "DIR", "state directory (default " RUNTIME_DEFAULT_ROOT ")"},
-    {OPT_LOG, 0, "log", CMDLINE_VALUE, "FILE", "also write warnings and errors to FILE"},
-    {OPT_LOG_FORMAT, 0, "log-format", CMDLINE_VALUE, "text|json", "format of the log lines"},
-    {OPT_DEBUG, 0, "debug", CMDLINE_FLAG, NULL, "log debug messages"},
-    {OPT_SYSTEMD, 0, "systemd-cgroup", CMDLINE_FLAG, NULL,
-     "use systemd to manage cgroups (needs systemd)"},
-    {OPT_IGNORED, 0, "criu", CMDLINE_VALUE, "PATH", "accepted for runc compatibility", true},
-    {OPT_ROOTLESS, 0, "rootless", CMDLINE_VALUE, "auto|true|false",
-     "accepted for runc compatibility", true},
-    {'v', 'v', "version", CMDLINE_FLAG, NULL, "print the version"},
-    CMDLINE_OPTIONS_END,
-};
-
-/* The words before the command: global options, then the command's name. */
-static const struct cmdline_command globals = {
-    .name = "", .operands = "<command> [options] [arguments]",
-    .summary = "An OCI runtime, command-line compatible with runc.", .options = global_options,
-    .max_operands = -1, .flags = CMDLINE_STOP_AT_OPERAND, .stop_after = 1};
-
-static void main_usage(FILE *out) {
-  cmdline_write_help(out, "capsule-runtime", &globals, NULL);
-  fprintf(out, "\nCommands:\n");
-  cmdline_write_command_list(out, runtime_commands, runtime_n_commands, NULL);
-  fprintf(out, "\nRun 'capsule-runtime <command> --help' for a command's options.\n");
+/* Hidden: the bash completion script and the man page, from the table
+ * (`make install` installs them). */
+RUNTIME_COMMAND(cmd_gen_docs) {
+  (void)cli;
+  return cmdline_write_doc(&runtime_program, args->operands[0], e);
 }
 
 /* The global options into cli and the log target. */
@@ -117,24 +95,24 @@ static int apply_globals(struct cli *cli, struct cmdline_args *g, bool *debug, e
   int id;
   while ((id = cmdline_next(g, &v)) != -1) {
     switch (id) {
-    case OPT_ROOT:
+    case OPT_GLOBAL_ROOT:
       cli->rt.root = v;
       break;
-    case OPT_LOG:
+    case OPT_GLOBAL_LOG:
       log_path = v;
       break;
-    case OPT_LOG_FORMAT:
+    case OPT_GLOBAL_LOG_FORMAT:
       if (strcmp(v, "text") && strcmp(v, "json"))
         return err_set(e, EINVAL, "--log-format: expected text or json, got \"%s\"", v);
       log_target.json = !strcmp(v, "json");
       break;
-    case OPT_DEBUG:
+    case OPT_GLOBAL_DEBUG:
       *debug = true;
       break;
-    case OPT_SYSTEMD:
+    case OPT_GLOBAL_SYSTEMD:
       cli->rt.systemd_cgroup = true;
       break;
-    case OPT_ROOTLESS:
+    case OPT_GLOBAL_ROOTLESS:
       if (strcmp(v, "auto") && strcmp(v, "true") && strcmp(v, "false"))
         return err_set(e, EINVAL, "--rootless: expected auto, true or false");
       break;
@@ -149,9 +127,9 @@ static int apply_globals(struct cli *cli, struct cmdline_args *g, bool *debug, e
 static int run(struct cli *cli, int argc, char **argv, err_t *e) {
   _cleanup_cmdline_args_ struct cmdline_args g = {0};
   bool debug = false;
-  int r = cmdline_parse(&globals, argc - 1, argv + 1, &g, e);
+  int r = cmdline_parse(runtime_program.globals, argc - 1, argv + 1, &g, e);
   if (r == 0 && g.help)
-    return main_usage(stdout), 0;
+    return cmdline_write_usage(stdout, &runtime_program, NULL), 0;
   if (r == 0 && cmdline_has(&g, 'v'))
     return printf("capsule-runtime version %s\nspec: %s\n", CAPSULE_VERSION, OCI_VERSION_MAX), 0;
   if (r == 0)
@@ -160,12 +138,12 @@ static int run(struct cli *cli, int argc, char **argv, err_t *e) {
   if (r < 0)
     return -1;
   if (g.n_operands == 0) {
-    main_usage(stderr);
+    cmdline_write_usage(stderr, &runtime_program, NULL);
     return err_set(e, EINVAL, "no command given");
   }
   int words = 0;
   const struct cmdline_command *cmd =
-      cmdline_find(runtime_commands, runtime_n_commands, g.n_operands, g.operands, &words);
+      cmdline_find(runtime_program.table, runtime_program.n, g.n_operands, g.operands, &words);
   if (!cmd)
     return err_set(e, EINVAL, "unknown command \"%s\" (see --help)", g.operands[0]);
   _cleanup_cmdline_args_ struct cmdline_args a = {0};
