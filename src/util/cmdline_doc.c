@@ -270,8 +270,9 @@ void cmdline_write_bash_completion(FILE *out, const struct cmdline_program *p) {
           "    COMPREPLY=($(compgen -W \"$flags\" -- \"$cur\"))\n"
           "  elif [ \"$kind\" = file ]; then\n"
           "    compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- \"$cur\"))\n"
-          "  elif [ -n \"$kind\" ]; then\n"
-          "    COMPREPLY=($(compgen -W \"$(%s_operands \"$kind\" \"${prog[@]}\")\" -- \"$cur\"))\n"
+          "  elif [ -n \"$kind\" ]; then # compgen -W expands words: plain ones only\n"
+          "    COMPREPLY=($(compgen -W \"$(%s_operands \"$kind\" \"${prog[@]}\" |\n"
+          "      grep -E '^[A-Za-z0-9_.:/@+-]+$')\" -- \"$cur\"))\n"
           "  fi\n"
           "}\n\n"
           "complete -F %s %s\n",

@@ -154,6 +154,13 @@ test_make_install_and_completion() {
   assert_eq "$(complete_words capsule capsule --root "$STORE" --runroot "$RUNROOT" rmi bu)" \
     busybox:latest "rmi <TAB>: images"
   cap rm comp-target >/dev/null
+  # compgen -W expands its words: a hostile candidate (a name planted in a
+  # root) is dropped, never run.
+  out=$(bash -c 'source "$1"; _capsule_operands() { echo "\$(touch $2)"; echo plain-name; }
+    COMP_WORDS=(capsule rm ""); COMP_CWORD=2; _capsule; printf "%s\n" "${COMPREPLY[@]}"' \
+    _ "$INSTALLED/share/bash-completion/completions/capsule" "$WORK/pwned")
+  assert_eq "$out" plain-name "candidates kept"
+  [ ! -e "$WORK/pwned" ] || fail "a completion candidate was run"
   assert_eq "$(complete_words capsule-runtime capsule-runtime ex)" "exec" "capsule-runtime ex<TAB>"
   assert_eq "$(complete_words capsule-runtime capsule-runtime delete -)" "--force --help -f" \
     "capsule-runtime delete -<TAB>"
