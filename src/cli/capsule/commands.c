@@ -105,6 +105,8 @@ static const struct cmdline_command commands[] = {
 static const struct cmdline_completer completers[] = {
     {"container", "\"$@\" ps -a 2>/dev/null | awk 'NR > 1 {print $NF}'"},
     {"image", "\"$@\" images --format '{{.Repository}}:{{.Tag}}' 2>/dev/null | grep -v '<none>'"},
+    {"volume", "\"$@\" volume ls -q 2>/dev/null"},
+    {"network", "\"$@\" network ls -q 2>/dev/null"},
     {0},
 };
 
