@@ -80,6 +80,9 @@ int engine_rm(const struct engine *eng, const char *name, bool force, bool volum
  * lines first, then each -e; "NAME" alone takes the caller's value, and
  * an unset NAME is left out. A NULL-terminated heap vector of "K=V". */
 int engine_env_resolve(char **env, char **env_files, char ***out, err_t *e);
+/* The labels of -l and --label-file the same way ("KEY" alone: an empty
+ * value). */
+int engine_labels_resolve(char **labels, char **label_files, char ***out, err_t *e);
 
 /* ---- volumes (volume.c): <root>/volumes/<name>/{volume.json,_data} ---- */
 

@@ -365,58 +365,69 @@ int engine_oci_options(json_t *spec, const struct run_opts *o, err_t *e) {
   return 0;
 }
 
-/* ---- -e and --env-file ---- */
+/* ---- -e/--env-file, -l/--label-file ---- */
 
-static int env_add(char ***out, size_t *n, size_t *cap, const char *spec, err_t *e) {
+/* Append `spec`; for the environment, "NAME" alone takes the caller's
+ * value, and is left out when the caller has none (docker's rule). */
+static int kv_add(char ***out, size_t *n, size_t *cap, const char *spec, bool env, err_t *e) {
   char *value = NULL;
   if (!*spec || *spec == '=')
-    return err_set(e, EINVAL, "invalid environment variable: %s", spec);
-  if (strchr(spec, '=')) {
+    return err_set(e, EINVAL, "invalid %s: %s", env ? "environment variable" : "label", spec);
+  if (!env || strchr(spec, '=')) {
     value = strdup(spec);
   } else {
     const char *v = getenv(spec);
     if (!v)
-      return 0; /* docker: unset in the caller, unset in the container */
+      return 0;
     if (asprintf(&value, "%s=%s", spec, v) < 0)
       value = NULL;
   }
   if (!value || array_reserve_sz((void **)out, cap, *n + 2, sizeof **out) < 0) {
     free(value);
-    return err_sys(e, "environment");
+    return err_sys(e, "%s", env ? "environment" : "labels");
   }
   (*out)[(*n)++] = value;
   (*out)[*n] = NULL;
   return 0;
 }
 
-int engine_env_resolve(char **env, char **env_files, char ***out, err_t *e) {
+/* The files' lines first (docker's format: one a line, '#' comments, no
+ * quoting), then the values given one by one. */
+static int kv_resolve(char **given, char **files, bool env, char ***out, err_t *e) {
   char **v = NULL;
   size_t n = 0, cap = 0;
   int r = 0;
-  for (char **f = env_files; r == 0 && f && *f; f++) {
+  for (char **f = files; r == 0 && f && *f; f++) {
     _cleanup_free_ char *text = read_file(*f, 1 << 20, NULL, e);
     if (!text) {
-      r = err_wrap(e, "--env-file");
+      r = err_wrap(e, "%s", env ? "--env-file" : "--label-file");
       break;
     }
-    /* docker's format: a line per variable, '#' comments, no quoting. */
     for (char *save = NULL, *line = strtok_r(text, "\n", &save); r == 0 && line;
          line = strtok_r(NULL, "\n", &save)) {
       while (*line == ' ' || *line == '\t')
         line++;
       line[strcspn(line, "\r")] = '\0';
       if (*line && *line != '#')
-        r = env_add(&v, &n, &cap, line, e);
+        r = kv_add(&v, &n, &cap, line, env, e);
     }
   }
-  for (char **p = env; r == 0 && p && *p; p++)
-    r = env_add(&v, &n, &cap, *p, e);
+  for (char **p = given; r == 0 && p && *p; p++)
+    r = kv_add(&v, &n, &cap, *p, env, e);
   if (r == 0 && !v && !(v = calloc(1, sizeof *v)))
-    r = err_sys(e, "environment");
+    r = err_sys(e, "%s", env ? "environment" : "labels");
   if (r < 0) {
     strv_free(v);
     return -1;
   }
   *out = v;
   return 0;
+}
+
+int engine_env_resolve(char **env, char **env_files, char ***out, err_t *e) {
+  return kv_resolve(env, env_files, true, out, e);
+}
+
+int engine_labels_resolve(char **labels, char **label_files, char ***out, err_t *e) {
+  return kv_resolve(labels, label_files, false, out, e);
 }
