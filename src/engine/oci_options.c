@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/utsname.h>
@@ -40,7 +41,7 @@ static bool has_all(char **list) {
 }
 
 /* The capability set: the defaults, less --cap-drop (ALL: none), plus
- * --cap-add (ALL: every one the kernel has); --privileged: every one. */
+ * --cap-add (ALL: every one); --privileged: every one. */
 static int capabilities(const struct run_opts *o, json_t *proc, uint64_t *set, err_t *e) {
   uint64_t caps = 0;
   int last = cap_kernel_last();
@@ -66,7 +67,12 @@ static int capabilities(const struct run_opts *o, json_t *proc, uint64_t *set, e
   for (char **p = o->cap_drop; p && *p; p++)
     if (strcasecmp(*p, "ALL"))
       caps &= ~(1ULL << cap_number(*p));
-  uint64_t every = last >= 63 ? ~0ULL : (1ULL << (last + 1)) - 1;
+  /* Every one the kernel has and we hold ourselves: more could not be
+   * granted (a host that runs us without CAP_SYS_RESOURCE, say). */
+  uint64_t every = 0;
+  for (int n = 0; n <= last; n++)
+    if (prctl(PR_CAPBSET_READ, n, 0, 0, 0) == 1)
+      every |= 1ULL << n;
   if (has_all(o->cap_add) || o->privileged) {
     caps = every;
     for (char **p = o->privileged ? NULL : o->cap_drop; p && *p; p++)
@@ -274,9 +280,9 @@ static json_t *device_entry(const char *host, const char *inside, struct stat *s
     return NULL;
   }
   return json_pack("{s:s, s:s, s:I, s:I, s:i, s:i, s:i}", "path", inside, "type",
-                   S_ISCHR(st->st_mode) ? "c" : "b", (json_int_t)major(st->st_rdev),
-                   (json_int_t)minor(st->st_rdev), "fileMode", (int)(st->st_mode & 07777), "uid",
-                   0, "gid", 0);
+                   S_ISCHR(st->st_mode) ? "c" : "b", "major", (json_int_t)major(st->st_rdev),
+                   "minor", (json_int_t)minor(st->st_rdev), "fileMode",
+                   (int)(st->st_mode & 07777), "uid", 0, "gid", 0);
 }
 
 /* --device HOST[:CONTAINER[:PERMISSIONS]] */
@@ -309,8 +315,8 @@ static int devices(json_t *lx, char **list, err_t *e) {
     json_push(devs, d, &failed);
     json_push(rules,
               json_pack("{s:b, s:s, s:I, s:I, s:s}", "allow", 1, "type",
-                        S_ISCHR(st.st_mode) ? "c" : "b", (json_int_t)major(st.st_rdev),
-                        (json_int_t)minor(st.st_rdev), "access", perms),
+                        S_ISCHR(st.st_mode) ? "c" : "b", "major", (json_int_t)major(st.st_rdev),
+                        "minor", (json_int_t)minor(st.st_rdev), "access", perms),
               &failed);
   }
   return json_built(failed, "devices", e);
