@@ -236,3 +236,25 @@ test_system_check_removes_half_made_volumes() {
   assert_contains "$OUT" "problem: volume stray"
   [ -d "$STORE/volumes/stray" ] || fail "the stray directory was removed"
 }
+
+test_kill_9_during_copy_up_leaves_a_whole_volume_or_none() {
+  engine_setup
+  local i pid v
+  for i in 1 2 3 4 5 6; do
+    # capsule itself, not a subshell running it: $! is its pid.
+    "$BIN/capsule" --root "$STORE" --runroot "$RUNROOT" run --rm -v "cv$i:/etc" busybox true >/dev/null 2>&1 &
+    pid=$!
+    sleep "0.$(printf %03d $((RANDOM % 60)))"
+    kill -9 "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  cap system check >/dev/null || true
+  assert_eq "$(ls -A "$STORE/volumes/.tmp" 2>/dev/null)" "" "left under .tmp after system check"
+  for v in "$STORE"/volumes/cv*; do
+    [ -e "$v" ] || continue
+    [ -f "$v/volume.json" ] || fail "$v has no metadata"
+    # Empty (killed before the copy's rename) or whole, never half a copy.
+    [ -z "$(ls -A "$v/_data")" ] || [ "$(ls "$v/_data" | tr '\n' ' ')" = "group hosts passwd resolv.conf " ] ||
+      fail "$v holds half a copy: $(ls "$v/_data")"
+  done
+}
