@@ -176,15 +176,15 @@ test_mount_and_tmpfs_forms() {
 test_bad_specs_are_one_line_and_leave_nothing() {
   engine_setup
   local spec
-  for spec in "-v bad/name:/x" "-v vol:relative" "-v vol:/" "-v a:/x:bogus" "-v $WORK/none:/x" \
+  for spec in "-v bad/name:/x" "-v vol:relative" "-v vol:/" "-v va:/x:bogus" "-v $WORK/none:/x" \
     "--mount type=bind,target=/x" "--mount type=nfs,target=/x" "--mount target" \
-    "--mount type=tmpfs,src=x,target=/x" "-v a:/x -v b:/x" "--tmpfs relative"; do
+    "--mount type=tmpfs,src=x,target=/x" "-v va:/x -v vb:/x" "--tmpfs relative"; do
     # shellcheck disable=SC2086
     assert_fails cap run --rm $spec busybox true
     assert_eq "$RC" 125 "exit status of $spec"
     assert_eq "$(echo "$ERR" | wc -l)" 1 "one line for $spec: $ERR"
   done
-  assert_fails cap run --rm -v a:/x -v b:/x busybox true
+  assert_fails cap run --rm -v va:/x -v vb:/x busybox true
   assert_contains "$ERR" "Duplicate mount point: /x"
   assert_fails cap run --rm -v "$WORK/none:/x" busybox true
   assert_contains "$ERR" "bind source path does not exist"
