@@ -93,10 +93,10 @@ test_volume_bind() {
 
 test_bad_input() {
   engine_setup
-  assert_fails cap run --rm nosuchimage true
+  assert_fails cap run --rm --pull never nosuchimage true
   assert_contains "$ERR" "no such image"
-  assert_fails cap run --rm -e NOEQUALS busybox true
-  assert_contains "$ERR" "KEY=VALUE"
+  assert_fails cap run --rm -e =value busybox true
+  assert_contains "$ERR" "invalid environment variable: =value"
   assert_fails cap run --rm -v bad/name:/x busybox true
   assert_contains "$ERR" "invalid characters for a local volume name"
   assert_fails cap run --rm busybox /no/such/program

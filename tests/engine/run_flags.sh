@@ -145,7 +145,7 @@ test_pull_policies() {
   assert_fails cap run --rm --pull never nosuchimage:latest true
   assert_eq "$RC" 125 "exit status"
   assert_eq "$(echo "$ERR" | wc -l)" 1 "one line: $ERR"
-  assert_contains "$ERR" "No such image"
+  assert_contains "$ERR" "no such image"
   assert_fails cap run --rm --pull sometimes busybox true
   assert_contains "$ERR" "invalid pull option"
   assert_eq "$(cap run --rm --pull never busybox echo present)" present

@@ -6,6 +6,7 @@
 
 #include "cli/capsule/cli.h"
 #include "cli/capsule/commands.h"
+#include "cli/capsule/run_flags.h"
 #include "cli/capsule/human.h"
 #include "engine/engine.h"
 #include "util/cleanup.h"
@@ -46,13 +47,15 @@ const struct cmdline_option run_options[] = {
      "Replace the image's entrypoint (\"\" clears it)"},
     {OPT_NAME, 0, "name", CMDLINE_VALUE, "NAME", "Name the container"},
     {OPT_HOSTNAME, 0, "hostname", CMDLINE_VALUE, "NAME", "The container's hostname"},
-    {'v', 'v', "volume", CMDLINE_LIST, "SRC:DST[:ro]", "Bind a host directory"},
+    {'v', 'v', "volume", CMDLINE_LIST, "[SRC:]DST[:OPTIONS]",
+     "Mount a volume (NAME:), a host path (/ or ./), or an anonymous volume"},
     {'t', 't', "tty", CMDLINE_FLAG, NULL, "Allocate a terminal"},
     {'i', 'i', "interactive", CMDLINE_FLAG, NULL, "Keep stdin open (it always is)"},
     {'m', 'm', "memory", CMDLINE_VALUE, "SIZE", "Memory limit (e.g. 64m)"},
     {OPT_PIDS, 0, "pids-limit", CMDLINE_VALUE, "N", "Maximum number of processes"},
     {OPT_CPUS, 0, "cpus", CMDLINE_VALUE, "N", "CPUs the container may use (e.g. 0.5)"},
     {OPT_RO, 0, "read-only", CMDLINE_FLAG, NULL, "Mount the container's root read-only"},
+    RUN_FLAGS_OPTIONS,
     CMDLINE_OPTIONS_END,
 };
 
@@ -107,6 +110,9 @@ CAPSULE_COMMAND(cmd_run) {
   o.env = env;
   o.volumes = volumes;
   o.entrypoint = entry;
+  _cleanup_run_flags_ struct run_flags flags = {0};
+  if (run_flags_apply(cli, args, &o, &flags, e) < 0)
+    return -1;
   struct engine eng = engine_of(cli);
   int status = 0;
   _cleanup_free_ char *cid = NULL;
@@ -179,17 +185,18 @@ CAPSULE_COMMAND(cmd_ps) {
 
 const struct cmdline_option rm_options[] = {
     {'f', 'f', "force", CMDLINE_FLAG, NULL, "Kill the container first if it runs"},
+    {'v', 'v', "volumes", CMDLINE_FLAG, NULL, "Remove the container's anonymous volumes too"},
     CMDLINE_OPTIONS_END,
 };
 
 CAPSULE_COMMAND(cmd_rm) {
   (void)e;
-  bool force = cmdline_has(args, 'f');
+  bool force = cmdline_has(args, 'f'), volumes = cmdline_has(args, 'v');
   struct engine eng = engine_of(cli);
   int status = 0;
   for (int i = 0; i < args->n_operands; i++) {
     err_t one = ERR_INIT;
-    if (engine_rm(&eng, args->operands[i], force, false, &one) < 0)
+    if (engine_rm(&eng, args->operands[i], force, volumes, &one) < 0)
       status = cli_report(&one);
     else
       printf("%s\n", args->operands[i]);

@@ -8,6 +8,7 @@
 
 #include "cli/capsule/cli.h"
 #include "cli/capsule/progress.h"
+#include "cli/capsule/run_flags.h"
 #include "image/store.h"
 #include "registry/auth.h"
 #include "registry/pull.h"
@@ -30,9 +31,7 @@ int cli_run_pull(const struct cli *cli, const char *ref, const char *policy, err
   if (!always && image_present(cli, ref))
     return 0;
   if (!strcmp(policy, "never"))
-    return err_set(e, ENOENT, "No such image: %s", ref);
-  if (!always)
-    fprintf(stderr, "Unable to find image '%s' locally\n", ref);
+    return err_set(e, ENOENT, "no such image: %s", ref);
   _cleanup_free_ char *authfile = authfile_path(NULL, cli->root);
   if (!authfile)
     return err_sys(e, "auth file path");
@@ -52,5 +51,6 @@ int cli_run_pull(const struct cli *cli, const char *ref, const char *policy, err
     fprintf(stderr, "Digest: %s\nStatus: Downloaded newer image for %s\n",
             pull_plan_digest(plan), pull_plan_reference(plan));
   pull_plan_free(plan);
-  return rc;
+  /* One line that says both: not here, and not to be had. */
+  return rc < 0 && !always ? err_wrap(e, "no such image: %s, and pulling it failed", ref) : rc;
 }
