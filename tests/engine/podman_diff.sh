@@ -23,8 +23,8 @@ DIFF_CHANGES=(--change 'CMD ["/bin/sh"]' --change 'ENV GREETING=hello')
 # What capsule lacks on main: commands (a step's first word), flags and
 # behaviours (named by a step's --needs).
 DIFF_MISSING=(
-  start stop restart kill pause unpause wait logs exec inspect diff cp commit port volume create rename
-  --format --filter --pull -l -p --restart detached-rm exit-codes
+  start stop restart kill pause unpause wait logs exec inspect diff cp commit port create rename
+  --format --filter -p --restart detached-rm exit-codes
 )
 
 # The rules: engine (podman, capsule or both), the step they apply to (an
@@ -37,6 +37,7 @@ diff_rules() {
   rule podman '^\$ rm d1  # running' 's/^exit 2$/exit 1/' "rm of a running container: podman exits 2, docker 1"
   rule podman "^\\$ run --rm -e A=1 .* 'env \\| sort'" '/^  container=podman$/d' "podman tells the container it runs under podman; docker does not"
   rule podman "^\\$ run --rm -e A=1 .* 'env \\| sort'" '/^  TERM=xterm$/d' "podman sets TERM without -t; docker only with -t"
+  rule podman '^\$ volume rm dvol  # in use' 's/^exit 2$/exit 1/' "volume rm of a volume in use: podman exits 2, docker 1"
 }
 
 # --- the scenario ------------------------------------------------------------

@@ -38,7 +38,7 @@ CAPSULE_COMMAND(cmd_volume_prune);
 extern const struct cmdline_option run_options[], ps_options[], rm_options[], pull_options[],
     push_options[], login_options[], logout_options[], images_options[], rmi_options[],
     import_options[], save_options[], load_options[], history_options[], prune_options[],
-    volume_create_options[], volume_ls_options[], volume_rm_options[], volume_prune_options[];
+    volume_create_options[], volume_ls_options[], volume_inspect_options[], volume_rm_options[], volume_prune_options[];
 
 /* The global options' ids ("--root"; "-v" is 'v'). */
 enum { OPT_GLOBAL_ROOT = 256, OPT_GLOBAL_RUN_ROOT };

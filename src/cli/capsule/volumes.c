@@ -6,9 +6,11 @@
 
 #include "cli/capsule/cli.h"
 #include "cli/capsule/commands.h"
+#include "cli/capsule/table.h"
 #include "engine/engine.h"
 #include "util/cleanup.h"
 #include "util/json.h"
+#include "util/template.h"
 
 static struct engine volume_engine(const struct cli *cli) {
   return (struct engine){.root = cli->root, .run_root = cli->run_root};
@@ -39,11 +41,68 @@ CAPSULE_COMMAND(cmd_volume_create) {
   return 0;
 }
 
+/* --format: "json", or a template over a volume's fields (docker's). */
+static const char *const volume_fields[] = {"Name", "Driver", "Mountpoint", "Scope",
+                                            "CreatedAt", "Labels", NULL};
+static const char *const volume_headers[] = {"VOLUME NAME", "DRIVER", "MOUNTPOINT", "SCOPE",
+                                             "CREATED", "LABELS", NULL};
+
+struct volume_row {
+  json_t *v;
+  char labels[1024];
+};
+
+static const char *volume_value(void *ctx, int field) {
+  struct volume_row *r = ctx;
+  if (field == 5) { /* "k=v,k2=v2" as docker shows them */
+    const char *k;
+    json_t *val;
+    size_t at = 0;
+    r->labels[0] = '\0';
+    json_object_foreach(json_object_get(r->v, "Labels"), k, val) {
+      if (at < sizeof r->labels)
+        at += (size_t)snprintf(r->labels + at, sizeof r->labels - at, "%s%s=%s", at ? "," : "",
+                               k, json_string_value(val) ? json_string_value(val) : "");
+    }
+    return r->labels;
+  }
+  const char *s = json_string_value(json_object_get(r->v, volume_fields[field]));
+  return s ? s : "";
+}
+
+static int print_volumes(json_t *list, const char *format, err_t *e) {
+  if (!strcmp(format, "json")) {
+    _cleanup_free_ char *text = json_dumps(list, JSON_INDENT(2));
+    printf("%s\n", text ? text : "[]");
+    return 0;
+  }
+  struct template *t = NULL;
+  if (template_parse(format, volume_fields, &t, e) < 0)
+    return -1;
+  struct table *table = template_is_table(t) ? table_new() : NULL;
+  if (table)
+    table_add(table, template_render_header(t, volume_headers));
+  size_t i;
+  json_t *v;
+  json_array_foreach(list, i, v) {
+    struct volume_row row = {.v = v};
+    char *line = template_render(t, volume_value, &row);
+    if (table)
+      table_add(table, line);
+    else if (line)
+      printf("%s\n", line), free(line);
+  }
+  table_print(table, stdout);
+  template_free(t);
+  return 0;
+}
+
 const struct cmdline_option volume_ls_options[] = {
     {'q', 'q', "quiet", CMDLINE_FLAG, NULL, "Only volume names"},
     {'f', 'f', "filter", CMDLINE_LIST, "FILTER",
      "Filter (dangling=true|false, name=, label=KEY[=VALUE], driver=local)"},
-    {OPT_FORMAT_V, 0, "format", CMDLINE_VALUE, "json", "A JSON array"},
+    {OPT_FORMAT_V, 0, "format", CMDLINE_VALUE, "FORMAT",
+     "json, or a template ({{.Name}} {{.Driver}} {{.Mountpoint}}...)"},
     CMDLINE_OPTIONS_END,
 };
 
@@ -52,17 +111,12 @@ CAPSULE_COMMAND(cmd_volume_ls) {
   const char *format = cmdline_value(args, OPT_FORMAT_V);
   if (!filters)
     return -1;
-  if (format && strcmp(format, "json"))
-    return err_set(e, EINVAL, "--format %s: only json is supported", format);
   struct engine eng = volume_engine(cli);
   _cleanup_json_ json_t *list = NULL;
   if (engine_volume_list(&eng, filters, &list, e) < 0)
     return -1;
-  if (format) {
-    _cleanup_free_ char *text = json_dumps(list, JSON_INDENT(2));
-    printf("%s\n", text ? text : "[]");
-    return 0;
-  }
+  if (format)
+    return print_volumes(list, format, e);
   bool quiet = cmdline_has(args, 'q');
   if (!quiet)
     printf("%-10s%s\n", "DRIVER", "VOLUME NAME");
@@ -78,6 +132,11 @@ CAPSULE_COMMAND(cmd_volume_ls) {
   return 0;
 }
 
+const struct cmdline_option volume_inspect_options[] = {
+    {'f', 'f', "format", CMDLINE_VALUE, "FORMAT", "A template ({{.Name}} {{.Driver}}...)"},
+    CMDLINE_OPTIONS_END,
+};
+
 CAPSULE_COMMAND(cmd_volume_inspect) {
   struct engine eng = volume_engine(cli);
   _cleanup_json_ json_t *all = json_array();
@@ -90,8 +149,12 @@ CAPSULE_COMMAND(cmd_volume_inspect) {
     else if (json_array_append_new(all, v) < 0)
       return err_set(e, ENOMEM, "volume inspect");
   }
-  _cleanup_free_ char *text = json_dumps(all, JSON_INDENT(4));
-  printf("%s\n", text ? text : "[]");
+  const char *format = cmdline_value(args, 'f');
+  if (format && print_volumes(all, format, e) < 0)
+    return -1;
+  _cleanup_free_ char *text = format ? NULL : json_dumps(all, JSON_INDENT(4));
+  if (!format)
+    printf("%s\n", text ? text : "[]");
   return status;
 }
 
