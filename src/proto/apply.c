@@ -71,7 +71,7 @@ static bool audited(struct apply_run *r, const struct transport *t) {
   if (!t->ops->audit ||
       t->ops->audit(t->ctx, r->coordinator, &r->plan, r->step, r->nodes, r->nnodes, &e) == 0)
     return true;
-  r->refused = r->failed = true;
+  r->failed = true;
   return false;
 }
 
@@ -110,7 +110,7 @@ enum apply_status apply_start(struct apply_run *r, const struct transport *t,
   r->tag = tag;
   r->version = version;
   r->step = 0;
-  r->failed = r->refused = false;
+  r->failed = false;
   r->active = true;
   r->started = tp_now(t);
   r->timer = timer_token;

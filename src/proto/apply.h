@@ -49,7 +49,6 @@ struct apply_run {
   int32_t inflight;  /* sent, not answered yet */
   uint8_t *state;    /* per action: ACTION_* */
   bool failed;
-  bool refused;      /* the transport's audit refused a step (transport.h) */
   bool active;
   double started;    /* when the first step started */
   uint64_t timer;    /* token of the running step's timeout */
@@ -65,9 +64,8 @@ void apply_free(struct apply_run *r);
  * `nodes` (the n nodes the coordinator was given), and start its first
  * step. `timer_token` is armed for `step_timeout` s on every step; the
  * coordinator passes it back through apply_timeout(). Every step is first
- * offered to the transport's audit, which may refuse it (the plan fails,
- * `refused` set). Returns the status: DONE at once for a plan without
- * migrations. */
+ * offered to the transport's audit, which may refuse it (the plan fails).
+ * Returns the status: DONE at once for a plan without migrations. */
 enum apply_status apply_start(struct apply_run *r, const struct transport *t,
                               int32_t coordinator, uint64_t tag, uint32_t version,
                               struct sched_plan *plan, const int32_t *nodes, int32_t n,

@@ -38,6 +38,7 @@ struct replay {
   int32_t step;
   bool confined; /* every node an action names must be in the partition */
   bool live;     /* m is the live state (sched_check_opts) */
+  const int64_t (*arriving)[SCHED_NRES]; /* sched_check_opts */
 };
 
 static int cmp_i32(const void *a, const void *b) {
@@ -235,11 +236,17 @@ static const char *const res_name[SCHED_NRES] = {"cpu", "memory"};
 static int check_capacity(struct replay *r, const struct sched_action *a, err_t *e) {
   const struct cnode *n = cnode(r, a->dst);
   const struct sched_node *g = &r->m->nodes[a->dst];
-  for (int k = 0; k < SCHED_NRES; k++)
-    if (n->used[k] + n->incoming[k] > g->cap[k])
-      return drifted(r, fail_at(r, a, e, "node %d over %s capacity: %lld > %lld", a->dst,
-                                res_name[k], (long long)(n->used[k] + n->incoming[k]),
-                                (long long)g->cap[k]), e);
+  for (int k = 0; k < SCHED_NRES; k++) {
+    int64_t outside = r->arriving ? r->arriving[a->dst][k] : 0;
+    int64_t need = n->used[k] + n->incoming[k] + outside;
+    if (need <= g->cap[k])
+      continue;
+    char also[64] = "";
+    if (outside)
+      snprintf(also, sizeof also, " (%lld arriving from outside the plan)", (long long)outside);
+    return drifted(r, fail_at(r, a, e, "node %d over %s capacity: %lld > %lld%s", a->dst,
+                              res_name[k], (long long)need, (long long)g->cap[k], also), e);
+  }
   return 0;
 }
 
@@ -618,7 +625,8 @@ static int check(const struct sched_model *m, const struct sched_cstrs *c,
     if (o->partition[i] < 0 || o->partition[i] >= m->nnodes)
       return err_set(e, EINVAL, "checker: partition node %d out of range", o->partition[i]);
   struct replay r = {.m = m, .c = c && c->n ? c : NULL, .p = p,
-                     .confined = o->partition != NULL, .live = o->live};
+                     .confined = o->partition != NULL, .live = o->live,
+                     .arriving = o->arriving};
   if (check_ids(&r, e) < 0)
     return -1;
   if (o->first_step < 0 || o->first_step > p->nsteps)

@@ -54,6 +54,11 @@ struct sched_check_opts {
    * explains (an action's demand, a destination's capacity) fails with
    * e->code ESTALE: the plan is stale rather than wrong. */
   bool live;
+  /* Per node (m->nnodes entries; NULL = none): the demands of VEs that are
+   * migrating to it now, outside the plan. They occupy it already, as a
+   * plan's own arrivals do during their step (plan.h), though the model
+   * still places them on their sources. */
+  const int64_t (*arriving)[SCHED_NRES];
 };
 
 int sched_check_plan_opts(const struct sched_model *m, const struct sched_cstrs *c,

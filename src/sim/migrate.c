@@ -102,6 +102,7 @@ static void migration_actor(int argc, char **argv) {
             cluster_move_vm(s->cl, mg->ve, mg->dst, simgrid_get_clock(), &e) == 0;
   s->cl->vms[mg->ve].migrating = -1;
   sched_ve_set_pinned(&s->cl->m, mg->ve, false);
+  simnet_moving_remove(s, mg->ve);
   s->migrations_active--;
   if (ok) {
     s->migrations_done++;
@@ -115,8 +116,10 @@ static void migration_actor(int argc, char **argv) {
 
 int sim_migrate_start(struct simnet *s, int32_t node, int32_t ve, int32_t dst, uint64_t token) {
   struct migration *mg = malloc(sizeof *mg);
-  if (!mg)
+  if (!mg || simnet_moving_add(s, ve) < 0) {
+    free(mg);
     return -1;
+  }
   *mg = (struct migration){.s = s, .node = node, .ve = ve, .dst = dst, .token = token};
   s->cl->vms[ve].migrating = dst;
   sched_ve_set_pinned(&s->cl->m, ve, true); /* reported as migrating */

@@ -16,6 +16,7 @@
 #include "proto/view.h"
 #include "sched/checker.h"
 #include "sim/migrate.h"
+#include "util/array.h"
 
 enum ev_type { EV_MESSAGE, EV_LOAD, EV_MIGRATED };
 
@@ -125,8 +126,15 @@ static int op_audit(void *ctx, int32_t coordinator, const struct sched_plan *p, 
     return 0;
   s->audited++;
   struct sched_check_opts o = {.partition = nodes, .npartition = n, .first_step = first,
-                               .live = true};
-  if (sched_check_plan_opts(&s->cl->m, s->cstrs, p, &o, e) == 0)
+                               .live = true, .arriving = s->arriving};
+  const struct sched_model *m = &s->cl->m;
+  for (int32_t i = 0; i < s->nmoving; i++)
+    for (int k = 0; k < SCHED_NRES; k++)
+      s->arriving[s->cl->vms[s->moving[i]].migrating][k] += m->ves[s->moving[i]].demand[k];
+  int rc = sched_check_plan_opts(m, s->cstrs, p, &o, e);
+  for (int32_t i = 0; i < s->nmoving; i++)
+    memset(s->arriving[s->cl->vms[s->moving[i]].migrating], 0, sizeof *s->arriving);
+  if (rc == 0)
     return 0;
   bool stale = e->code == ESTALE;
   char *first_msg = stale ? s->first_stale : s->first_invalid;
@@ -144,6 +152,18 @@ static const struct transport_ops simnet_ops = {
     .now = op_now, .send = op_send, .timer = op_timer, .snapshot = op_snapshot,
     .migrate = op_migrate, .charge = op_charge, .audit = op_audit,
 };
+
+int simnet_moving_add(struct simnet *s, int32_t ve) {
+  return array_push_i32(&s->moving, &s->nmoving, &s->moving_cap, ve);
+}
+
+void simnet_moving_remove(struct simnet *s, int32_t ve) {
+  for (int32_t i = 0; i < s->nmoving; i++)
+    if (s->moving[i] == ve) {
+      s->moving[i] = s->moving[--s->nmoving];
+      return;
+    }
+}
 
 void simnet_migrated(struct simnet *s, int32_t node, uint64_t token, bool ok) {
   struct sn_event *ev = calloc(1, sizeof *ev);
@@ -275,8 +295,11 @@ int simnet_init(struct simnet *s, struct cluster *cl, int32_t services, err_t *e
   s->nodes = s->hosts + services;
   s->mig_speed = 125e6;
   s->n = calloc(s->nodes, sizeof *s->n);
-  if (!s->n)
+  s->arriving = calloc(s->hosts, sizeof *s->arriving);
+  if (!s->n || !s->arriving) {
+    simnet_free(s);
     return err_set(e, ENOMEM, "simnet: out of memory for %d nodes", s->nodes);
+  }
   for (int32_t i = 0; i < s->nodes; i++) {
     char name[32];
     snprintf(name, sizeof name, "node%d", i);
@@ -303,6 +326,8 @@ void simnet_free(struct simnet *s) {
       timeq_free(&s->n[i].timers);
     }
   free(s->n);
+  free(s->moving);
+  free(s->arriving);
   series_free(&s->migration_time);
   memset(s, 0, sizeof *s);
 }

@@ -56,6 +56,8 @@ struct simnet {
   bool audit;
   const struct sched_cstrs *cstrs;
   uint64_t audited, refused_stale, refused_invalid;
+  int32_t *moving, nmoving, moving_cap;  /* the VEs migrating now */
+  int64_t (*arriving)[SCHED_NRES];       /* per host, filled during an audit */
   char first_stale[256], first_invalid[256];
 };
 
@@ -72,6 +74,11 @@ void simnet_load(struct simnet *s, int32_t host, int level);
 /* From now on the node is down: its actors drop everything. */
 void simnet_fail(struct simnet *s, int32_t node);
 bool simnet_failed(const struct simnet *s, int32_t node);
+
+/* The live migration of `ve` starts / ends (sim/migrate.c): the audit
+ * counts it on its destination meanwhile. -1 on ENOMEM. */
+int simnet_moving_add(struct simnet *s, int32_t ve);
+void simnet_moving_remove(struct simnet *s, int32_t ve);
 
 /* A migration started through the transport ended on `node`. */
 void simnet_migrated(struct simnet *s, int32_t node, uint64_t token, bool ok);

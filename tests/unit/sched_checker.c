@@ -35,18 +35,23 @@ static struct sched_action mig(int32_t ve, int32_t src, int32_t dst, int64_t mem
   return (struct sched_action){SCHED_MIGRATE, ve, src, dst, mem, ITS_CPU, false};
 }
 
+/* A check's outcome is the one wanted: success (want NULL), or a failure
+ * with error code `code` and `want` in its message. */
+static int judged(int rc, const err_t *e, const char *want, int code) {
+  if (want == NULL)
+    return rc == 0 || (fprintf(stderr, "unexpected: %s\n", e->msg), 0);
+  if (rc == 0)
+    return fprintf(stderr, "accepted a plan that should fail with \"%s\"\n", want), 0;
+  if (!strstr(e->msg, want))
+    return fprintf(stderr, "message \"%s\" lacks \"%s\"\n", e->msg, want), 0;
+  return e->code == code || (fprintf(stderr, "code %d, not %d\n", e->code, code), 0);
+}
+
 /* The result of checking, and the message when it fails. */
 static int verdict(const struct sched_model *m, const struct sched_cstrs *c,
                    const struct sched_plan *p, const int32_t *part, int32_t n, const char *want) {
   err_t e = ERR_INIT;
-  int rc = sched_check_plan(m, c, p, part, n, &e);
-  if (want == NULL)
-    return rc == 0 || (fprintf(stderr, "unexpected: %s\n", e.msg), 0);
-  if (rc == 0)
-    return fprintf(stderr, "accepted a plan that should fail with \"%s\"\n", want), 0;
-  if (!strstr(e.msg, want))
-    return fprintf(stderr, "message \"%s\" lacks \"%s\"\n", e.msg, want), 0;
-  return e.code == EINVAL;
+  return judged(sched_check_plan(m, c, p, part, n, &e), &e, want, EINVAL);
 }
 
 /* Node 0 overloaded (120), nodes 1 and 2 at 30 of 100. */
@@ -213,14 +218,7 @@ static int live_verdict(const struct sched_model *m, const struct sched_plan *p,
   err_t e = ERR_INIT;
   struct sched_check_opts o = {.partition = part, .npartition = n, .first_step = first,
                                .live = true};
-  int rc = sched_check_plan_opts(m, NULL, p, &o, &e);
-  if (want == NULL)
-    return rc == 0 || (fprintf(stderr, "unexpected: %s\n", e.msg), 0);
-  if (rc == 0)
-    return fprintf(stderr, "accepted a plan that should fail with \"%s\"\n", want), 0;
-  if (!strstr(e.msg, want))
-    return fprintf(stderr, "message \"%s\" lacks \"%s\"\n", e.msg, want), 0;
-  return e.code == code || (fprintf(stderr, "code %d, not %d\n", e.code, code), 0);
+  return judged(sched_check_plan_opts(m, NULL, p, &o, &e), &e, want, code);
 }
 
 /* Against the cluster as it is when a step starts: the steps still to run
@@ -270,6 +268,16 @@ static void test_live_state(void) {
   int32_t part01[] = {0, 1};
   CHECK(live_verdict(&m, &p, part01, 2, 1, "node 2 is outside the partition", EINVAL));
   CHECK(live_verdict(&m, &p, part, 3, 3, "step 3 is not one of the plan's 2", EINVAL));
+  /* a VE migrating to node 2 for someone else occupies it already */
+  int64_t arriving[3][SCHED_NRES] = {{0}};
+  struct sched_check_opts o = {.partition = part, .npartition = 3, .first_step = 1, .live = true,
+                               .arriving = arriving};
+  CHECK(sched_check_plan_opts(&m, NULL, &p, &o, &e) == 0);
+  arriving[2][SCHED_CPU] = 20;
+  CHECK(sched_check_plan_opts(&m, NULL, &p, &o, &e) < 0 && e.code == ESTALE &&
+        strstr(e.msg, "node 2 over cpu capacity: 110 > 100 (20 arriving from outside the plan)"));
+  arriving[2][SCHED_CPU] = 10; /* exactly full */
+  CHECK(sched_check_plan_opts(&m, NULL, &p, &o, &e) == 0);
   sched_plan_free(&rest);
   sched_plan_free(&p);
   sched_model_free(&m);
