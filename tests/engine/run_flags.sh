@@ -151,3 +151,20 @@ test_pull_policies() {
   assert_eq "$(cap run --rm --pull never busybox echo present)" present
   assert_eq "$(cap run --rm --pull missing busybox echo present)" present
 }
+
+test_stop_signal_and_timeout() {
+  engine_setup
+  id=$(cap run -d --stop-signal SIGUSR1 --stop-timeout 3 busybox sh -c 'trap "echo got-usr1; exit 0" USR1; while :; do sleep 0.1; done')
+  record=$(cat "$STORE/containers/$id/container.json")
+  assert_contains "$record" '"stopSignal": 10'
+  assert_contains "$record" '"stopTimeout": 3'
+  # stop (helper monitor's) sends it, once the command exists.
+  if cap stop --help >/dev/null 2>&1; then
+    cap stop "$id" >/dev/null
+    assert_contains "$(cap logs "$id")" got-usr1
+  fi
+  cap rm -f "$id" >/dev/null
+  assert_fails cap run --rm --stop-signal NOSUCH busybox true
+  assert_eq "$RC" 125 "exit status"
+  assert_contains "$ERR" "--stop-signal NOSUCH: unknown signal"
+}

@@ -29,6 +29,9 @@ int run_flags_apply(const struct cli *cli, struct cmdline_args *args, struct run
   o->ulimits = v[9];
   o->privileged = cmdline_has(args, OPT_PRIVILEGED);
   o->cidfile = cmdline_value(args, OPT_CIDFILE);
+  /* Checked by the engine (run_config.c), kept in the record for stop. */
+  o->stop_signal = cmdline_value(args, OPT_STOP_SIGNAL);
+  o->stop_timeout = cmdline_value(args, OPT_STOP_TIMEOUT);
   if (engine_env_resolve(o->env, v[3], &f->env, e) < 0 ||
       engine_labels_resolve(v[4], v[5], &f->labels, e) < 0)
     return -1;

@@ -1,5 +1,6 @@
 /* run's (and create's) flags for mounts, devices, environment and label
- * files, labels, privileges, limits, --cidfile and --pull: their entries in
+ * files, labels, privileges, limits, --cidfile, --pull and how the container
+ * is stopped (--stop-signal, --stop-timeout): their entries in
  * the run command's option table and what they put in struct run_opts. */
 #ifndef CAPSULE_CLI_CAPSULE_RUN_FLAGS_H
 #define CAPSULE_CLI_CAPSULE_RUN_FLAGS_H
@@ -11,6 +12,7 @@
 enum {
   OPT_MOUNT = 0x300, OPT_TMPFS, OPT_DEVICE, OPT_ENV_FILE, OPT_LABEL_FILE, OPT_CAP_ADD,
   OPT_CAP_DROP, OPT_PRIVILEGED, OPT_SECURITY_OPT, OPT_ULIMIT, OPT_PULL, OPT_CIDFILE,
+  OPT_STOP_SIGNAL, OPT_STOP_TIMEOUT,
 };
 
 #define RUN_FLAGS_OPTIONS                                                                      \
@@ -30,7 +32,11 @@ enum {
   {OPT_ULIMIT, 0, "ulimit", CMDLINE_LIST, "NAME=SOFT[:HARD]", "Set a resource limit (-1: none)"}, \
   {OPT_PULL, 0, "pull", CMDLINE_VALUE, "always|missing|never",                                 \
    "Pull the image first (default: missing)"},                                                 \
-  {OPT_CIDFILE, 0, "cidfile", CMDLINE_VALUE, "FILE", "Write the container ID to the file"}
+  {OPT_CIDFILE, 0, "cidfile", CMDLINE_VALUE, "FILE", "Write the container ID to the file"},    \
+  {OPT_STOP_SIGNAL, 0, "stop-signal", CMDLINE_VALUE, "SIGNAL",                                 \
+   "Signal that stops the container (default: the image's, else SIGTERM)"},                    \
+  {OPT_STOP_TIMEOUT, 0, "stop-timeout", CMDLINE_VALUE, "SECONDS",                              \
+   "Time stop waits before SIGKILL (default 10; -1: forever)"}
 
 /* What the options' values need to outlive (the resolved environment and
  * labels, the vectors). */
