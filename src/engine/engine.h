@@ -176,7 +176,8 @@ int engine_ps(const struct engine *eng, bool all, json_t **out, err_t *e);
  * holds (starting, or running in the foreground), is left alone. `s` is
  * the image store, opened exclusively: no run or rm is half-way meanwhile.
  * Volumes too: what interrupted commands left under volumes/.tmp/ (volumes
- * half made, copied into or removed) goes.
+ * half made, copied into or removed) goes; a volume a record names but that
+ * does not exist (a run killed in between) is made.
  * Notes as image_store_check: ("repaired", what), ("problem", what),
  * ("ok", summary). -1 with e set if problems are left. */
 int engine_check(const struct engine *eng, struct image_store *s, store_note_fn note, void *data,

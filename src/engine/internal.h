@@ -225,8 +225,9 @@ json_t *volume_anonymous_labels(void);
 int volume_copy_up(const struct engine *eng, const char *name, const char *rootfs,
                    const char *target, err_t *e);
 /* engine_check's part: removes what interrupted commands left under
- * volumes/.tmp/ and notes a volume without its metadata or data as a
- * problem (someone's data: to look at, not to delete). */
+ * volumes/.tmp/, makes the volumes records name that do not exist, and
+ * notes a volume without its metadata or data as a problem (someone's
+ * data: to look at, not to delete). */
 int volumes_check(const struct engine *eng, store_note_fn note, void *data, err_t *e);
 /* Remove the anonymous volumes among `mounts` that no container uses. */
 int volumes_remove_anonymous(const struct engine *eng, json_t *mounts, err_t *e);

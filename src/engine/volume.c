@@ -505,6 +505,43 @@ int engine_volume_prune(const struct engine *eng, bool all, char **filters, json
   return 0;
 }
 
+/* A run killed after its record named a volume and before the volume
+ * existed leaves a container that could not start: the volume is made
+ * (empty: the image's content is copied into it only by a run). */
+static int make_missing(const struct engine *eng, store_note_fn note, void *data, err_t *e) {
+  struct container_record *list = NULL;
+  size_t n = 0;
+  if (container_dir_list(eng, &list, &n, e) < 0)
+    return -1;
+  int ret = 0;
+  for (size_t i = 0; i < n; i++) {
+    size_t k;
+    json_t *m;
+    json_array_foreach(list[i].mounts, k, m) {
+      const char *name = json_string_value(json_object_get(m, "Name"));
+      const char *type = json_string_value(json_object_get(m, "Type"));
+      _cleanup_free_ char *vdir = name ? volume_path(eng, name, NULL) : NULL;
+      if (ret < 0 || !type || strcmp(type, "volume") || !vdir || access(vdir, F_OK) == 0)
+        continue;
+      _cleanup_json_ json_t *labels =
+          json_is_true(json_object_get(m, "anonymous")) ? volume_anonymous_labels() : NULL;
+      bool created;
+      char text[512];
+      if (volume_make(eng, name, labels, &created, e) < 0) {
+        ret = -1;
+        continue;
+      }
+      snprintf(text, sizeof text, "made volume %.100s of container %s (%.12s): it was missing",
+               name, list[i].name, list[i].id);
+      note(data, "repaired", text);
+    }
+  }
+  for (size_t i = 0; i < n; i++)
+    container_record_free(&list[i]);
+  free(list);
+  return ret;
+}
+
 int volumes_check(const struct engine *eng, store_note_fn note, void *data, err_t *e) {
   _cleanup_close_ int lock = volumes_lock(eng, true, e);
   _cleanup_free_ char *tmp = volume_path(eng, ".tmp", NULL);
@@ -527,6 +564,8 @@ int volumes_check(const struct engine *eng, store_note_fn note, void *data, err_
              de->d_name);
     note(data, "repaired", text);
   }
+  if (make_missing(eng, note, data, e) < 0)
+    return -1;
   _cleanup_closedir_ DIR *d = opendir(dir);
   for (struct dirent *de; d && (de = readdir(d));) {
     if (de->d_name[0] == '.')

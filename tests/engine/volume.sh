@@ -230,6 +230,14 @@ test_system_check_removes_half_made_volumes() {
   assert_contains "$out" "copy-4567"
   assert_eq "$(ls -A "$STORE/volumes/.tmp")" "" "left under .tmp"
   assert_eq "$(cap volume ls -q)" whole
+  # A run killed after its record named a volume, before the volume existed.
+  cap run --name c -v named:/d -v /anon busybox true
+  rm -rf "$STORE/volumes/named" "$STORE/volumes/$(cap volume ls -q | grep -E '^[0-9a-f]{64}$')"
+  out=$(cap system check)
+  assert_contains "$out" "repaired: made volume named of container c"
+  assert_eq "$(cap run --rm -v named:/d busybox ls /d)" "" "the volume made again"
+  cap rm -v c >/dev/null
+  assert_eq "$(cap volume ls -q | tr '\n' ' ')" "named whole " "the anonymous one made again is anonymous"
   # A directory that is no volume of ours is reported, not deleted.
   mkdir "$STORE/volumes/stray"
   assert_fails cap system check
