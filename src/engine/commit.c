@@ -61,14 +61,13 @@ int engine_commit(const struct engine *eng, const char *name, const struct commi
     return -1;
   /* Paused, the layer is one moment of the container's files. */
   json_int_t pid;
-  struct runtime_ctx rt = engine_runtime(eng);
   bool paused = o->pause && !strcmp(engine_status(eng, r.id, &pid), "running");
   int rc = -1;
-  if (paused && runtime_pause(&rt, r.id, e) < 0)
+  if (paused && engine_pause(eng, r.id, true, e) < 0)
     goto out;
   rc = make_image(eng, &r, o, id, e);
   err_t resume = ERR_INIT;
-  if (paused && runtime_resume(&rt, r.id, &resume) < 0 && rc == 0) {
+  if (paused && engine_pause(eng, r.id, false, &resume) < 0 && rc == 0) {
     *e = resume;
     rc = err_wrap(e, "the image %.19s is made, but container %s stays paused", id, r.name);
   }

@@ -1,16 +1,21 @@
 /* A container's root directory for commands that read or write its files
  * from the host (cp, export): the root its processes see while it runs,
- * else its overlay, mounted for the time of the command. */
+ * else its overlay and volumes, mounted for the time of the command in a
+ * mount namespace of its own. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 
 #include "engine/internal.h"
 #include "util/cleanup.h"
+#include "util/json.h"
+#include "util/syscalls.h"
 
 #define OVERLAYFS_MAGIC 0x794c7630
 
@@ -34,9 +39,44 @@ static bool is_overlay(const char *dir) {
   return statfs(dir, &fs) == 0 && fs.f_type == OVERLAYFS_MAGIC;
 }
 
-/* Mount the container's overlay at merged/ unless it is: under the
- * container's lock, so that no start mounts it meanwhile. */
-static int mount_stopped(const struct engine *eng, const struct container_record *r,
+/* The container's volumes and binds over its root, as its processes will
+ * see them; read-only ones stay read-only. Destinations are resolved in
+ * the root (a symlink in the image cannot send a mount elsewhere); one the
+ * image lacks is left for the runtime to make at start. */
+static int mount_volumes(const struct container_record *r, int root, err_t *e) {
+  size_t i;
+  json_t *m;
+  json_array_foreach(r->mounts, i, m) {
+    const char *type = json_string_value(json_object_get(m, "Type"));
+    const char *src = json_string_value(json_object_get(m, "Source"));
+    const char *dst = json_string_value(json_object_get(m, "Destination"));
+    if (!type || !src || !dst || (strcmp(type, "volume") && strcmp(type, "bind")))
+      continue;
+    _cleanup_close_ int at = sys_openat2(root, dst, O_PATH | O_CLOEXEC, 0,
+                                         RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+    if (at < 0 && errno == ENOENT)
+      continue;
+    char target[64];
+    snprintf(target, sizeof target, "/proc/self/fd/%d", at);
+    if (at < 0 || mount(src, target, NULL, MS_BIND | MS_REC, NULL) < 0)
+      return err_sys(e, "container %s: mount %s at %s", r->name, src, dst);
+    if (!json_is_false(json_object_get(m, "RW")))
+      continue;
+    /* Opened again: the fd above is the directory under the new mount. */
+    _cleanup_close_ int top = sys_openat2(root, dst, O_PATH | O_CLOEXEC, 0,
+                                          RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+    snprintf(target, sizeof target, "/proc/self/fd/%d", top);
+    if (top < 0 || mount(NULL, target, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0)
+      return err_sys(e, "container %s: %s read-only", r->name, dst);
+  }
+  return 0;
+}
+
+/* A stopped container's root, mounted in a mount namespace of our own
+ * (the calling process moves into it): its overlay and its volumes, seen by
+ * this command alone, gone with it however it ends. Under the container's
+ * lock, so that no start mounts its overlay meanwhile. */
+static int mount_stopped(const struct engine *eng, const struct container_record *r, bool live,
                          struct container_root *out, err_t *e) {
   if ((out->lock = container_dir_lock(eng, r->id, e)) < 0)
     return -1;
@@ -48,7 +88,10 @@ static int mount_stopped(const struct engine *eng, const struct container_record
   _cleanup_free_ char *work = container_path(eng, r->id, "work");
   if (!merged || !upper || !work)
     return err_sys(e, "container %s", r->name);
-  if (!is_overlay(merged)) {
+  bool ours = !is_overlay(merged); /* else a created container's, mounted by its start */
+  if (ours) {
+    if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+      return err_sys(e, "a mount namespace for container %s", r->name);
     struct image_info img = {0};
     _cleanup_strv_ char **layers = NULL;
     int rc = image_store_open(eng->root, 0, &out->store, e) < 0 ||
@@ -60,12 +103,10 @@ static int mount_stopped(const struct engine *eng, const struct container_record
     image_info_free(&img);
     if (rc < 0)
       return -1;
-    out->mounted = steal_ptr(&merged);
   }
-  const char *dir = out->mounted ? out->mounted : merged;
-  if ((out->fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-    return err_sys(e, "open %s", dir);
-  return 0;
+  if ((out->fd = open(merged, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+    return err_sys(e, "open %s", merged);
+  return ours && live ? mount_volumes(r, out->fd, e) : 0;
 }
 
 int container_root_open(const struct engine *eng, const struct container_record *r, bool live,
@@ -86,7 +127,7 @@ int container_root_open(const struct engine *eng, const struct container_record 
                                               : 0;
     }
   } else {
-    rc = mount_stopped(eng, r, out, e);
+    rc = mount_stopped(eng, r, live, out, e);
   }
   if (rc < 0)
     container_root_close(out);
@@ -96,11 +137,6 @@ int container_root_open(const struct engine *eng, const struct container_record 
 void container_root_close(struct container_root *cr) {
   if (cr->fd >= 0)
     close(cr->fd);
-  if (cr->mounted) {
-    err_t ignored = ERR_INIT; /* a mount left over is removed by the next start or rm */
-    overlay_unmount(cr->mounted, &ignored);
-    free(cr->mounted);
-  }
   if (cr->store)
     image_store_close(cr->store);
   if (cr->lock >= 0)

@@ -266,6 +266,11 @@ static int copy(const struct engine *eng, struct side *src, struct side *dst,
   if ((dir = open_source(src, o->follow || src->need_dir, &st, e)) < 0)
     goto out;
   bool is_dir = S_ISDIR(st.st_mode);
+  if (fs_is_kernel_view(dir)) {
+    err_set(e, EPERM, "%s: %s/%s: a kernel file system's file (/proc, /sys...) is not copied",
+            where(src), src->dir, src->base);
+    goto out;
+  }
   if ((src->need_dir || src->contents) && !is_dir) {
     err_set(e, ENOTDIR, "%s: %s/%s: not a directory", where(src), src->dir, src->base);
     goto out;

@@ -5,9 +5,10 @@
  * per layer at each level, topmost first): a name the layers show is a
  * change, otherwise an addition. A 0/0 character device is a whiteout (a
  * deletion); a directory with trusted.overlay.opaque=y replaced the
- * layers' one, whose entries it lacks are deletions. As docker does, the
- * parent of an added or deleted entry is a change, and a directory whose
- * mode and mtime match the layers' is no change by itself. */
+ * layers' one: shown deleted, its entries added (docker's and podman's
+ * output). As docker does, the parent of an added or deleted entry is a
+ * change, and a directory whose mode and mtime match the layers' is no
+ * change by itself. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -94,26 +95,6 @@ static void close_all(int *fds, size_t n) {
       close(fds[i]);
 }
 
-/* An opaque upper directory hides the layers' entries: those it lacks are
- * deletions. */
-static int note_hidden(struct differ *d, int upfd, const int *lower, const char *path, err_t *e) {
-  for (size_t i = 0; i < d->n; i++) {
-    _cleanup_closedir_ DIR *dir = lower[i] >= 0 ? fdopendir_dup(lower[i]) : NULL;
-    for (struct dirent *de; dir && (de = readdir(dir));) {
-      struct stat st;
-      if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
-          fstatat(upfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 ||
-          lower_lookup(d, lower, de->d_name, &st) == 0)
-        continue;
-      _cleanup_free_ char *child = NULL;
-      if (asprintf(&child, "%s/%s", path, de->d_name) < 0 ||
-          note(d, child, KIND_DELETED, e) < 0)
-        return e->code ? -1 : err_sys(e, "diff");
-    }
-  }
-  return 0;
-}
-
 static int walk(struct differ *d, int upfd, const int *lower, const char *path, err_t *e);
 
 static int walk_entry(struct differ *d, int upfd, const int *lower, const char *name,
@@ -129,13 +110,16 @@ static int walk_entry(struct differ *d, int upfd, const int *lower, const char *
       return -1;
     return note(d, path, present ? KIND_CHANGED : KIND_ADDED, e);
   }
+  /* A directory made again over the layers' one (opaque): docker and
+   * podman show it deleted, and its entries added. */
   bool opaque = is_opaque(upfd, name);
   bool same = present && S_ISDIR(low.st_mode) && !opaque && low.st_mode == st.st_mode &&
               low.st_mtim.tv_sec == st.st_mtim.tv_sec &&
               low.st_mtim.tv_nsec == st.st_mtim.tv_nsec;
-  if (!present && note_parent(d, path, e) < 0)
+  int kind = !present ? KIND_ADDED : opaque ? KIND_DELETED : KIND_CHANGED;
+  if (kind != KIND_CHANGED && note_parent(d, path, e) < 0)
     return -1;
-  if (!same && note(d, path, present ? KIND_CHANGED : KIND_ADDED, e) < 0)
+  if (!same && note(d, path, kind, e) < 0)
     return -1;
   _cleanup_close_ int sub = openat(upfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (sub < 0)
@@ -143,15 +127,11 @@ static int walk_entry(struct differ *d, int upfd, const int *lower, const char *
   _cleanup_free_ int *subs = calloc(d->n + 1, sizeof *subs);
   if (!subs)
     return err_sys(e, "diff");
-  lower_subdirs(d, lower, name, subs);
-  int rc = opaque ? note_hidden(d, sub, subs, path, e) : 0;
-  if (opaque) { /* nothing below shows through */
-    close_all(subs, d->n);
-    for (size_t i = 0; i < d->n; i++)
-      subs[i] = -1;
-  }
-  if (rc == 0)
-    rc = walk(d, sub, subs, path, e);
+  for (size_t i = 0; i < d->n; i++) /* nothing below an opaque one shows through */
+    subs[i] = -1;
+  if (!opaque)
+    lower_subdirs(d, lower, name, subs);
+  int rc = walk(d, sub, subs, path, e);
   close_all(subs, d->n);
   return rc;
 }

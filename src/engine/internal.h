@@ -145,15 +145,16 @@ int engine_run_config(const struct run_opts *o, const char *image_stop_signal,
 
 struct container_root {
   int fd;                    /* the root directory */
-  /* What to undo at close: the overlay we mounted, the store (shared) that
-   * keeps its layers, the container's lock. */
-  char *mounted;
+  /* What to release at close: the store (shared) that keeps the layers of
+   * an overlay we mounted, the container's lock. */
   struct image_store *store;
   int lock;
 };
 /* The root of container `r`: with `live`, the one its processes see while
  * it runs (volumes and tmpfs mounts in it, through /proc/<pid>/root), else
- * its overlay alone; a stopped container's overlay is mounted until close. */
+ * its overlay alone. A stopped container's overlay and volumes are mounted
+ * in a mount namespace of the caller's own (it moves there: for commands,
+ * whose mounts then vanish with them). */
 int container_root_open(const struct engine *eng, const struct container_record *r, bool live,
                         struct container_root *out, err_t *e);
 void container_root_close(struct container_root *cr);

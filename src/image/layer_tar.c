@@ -251,6 +251,10 @@ static int write_one(struct writer *w, int dirfd, const char *name, const char *
     return copy_data(w, fd, path, e);
   if (!S_ISDIR(st.st_mode))
     return 0;
+  /* A running container's /proc, /sys...: the mount point only, as
+   * docker's copies show them. */
+  if (fs_is_kernel_view(fd))
+    return 0;
   if (opaque) {
     char marker[PATH_MAX];
     if (entry_name(marker, e, "%s/" WHITEOUT_OPAQUE, path) < 0 ||
@@ -367,7 +371,9 @@ static int write_entries(struct writer *w, int dirfd, const char *name, const ch
   if (*as)
     return write_one(w, dirfd, name, as, e);
   _cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  return fd < 0 ? err_sys(e, "%s: open", name) : write_tree(w, fd, "", e);
+  if (fd < 0)
+    return err_sys(e, "%s: open", name);
+  return fs_is_kernel_view(fd) ? 0 : write_tree(w, fd, "", e);
 }
 
 static int write_tar(int dirfd, const char *name, const char *as, enum layer_compression c,

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "util/array.h"
@@ -270,4 +271,30 @@ uint64_t tree_file_bytes(int fd) {
     }
   }
   return total;
+}
+
+bool fs_is_kernel_view(int fd) {
+  static const unsigned long magics[] = {
+      0x9fa0,     /* proc */
+      0x62656572, /* sysfs */
+      0x27e0eb,   /* cgroup */
+      0x63677270, /* cgroup2 */
+      0x1cd1,     /* devpts */
+      0x19800202, /* mqueue */
+      0x73636673, /* securityfs */
+      0x64626720, /* debugfs */
+      0x74726163, /* tracefs */
+      0xcafe4a11, /* bpf */
+      0x6165676c, /* pstore */
+      0xde5e81e4, /* efivarfs */
+      0x62656570, /* configfs */
+      0x65735543, /* fusectl */
+  };
+  struct statfs fs;
+  if (fstatfs(fd, &fs) < 0)
+    return false;
+  for (size_t i = 0; i < sizeof magics / sizeof magics[0]; i++)
+    if ((unsigned long)fs.f_type == magics[i])
+      return true;
+  return false;
 }

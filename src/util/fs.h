@@ -3,6 +3,7 @@
 #define CAPSULE_UTIL_FS_H
 
 #include <dirent.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -45,6 +46,11 @@ DIR *fdopendir_dup(int fd);
 /* Bytes in the regular files under the directory `fd`, as docker counts a
  * volume's or a container layer's size (unreadable parts count 0). */
 uint64_t tree_file_bytes(int fd);
+
+/* Whether the directory or file `fd` is on a kernel's file system (proc,
+ * sysfs, cgroup, devpts, debugfs...): its files are views of the kernel,
+ * some of which block a reader (/proc/kmsg), and none is a container's data. */
+bool fs_is_kernel_view(int fd);
 
 /* Write all of buf to fd, retrying on EINTR and short writes; 0 or -1/errno. */
 int write_all(int fd, const void *buf, size_t len);
