@@ -23,7 +23,7 @@ DIFF_CHANGES=(--change 'CMD ["/bin/sh"]' --change 'ENV GREETING=hello')
 # What capsule lacks on main: commands (a step's first word), flags and
 # behaviours (named by a step's --needs).
 DIFF_MISSING=(
-  start stop restart kill pause unpause wait logs exec inspect diff cp commit port create rename
+  start stop restart kill wait logs inspect diff cp commit port create rename
   --format --filter -p --restart detached-rm exit-codes
 )
 

@@ -27,6 +27,13 @@ CAPSULE_COMMAND(cmd_image_history);
 CAPSULE_COMMAND(cmd_image_prune);
 CAPSULE_COMMAND(cmd_system_check);
 CAPSULE_COMMAND(cmd_version);
+CAPSULE_COMMAND(cmd_exec);
+CAPSULE_COMMAND(cmd_top);
+CAPSULE_COMMAND(cmd_pause);
+CAPSULE_COMMAND(cmd_unpause);
+CAPSULE_COMMAND(cmd_stats);
+CAPSULE_COMMAND(cmd_events);
+CAPSULE_COMMAND(cmd_info);
 CAPSULE_COMMAND(cmd_gen_docs);
 CAPSULE_COMMAND(cmd_volume_create);
 CAPSULE_COMMAND(cmd_volume_ls);
@@ -38,7 +45,8 @@ CAPSULE_COMMAND(cmd_volume_prune);
 extern const struct cmdline_option run_options[], ps_options[], rm_options[], pull_options[],
     push_options[], login_options[], logout_options[], images_options[], rmi_options[],
     import_options[], save_options[], load_options[], history_options[], prune_options[],
-    volume_create_options[], volume_ls_options[], volume_inspect_options[], volume_rm_options[], volume_prune_options[];
+    volume_create_options[], volume_ls_options[], volume_inspect_options[], volume_rm_options[],
+    volume_prune_options[], exec_options[], stats_options[], events_options[], info_options[];
 
 /* The global options' ids ("--root"; "-v" is 'v'). */
 enum { OPT_GLOBAL_ROOT = 256, OPT_GLOBAL_RUN_ROOT };

@@ -27,12 +27,6 @@ int cli_report(const err_t *e) {
   return 1;
 }
 
-CAPSULE_COMMAND(cmd_version) {
-  (void)cli, (void)args, (void)e;
-  printf("capsule version %s\n", CAPSULE_VERSION);
-  return 0;
-}
-
 /* Hidden: the bash completion script and the man page, from the table
  * (`make install` installs them). */
 CAPSULE_COMMAND(cmd_gen_docs) {
@@ -74,7 +68,7 @@ static int run(int argc, char **argv) {
   if (g.help)
     return cmdline_write_usage(stdout, &capsule_program, NULL), 0;
   if (cmdline_has(&g, 'v'))
-    return cmd_version(&cli, &g, &e);
+    return printf("capsule version %s\n", CAPSULE_VERSION) < 0 ? EXIT_FAILURE_RUN : 0;
   if (cmdline_value(&g, OPT_GLOBAL_ROOT))
     cli.root = cmdline_value(&g, OPT_GLOBAL_ROOT);
   if (cmdline_value(&g, OPT_GLOBAL_RUN_ROOT))
