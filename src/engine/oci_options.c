@@ -224,8 +224,13 @@ static int security_opts(json_t *spec, const struct run_opts *o, uint64_t caps, 
         json_set(lx, "seccomp", profile, &failed);
       else
         json_object_del(lx, "seccomp");
+    } else if ((klen == 8 && !strncmp(opt, "apparmor", 8) && v && !strcmp(v, "unconfined")) ||
+               (klen == 5 && !strncmp(opt, "label", 5) && v && !strcmp(v, "disable"))) {
+      /* No LSM profile is applied: unconfined already (compose files say so). */
     } else {
-      return err_set(e, EINVAL, "invalid --security-opt: %s", opt);
+      return err_set(e, EINVAL, "invalid --security-opt: %s (capsule knows no-new-privileges, "
+                                "seccomp=FILE|unconfined, apparmor=unconfined, label=disable)",
+                     opt);
     }
   }
   return json_built(failed, "security options", e);

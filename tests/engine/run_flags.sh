@@ -104,6 +104,7 @@ EOF
   assert_contains "$out" "Operation not permitted"
   assert_contains "$out" "Seccomp:	2"
   assert_not_contains "$out" "rmdir: '/tmp': Operation not permitted" "a rule for CAP_SYS_ADMIN only"
+  cap run --rm --security-opt apparmor=unconfined --security-opt label:disable busybox true
   assert_fails cap run --rm --security-opt apparmor=x busybox true
   assert_eq "$RC" 125 "exit status"
   assert_contains "$ERR" "invalid --security-opt"
