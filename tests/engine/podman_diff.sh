@@ -219,7 +219,7 @@ diff_header() { # label needs-words... -- args...
 # step [-e] [-l LABEL] [--needs WORD]... ARGS...: runs `E ARGS`, records its
 # header, its stdout (indented), its stderr with -e, and its exit code.
 step() {
-  local with_err=0 label="" needs=() rc=0
+  local with_err=0 label="" needs=() rc=0 start
   while :; do
     case $1 in
     -e) with_err=1; shift ;;
@@ -229,7 +229,9 @@ step() {
     esac
   done
   diff_header "$label" "$1" "${needs[@]}" -- "$@" >>"$DIFF_OUT"
+  start=$EPOCHREALTIME
   E "$@" >"$DIFF_TMP/out" 2>"$DIFF_TMP/err" </dev/null || rc=$?
+  echo "$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN {printf "%.2f", b - a}') $DIFF_ENGINE $*" >>"$DIFF_TMP/times"
   sed 's/^/  /' "$DIFF_TMP/out" >>"$DIFF_OUT"
   [ "$with_err" = 0 ] || sed 's/^/  2> /' "$DIFF_TMP/err" >>"$DIFF_OUT"
   echo "exit $rc" >>"$DIFF_OUT"
@@ -313,7 +315,8 @@ test_podman_and_capsule_agree() {
   for e in podman capsule; do
     start=$SECONDS
     DIFF_ENGINE=$e DIFF_OUT=$DIFF_TMP/$e.txt diff_scenario
-    echo "$e: the scenario took $((SECONDS - start)) s"
+    echo "$e: the scenario took $((SECONDS - start)) s; slowest steps:"
+    grep " $e " "$DIFF_TMP/times" | sort -rn | head -n 3 | sed 's/^/  /' 
     cp "$DIFF_TMP/$e.txt" "$DIFF_TMP/$e.norm"
   done
   diff_rules
