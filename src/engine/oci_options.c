@@ -290,6 +290,46 @@ static json_t *device_entry(const char *host, const char *inside, struct stat *s
                    (int)(st->st_mode & 07777), "uid", 0, "gid", 0);
 }
 
+/* One device node, or (docker's rule) the device nodes under a directory,
+ * each at the same place under `inside`; in a directory, what is no device
+ * is passed over. */
+static int add_device(json_t *devs, json_t *rules, const char *host, const char *inside,
+                      const char *perms, int depth, err_t *e) {
+  struct stat st;
+  bool failed = false;
+  if (stat(host, &st) < 0)
+    return err_sys(e, "error gathering device information while adding custom device \"%s\"",
+                   host);
+  if (S_ISDIR(st.st_mode) && depth < 8) {
+    _cleanup_closedir_ DIR *d = opendir(host);
+    if (!d)
+      return err_sys(e, "--device %s", host);
+    for (struct dirent *de; (de = readdir(d));) {
+      char h[PATH_MAX], in[PATH_MAX];
+      struct stat sub;
+      if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+          snprintf(h, sizeof h, "%s/%s", host, de->d_name) >= (int)sizeof h ||
+          snprintf(in, sizeof in, "%s/%s", inside, de->d_name) >= (int)sizeof in ||
+          lstat(h, &sub) < 0 ||
+          (!S_ISDIR(sub.st_mode) && !S_ISCHR(sub.st_mode) && !S_ISBLK(sub.st_mode)))
+        continue;
+      if (add_device(devs, rules, h, in, perms, depth + 1, e) < 0)
+        return -1;
+    }
+    return 0;
+  }
+  json_t *d = device_entry(host, inside, &st, e);
+  if (!d)
+    return -1;
+  json_push(devs, d, &failed);
+  json_push(rules,
+            json_pack("{s:b, s:s, s:I, s:I, s:s}", "allow", 1, "type",
+                      S_ISCHR(st.st_mode) ? "c" : "b", "major", (json_int_t)major(st.st_rdev),
+                      "minor", (json_int_t)minor(st.st_rdev), "access", perms),
+            &failed);
+  return json_built(failed, "devices", e);
+}
+
 /* --device HOST[:CONTAINER[:PERMISSIONS]] */
 static int devices(json_t *lx, char **list, err_t *e) {
   json_t *devs = json_object_get(lx, "devices");
@@ -297,6 +337,8 @@ static int devices(json_t *lx, char **list, err_t *e) {
   if (!devs)
     json_set(lx, "devices", devs = json_array(), &failed);
   json_t *rules = json_object_get(json_object_get(lx, "resources"), "devices");
+  if (json_built(failed, "devices", e) < 0)
+    return -1;
   for (char **p = list; p && *p; p++) {
     char host[PATH_MAX], inside[PATH_MAX], perms[8] = "rwm";
     const char *c1 = strchr(*p, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
@@ -310,21 +352,10 @@ static int devices(json_t *lx, char **list, err_t *e) {
       snprintf(perms, sizeof perms, "%s", c2 + 1);
     if (host[0] != '/' || inside[0] != '/' || !*perms || strspn(perms, "rwm") != strlen(perms))
       return err_set(e, EINVAL, "invalid device specification: %s", *p);
-    struct stat st;
-    if (stat(host, &st) < 0)
-      return err_sys(e, "error gathering device information while adding custom device \"%s\"",
-                     host);
-    json_t *d = device_entry(host, inside, &st, e);
-    if (!d)
+    if (add_device(devs, rules, host, inside, perms, 0, e) < 0)
       return -1;
-    json_push(devs, d, &failed);
-    json_push(rules,
-              json_pack("{s:b, s:s, s:I, s:I, s:s}", "allow", 1, "type",
-                        S_ISCHR(st.st_mode) ? "c" : "b", "major", (json_int_t)major(st.st_rdev),
-                        "minor", (json_int_t)minor(st.st_rdev), "access", perms),
-              &failed);
   }
-  return json_built(failed, "devices", e);
+  return 0;
 }
 
 /* --privileged: every capability (above), no seccomp, every device,

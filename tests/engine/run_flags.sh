@@ -15,6 +15,12 @@ test_device() {
   engine_setup
   out=$(cap run --rm --device /dev/null:/dev/mynull busybox sh -c 'echo x >/dev/mynull && stat -c "%F %t:%T" /dev/mynull')
   assert_eq "$out" "character special file 1:3"
+  # A directory: the device nodes under it (docker's rule).
+  mkdir -p "$WORK/devdir/sub"
+  mknod "$WORK/devdir/sub/zero" c 1 5
+  echo not-a-device >"$WORK/devdir/file"
+  out=$(cap run --rm --device "$WORK/devdir:/dev/mine" busybox sh -c 'head -c 3 /dev/mine/sub/zero | od -An -c; ls /dev/mine')
+  assert_eq "$(echo $out)" '\0 \0 \0 sub' "a directory of devices"
   echo data >"$WORK/regular"
   assert_fails cap run --rm --device "$WORK/regular" busybox true
   assert_eq "$RC" 125 "exit status"
