@@ -192,6 +192,13 @@ int engine_event_write(const struct engine *eng, const char *id, const char *nam
 void engine_event_of(const struct engine *eng, const struct container_record *r,
                      const char *action, const char *const *attrs);
 
+/* ---- stats.c ---- */
+
+/* CPU time, pids, memory (docker's figure: without inactive file pages;
+ * the host's memory for no limit) and block I/O from a cgroup_stats
+ * document (v1 or v2 figures). */
+void engine_stats_from_cgroup(json_t *cgroup_stats, struct engine_stats *out);
+
 /* ---- user.c ---- */
 
 /* docker's --user "user[:group]" (names or ids) as ids, names looked up in

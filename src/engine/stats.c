@@ -58,6 +58,13 @@ static void block_io(json_t *st, struct engine_stats *out) {
   }
 }
 
+void engine_stats_from_cgroup(json_t *s, struct engine_stats *out) {
+  out->cpu_ns = u64_at(json_object_get(s, "cpu"), "usage", "total");
+  out->pids = u64_at(s, "pids", "current");
+  memory(s, out);
+  block_io(s, out);
+}
+
 /* Received and sent bytes of the container's interfaces but lo. */
 static void net_io(pid_t pid, struct engine_stats *out) {
   char path[64];
@@ -88,10 +95,7 @@ static int sample(const char *id, pid_t pid, struct engine_stats *out, err_t *e)
   _cleanup_json_ json_t *s = NULL;
   if (cgroup_resolve(path, id, &cg, e) < 0 || !(s = cgroup_stats(cg, e)))
     return -1;
-  out->cpu_ns = u64_at(json_object_get(s, "cpu"), "usage", "total");
-  out->pids = u64_at(s, "pids", "current");
-  memory(s, out);
-  block_io(s, out);
+  engine_stats_from_cgroup(s, out);
   net_io(pid, out);
   return 0;
 }
