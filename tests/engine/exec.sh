@@ -142,6 +142,12 @@ test_stats_memory_and_limit() {
   assert_match "$(head -n 1 <<<"$out")" '^CONTAINER ID +NAME +CPU % +MEM USAGE / LIMIT +MEM % +NET I/O +BLOCK I/O +PIDS$'
   assert_contains "$out" "${id:0:12}"
   assert_eq "$(cap stats --no-stream --format '{{json .}}' hog | jq -r .MemUsage | cut -d' ' -f3)" 64MiB
+  # Without --no-stream: a new sample every second until interrupted.
+  timeout -s INT 2.7 "$BIN/capsule" --root "$STORE" --runroot "$RUNROOT" stats --format '{{.Name}}' hog >"$WORK/stream" || true
+  assert_eq "$(sort -u "$WORK/stream")" hog "streamed rows"
+  (( $(wc -l <"$WORK/stream") >= 2 )) || fail "stats did not stream: $(cat "$WORK/stream")"
+  assert_fails cap stats --no-stream nosuch
+  assert_contains "$ERR" "no such container"
 }
 
 test_pause_freezes_and_unpause_resumes() {
