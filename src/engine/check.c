@@ -163,7 +163,7 @@ static int gather(struct checker *c, json_t *ids, err_t *e) {
   }
   free(images);
   /* A container missing from the sets would be taken for a leftover. */
-  if (add_runtime_ids(c, ids, e) < 0)
+  if (add_runtime_ids(c, ids, e) < 0 || engine_net_add_ids(c->eng, ids, e) < 0)
     return -1;
   return json_built(c->failed, "system check", e);
 }
@@ -200,6 +200,13 @@ static void check_one(struct checker *c, const char *id) {
     list_add(what, sizeof what, "runtime state");
   if (cgroup)
     list_add(what, sizeof what, "cgroup");
+  json_t *net = engine_net_state(c->eng, id);
+  bool had_net = net != NULL;
+  json_decref(net);
+  if (had_net && engine_net_down(c->eng, id, &e) < 0)
+    goto failed;
+  if (had_net)
+    list_add(what, sizeof what, "network");
   int mounts = unmount_all(c, id, &e);
   if (mounts < 0)
     goto failed;
@@ -256,6 +263,12 @@ int engine_check(const struct engine *eng, struct image_store *s, store_note_fn 
     return err_wrap(e, "containers");
   if (volumes_check(eng, count_note, &c, e) < 0)
     return err_wrap(e, "volumes");
+  char what[256];
+  int swept = engine_net_sweep(eng, what, sizeof what, e);
+  if (swept < 0)
+    say(&c, "problem", "networks: %s", e->msg);
+  else if (swept)
+    say(&c, "repaired", "removed what no container accounts for: %s", what);
   if (c.problems)
     return err_set(e, EIO, "containers and volumes: %u problem%s left", c.problems,
                    c.problems == 1 ? "" : "s");

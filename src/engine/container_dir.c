@@ -46,6 +46,7 @@ void container_record_free(struct container_record *r) {
   free(r->created);
   json_decref(r->command);
   json_decref(r->mounts);
+  json_decref(r->network);
   json_decref(r->labels);
   memset(r, 0, sizeof *r);
 }
@@ -105,7 +106,7 @@ int container_dir_load(const struct engine *eng, const char *id, struct containe
   if (!j)
     return -1;
   const char *s;
-  json_t *img = NULL, *cmd = NULL, *mounts = NULL, *labels = NULL;
+  json_t *img = NULL, *cmd = NULL, *mounts = NULL, *labels = NULL, *network = NULL;
   if (json_opt_str(j, "id", "container", &s, e) <= 0 || strlen(s) != 64)
     return e->code ? -1 : err_set(e, EINVAL, "%s: no valid id", path);
   memcpy(r->id, s, 65);
@@ -115,7 +116,8 @@ int container_dir_load(const struct engine *eng, const char *id, struct containe
       json_opt_obj(j, "image", "container", &img, e) < 0 ||
       json_opt_arr(j, "command", "container", &cmd, e) < 0 ||
       json_opt_arr(j, "mounts", "container", &mounts, e) < 0 ||
-      json_opt_obj(j, "labels", "container", &labels, e) < 0)
+      json_opt_obj(j, "labels", "container", &labels, e) < 0 ||
+      json_opt_obj(j, "network", "container", &network, e) < 0)
     return -1;
   if (img && (json_opt_str(img, "ref", "image", &ref, e) < 0 ||
               json_opt_str(img, "manifest", "image", &manifest, e) < 0 ||
@@ -129,6 +131,7 @@ int container_dir_load(const struct engine *eng, const char *id, struct containe
   r->command = cmd ? json_incref(cmd) : json_array();
   r->mounts = mounts ? json_incref(mounts) : json_array();
   r->labels = labels ? json_incref(labels) : json_object();
+  r->network = json_incref(network);
   if (!r->name || !r->created || !r->image_ref || !r->image_manifest || !r->image_id ||
       !r->command || !r->mounts || !r->labels) {
     container_record_free(r);
@@ -158,12 +161,19 @@ static int record_save(const char *dir, const struct container_record *r, bool t
     json_set(j, "mounts", json_incref(r->mounts), &failed);
   if (r->labels)
     json_set(j, "labels", json_incref(r->labels), &failed);
+  if (r->network)
+    json_set(j, "network", json_incref(r->network), &failed);
   _cleanup_free_ char *text = !failed ? json_dump_checked(j, JSON_INDENT(2)) : NULL;
   _cleanup_free_ char *path = path_join(dir, "container.json");
   if (!text || !path)
     return err_set(e, ENOMEM, "container record");
   return transient ? atomic_replace_at(AT_FDCWD, path, text, strlen(text), 0600, e)
                    : atomic_write_at(AT_FDCWD, path, text, strlen(text), 0600, e);
+}
+
+int container_record_save(const struct engine *eng, const struct container_record *r, err_t *e) {
+  _cleanup_free_ char *dir = container_path(eng, r->id, NULL);
+  return dir ? record_save(dir, r, r->run.auto_remove, e) : err_sys(e, "container record");
 }
 
 /* `dir` and its upper/, work/, merged/. */

@@ -63,6 +63,12 @@ struct run_opts {
   char **ulimits;      /* "nofile=1024[:2048]" */
   bool privileged;
   const char *cidfile;      /* written with the id once the container exists */
+  /* Networking (docs/NETWORK.md) */
+  const char *network; /* "none" (NULL: the default, none), "host", "bridge" or a network */
+  char **publish;      /* -p "[IP:][HOST:]CONTAINER[/PROTO]" */
+  bool publish_all;    /* -P: the image's ExposedPorts on free host ports */
+  char **add_hosts;    /* --add-host "NAME:IP" */
+  char **dns;          /* --dns IP */
 };
 
 /* Create and start a container from an image. In the foreground, waits and
@@ -262,5 +268,34 @@ typedef int (*engine_event_fn)(json_t *event, void *arg, err_t *e);
  * no past event is given. */
 int engine_events(const struct engine *eng, const struct engine_events_query *q,
                   engine_event_fn fn, void *arg, err_t *e);
+/* ---- networks (network_cmds.c, docs/NETWORK.md) ---- */
+
+struct network_opts {
+  const char *name;
+  const char *driver;  /* NULL: bridge, the only one */
+  const char *subnet;  /* NULL: a free /24 */
+  const char *gateway; /* NULL: the subnet's first address */
+  bool internal;       /* no outbound NAT */
+  char **labels;       /* "K=V" */
+};
+
+/* `network create`: *id gets the new network's id. */
+int engine_network_create(const struct engine *eng, const struct network_opts *o, char id[65],
+                          err_t *e);
+/* Every network (the predefined bridge, host, none first), docker's shape. */
+int engine_network_list(const struct engine *eng, json_t **out, err_t *e);
+/* One network by name or id (prefix), docker's `network inspect` shape,
+ * with the running containers on it. */
+int engine_network_inspect(const struct engine *eng, const char *name, json_t **out, err_t *e);
+/* Remove a user network; refused (EBUSY) while a container names it. */
+int engine_network_rm(const struct engine *eng, const char *name, err_t *e);
+/* Remove every unused user network; *removed: their names. */
+int engine_network_prune(const struct engine *eng, json_t **removed, err_t *e);
+/* Connect a container to a network (connect) or disconnect it. */
+int engine_network_connect(const struct engine *eng, const char *network, const char *container,
+                           bool connect, err_t *e);
+/* A running container's published ports: [{"HostIp", "HostPort",
+ * "ContainerPort", "Protocol"}]. */
+int engine_port(const struct engine *eng, const char *name, json_t **out, err_t *e);
 
 #endif

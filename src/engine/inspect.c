@@ -108,12 +108,19 @@ static json_t *host_config_object(const struct container_record *r, json_t *oci)
                 NULL);
   }
   json_t *root = json_object_get(oci, "root");
-  return json_pack("{s:o, s:s, s:{}, s:{s:s, s:i}, s:b, s:b, s:b, s:{s:s, s:{}}}", "Binds", binds,
-                   "NetworkMode", "default", "PortBindings", "RestartPolicy", "Name",
-                   r->run.restart_policy, "MaximumRetryCount", r->run.restart_max, "AutoRemove",
-                   r->run.auto_remove, "Init", r->run.init, "ReadonlyRootfs",
-                   json_is_true(json_object_get(root, "readonly")), "LogConfig", "Type",
-                   "json-file", "Config");
+  json_t *hc = json_pack("{s:o, s:{s:s, s:i}, s:b, s:b, s:b, s:{s:s, s:{}}}", "Binds", binds,
+                         "RestartPolicy", "Name", r->run.restart_policy, "MaximumRetryCount",
+                         r->run.restart_max, "AutoRemove", r->run.auto_remove, "Init",
+                         r->run.init, "ReadonlyRootfs",
+                         json_is_true(json_object_get(root, "readonly")), "LogConfig", "Type",
+                         "json-file", "Config");
+  /* NetworkMode, PortBindings, Dns, ExtraHosts (network_cmds.c). */
+  _cleanup_json_ json_t *net = engine_net_host_config(r);
+  if (hc && (!net || json_object_update(hc, net) < 0)) {
+    json_decref(hc);
+    return NULL;
+  }
+  return hc;
 }
 
 static json_t *graph_driver(const struct engine *eng, const struct container_record *r) {
@@ -123,12 +130,6 @@ static json_t *graph_driver(const struct engine *eng, const struct container_rec
   return json_pack("{s:s, s:{s:s, s:s, s:s}}", "Name", "overlay", "Data", "UpperDir",
                    upper ? upper : "", "WorkDir", work ? work : "", "MergedDir",
                    merged ? merged : "");
-}
-
-static json_t *network_settings(void) {
-  return json_pack("{s:s, s:s, s:{}, s:s, s:s, s:i, s:s, s:s, s:{}}", "Bridge", "", "SandboxID",
-                   "", "Ports", "SandboxKey", "", "IPAddress", "", "IPPrefixLen", 0, "Gateway",
-                   "", "MacAddress", "", "Networks");
 }
 
 static json_t *build(const struct engine *eng, const struct container_record *r,
@@ -154,8 +155,8 @@ static json_t *build(const struct engine *eng, const struct container_record *r,
       st->restart_count, "Platform", "linux", "MountLabel", "", "HostConfig",
       host_config_object(r, oci), "GraphDriver", graph_driver(eng, r), "Mounts",
       engine_container_mounts(r->mounts), "Config",
-      config_object(r, image, oci, entrypoint, cmd), "NetworkSettings", network_settings(),
-      "ProcessLabel", json_string(""));
+      config_object(r, image, oci, entrypoint, cmd), "NetworkSettings",
+      engine_net_settings(eng, r), "ProcessLabel", json_string(""));
   json_decref(entrypoint);
   json_decref(cmd);
   return out;

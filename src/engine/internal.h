@@ -44,6 +44,8 @@ struct container_record {
   struct container_run_config run;
   json_t *mounts;       /* mounts.c's form: docker's Mounts + private keys */
   json_t *labels;       /* object: the image's labels, then --label's */
+  json_t *network;      /* network.c's plan: mode, networks, ports, hostname, addHosts,
+                           dns; NULL (records from before networks): none */
 };
 
 /* The defaults: restart "no", SIGTERM, 10 s, one log file without cap. */
@@ -65,6 +67,9 @@ int container_dir_create(const struct engine *eng, struct container_record *r, b
  * lock for its whole life (a kill -9 frees it). -1 with EBUSY if another
  * command holds it. Returns the fd that holds the lock. */
 int container_dir_lock(const struct engine *eng, const char *id, err_t *e);
+/* Write the record of an existing container again, durably (after a
+ * change: network connect). */
+int container_record_save(const struct engine *eng, const struct container_record *r, err_t *e);
 /* Find a container by id, unique id prefix, or name. */
 int container_dir_find(const struct engine *eng, const char *name, struct container_record *r,
                        err_t *e);
@@ -272,5 +277,49 @@ json_t *engine_process_args(const struct run_opts *o, const struct image_config 
  * r->command. `rootfs` is the merged root, where user names are looked up. */
 json_t *engine_oci_config(const struct run_opts *o, const struct image_config *ic,
                           const struct container_record *r, const char *rootfs, err_t *e);
+
+/* ---- network.c: a container's network (docs/NETWORK.md) ---- */
+
+/* "none", "host" or "bridge" (any bridge network) for --network's value. */
+const char *engine_net_mode(const char *network);
+/* A record's plan (borrowed); records from before networks: none. */
+json_t *engine_net_plan_of(const struct container_record *r);
+/* A container's network mode: "none", "host" or "bridge". */
+const char *engine_net_mode_of(const struct container_record *r);
+/* At create, before the record is written: check --network, -p, -P,
+ * --add-host, --dns and make the record's `network` plan. */
+json_t *engine_net_plan(const struct engine *eng, const struct run_opts *o,
+                        const struct image_config *ic, err_t *e);
+/* Make the OCI config join the container's network namespace (or the
+ * host's) and bind its /etc/hosts, /etc/hostname, /etc/resolv.conf. */
+int engine_net_oci(const struct engine *eng, const struct container_record *r, json_t *spec,
+                   err_t *e);
+/* Before each start: /etc/hostname, /etc/resolv.conf, the network
+ * namespace (lo up), the CNI networks, the published ports, /etc/hosts (and
+ * the peers'). On failure nothing is left. */
+int engine_net_up(const struct engine *eng, const struct container_record *r, err_t *e);
+/* After the container exits, or at removal: undo engine_net_up, whatever
+ * part of it was done (nothing is fine). */
+int engine_net_down(const struct engine *eng, const char *id, err_t *e);
+/* What engine_net_up set up (NULL if nothing). */
+json_t *engine_net_state(const struct engine *eng, const char *id);
+/* Add to `ids` the containers of this root that have network state. */
+int engine_net_add_ids(const struct engine *eng, json_t *ids, err_t *e);
+/* `network connect` (or disconnect, with !connect): now if the container's
+ * network is up, else at its next start. */
+int engine_net_connect(const struct engine *eng, const char *network, const char *container,
+                       bool connect, err_t *e);
+/* `system check`: remove the network namespaces, address leases and port
+ * claims of the run root that no container's state accounts for (a state
+ * is written before them and removed after them); what goes in `what`.
+ * Returns how many were removed. */
+int engine_net_sweep(const struct engine *eng, char *what, size_t cap, err_t *e);
+/* docker inspect's NetworkSettings of a container (network_cmds.c). */
+json_t *engine_net_settings(const struct engine *eng, const struct container_record *r);
+/* docker inspect's HostConfig fields about the network: NetworkMode,
+ * PortBindings, Dns, ExtraHosts (merged into HostConfig). */
+json_t *engine_net_host_config(const struct container_record *r);
+/* "<run root>/.net/<sub>[/<leaf>]" on the heap. */
+char *engine_net_path(const struct engine *eng, const char *sub, const char *leaf);
 
 #endif

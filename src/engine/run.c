@@ -20,7 +20,7 @@
 static int remove_container(const struct engine *eng, struct image_store *store,
                             const struct container_record *r, int pin_flags, bool volumes,
                             err_t *e) {
-  if (engine_runtime_remove(eng, r->id, NULL, NULL, e) < 0 ||
+  if (engine_runtime_remove(eng, r->id, NULL, NULL, e) < 0 || engine_net_down(eng, r->id, e) < 0 ||
       container_dir_remove(eng, r->id, r->name, e) < 0)
     return -1;
   /* Once the record is gone: then no container names them. A crash
@@ -67,7 +67,8 @@ static int prepare(const struct engine *eng, const struct run_opts *o, struct co
       image_store_layer_dirs(store, &img, &layers, e) < 0 ||
       engine_run_config(o, ic->stop_signal, &r->run, e) < 0 ||
       !(r->command = engine_process_args(o, ic, e)) ||
-      !(r->mounts = engine_mounts_plan(eng, o, ic, e)) || record_labels(o, ic, r, e) < 0)
+      !(r->mounts = engine_mounts_plan(eng, o, ic, e)) ||
+      !(r->network = engine_net_plan(eng, o, ic, e)) || record_labels(o, ic, r, e) < 0)
     goto out;
   r->name = o->name ? strdup(o->name) : NULL;
   r->image_ref = strdup(o->image);
@@ -134,6 +135,8 @@ static int finish_run(const struct engine *eng, const struct run_opts *o,
                       const struct container_record *r, bool failed, err_t *e) {
   if (!failed && !o->rm) {
     _cleanup_free_ char *merged = container_path(eng, r->id, "merged");
+    if (engine_net_down(eng, r->id, e) < 0)
+      return -1;
     return merged ? overlay_unmount(merged, e) : err_sys(e, "container %s", r->id);
   }
   _cleanup_image_store_ struct image_store *store = NULL;
@@ -184,7 +187,12 @@ int engine_run(const struct engine *eng, const struct run_opts *o, int *status, 
   int ret = -1;
   _cleanup_free_ char *merged = container_path(eng, r.id, "merged");
   _cleanup_free_ char *bundle = container_path(eng, r.id, NULL);
-  _cleanup_json_ json_t *config = merged ? engine_oci_config(o, &ic, &r, merged, e) : NULL;
+  _cleanup_json_ json_t *config = NULL;
+  if (merged && (config = engine_oci_config(o, &ic, &r, merged, e)) &&
+      (engine_net_oci(eng, &r, config, e) < 0 || engine_net_up(eng, &r, e) < 0)) {
+    json_decref(config);
+    config = NULL;
+  }
   struct runtime_ctx rt = engine_runtime(eng);
   struct started started = {eng, &r};
   struct create_opts co = {.bundle = bundle, .config = config, .started = record_start,

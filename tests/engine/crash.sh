@@ -144,7 +144,7 @@ assert_nothing_left() { # what id...
   shift
   assert_eq "$(find "$STORE/containers" -mindepth 1 -maxdepth 2 -not -name names -not -name tmp)" "" \
     "$what: entries under containers/"
-  assert_eq "$(ls -A "$RUNROOT" 2>/dev/null | grep -v '^\.seccomp$' || true)" "" "$what: runtime state"
+  assert_eq "$(ls -A "$RUNROOT" 2>/dev/null | grep -v -e '^\.seccomp$' -e '^\.net$' || true)" "" "$what: runtime state"
   for id in "$@"; do
     ! grep -q "$id" "$STORE/images.json" || fail "$what: the image is still pinned by $id"
     for mnt in $CGROUP_MOUNTS; do
@@ -273,7 +273,7 @@ test_check_repairs_damage() {
   ln -s "$cut" "$STORE/containers/names/stale"
   rm "$STORE/containers/names/kept"
   out=$(cap system check)
-  assert_contains "$out" "repaired: removed what an interrupted command left of container ${cut:0:12}: runtime state, mounted root, directory, image pin"
+  assert_contains "$out" "repaired: removed what an interrupted command left of container ${cut:0:12}: runtime state, network, mounted root, directory, image pin"
   assert_contains "$out" "repaired: removed the name stale: no container has it"
   assert_contains "$out" "repaired: gave container ${named:0:12} back its name kept"
   assert_contains "$out" "ok: 1 container, 1 running or in use"

@@ -29,4 +29,7 @@ assert_engine_clean() {
   assert_eq "$(ls -A "$STORE/containers/names" 2>/dev/null | wc -l)" 0 "container names"
   ! grep -q "$WORK" /proc/self/mountinfo || fail "a mount is left under $WORK"
   assert_eq "$(ls "$RUNROOT" 2>/dev/null | wc -l)" 0 "runtime state entries (the seccomp cache aside)"
+  # Networks (docs/NETWORK.md): no namespace, state, port claim or address lease.
+  assert_eq "$(find "$RUNROOT/.net/ns" "$RUNROOT/.net/state" "$RUNROOT/.net/ports" -mindepth 1 2>/dev/null | wc -l)" 0 "network namespaces, states, port claims"
+  assert_eq "$(find "$RUNROOT/.net/ipam" -type f -not -name lock -not -name 'last_reserved_ip*' 2>/dev/null | wc -l)" 0 "address leases"
 }

@@ -23,8 +23,8 @@ DIFF_CHANGES=(--change 'CMD ["/bin/sh"]' --change 'ENV GREETING=hello')
 # What capsule lacks on main: commands (a step's first word), flags and
 # behaviours (named by a step's --needs).
 DIFF_MISSING=(
-  start stop restart kill wait logs inspect diff cp commit port create rename
-  --format --filter -p --restart detached-rm exit-codes
+  start stop restart kill wait logs inspect diff cp commit create rename
+  --format --filter --restart detached-rm exit-codes
 )
 
 # The rules: engine (podman, capsule or both), the step they apply to (an

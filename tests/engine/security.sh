@@ -25,7 +25,8 @@ attack_entrypoint_proc_self_exe() {
     withlibc import - x <"$WORK/stdin" >"$WORK/out" 2>&1 &
   local runner=$!
   exec 4>"$WORK/stdin"
-  wait_for "[ -n \"\$(cap ps -q --no-trunc)\" ]" 100
+  # Listed once its record exists; its runtime state comes a moment later.
+  wait_for "[ -n \"\$(cap ps -q --no-trunc)\" ] && \"\$BIN/capsule-runtime\" --root \"\$RUNROOT\" state \"\$(cap ps -q --no-trunc)\"" 100
   id=$(cap ps -q --no-trunc)
   pid=$("$BIN/capsule-runtime" --root "$RUNROOT" state "$id" | jq .pid)
   wait_for "tr '\\0' ' ' </proc/$pid/cmdline | grep -q import" 50

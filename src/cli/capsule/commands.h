@@ -40,13 +40,23 @@ CAPSULE_COMMAND(cmd_volume_ls);
 CAPSULE_COMMAND(cmd_volume_inspect);
 CAPSULE_COMMAND(cmd_volume_rm);
 CAPSULE_COMMAND(cmd_volume_prune);
+CAPSULE_COMMAND(cmd_network_create);
+CAPSULE_COMMAND(cmd_network_ls);
+CAPSULE_COMMAND(cmd_network_inspect);
+CAPSULE_COMMAND(cmd_network_rm);
+CAPSULE_COMMAND(cmd_network_connect);
+CAPSULE_COMMAND(cmd_network_disconnect);
+CAPSULE_COMMAND(cmd_network_prune);
+CAPSULE_COMMAND(cmd_port);
 
 /* Each command's options, defined next to its function. */
 extern const struct cmdline_option run_options[], ps_options[], rm_options[], pull_options[],
     push_options[], login_options[], logout_options[], images_options[], rmi_options[],
     import_options[], save_options[], load_options[], history_options[], prune_options[],
     volume_create_options[], volume_ls_options[], volume_inspect_options[], volume_rm_options[],
-    volume_prune_options[], exec_options[], stats_options[], events_options[], info_options[];
+    volume_prune_options[], exec_options[], stats_options[], events_options[], info_options[],
+    network_create_options[], network_ls_options[], network_prune_options[],
+    network_disconnect_options[];
 
 /* The global options' ids ("--root"; "-v" is 'v'). */
 enum { OPT_GLOBAL_ROOT = 256, OPT_GLOBAL_RUN_ROOT };

@@ -35,7 +35,10 @@ static int parse_size(const char *s, int64_t *out) {
   return 0;
 }
 
-enum { OPT_RM = 256, OPT_ENTRYPOINT, OPT_NAME, OPT_HOSTNAME, OPT_PIDS, OPT_CPUS, OPT_RO };
+enum {
+  OPT_RM = 256, OPT_ENTRYPOINT, OPT_NAME, OPT_HOSTNAME, OPT_PIDS, OPT_CPUS, OPT_RO, OPT_NETWORK,
+  OPT_DNS, OPT_ADD_HOST
+};
 
 const struct cmdline_option run_options[] = {
     {OPT_RM, 0, "rm", CMDLINE_FLAG, NULL, "Remove the container when it exits"},
@@ -55,6 +58,15 @@ const struct cmdline_option run_options[] = {
     {OPT_PIDS, 0, "pids-limit", CMDLINE_VALUE, "N", "Maximum number of processes"},
     {OPT_CPUS, 0, "cpus", CMDLINE_VALUE, "N", "CPUs the container may use (e.g. 0.5)"},
     {OPT_RO, 0, "read-only", CMDLINE_FLAG, NULL, "Mount the container's root read-only"},
+    {OPT_NETWORK, 0, "network", CMDLINE_VALUE, "NETWORK",
+     "none (the default), host, bridge or a network's name"},
+    {OPT_NETWORK, 0, "net", CMDLINE_VALUE, "NETWORK", "Same as --network", true},
+    {'p', 'p', "publish", CMDLINE_LIST, "[IP:][HOST:]PORT[/PROTO]",
+     "Publish a container's port on the host (joins the bridge network)"},
+    {'P', 'P', "publish-all", CMDLINE_FLAG, NULL,
+     "Publish the image's exposed ports on free host ports"},
+    {OPT_ADD_HOST, 0, "add-host", CMDLINE_LIST, "NAME:IP", "Add a line to /etc/hosts"},
+    {OPT_DNS, 0, "dns", CMDLINE_LIST, "IP", "Set a nameserver in /etc/resolv.conf"},
     RUN_FLAGS_OPTIONS,
     CMDLINE_OPTIONS_END,
 };
@@ -64,7 +76,10 @@ CAPSULE_COMMAND(cmd_run) {
   _cleanup_free_ char **env = cmdline_values(args, 'e', e);
   _cleanup_free_ char **volumes = cmdline_values(args, 'v', e);
   _cleanup_free_ char **entry = NULL;
-  if (!env || !volumes)
+  _cleanup_free_ char **publish = cmdline_values(args, 'p', e);
+  _cleanup_free_ char **dns = cmdline_values(args, OPT_DNS, e);
+  _cleanup_free_ char **add_hosts = cmdline_values(args, OPT_ADD_HOST, e);
+  if (!env || !volumes || !publish || !dns || !add_hosts)
     return -1;
   const char *v;
   int id;
@@ -96,6 +111,8 @@ CAPSULE_COMMAND(cmd_run) {
       break;
     }
     case OPT_RO: o.read_only = true; break;
+    case OPT_NETWORK: o.network = v; break;
+    case 'P': o.publish_all = true; break;
     }
   }
   /* An empty vector clears the image's entrypoint. */
@@ -110,6 +127,9 @@ CAPSULE_COMMAND(cmd_run) {
   o.env = env;
   o.volumes = volumes;
   o.entrypoint = entry;
+  o.publish = publish;
+  o.dns = dns;
+  o.add_hosts = add_hosts;
   _cleanup_run_flags_ struct run_flags flags = {0};
   if (run_flags_apply(cli, args, &o, &flags, e) < 0)
     return -1;

@@ -1,0 +1,824 @@
+/* A container's network (docs/NETWORK.md).
+ *
+ * Configuration, at create: the record's "network" plan (the mode, the
+ * networks, the ports to publish, --hostname, --add-host, --dns); at each
+ * start, the files bound over the image's /etc/hostname, /etc/resolv.conf
+ * and /etc/hosts (containers/<id>/hostname, resolv.conf, hosts).
+ *
+ * Runtime side, at each start (engine_net_up) and undone when it exits or
+ * is removed (engine_net_down), all under <run root>/.net/:
+ *   state/<id>.json  what was set up: the CNI lists and their results, the
+ *                    claimed ports; written first and removed last, so a
+ *                    crash always leaves it to undo the rest from
+ *   ns/<id>          the network namespace (a bind), which the runtime joins
+ *   ports/           host port claims (net/ports.h)
+ *   ipam/            host-local's leases
+ * The state names its root: a run root may serve several roots, and
+ * `system check` only touches its own root's containers. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "engine/internal.h"
+#include "net/cni.h"
+#include "net/etc_files.h"
+#include "net/netns.h"
+#include "net/network.h"
+#include "net/ports.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/json.h"
+
+char *engine_net_path(const struct engine *eng, const char *sub, const char *leaf) {
+  char *p = NULL;
+  if (asprintf(&p, "%s/.net/%s%s%s", eng->run_root, sub, leaf ? "/" : "", leaf ? leaf : "") < 0)
+    return NULL;
+  return p;
+}
+
+static char *state_path(const struct engine *eng, const char *id) {
+  char leaf[80];
+  snprintf(leaf, sizeof leaf, "%s.json", id);
+  return engine_net_path(eng, "state", leaf);
+}
+
+/* Write a file of the container's directory in place: /etc/hosts is bound
+ * to its inode, which a rename would leave behind. */
+static int write_in_place(const struct engine *eng, const char *id, const char *leaf,
+                          const char *text, err_t *e) {
+  _cleanup_free_ char *path = container_path(eng, id, leaf);
+  if (!path)
+    return err_sys(e, "container %s", leaf);
+  _cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+  size_t len = strlen(text);
+  if (fd < 0 || write_all(fd, text, len) < 0 || ftruncate(fd, (off_t)len) < 0)
+    return err_sys(e, "write %s", path);
+  return 0;
+}
+
+/* ---- configuration (create) ---- */
+
+static int add_port(json_t *ports, const struct net_port *p, bool *failed) {
+  return json_push(ports,
+                   json_pack("{s:s, s:i, s:i, s:s}", "HostIp", p->host_ip, "HostPort",
+                             p->host_port, "ContainerPort", p->container_port, "Protocol",
+                             p->proto),
+                   failed);
+}
+
+static bool port_listed(json_t *ports, const struct net_port *p) {
+  size_t i;
+  json_t *q;
+  json_array_foreach(ports, i, q) {
+    if (json_integer_value(json_object_get(q, "ContainerPort")) == p->container_port &&
+        !strcmp(json_string_value(json_object_get(q, "Protocol")), p->proto))
+      return true;
+  }
+  return false;
+}
+
+/* -p specs, then -P's exposed ports that -p did not publish. */
+static json_t *ports_config(const struct run_opts *o, const struct image_config *ic, err_t *e) {
+  _cleanup_json_ json_t *ports = json_array();
+  bool failed = !ports;
+  for (char **s = o->publish; s && *s; s++) {
+    struct net_port p;
+    if (net_port_parse(*s, &p, e) < 0)
+      return NULL;
+    add_port(ports, &p, &failed);
+  }
+  for (char **s = o->publish_all ? ic->exposed_ports : NULL; s && *s; s++) {
+    struct net_port p;
+    if (net_port_parse_exposed(*s, &p, e) < 0)
+      return NULL;
+    if (!port_listed(ports, &p))
+      add_port(ports, &p, &failed);
+  }
+  if (json_built(failed, "ports", e) < 0)
+    return NULL;
+  return steal_ptr(&ports);
+}
+
+const char *engine_net_mode(const char *network) {
+  if (!network || !strcmp(network, "none"))
+    return "none";
+  if (!strcmp(network, "host"))
+    return "host";
+  return "bridge";
+}
+
+/* --network's value: as given, else none, or the default bridge network if
+ * ports are published (they only make sense there). */
+static const char *network_choice(const struct run_opts *o) {
+  if (o->network)
+    return o->network;
+  return o->publish_all || (o->publish && *o->publish) ? NET_DEFAULT_NAME : "none";
+}
+
+json_t *engine_net_plan(const struct engine *eng, const struct run_opts *o,
+                        const struct image_config *ic, err_t *e) {
+  const char *network = network_choice(o);
+  const char *mode = engine_net_mode(network);
+  _cleanup_json_ json_t *networks = json_array();
+  _cleanup_json_ json_t *ports = ports_config(o, ic, e);
+  if (!ports || !networks) {
+    if (!networks)
+      err_sys(e, "network");
+    return NULL;
+  }
+  bool failed = false;
+  if (!strcmp(mode, "bridge")) {
+    struct net_network n;
+    if (!strncmp(network, "container:", 10)) {
+      err_set(e, EINVAL, "--network %s: joining another container's network is not supported",
+              network);
+      return NULL;
+    }
+    if (net_network_load(eng->root, network, &n, e) < 0)
+      return NULL;
+    json_push(networks, json_string(n.name), &failed);
+    net_network_free(&n);
+  } else if (json_array_size(ports)) {
+    err_set(e, EINVAL, "-p/-P: ports are published on a bridge network, not with --network %s",
+            mode);
+    return NULL;
+  }
+  for (char **h = o->add_hosts; h && *h; h++) {
+    char buf[512], *name, *ip;
+    if (net_add_host_parse(*h, buf, sizeof buf, &name, &ip, e) < 0)
+      return NULL;
+  }
+  for (char **d = o->dns; d && *d; d++)
+    if (net_dns_check(*d, e) < 0)
+      return NULL;
+  _cleanup_json_ json_t *add = json_string_array((const char *const *)o->add_hosts);
+  _cleanup_json_ json_t *dns = json_string_array((const char *const *)o->dns);
+  json_t *plan = json_pack("{s:s, s:O, s:O, s:s, s:O, s:O}", "mode", mode, "networks", networks,
+                           "ports", ports, "hostname", o->hostname ? o->hostname : "", "addHosts",
+                           add, "dns", dns);
+  if (failed || !plan) {
+    json_decref(plan);
+    err_sys(e, "network");
+    return NULL;
+  }
+  return plan;
+}
+
+json_t *engine_net_plan_of(const struct container_record *r) {
+  static json_t *none;
+  if (r->network)
+    return r->network;
+  if (!none)
+    none = json_pack("{s:s, s:[], s:[], s:s, s:[], s:[]}", "mode", "none", "networks", "ports",
+                     "hostname", "", "addHosts", "dns");
+  return none;
+}
+
+const char *engine_net_mode_of(const struct container_record *r) {
+  return json_string_value(json_object_get(engine_net_plan_of(r), "mode")) ?: "none";
+}
+
+/* --hostname, else the host's with host networking, else the id's first
+ * 12 digits. */
+static void hostname_of(const struct container_record *r, char *out, size_t cap) {
+  const char *given = json_string_value(json_object_get(engine_net_plan_of(r), "hostname"));
+  if (given && *given)
+    snprintf(out, cap, "%s", given);
+  else if (!strcmp(engine_net_mode_of(r), "host") && gethostname(out, cap - 1) == 0)
+    out[cap - 1] = '\0';
+  else
+    snprintf(out, cap, "%.12s", r->id);
+}
+
+int engine_net_oci(const struct engine *eng, const struct container_record *r, json_t *spec,
+                   err_t *e) {
+  json_t *namespaces = json_object_get(json_object_get(spec, "linux"), "namespaces");
+  bool host = !strcmp(engine_net_mode_of(r), "host");
+  _cleanup_free_ char *ns = engine_net_path(eng, "ns", r->id);
+  if (!ns)
+    return err_sys(e, "network namespace");
+  bool failed = false;
+  for (size_t i = json_array_size(namespaces); i-- > 0;) {
+    json_t *n = json_array_get(namespaces, i);
+    if (strcmp(json_string_value(json_object_get(n, "type")) ?: "", "network"))
+      continue;
+    if (host)
+      json_checked(json_array_remove(namespaces, i), &failed);
+    else
+      json_set(n, "path", json_string(ns), &failed);
+  }
+  char hostname[256];
+  hostname_of(r, hostname, sizeof hostname);
+  if (host) {
+    char env[300];
+    snprintf(env, sizeof env, "HOSTNAME=%s", hostname);
+    json_set(spec, "hostname", json_string(hostname), &failed);
+    json_env_set(json_object_get(json_object_get(spec, "process"), "env"), env, &failed);
+  }
+  json_t *mounts = json_object_get(spec, "mounts");
+  static const char *const files[] = {"hostname", "hosts", "resolv.conf"};
+  for (size_t i = 0; i < 3; i++) {
+    _cleanup_free_ char *src = container_path(eng, r->id, files[i]);
+    char dest[32];
+    snprintf(dest, sizeof dest, "/etc/%s", files[i]);
+    json_push(mounts,
+              src ? json_pack("{s:s, s:s, s:s, s:[s, s]}", "destination", dest, "type", "bind",
+                              "source", src, "options", "rbind", "rprivate")
+                  : NULL,
+              &failed);
+  }
+  return json_built(failed, "network config", e);
+}
+
+/* /etc/hostname and /etc/resolv.conf (the host's resolver, as docker takes
+ * it at each start; host networking keeps loopback nameservers, which it
+ * can reach). */
+static int write_etc_files(const struct engine *eng, const struct container_record *r,
+                           err_t *e) {
+  char hostname[256], text[260];
+  hostname_of(r, hostname, sizeof hostname);
+  snprintf(text, sizeof text, "%s\n", hostname);
+  _cleanup_strv_ char **dns = NULL;
+  if (json_opt_strv(engine_net_plan_of(r), "dns", "network", &dns, e) < 0)
+    return -1;
+  err_t ignored = ERR_INIT;
+  _cleanup_free_ char *host = read_file("/etc/resolv.conf", 1 << 20, NULL, &ignored);
+  _cleanup_free_ char *resolv = net_resolv_text(host, dns, strcmp(engine_net_mode_of(r), "host"));
+  if (!resolv)
+    return err_sys(e, "resolv.conf");
+  if (write_in_place(eng, r->id, "hostname", text, e) < 0 ||
+      write_in_place(eng, r->id, "resolv.conf", resolv, e) < 0)
+    return -1;
+  return 0;
+}
+
+/* ---- runtime side (start, exit) ---- */
+
+static int save_state(const struct engine *eng, const char *id, json_t *state, err_t *e) {
+  _cleanup_free_ char *dir = engine_net_path(eng, "state", NULL);
+  _cleanup_free_ char *path = state_path(eng, id);
+  _cleanup_free_ char *text = json_dumps(state, JSON_COMPACT);
+  if (!dir || !path || !text)
+    return err_sys(e, "network state");
+  if (mkdir_p_at(AT_FDCWD, dir, 0700, e) < 0)
+    return -1;
+  return atomic_replace_at(AT_FDCWD, path, text, strlen(text), 0600, e);
+}
+
+static json_t *load_state(const struct engine *eng, const char *id, err_t *e) {
+  _cleanup_free_ char *path = state_path(eng, id);
+  if (!path) {
+    err_sys(e, "network state");
+    return NULL;
+  }
+  return json_load_object_file(path, e);
+}
+
+/* Serializes the changes of /etc/hosts files between containers. */
+static int net_lock(const struct engine *eng, err_t *e) {
+  _cleanup_free_ char *dir = engine_net_path(eng, "", NULL);
+  if (!dir || mkdir_p_at(AT_FDCWD, dir, 0700, e) < 0)
+    return dir ? -1 : err_sys(e, "network lock");
+  _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0 || flock(fd, LOCK_EX) < 0)
+    return err_sys(e, "network lock %s", dir);
+  return steal_fd(&fd);
+}
+
+static char *real_root(const struct engine *eng) {
+  return realpath(eng->root, NULL);
+}
+
+/* Call fn on every state of this root. */
+static int each_state(const struct engine *eng, int (*fn)(const char *id, json_t *state, void *data),
+                      void *data, err_t *e) {
+  _cleanup_free_ char *dir = engine_net_path(eng, "state", NULL);
+  _cleanup_free_ char *root = real_root(eng);
+  if (!dir || !root)
+    return err_sys(e, "network states");
+  _cleanup_closedir_ DIR *d = opendir(dir);
+  if (!d)
+    return errno == ENOENT ? 0 : err_sys(e, "network states: %s", dir);
+  struct dirent *de;
+  while ((de = readdir(d))) {
+    char id[65];
+    if (strlen(de->d_name) != 69 || strcmp(de->d_name + 64, ".json"))
+      continue;
+    snprintf(id, sizeof id, "%.64s", de->d_name);
+    err_t ignored = ERR_INIT;
+    _cleanup_json_ json_t *st = load_state(eng, id, &ignored);
+    const char *its = json_string_value(json_object_get(st, "root"));
+    if (st && its && !strcmp(its, root) && fn(id, st, data) < 0)
+      return err_sys(e, "network states");
+  }
+  return 0;
+}
+
+struct peers {
+  const char *self;
+  json_t *networks; /* the user networks of interest (object: name -> true) */
+  char *text;       /* "IP\tNAME\n" lines */
+  size_t len;
+  FILE *f;
+  json_t *members;  /* ids of the containers on those networks */
+};
+
+static int collect_peer(const char *id, json_t *st, void *data) {
+  struct peers *p = data;
+  const char *name = json_string_value(json_object_get(st, "name"));
+  const char *net;
+  json_t *att;
+  json_object_foreach(json_object_get(st, "networks"), net, att) {
+    const char *ip = json_string_value(json_object_get(att, "ip"));
+    if (!json_object_get(p->networks, net) || !ip)
+      continue;
+    if (p->members && json_object_set_new(p->members, id, json_true()) < 0)
+      return -1;
+    if (p->f && strcmp(id, p->self) && name)
+      fprintf(p->f, "%s\t%s\n", ip, name);
+  }
+  return 0;
+}
+
+/* The user networks (not the default one: docker resolves no names there)
+ * of a state, as a set. */
+static json_t *user_networks(json_t *st) {
+  json_t *set = json_object();
+  const char *net;
+  json_t *att;
+  json_object_foreach(json_object_get(st, "networks"), net, att) {
+    if (strcmp(net, NET_DEFAULT_NAME) && set)
+      json_object_set_new(set, net, json_true());
+  }
+  return set;
+}
+
+/* Rewrite the /etc/hosts of container `id`: its own lines, then its peers. */
+static int write_hosts(const struct engine *eng, const char *id, json_t *st, err_t *e) {
+  _cleanup_json_ json_t *nets = user_networks(st);
+  struct peers p = {.self = id, .networks = nets};
+  if (!nets || !(p.f = open_memstream(&p.text, &p.len)))
+    return err_sys(e, "hosts");
+  fputs(json_string_value(json_object_get(st, "hostsBase")) ?: "", p.f);
+  int rc = json_object_size(nets) ? each_state(eng, collect_peer, &p, e) : 0;
+  if (fclose(p.f) != 0 && rc == 0)
+    rc = err_sys(e, "hosts");
+  if (rc == 0)
+    rc = write_in_place(eng, id, "hosts", p.text, e);
+  free(p.text);
+  return rc;
+}
+
+/* Rewrite the /etc/hosts of every container on the user networks of `st`
+ * (a container that joined or left them), `id` aside. Held: net_lock. */
+static int update_peers(const struct engine *eng, const char *id, json_t *st, err_t *e) {
+  _cleanup_json_ json_t *nets = user_networks(st);
+  _cleanup_json_ json_t *members = json_object();
+  struct peers p = {.self = id, .networks = nets, .members = members};
+  if (!nets || !members)
+    return err_sys(e, "hosts");
+  if (!json_object_size(nets) || each_state(eng, collect_peer, &p, e) < 0)
+    return json_object_size(nets) ? -1 : 0;
+  const char *peer;
+  json_t *unused;
+  json_object_foreach(members, peer, unused) {
+    if (!strcmp(peer, id))
+      continue;
+    err_t one = ERR_INIT;
+    _cleanup_json_ json_t *pst = load_state(eng, peer, &one);
+    /* A peer going away meanwhile is no error. */
+    if (pst)
+      write_hosts(eng, peer, pst, &one);
+  }
+  return 0;
+}
+
+struct saver {
+  const struct engine *eng;
+  const char *id;
+  json_t *state, *att;
+};
+
+static int save_result(json_t *result, void *data, err_t *e) {
+  struct saver *s = data;
+  if (json_object_set(s->att, "result", result) < 0)
+    return err_set(e, ENOMEM, "network state");
+  return save_state(s->eng, s->id, s->state, e);
+}
+
+/* The first address of a CNI result, its gateway and the MAC of its
+ * interface, into the attachment. */
+static void take_address(json_t *att, json_t *result, bool *failed) {
+  json_t *ip = json_array_get(json_object_get(result, "ips"), 0);
+  const char *cidr = json_string_value(json_object_get(ip, "address"));
+  if (!cidr)
+    return;
+  const char *slash = strchr(cidr, '/');
+  char addr[64];
+  snprintf(addr, sizeof addr, "%.*s", slash ? (int)(slash - cidr) : (int)strlen(cidr), cidr);
+  json_set(att, "ip", json_string(addr), failed);
+  json_set(att, "prefixLen", json_integer(slash ? atoi(slash + 1) : 32), failed);
+  json_set(att, "gateway", json_incref(json_object_get(ip, "gateway")) ?: json_string(""), failed);
+  json_t *iface = json_object_get(ip, "interface");
+  json_t *ifc = iface ? json_array_get(json_object_get(result, "interfaces"),
+                                       (size_t)json_integer_value(iface))
+                      : NULL;
+  json_set(att, "mac", json_incref(json_object_get(ifc, "mac")) ?: json_string(""), failed);
+}
+
+/* Put the container on network `name` as interface `ifname`, publishing
+ * `ports` (an array of ports config entries, may be empty) there. */
+static int attach(const struct engine *eng, const char *id, json_t *state, const char *name,
+                  const char *ifname, json_t *ports, err_t *e) {
+  struct net_network n;
+  if (net_network_load(eng->root, name, &n, e) < 0)
+    return -1;
+  _cleanup_free_ char *ipam = engine_net_path(eng, "ipam", NULL);
+  _cleanup_free_ char *port_dir = engine_net_path(eng, "ports", NULL);
+  _cleanup_free_ char *ns = engine_net_path(eng, "ns", id);
+  size_t count = json_array_size(ports);
+  struct net_port *list = calloc(count + 1, sizeof *list);
+  _cleanup_json_ json_t *mappings = NULL;
+  int ret = -1;
+  bool failed = false;
+  if (!ipam || !port_dir || !ns || !list) {
+    err_sys(e, "network %s", name);
+    goto out;
+  }
+  for (size_t i = 0; i < count; i++) {
+    json_t *q = json_array_get(ports, i);
+    struct net_port *p = &list[i];
+    snprintf(p->host_ip, sizeof p->host_ip, "%s",
+             json_string_value(json_object_get(q, "HostIp")) ?: "");
+    p->host_port = (uint16_t)json_integer_value(json_object_get(q, "HostPort"));
+    p->container_port = (uint16_t)json_integer_value(json_object_get(q, "ContainerPort"));
+    snprintf(p->proto, sizeof p->proto, "%s",
+             json_string_value(json_object_get(q, "Protocol")) ?: "tcp");
+  }
+  if (net_ports_claim(port_dir, id, list, count, e) < 0)
+    goto out;
+  mappings = net_ports_cni(list, count);
+  json_t *att = json_pack("{s:s, s:s, s:o*}", "ifname", ifname, "networkId", n.id, "cni",
+                          mappings ? net_network_cni(&n, ipam, mappings) : NULL);
+  json_set(json_object_get(state, "networks"), name, att, &failed);
+  json_t *published = json_array();
+  for (size_t i = 0; i < count; i++)
+    add_port(published, &list[i], &failed);
+  if (count)
+    json_set(state, "ports", published, &failed);
+  else
+    json_decref(published);
+  if (!att || !json_object_get(att, "cni") || failed) {
+    err_set(e, ENOMEM, "network %s", name);
+    goto release;
+  }
+  if (save_state(eng, id, state, e) < 0)
+    goto release;
+  struct cni_target t = {.path = CNI_DEFAULT_PATH, .container_id = id, .netns = ns,
+                         .ifname = ifname};
+  struct saver s = {eng, id, state, att};
+  json_t *result = NULL;
+  if (cni_add(&t, json_object_get(att, "cni"), &result, save_result, &s, e) < 0) {
+    err_wrap(e, "network %s", name);
+    goto release;
+  }
+  take_address(att, result, &failed);
+  json_decref(result);
+  if (json_built(failed, "network state", e) == 0 && save_state(eng, id, state, e) == 0) {
+    ret = 0;
+    goto out;
+  }
+  /* The attachment stays in the state: engine_net_down undoes it. */
+  goto out;
+release:;
+  err_t ignored = ERR_INIT;
+  net_ports_release(port_dir, id, &ignored);
+  json_object_del(json_object_get(state, "networks"), name);
+  json_object_del(state, "ports");
+  save_state(eng, id, state, &ignored);
+out:
+  free(list);
+  net_network_free(&n);
+  return ret;
+}
+
+/* The host's /etc/hosts (host networking), then the --add-host lines. */
+static char *host_hosts(json_t *conf) {
+  _cleanup_free_ char *base = read_file("/etc/hosts", 1 << 20, NULL, &(err_t)ERR_INIT);
+  _cleanup_strv_ char **add = NULL;
+  err_t ignored = ERR_INIT;
+  json_opt_strv(conf, "addHosts", "network", &add, &ignored);
+  _cleanup_free_ char *extra = net_hosts_text(add, NULL, NULL, NULL);
+  const char *tail = extra ? extra + strcspn(extra, "\n") : NULL;
+  /* Skip the standard head of net_hosts_text: the host's file has its own. */
+  for (int i = 0; tail && *tail && i < 5; i++)
+    tail += 1 + strcspn(tail + 1, "\n");
+  char *text = NULL;
+  if (asprintf(&text, "%s%s", base ? base : "", tail && *tail ? tail + 1 : "") < 0)
+    return NULL;
+  return text;
+}
+
+/* The container's own lines of /etc/hosts: its address on the first
+ * network with its hostname, and its name on a user network (resolved
+ * there by name), after the --add-host ones. */
+static char *hosts_base(const struct container_record *r, json_t *state) {
+  json_t *conf = engine_net_plan_of(r);
+  json_t *networks = json_object_get(conf, "networks");
+  const char *first = json_string_value(json_array_get(networks, 0)) ?: "";
+  char hostname[256];
+  hostname_of(r, hostname, sizeof hostname);
+  const char *ip = json_string_value(
+      json_object_get(json_object_get(json_object_get(state, "networks"), first), "ip"));
+  _cleanup_strv_ char **add = NULL;
+  err_t ignored = ERR_INIT;
+  json_opt_strv(conf, "addHosts", "network", &add, &ignored);
+  char names[600];
+  bool named = r->name && *first && strcmp(first, NET_DEFAULT_NAME) && strcmp(r->name, hostname);
+  snprintf(names, sizeof names, "%s%s%s", hostname, named ? " " : "", named ? r->name : "");
+  return net_hosts_text(add, ip, names, NULL);
+}
+
+static int bring_up(const struct engine *eng, const struct container_record *r, json_t *state,
+                    err_t *e) {
+  json_t *conf = engine_net_plan_of(r);
+  _cleanup_free_ char *ns_dir = engine_net_path(eng, "ns", NULL);
+  _cleanup_free_ char *ns = engine_net_path(eng, "ns", r->id);
+  if (!ns_dir || !ns)
+    return err_sys(e, "network");
+  if (save_state(eng, r->id, state, e) < 0 || mkdir_p_at(AT_FDCWD, ns_dir, 0700, e) < 0 ||
+      netns_create(ns, e) < 0)
+    return -1;
+  json_t *networks = json_object_get(conf, "networks");
+  size_t i;
+  json_t *net;
+  json_array_foreach(networks, i, net) {
+    char ifname[32];
+    snprintf(ifname, sizeof ifname, "eth%zu", i);
+    /* docker publishes on the first network. */
+    json_t *ports = i == 0 ? json_object_get(conf, "ports") : NULL;
+    if (attach(eng, r->id, state, json_string_value(net), ifname, ports, e) < 0)
+      return -1;
+  }
+  _cleanup_free_ char *base = hosts_base(r, state);
+  bool failed = false;
+  json_set(state, "hostsBase", base ? json_string(base) : NULL, &failed);
+  if (json_built(failed, "hosts", e) < 0 || save_state(eng, r->id, state, e) < 0)
+    return -1;
+  if (!json_array_size(networks))
+    return write_hosts(eng, r->id, state, e);
+  _cleanup_close_ int lock = net_lock(eng, e);
+  if (lock < 0 || write_hosts(eng, r->id, state, e) < 0)
+    return -1;
+  return update_peers(eng, r->id, state, e);
+}
+
+int engine_net_up(const struct engine *eng, const struct container_record *r, err_t *e) {
+  if (write_etc_files(eng, r, e) < 0)
+    return -1;
+  if (!strcmp(engine_net_mode_of(r), "host")) {
+    _cleanup_free_ char *text = host_hosts(engine_net_plan_of(r));
+    return text ? write_in_place(eng, r->id, "hosts", text, e) : err_sys(e, "hosts");
+  }
+  _cleanup_free_ char *root = real_root(eng);
+  _cleanup_json_ json_t *state =
+      root ? json_pack("{s:s, s:s, s:{}}", "root", root, "name", r->name ?: "", "networks") : NULL;
+  if (!state)
+    return err_sys(e, "network");
+  if (bring_up(eng, r, state, e) == 0)
+    return 0;
+  err_t undo = ERR_INIT;
+  engine_net_down(eng, r->id, &undo);
+  return -1;
+}
+
+/* CNI DEL of one attachment. */
+static int detach(const char *id, const char *ns, const char *name, json_t *att, err_t *e) {
+  struct cni_target t = {.path = CNI_DEFAULT_PATH, .container_id = id, .netns = ns,
+                         .ifname = json_string_value(json_object_get(att, "ifname")) ?: "eth0"};
+  if (cni_del(&t, json_object_get(att, "cni"), json_object_get(att, "result"), e) < 0)
+    return err_wrap(e, "network %s", name);
+  return 0;
+}
+
+int engine_net_down(const struct engine *eng, const char *id, err_t *e) {
+  _cleanup_free_ char *ns = engine_net_path(eng, "ns", id);
+  _cleanup_free_ char *port_dir = engine_net_path(eng, "ports", NULL);
+  _cleanup_free_ char *path = state_path(eng, id);
+  if (!ns || !port_dir || !path)
+    return err_sys(e, "network");
+  err_t load = ERR_INIT;
+  _cleanup_json_ json_t *state = load_state(eng, id, &load);
+  if (!state && load.code != ENOENT) {
+    *e = load;
+    return err_wrap(e, "network state of %.12s", id);
+  }
+  int ret = 0;
+  const char *name;
+  json_t *att;
+  json_object_foreach(json_object_get(state, "networks"), name, att) {
+    err_t one = ERR_INIT;
+    if (detach(id, ns, name, att, &one) < 0 && ret == 0)
+      ret = err_set(e, one.code, "%s", one.msg);
+  }
+  if (ret < 0)
+    return -1; /* the state stays, to be tried again (rm, system check) */
+  if (net_ports_release(port_dir, id, e) < 0 || netns_remove(ns, e) < 0)
+    return -1;
+  if (unlink(path) < 0 && errno != ENOENT)
+    return err_sys(e, "remove %s", path);
+  if (state && json_object_size(json_object_get(state, "networks"))) {
+    _cleanup_close_ int lock = net_lock(eng, e);
+    if (lock < 0 || update_peers(eng, id, state, e) < 0)
+      return -1;
+  }
+  return 0;
+}
+
+json_t *engine_net_state(const struct engine *eng, const char *id) {
+  err_t ignored = ERR_INIT;
+  return load_state(eng, id, &ignored);
+}
+
+static int add_state_id(const char *id, json_t *st, void *data) {
+  (void)st;
+  return json_object_set_new(data, id, json_true());
+}
+
+int engine_net_add_ids(const struct engine *eng, json_t *ids, err_t *e) {
+  return each_state(eng, add_state_id, ids, e);
+}
+
+static int change_networks(const struct engine *eng, const struct container_record *r,
+                           const struct net_network *n, bool connect, err_t *e) {
+  json_t *conf = engine_net_plan_of(r);
+  const char *mode = engine_net_mode_of(r);
+  json_t *networks = json_object_get(conf, "networks");
+  size_t at = json_array_size(networks), i;
+  json_t *v;
+  json_array_foreach(networks, i, v) {
+    if (!strcmp(json_string_value(v), n->name))
+      at = i;
+  }
+  if (strcmp(n->driver, "bridge") || strcmp(mode, "bridge"))
+    return err_set(e, EINVAL, "container %s: a container on the %s network cannot be %s a network",
+                   r->name, strcmp(mode, "bridge") ? mode : n->name,
+                   connect ? "connected to another" : "disconnected from");
+  if (connect == (at < json_array_size(networks)))
+    return err_set(e, connect ? EEXIST : ENOENT,
+                   connect ? "endpoint with name %s already exists in network %s"
+                           : "container %s is not connected to network %s",
+                   r->name, n->name);
+  _cleanup_json_ json_t *state = engine_net_state(eng, r->id);
+  _cleanup_free_ char *ns = engine_net_path(eng, "ns", r->id);
+  if (!ns)
+    return err_sys(e, "network");
+  /* A container whose network is up changes now; any other at its next start. */
+  if (state && connect) {
+    char ifname[32];
+    snprintf(ifname, sizeof ifname, "eth%zu", json_object_size(json_object_get(state, "networks")));
+    if (attach(eng, r->id, state, n->name, ifname, NULL, e) < 0)
+      return -1;
+  } else if (state) {
+    json_t *att = json_object_get(json_object_get(state, "networks"), n->name);
+    if (att && detach(r->id, ns, n->name, att, e) < 0)
+      return -1;
+    _cleanup_json_ json_t *gone = json_pack("{s:{s:O*}}", "networks", n->name, att);
+    json_object_del(json_object_get(state, "networks"), n->name);
+    if (save_state(eng, r->id, state, e) < 0 || (gone && update_peers(eng, r->id, gone, e) < 0))
+      return -1;
+  }
+  if (connect ? json_array_append_new(networks, json_string(n->name))
+              : json_array_remove(networks, at))
+    return err_set(e, ENOMEM, "network config");
+  if (container_record_save(eng, r, e) < 0)
+    return -1;
+  if (state && write_hosts(eng, r->id, state, e) < 0)
+    return -1;
+  return state && connect ? update_peers(eng, r->id, state, e) : 0;
+}
+
+int engine_net_connect(const struct engine *eng, const char *network, const char *container,
+                       bool connect, err_t *e) {
+  struct container_record r;
+  struct net_network n;
+  if (container_dir_find(eng, container, &r, e) < 0)
+    return -1;
+  int ret = -1;
+  if (net_network_load(eng->root, network, &n, e) == 0) {
+    int lock = net_lock(eng, e);
+    if (lock >= 0) {
+      ret = change_networks(eng, &r, &n, connect, e);
+      close(lock);
+    }
+    net_network_free(&n);
+  }
+  container_record_free(&r);
+  return ret;
+}
+
+/* Whether any root's container `id` has network state here. */
+static bool has_state(const struct engine *eng, const char *id) {
+  _cleanup_free_ char *path = state_path(eng, id);
+  return path && access(path, F_OK) == 0;
+}
+
+/* Remove the entries of `sub` (ns: binds, ipam/<net>: leases) that belong
+ * to no container's state; returns how many. */
+static int sweep_dir(const struct engine *eng, const char *dir, bool leases, err_t *e) {
+  _cleanup_closedir_ DIR *d = opendir(dir);
+  if (!d)
+    return errno == ENOENT ? 0 : err_sys(e, "%s", dir);
+  int n = 0;
+  struct dirent *de;
+  while ((de = readdir(d))) {
+    if (de->d_name[0] == '.' || !strcmp(de->d_name, "lock") ||
+        !strncmp(de->d_name, "last_reserved_ip", 16))
+      continue;
+    _cleanup_free_ char *path = path_join(dir, de->d_name);
+    char id[65] = "";
+    if (!path)
+      return err_sys(e, "%s", dir);
+    if (leases) {
+      /* host-local writes "<container id>\r\n<ifname>". */
+      _cleanup_close_ int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+      ssize_t r = fd >= 0 ? read(fd, id, 64) : -1;
+      id[r > 0 ? r : 0] = '\0';
+    } else {
+      snprintf(id, sizeof id, "%.64s", de->d_name);
+    }
+    if (strlen(id) != 64 || has_state(eng, id))
+      continue;
+    if (leases ? unlink(path) < 0 && errno != ENOENT : netns_remove(path, e) < 0)
+      return leases ? err_sys(e, "remove %s", path) : -1;
+    n++;
+  }
+  return n;
+}
+
+/* Remove the temp files ("<name>.tmp.<pid>", util/fs.h's and the port
+ * claims') of writers that are gone; returns how many. */
+static int sweep_temps(const char *dir, err_t *e) {
+  _cleanup_closedir_ DIR *d = opendir(dir);
+  if (!d)
+    return errno == ENOENT ? 0 : err_sys(e, "%s", dir);
+  int n = 0;
+  struct dirent *de;
+  while ((de = readdir(d))) {
+    const char *tmp = strstr(de->d_name, ".tmp.");
+    char *end;
+    long pid = tmp ? strtol(tmp + 5, &end, 10) : 0;
+    if (!tmp || *end || pid <= 0 || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+      continue;
+    if (unlinkat(dirfd(d), de->d_name, 0) < 0 && errno != ENOENT)
+      return err_sys(e, "remove %s/%s", dir, de->d_name);
+    n++;
+  }
+  return n;
+}
+
+int engine_net_sweep(const struct engine *eng, char *what, size_t cap, err_t *e) {
+  _cleanup_free_ char *ns = engine_net_path(eng, "ns", NULL);
+  _cleanup_free_ char *ipam = engine_net_path(eng, "ipam", NULL);
+  _cleanup_free_ char *ports = engine_net_path(eng, "ports", NULL);
+  _cleanup_json_ json_t *owners = json_object();
+  if (!ns || !ipam || !ports || !owners)
+    return err_sys(e, "network");
+  _cleanup_free_ char *states = engine_net_path(eng, "state", NULL);
+  int binds = sweep_dir(eng, ns, false, e), leases = 0, claims = 0, temps = 0;
+  if (binds < 0 || !states || (temps = sweep_temps(states, e)) < 0)
+    return binds < 0 || states ? -1 : err_sys(e, "network");
+  int k = sweep_temps(ports, e);
+  if (k < 0)
+    return -1;
+  temps += k;
+  _cleanup_closedir_ DIR *d = opendir(ipam);
+  struct dirent *de;
+  while (d && (de = readdir(d))) {
+    _cleanup_free_ char *sub = de->d_name[0] == '.' ? NULL : path_join(ipam, de->d_name);
+    int swept = sub ? sweep_dir(eng, sub, true, e) : 0;
+    if (swept < 0)
+      return -1;
+    leases += swept;
+  }
+  if (net_ports_owners(ports, owners, e) < 0)
+    return -1;
+  const char *id;
+  json_t *unused;
+  json_object_foreach(owners, id, unused) {
+    if (has_state(eng, id))
+      continue;
+    if (net_ports_release(ports, id, e) < 0)
+      return -1;
+    claims++;
+  }
+  snprintf(what, cap, "%d network namespace%s, %d address lease%s, %d port claim%s, %d temp file%s",
+           binds, binds == 1 ? "" : "s", leases, leases == 1 ? "" : "s", claims,
+           claims == 1 ? "" : "s", temps, temps == 1 ? "" : "s");
+  return binds + leases + claims + temps;
+}
