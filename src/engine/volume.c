@@ -204,31 +204,49 @@ int volume_copy_up(const struct engine *eng, const char *name, const char *rootf
   return ret;
 }
 
-/* name -> [ids of the containers whose record mounts it]. */
-static int volume_users(const struct engine *eng, json_t **out, err_t *e) {
+/* Call fn for each volume a container's record mounts (name, record,
+ * mount entry), until it fails. */
+typedef int (*volume_mount_fn)(void *ctx, const char *name, const struct container_record *r,
+                               json_t *m, err_t *e);
+
+static int each_volume_mount(const struct engine *eng, volume_mount_fn fn, void *ctx, err_t *e) {
   struct container_record *list = NULL;
   size_t n = 0;
   if (container_dir_list(eng, &list, &n, e) < 0)
     return -1;
-  json_t *users = json_object();
-  bool failed = !users;
+  int ret = 0;
   for (size_t i = 0; i < n; i++) {
     size_t k;
     json_t *m;
     json_array_foreach(list[i].mounts, k, m) {
       const char *name = json_string_value(json_object_get(m, "Name"));
       const char *type = json_string_value(json_object_get(m, "Type"));
-      if (!name || !type || strcmp(type, "volume"))
-        continue;
-      json_t *ids = json_object_get(users, name);
-      if (!ids && json_set(users, name, ids = json_array(), &failed) < 0)
-        break;
-      json_push(ids, json_string(list[i].id), &failed);
+      if (ret == 0 && name && type && !strcmp(type, "volume"))
+        ret = fn(ctx, name, &list[i], m, e);
     }
     container_record_free(&list[i]);
   }
   free(list);
-  if (json_built(failed, "volume users", e) < 0) {
+  return ret;
+}
+
+static int add_user(void *ctx, const char *name, const struct container_record *r, json_t *m,
+                    err_t *e) {
+  (void)m;
+  json_t *users = ctx, *ids = json_object_get(users, name);
+  bool failed = false;
+  if (!ids)
+    json_set(users, name, ids = json_array(), &failed);
+  json_push(ids, json_string(r->id), &failed);
+  return json_built(failed, "volume users", e);
+}
+
+/* name -> [ids of the containers whose record mounts it]. */
+static int volume_users(const struct engine *eng, json_t **out, err_t *e) {
+  json_t *users = json_object();
+  if (!users)
+    return err_set(e, ENOMEM, "volume users");
+  if (each_volume_mount(eng, add_user, users, e) < 0) {
     json_decref(users);
     return -1;
   }
@@ -505,41 +523,33 @@ int engine_volume_prune(const struct engine *eng, bool all, char **filters, json
   return 0;
 }
 
+struct missing {
+  const struct engine *eng;
+  store_note_fn note;
+  void *data;
+};
+
 /* A run killed after its record named a volume and before the volume
  * existed leaves a container that could not start: the volume is made
  * (empty: the image's content is copied into it only by a run). */
-static int make_missing(const struct engine *eng, store_note_fn note, void *data, err_t *e) {
-  struct container_record *list = NULL;
-  size_t n = 0;
-  if (container_dir_list(eng, &list, &n, e) < 0)
+static int make_missing(void *ctx, const char *name, const struct container_record *r,
+                        json_t *m, err_t *e) {
+  struct missing *c = ctx;
+  _cleanup_free_ char *vdir = volume_path(c->eng, name, NULL);
+  if (!vdir)
+    return err_sys(e, "volume %s", name);
+  if (access(vdir, F_OK) == 0)
+    return 0;
+  _cleanup_json_ json_t *labels =
+      json_is_true(json_object_get(m, "anonymous")) ? volume_anonymous_labels() : NULL;
+  bool created;
+  if (volume_make(c->eng, name, labels, &created, e) < 0)
     return -1;
-  int ret = 0;
-  for (size_t i = 0; i < n; i++) {
-    size_t k;
-    json_t *m;
-    json_array_foreach(list[i].mounts, k, m) {
-      const char *name = json_string_value(json_object_get(m, "Name"));
-      const char *type = json_string_value(json_object_get(m, "Type"));
-      _cleanup_free_ char *vdir = name ? volume_path(eng, name, NULL) : NULL;
-      if (ret < 0 || !type || strcmp(type, "volume") || !vdir || access(vdir, F_OK) == 0)
-        continue;
-      _cleanup_json_ json_t *labels =
-          json_is_true(json_object_get(m, "anonymous")) ? volume_anonymous_labels() : NULL;
-      bool created;
-      char text[512];
-      if (volume_make(eng, name, labels, &created, e) < 0) {
-        ret = -1;
-        continue;
-      }
-      snprintf(text, sizeof text, "made volume %.100s of container %s (%.12s): it was missing",
-               name, list[i].name, list[i].id);
-      note(data, "repaired", text);
-    }
-  }
-  for (size_t i = 0; i < n; i++)
-    container_record_free(&list[i]);
-  free(list);
-  return ret;
+  char text[512];
+  snprintf(text, sizeof text, "made volume %.100s of container %s (%.12s): it was missing", name,
+           r->name, r->id);
+  c->note(c->data, "repaired", text);
+  return 0;
 }
 
 int volumes_check(const struct engine *eng, store_note_fn note, void *data, err_t *e) {
@@ -564,7 +574,8 @@ int volumes_check(const struct engine *eng, store_note_fn note, void *data, err_
              de->d_name);
     note(data, "repaired", text);
   }
-  if (make_missing(eng, note, data, e) < 0)
+  struct missing missing = {eng, note, data};
+  if (each_volume_mount(eng, make_missing, &missing, e) < 0)
     return -1;
   _cleanup_closedir_ DIR *d = opendir(dir);
   for (struct dirent *de; d && (de = readdir(d));) {
