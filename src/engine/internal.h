@@ -314,6 +314,9 @@ int engine_net_connect(const struct engine *eng, const char *network, const char
  * is written before them and removed after them); what goes in `what`.
  * Returns how many were removed. */
 int engine_net_sweep(const struct engine *eng, char *what, size_t cap, err_t *e);
+/* docker ps's PORTS of a container ("127.0.0.1:8080->80/tcp, ..."; "" if
+ * none), on the heap. */
+char *engine_net_ports_text(const struct engine *eng, const char *id);
 /* docker inspect's NetworkSettings of a container (network_cmds.c). */
 json_t *engine_net_settings(const struct engine *eng, const struct container_record *r);
 /* docker inspect's HostConfig fields about the network: NetworkMode,

@@ -191,6 +191,29 @@ int engine_port(const struct engine *eng, const char *name, json_t **out, err_t 
   return *out ? 0 : err_sys(e, "port");
 }
 
+char *engine_net_ports_text(const struct engine *eng, const char *id) {
+  _cleanup_json_ json_t *st = engine_net_state(eng, id);
+  char *text = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&text, &len);
+  if (!f)
+    return NULL;
+  size_t i;
+  json_t *p;
+  json_array_foreach(json_object_get(st, "ports"), i, p) {
+    const char *ip = json_string_value(json_object_get(p, "HostIp"));
+    fprintf(f, "%s%s:%d->%d/%s", i ? ", " : "", ip && *ip ? ip : "0.0.0.0",
+            (int)json_integer_value(json_object_get(p, "HostPort")),
+            (int)json_integer_value(json_object_get(p, "ContainerPort")),
+            json_string_value(json_object_get(p, "Protocol")) ?: "tcp");
+  }
+  if (fclose(f) != 0) {
+    free(text);
+    return NULL;
+  }
+  return text;
+}
+
 /* {"80/tcp": [{"HostIp", "HostPort"}]} from published ports. */
 static json_t *ports_map(json_t *ports, bool *failed) {
   json_t *map = json_object();

@@ -282,16 +282,18 @@ int engine_ps(const struct engine *eng, bool all, json_t **out, err_t *e) {
     err_t damaged = ERR_INIT;
     if (container_state_current(eng, list[i].id, &st, &damaged) < 0)
       snprintf(st.status, sizeof st.status, "dead");
+    _cleanup_free_ char *ports = engine_net_ports_text(eng, list[i].id);
     if (all || container_status_live(st.status))
       json_push(arr,
                 json_pack("{s:s, s:s, s:s, s:s, s:s, s:O, s:s, s:s, s:i, s:i, s:s, s:s, s:i, "
-                          "s:b, s:O}",
+                          "s:b, s:O, s:s}",
                           "id", list[i].id, "name", list[i].name, "image", list[i].image_ref,
                           "imageId", list[i].image_id, "imageManifest", list[i].image_manifest,
                           "command", list[i].command, "created", list[i].created, "status",
                           st.status, "pid", st.pid, "exitCode", st.exit_code, "startedAt",
                           st.started_at, "finishedAt", st.finished_at, "restartCount",
-                          st.restart_count, "oomKilled", st.oom_killed, "labels", list[i].labels),
+                          st.restart_count, "oomKilled", st.oom_killed, "labels", list[i].labels,
+                          "ports", ports ? ports : ""),
                 &failed);
     container_record_free(&list[i]);
   }

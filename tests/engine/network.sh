@@ -170,6 +170,7 @@ test_publish_ports() {
   assert_eq "$(wget -q -T 2 -O- "http://127.0.0.1:$port/hostname")" "${web:0:12}" "wget from the host"
   assert_eq "$(cap port web)" "80/tcp -> 127.0.0.1:$port" "port"
   assert_eq "$(cap port web 80)" "127.0.0.1:$port" "port CONTAINER 80"
+  assert_contains "$(cap ps)" "127.0.0.1:$port->80/tcp" "ps PORTS"
   # The same host port again: refused in one line, nothing left.
   before=$(cap ps -a -q | wc -l)
   RC=0; err=$(cap run -d -p "127.0.0.1:$port:81" busybox true 2>&1) || RC=$?

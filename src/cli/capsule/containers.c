@@ -169,8 +169,8 @@ CAPSULE_COMMAND(cmd_ps) {
     return 0;
   }
   if (!quiet)
-    printf("%-12s  %-24s  %-22s  %-28s  %s\n", "CONTAINER ID", "IMAGE", "COMMAND", "STATUS",
-           "NAMES");
+    printf("%-12s  %-24s  %-22s  %-28s  %-24s  %s\n", "CONTAINER ID", "IMAGE", "COMMAND",
+           "STATUS", "PORTS", "NAMES");
   size_t i;
   json_t *ct;
   json_array_foreach(list, i, ct) {
@@ -196,8 +196,9 @@ CAPSULE_COMMAND(cmd_ps) {
                            (int)json_integer_value(json_object_get(ct, "exitCode")),
                            json_string_value(json_object_get(ct, "startedAt")),
                            json_string_value(json_object_get(ct, "finishedAt")));
-    printf("%-12.*s  %-24s  %-22s  %-28s  %s\n", no_trunc ? 64 : 12, id,
+    printf("%-12.*s  %-24s  %-22s  %-28s  %-24s  %s\n", no_trunc ? 64 : 12, id,
            json_string_value(json_object_get(ct, "image")), quoted, status,
+           json_string_value(json_object_get(ct, "ports")),
            json_string_value(json_object_get(ct, "name")));
   }
   return 0;
