@@ -689,6 +689,19 @@ static int change_networks(const struct engine *eng, const struct container_reco
     if (att && detach(r->id, ns, n->name, att, e) < 0)
       return -1;
     _cleanup_json_ json_t *gone = json_pack("{s:{s:O*}}", "networks", n->name, att);
+    /* The ports were published there (the first network): their DNAT went
+     * with the DEL, their claims go now. */
+    _cleanup_free_ char *port_dir = engine_net_path(eng, "ports", NULL);
+    bool published = false;
+    size_t k;
+    json_t *plugin;
+    json_array_foreach(json_object_get(json_object_get(att, "cni"), "plugins"), k, plugin) {
+      published |= !strcmp(json_string_value(json_object_get(plugin, "type")) ?: "", "portmap");
+    }
+    if (!port_dir || (published && net_ports_release(port_dir, r->id, e) < 0))
+      return port_dir ? -1 : err_sys(e, "network");
+    if (published)
+      json_object_del(state, "ports");
     json_object_del(json_object_get(state, "networks"), n->name);
     if (save_state(eng, r->id, state, e) < 0 || (gone && update_peers(eng, r->id, gone, e) < 0))
       return -1;

@@ -160,6 +160,16 @@ test_connect_disconnect_and_prune() {
   assert_eq "$out" "$(printf 'Deleted Networks:\nnetb')" "prune removes the unused network only"
   cap rm -f a >/dev/null
   assert_network_gone "$a"
+  # Disconnected from the network its ports were published on, a container
+  # no longer holds them: another may publish them.
+  port=$(free_port)
+  b=$(cap run -d --network neta -p "127.0.0.1:$port:80" busybox sleep 30)
+  cap network disconnect neta "$b"
+  assert_eq "$(cap port "$b")" "" "no port after the disconnect"
+  c=$(cap run -d -p "127.0.0.1:$port:80" busybox sleep 30)
+  cap rm -f "$b" "$c" >/dev/null
+  assert_network_gone "$b"
+  assert_network_gone "$c"
 }
 
 test_publish_ports() {
