@@ -69,7 +69,7 @@ static const char *row_value(void *ctx, int field) {
 static void fill_row(struct row *r, const char *asked, const struct engine_stats *a,
                      const struct engine_stats *b, bool no_trunc) {
   snprintf(r->text[F_CONTAINER], sizeof r->text[0], "%s", asked);
-  snprintf(r->text[F_NAME], sizeof r->text[0], "%s", b->name);
+  snprintf(r->text[F_NAME], sizeof r->text[0], "%s", b->name ? b->name : "");
   snprintf(r->text[F_ID], sizeof r->text[0], "%.*s", no_trunc ? 64 : 12, b->id);
   if (!b->running) {
     /* docker's figures for a container that does not run */
