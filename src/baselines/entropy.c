@@ -79,7 +79,7 @@ static void on_migrated(void *agent, int32_t node, uint64_t token, bool ok) {
 
 static void on_load(void *agent, int32_t node, int level) {
   struct entropy *x = agent;
-  x->overloaded[node] = level == LOAD_OVER; /* reported in the next round's state */
+  x->overloaded[node] = level != LOAD_OK; /* over its threshold: in the next round's state */
 }
 
 const struct agent_ops entropy_agent_ops = {

@@ -10,7 +10,9 @@ int round_env_init(struct round_env *env, const struct transport *tp,
                    struct sched_run_stats *stats, const struct round_config *cfg, int32_t nodes,
                    int32_t nves, err_t *e) {
   *env = (struct round_env){.tp = tp, .stats = stats, .cfg = *cfg};
-  if (view_init(&env->view, nodes, nves, 1, 1, e) < 0)
+  if (!(env->cfg.threshold > 0))
+    env->cfg.threshold = 1;
+  if (view_init(&env->view, nodes, nves, cfg->target, cfg->fill, e) < 0)
     return -1;
   return (env->solver = sched_solver_new(e)) ? 0 : -1;
 }
@@ -94,22 +96,36 @@ static void check_plan(struct round *r, struct round_env *env) {
   }
 }
 
-/* Solve over the nodes that answered, if one of them needs it. */
-static bool solve(struct round *r, struct round_env *env) {
+/* Above the threshold: the monitor's "hot", which prevention solves. */
+static bool snap_hot(const struct node_snap *s, double threshold) {
+  int64_t used = 0;
+  for (int32_t i = 0; i < s->nves; i++)
+    used += s->ves[i].cpu;
+  return used > threshold * s->cpu_cap;
+}
+
+/* Load the answers into the view, with the prevention and headroom
+ * policy or without it (every level at the capacity); true when a node
+ * needs the solver. */
+static bool load(struct round *r, struct round_env *env, bool policy) {
   err_t e = ERR_INIT;
   bool bad = false;
+  double threshold = policy ? env->cfg.threshold : 1;
+  view_set_levels(&env->view, policy ? env->cfg.target : 1, policy ? env->cfg.fill : 1);
   r->nsolved = 0;
   for (int32_t i = 0; i < r->n; i++) {
-    if (!r->snaps[i] || view_load(&env->view, r->snaps[i], false, &e) < 0)
+    if (!r->snaps[i] ||
+        view_load(&env->view, r->snaps[i], snap_hot(r->snaps[i], threshold), &e) < 0)
       continue;
     r->solved[r->nsolved++] = r->nodes[i];
     bad |= !sched_node_viable(&env->view.m, r->nodes[i]);
   }
-  if (!bad) {
-    end(r);
-    return true;
-  }
-  env->stats->events++;
+  return bad;
+}
+
+/* One solver call over the loaded view; returns the time it is charged. */
+static double solve_once(struct round *r, struct round_env *env) {
+  err_t e = ERR_INIT;
   struct sched_solve_stats st = {0};
   struct sched_solve_opts opts = env->cfg.solve;
   opts.seed ^= r->tag;
@@ -123,7 +139,25 @@ static bool solve(struct round *r, struct round_env *env) {
   } else {
     env->stats->no_solution++;
   }
-  double delay = sched_run_stats_solve(env->stats, env->tp, r->self, r->nsolved, &st);
+  return sched_run_stats_solve(env->stats, env->tp, r->self, r->nsolved, &st);
+}
+
+/* Solve over the nodes that answered, if one of them needs it. The
+ * policies are goals, not conditions: a cluster-wide plan that cannot give
+ * every hot node and destination its slack is solved again as plain
+ * repair, as DVMS's small partitions give up prevention and grow. */
+static bool solve(struct round *r, struct round_env *env) {
+  if (!load(r, env, true)) {
+    end(r);
+    return true;
+  }
+  env->stats->events++;
+  double delay = solve_once(r, env);
+  bool policy = env->cfg.threshold < 1 || env->view.target < 1 || env->view.fill < 1;
+  if (r->status != SCHED_SOLVED && policy && load(r, env, false)) {
+    env->stats->relaxed++;
+    delay += solve_once(r, env);
+  }
   r->phase = ROUND_SOLVING;
   tp_timer(env->tp, r->self, delay, ROUND_TOKEN(ROUND_TM_SOLVED, r->tag));
   return false;

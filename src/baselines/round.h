@@ -38,6 +38,10 @@ enum round_phase { ROUND_IDLE, ROUND_GATHERING, ROUND_SOLVING, ROUND_APPLYING };
 struct round_config {
   double reply_timeout;  /* a node silent this long is left out of the round */
   double step_timeout;   /* longest a plan step may take */
+  /* Prevention and headroom (1, 1, 1 in VMPlaceS): a node above `threshold`
+   * of its CPU is solved down to `target`, and destinations are filled up
+   * to `fill` (proto/view.h). */
+  double threshold, target, fill;
   const struct sched_cstrs *cstrs;
   struct sched_solve_opts solve;
   bool check;            /* check every plan with the independent checker */

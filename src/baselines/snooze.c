@@ -290,7 +290,7 @@ static void on_migrated(void *agent, int32_t node, uint64_t token, bool ok) {
 static void on_load(void *agent, int32_t node, int level) {
   struct snooze *s = agent;
   struct lc *c = &s->lc[node];
-  c->overloaded = level == LOAD_OVER;
+  c->overloaded = level != LOAD_OK; /* over its threshold: hot or overloaded */
   if (c->gm >= 0) /* the GM learns at once (VMPlaceS's GM polls every 70 ms) */
     send(s, node, c->gm, SN_LC_BEAT, c->overloaded);
 }

@@ -16,6 +16,7 @@ void dvms_config_default(struct dvms_config *c, int32_t nodes, int32_t nves) {
   c->next = DVMS_NEXT_RING;
   c->min_partition = 2; /* solve as soon as one node has joined the initiator */
   c->merge = true;
+  c->shortcuts = true;
   c->partition_timeout = 3.5; /* the in-vivo DVMS's value */
   c->keepalive = 1.0;
   c->hop_timeout = 1.0;
@@ -32,6 +33,18 @@ void dvms_config_default(struct dvms_config *c, int32_t nodes, int32_t nves) {
    * would fix more with fewer nodes is not measured yet (docs/SIMULATION.md,
    * "What is left"). */
   c->solve.effort_limit = 1;
+}
+
+void dvms_config_ideas(struct dvms_config *c, unsigned ideas) {
+  if (!(ideas & DVMS_IDEA_EVENTS))
+    c->monitor_period = 1.0;
+  if (!(ideas & DVMS_IDEA_RING)) {
+    c->next = DVMS_NEXT_RANDOM;
+    c->min_partition = 4;
+    c->empty_plan_fails = true;
+  }
+  c->shortcuts = ideas & DVMS_IDEA_SHORTCUTS;
+  c->merge = ideas & DVMS_IDEA_MERGE;
 }
 
 bool dvms_ids_has(const int32_t *ids, int32_t n, int32_t id) {
@@ -317,6 +330,12 @@ static void handle_token(struct dvms *d, struct dvms_node *x, struct dvms_isp *i
       return;
     }
   }
+  if (!d->cfg.shortcuts) {
+    dvms_forward(d, x, isp, NULL, 0);
+    return;
+  }
+  if (x->nmembers > 1)
+    d->stats.shortcuts++;
   dvms_forward(d, x, isp, x->members, x->nmembers); /* the shortcut */
 }
 

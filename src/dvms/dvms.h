@@ -50,6 +50,7 @@ struct dvms_config {
   int32_t min_partition;   /* nodes a partition needs before the solver runs */
   bool empty_plan_fails;   /* VMPlaceS: "nothing to do" counts as no solution */
   bool merge;              /* park Blocked partitions and merge tokens into them */
+  bool shortcuts;          /* a busy node sends a token past its whole partition */
   double monitor_period;   /* 0: act on the overload notification; else look every period */
   double partition_timeout;/* members leave after this long without news of the leader */
   double keepalive;        /* how often a busy leader refreshes its members */
@@ -70,6 +71,21 @@ struct dvms_config {
 
 /* The defaults of capsule's DVMS. */
 void dvms_config_default(struct dvms_config *c, int32_t nodes, int32_t nves);
+
+/* DVMS's protocol ideas, each a switch for the ablation (docs/SIMULATION.md).
+ * Leader election has none: the node that joins leads, and a partition
+ * without a leader would have nobody to solve it. */
+enum {
+  DVMS_IDEA_EVENTS = 1,    /* act on the monitor's notification; else look every second */
+  DVMS_IDEA_RING = 2,      /* grow along the ring and solve from 2 nodes, an empty plan ending
+                            * the ISP; else VMPlaceS's: a random node, from 4, growing on */
+  DVMS_IDEA_SHORTCUTS = 4, /* a busy node skips its partition; else only itself */
+  DVMS_IDEA_MERGE = 8,     /* park and merge; else a Blocked partition waits for its timeout */
+  DVMS_IDEAS_ALL = 15,
+};
+
+/* Switch off, in a configuration, the ideas not in `ideas`. */
+void dvms_config_ideas(struct dvms_config *c, unsigned ideas);
 
 struct dvms;
 

@@ -35,6 +35,8 @@ struct sched_run_stats {
   uint64_t stale;         /* events dropped because their initiator left or recovered */
   uint64_t aborted;       /* plans not started: a node refused to commit */
   uint64_t merges;
+  uint64_t shortcuts;     /* tokens a busy node sent past its whole partition */
+  uint64_t relaxed;       /* rounds solved again without prevention and headroom */
   uint64_t isp_started, isp_ended;
   uint64_t plans, plans_failed;
   uint64_t migrations, migrations_failed, pivots;

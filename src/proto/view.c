@@ -3,10 +3,14 @@
 #include <errno.h>
 #include <stdlib.h>
 
-int view_init(struct view *v, int32_t nnodes, int32_t nves, double target, double fill,
-              err_t *e) {
+void view_set_levels(struct view *v, double target, double fill) {
   v->target = target > 0 && target <= 1 ? target : 1;
   v->fill = fill > 0 && fill <= v->target ? fill : v->target;
+}
+
+int view_init(struct view *v, int32_t nnodes, int32_t nves, double target, double fill,
+              err_t *e) {
+  view_set_levels(v, target, fill);
   return sched_model_init(&v->m, nnodes, nves, e);
 }
 

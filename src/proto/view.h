@@ -32,6 +32,9 @@ struct view {
 int view_init(struct view *v, int32_t nnodes, int32_t nves, double target, double fill,
               err_t *e);
 void view_free(struct view *v);
+/* Change the target and fill levels for the next loads (0 or out of range:
+ * up to the capacity; the fill never above the target). */
+void view_set_levels(struct view *v, double target, double fill);
 
 /* Load a node's snapshot: capacities, and its VEs with their demands
  * (migrating ones pinned). A `strict` node, or one over its capacity, must

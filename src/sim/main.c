@@ -28,9 +28,18 @@ static const char usage[] =
     "                     default), model (alpha + beta * VEs: reproducible), wall or zero\n"
     "  --deterministic    the same as --charge model: same seed, same results\n"
     "  --charge-alpha S --charge-beta S   the model (9.8e-6 s, 1.83e-7 s per VE)\n"
-    "  --threshold F      DVMS: a node above this fraction of its CPU starts an ISP (0.98)\n"
-    "  --target F         DVMS: the ISP's node ends at or below this fraction (0.95)\n"
-    "  --fill F           DVMS: destinations are filled up to this fraction (0.87)\n"
+    "  --ideas LIST       the scheduler's ideas, for the ablation: all, none, or a list of\n"
+    "                     events (act on the monitor's notification; else poll every second),\n"
+    "                     ring (grow along the ring, solve from 2 nodes; else VMPlaceS's random\n"
+    "                     growth from 4), shortcuts (skip a busy node's whole partition),\n"
+    "                     merge (merge tokens into parked partitions): DVMS only;\n"
+    "                     prevention (--threshold 0.98) and headroom (--target 0.95 --fill\n"
+    "                     0.87): every scheduler. Default: all for dvms, none for the others\n"
+    "  --threshold F      a node above this fraction of its CPU is hot: DVMS starts an ISP,\n"
+    "                     Entropy and Snooze solve it (default 0.98 with prevention, else 1)\n"
+    "  --target F         a node solved for its load ends at or below this fraction, and\n"
+    "                     never above the threshold (0.95 with headroom, else 1)\n"
+    "  --fill F           destinations are filled up to this fraction (0.87 with headroom)\n"
     "  --proactive-max N  DVMS: an ISP for a hot, not overloaded node stops at N nodes (16)\n"
     "  --entropy-period S Entropy's period (default 30)\n"
     "  --snooze-group N   local controllers per Snooze group manager (default 32)\n"
@@ -47,7 +56,7 @@ enum {
   OPT_SCHEDULER = 256, OPT_HOSTS, OPT_VMS, OPT_DURATION, OPT_LOAD, OPT_LOAD_MEAN, OPT_LOAD_STD,
   OPT_SEED, OPT_OUT, OPT_CONSTRAINTS, OPT_CHECK, OPT_SAMPLE, OPT_CHARGE, OPT_CHARGE_ALPHA,
   OPT_CHARGE_BETA, OPT_THRESHOLD, OPT_TARGET, OPT_FILL, OPT_PROACTIVE_MAX, OPT_ENTROPY_PERIOD, OPT_SNOOZE_GROUP, OPT_FAIL, OPT_BACKBONE,
-  OPT_DETERMINISTIC, OPT_HELP,
+  OPT_DETERMINISTIC, OPT_IDEAS, OPT_HELP,
 };
 
 static const struct option options[] = {
@@ -75,6 +84,7 @@ static const struct option options[] = {
     {"fail", required_argument, NULL, OPT_FAIL},
     {"backbone", required_argument, NULL, OPT_BACKBONE},
     {"deterministic", no_argument, NULL, OPT_DETERMINISTIC},
+    {"ideas", required_argument, NULL, OPT_IDEAS},
     {"help", no_argument, NULL, OPT_HELP},
     {0},
 };
@@ -93,6 +103,16 @@ static int parse_double(const char *flag, const char *s, double *out, err_t *e) 
   if (errno || end == s || *end || !isfinite(v))
     return err_set(e, EINVAL, "--%s: expected a number, got '%s'", flag, s);
   *out = v;
+  return 0;
+}
+
+static int parse_fraction(const char *flag, const char *s, double *out, err_t *e) {
+  double d;
+  if (parse_double(flag, s, &d, e) < 0)
+    return -1;
+  if (!(d > 0 && d <= 1))
+    return err_set(e, EINVAL, "--%s: expected a fraction in (0, 1], got '%s'", flag, s);
+  *out = d;
   return 0;
 }
 
@@ -125,7 +145,6 @@ static int parse_failure(struct sim_opts *o, const char *s, err_t *e) {
 
 static int parse(int argc, char **argv, struct sim_opts *o, double *load, err_t *e) {
   long v;
-  double d;
   int c;
   opterr = 0;
   while ((c = getopt_long(argc, argv, ":", options, NULL)) != -1) {
@@ -157,24 +176,10 @@ static int parse(int argc, char **argv, struct sim_opts *o, double *load, err_t 
     case OPT_LOAD_MEAN: if (parse_double(flag, optarg, &o->load_mean, e) < 0) return -1; break;
     case OPT_LOAD_STD: if (parse_double(flag, optarg, &o->load_std, e) < 0) return -1; break;
     case OPT_SAMPLE: if (parse_double(flag, optarg, &o->sample, e) < 0) return -1; break;
-    case OPT_THRESHOLD:
-      if (parse_double(flag, optarg, &d, e) < 0) return -1;
-      if (!(d > 0 && d <= 1))
-        return err_set(e, EINVAL, "--threshold: expected a fraction in (0, 1], got '%s'", optarg);
-      o->threshold = d;
-      break;
-    case OPT_TARGET:
-      if (parse_double(flag, optarg, &d, e) < 0) return -1;
-      if (!(d > 0 && d <= 1))
-        return err_set(e, EINVAL, "--target: expected a fraction in (0, 1], got '%s'", optarg);
-      o->target = d;
-      break;
-    case OPT_FILL:
-      if (parse_double(flag, optarg, &d, e) < 0) return -1;
-      if (!(d > 0 && d <= 1))
-        return err_set(e, EINVAL, "--fill: expected a fraction in (0, 1], got '%s'", optarg);
-      o->fill = d;
-      break;
+    case OPT_THRESHOLD: if (parse_fraction(flag, optarg, &o->threshold, e) < 0) return -1; break;
+    case OPT_TARGET: if (parse_fraction(flag, optarg, &o->target, e) < 0) return -1; break;
+    case OPT_FILL: if (parse_fraction(flag, optarg, &o->fill, e) < 0) return -1; break;
+    case OPT_IDEAS: if (sim_ideas_parse(optarg, &o->ideas, e) < 0) return -1; break;
     case OPT_CHARGE_ALPHA:
       if (parse_double(flag, optarg, &o->charge.alpha, e) < 0) return -1;
       break;

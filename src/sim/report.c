@@ -72,6 +72,8 @@ static json_t *sched_json(struct sched_run_stats *s) {
       "checks", (json_int_t)s->checks, "check_failures", (json_int_t)s->check_failures,
       "exclusivity_violations", (json_int_t)s->exclusivity_violations);
   bool failed = !j;
+  json_set(j, "shortcuts", json_integer((json_int_t)s->shortcuts), &failed);
+  json_set(j, "relaxed", json_integer((json_int_t)s->relaxed), &failed);
   json_set(j, "exclusivity_checks", json_integer((json_int_t)s->exclusivity_checks), &failed);
   json_set(j, "partition_size", summarize(&s->partition_size), &failed);
   json_set(j, "solve_wall_s", summarize(&s->solve_wall), &failed);
@@ -161,6 +163,15 @@ static json_t *summary_json(struct sim_state *st, const struct sim_result *r) {
                                        [CHARGE_WALL] = "wall", [CHARGE_ZERO] = "zero"};
   json_set(j, "cpu_s", json_real(r->cpu), &failed);
   json_set(j, "charge", json_string(charge[o->charge.mode]), &failed);
+  struct sim_policy pol;
+  char ideas[80];
+  sim_sched_policy(o, &pol);
+  sim_ideas_format(pol.ideas, ideas, sizeof ideas);
+  json_set(j, "ideas", json_string(ideas), &failed);
+  json_set(j, "policy",
+           json_pack("{s:f, s:f, s:f}", "threshold", pol.threshold, "target", pol.target, "fill",
+                     pol.fill),
+           &failed);
   if (st->net.audit)
     json_set(j, "audit", audit_json(&st->net), &failed);
   if (st->sched.stats)

@@ -43,9 +43,7 @@ void sim_opts_default(struct sim_opts *o) {
   /* The model's constants: a fit of bench/sched-solver.sh's CPU medians
    * (docs/SIMULATION.md, "Solver time as simulated time"). */
   o->charge = (struct charge_model){.mode = CHARGE_CPU, .alpha = 9.8e-6, .beta = 1.83e-7};
-  o->threshold = 0.98;
-  o->target = 0.95;
-  o->fill = 0.87;
+  o->ideas = -1; /* threshold, target and fill: 0, from the ideas */
   o->proactive_max = 16;
   o->entropy_period = 30;
   o->snooze_group = 32;
@@ -136,7 +134,9 @@ int sim_opts_check(const struct sim_opts *o, err_t *e) {
                               .vm_mem = o->vm_mem};
   if (cluster_spec_check(&spec, e) < 0)
     return -1;
-  return sim_sched_services(o->scheduler, o->hosts, o, e) < 0 ? -1 : 0;
+  if (sim_sched_services(o->scheduler, o->hosts, o, e) < 0)
+    return -1;
+  return sim_sched_check_ideas(o, e);
 }
 
 /* SimGrid reads its platform from a file: the results directory's copy, or
@@ -218,7 +218,9 @@ static int setup(struct sim_state *st, err_t *e) {
   st->net.cstrs = st->have_cstrs ? &st->cstrs : NULL;
   assign_dirty_rates(st);
   load_init(&st->load, o->seed, o->vms, o->period, o->load_mean, o->load_std);
-  st->cl.threshold = sim_sched_threshold(o);
+  struct sim_policy pol;
+  sim_sched_policy(o, &pol);
+  st->cl.threshold = pol.threshold;
   st->cl.on_level = on_level;
   st->cl.on_level_data = st;
   if (sim_sched_create(&st->sched, o, &st->net.tp, st->have_cstrs ? &st->cstrs : NULL, e) < 0)

@@ -25,11 +25,23 @@ extern const char sim_sched_names[];
  * `e` set for an unknown name. */
 int sim_sched_services(const char *name, int hosts, const struct sim_opts *o, err_t *e);
 
+/* Refuse protocol ideas for a scheduler that is not capsule's DVMS. */
+int sim_sched_check_ideas(const struct sim_opts *o, err_t *e);
+
 int sim_sched_create(struct sim_sched *s, const struct sim_opts *o, const struct transport *tp,
                      const struct sched_cstrs *cstrs, err_t *e);
 void sim_sched_free(struct sim_sched *s);
 
-/* The CPU fraction above which the scheduler's monitor reports a node. */
-double sim_sched_threshold(const struct sim_opts *o);
+/* What a run's scheduler does, once the ideas and the explicit flags are
+ * resolved: its ideas (enum sim_idea), the CPU fraction above which the
+ * monitor reports a node hot, the target a solved node ends at or below
+ * (never above the threshold: a node solved for being hot must end cool,
+ * or it would start over at once) and the fill level of destinations
+ * (never above the target). */
+struct sim_policy {
+  int ideas;
+  double threshold, target, fill;
+};
+void sim_sched_policy(const struct sim_opts *o, struct sim_policy *p);
 
 #endif

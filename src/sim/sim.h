@@ -3,6 +3,7 @@
 #define CAPSULE_SIM_SIM_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "proto/stats.h"
@@ -10,6 +11,27 @@
 #include "util/error.h"
 
 #define SIM_MAX_FAILURES 16
+
+/* The ideas of capsule's DVMS, each a switch for the ablation
+ * (docs/SIMULATION.md, "Ablation"). The protocol's four are DVMS's own;
+ * the two policies apply to every scheduler. Leader election is not a
+ * switch: a partition without a leader has nobody to solve it. */
+enum sim_idea {
+  IDEA_EVENTS = 1,      /* act on the monitor's notification (else look every second) */
+  IDEA_RING = 2,        /* grow along the ring, solve from 2 nodes (else VMPlaceS's growth) */
+  IDEA_SHORTCUTS = 4,   /* a busy node sends a token past its whole partition */
+  IDEA_MERGE = 8,       /* park a partition that went round, merge tokens into it */
+  IDEA_PREVENTION = 16, /* act on hot nodes (above 98 %), not only overloaded ones */
+  IDEA_HEADROOM = 32,   /* solved nodes end at 95 %, destinations filled to 87 % */
+};
+#define SIM_IDEAS_PROTOCOL (IDEA_EVENTS | IDEA_RING | IDEA_SHORTCUTS | IDEA_MERGE)
+#define SIM_IDEAS_POLICY (IDEA_PREVENTION | IDEA_HEADROOM)
+#define SIM_IDEAS_ALL (SIM_IDEAS_PROTOCOL | SIM_IDEAS_POLICY)
+
+/* "events,ring,..." (or "none") into buf, for reports. */
+void sim_ideas_format(int ideas, char *buf, size_t size);
+/* Parse "all", "none" or a comma-separated list of idea names. */
+int sim_ideas_parse(const char *s, int *ideas, err_t *e);
 
 struct sim_opts {
   const char *scheduler;   /* none, dvms, dvms-vmplaces, entropy, snooze */
@@ -25,9 +47,10 @@ struct sim_opts {
   int host_cpu, host_mem, vm_mem; /* units, MB, MB */
   double backbone;         /* bytes/s; 0 = the default for the size */
   struct charge_model charge;
-  double threshold;        /* DVMS: start an ISP above it */
-  double target;           /* DVMS: the ISP's node is solved down to it */
-  double fill;             /* DVMS: destinations are filled up to it */
+  int ideas;               /* enum sim_idea set; -1: the scheduler's own (sim_sched_ideas) */
+  double threshold;        /* a node above it is reported hot; 0: from the ideas */
+  double target;           /* a node solved for its load ends at or below it; 0: ideas */
+  double fill;             /* destinations are filled up to it; 0: from the ideas */
   int proactive_max;       /* DVMS: nodes an ISP for a hot node may grow to */
   double entropy_period;
   int snooze_group;        /* local controllers per group manager */

@@ -1,6 +1,6 @@
 # capsule-sim: bad input, outputs, the no-scheduler anchor, every scheduler
 # under --check, failures, constraints, reproducibility, and the 1,024-host
-# DVMS run CI can afford.
+# DVMS run CI can afford, the ablation switches and bench/sim-ablation.sh.
 
 SIM=$BIN/capsule-sim
 
@@ -293,4 +293,56 @@ test_dvms_1024_hosts() {
   awk -v c="$cpu" 'BEGIN { exit !(c < 30) }' || fail "took $cpu s of CPU"
   awk -v p="$pct" -v n="$none" 'BEGIN { exit !(p <= 0.4 && p <= 0.15 * n) }' ||
     fail "dvms $pct % against $none % without a scheduler"
+}
+
+# The ablation's switches (--ideas): protocol ideas are DVMS's only; each
+# scheduler reports the ideas and the policy it ran with; DVMS without
+# shortcuts or merges takes neither, and Entropy with prevention acts
+# before overloads, which lowers its violation.
+test_ablation_ideas() {
+  need_sim
+  assert_usage_error "protocol idea for entropy" --scheduler entropy --ideas ring
+  assert_contains "$ERR" "--ideas: events, ring, shortcuts and merge are DVMS's"
+  assert_usage_error "unknown idea" --scheduler dvms --ideas events,rings
+  assert_contains "$ERR" "unknown idea 'rings'"
+  local d
+  d=$(tmpdir)
+  "$SIM" --hosts 64 --duration 900 --seed 2 --load-mean 70 --load-std 30 --scheduler dvms \
+    --deterministic --check --out "$d/all" >/dev/null
+  "$SIM" --hosts 64 --duration 900 --seed 2 --load-mean 70 --load-std 30 --scheduler dvms \
+    --ideas events,ring,prevention --deterministic --check --out "$d/dvms" >/dev/null
+  assert_eq "$(json "$d/all/summary.json" .ideas)" "events,ring,shortcuts,merge,prevention,headroom"
+  assert_eq "$(json "$d/all/summary.json" '.policy | "\(.threshold) \(.target) \(.fill)"')" \
+    "0.98 0.95 0.87"
+  assert_eq "$(json "$d/dvms/summary.json" '.policy | "\(.threshold) \(.target) \(.fill)"')" \
+    "0.98 0.98 0.98"
+  assert_eq "$(json "$d/dvms/summary.json" .scheduler_stats.shortcuts)" 0 "shortcuts when off"
+  assert_eq "$(json "$d/dvms/summary.json" .scheduler_stats.merges)" 0 "merges when off"
+  [ "$(json "$d/all/summary.json" .scheduler_stats.shortcuts)" -gt 0 ] || fail "no shortcut when on"
+  local s
+  for s in entropy snooze; do
+    "$SIM" --hosts 128 --duration 1800 --scheduler $s --deterministic --check \
+      --out "$d/$s" >/dev/null
+    "$SIM" --hosts 128 --duration 1800 --scheduler $s --ideas prevention,headroom \
+      --deterministic --check --out "$d/$s-p" >/dev/null
+    assert_eq "$(json "$d/$s/summary.json" .policy.threshold)" 1 "$s plain threshold"
+    assert_eq "$(json "$d/$s-p/summary.json" .policy.threshold)" 0.98 "$s threshold"
+    awk -v a="$(json "$d/$s-p/summary.json" .violation.total_s)" \
+      -v b="$(json "$d/$s/summary.json" .violation.total_s)" 'BEGIN { exit !(a < b) }' ||
+      fail "$s with prevention and headroom is not better than plain"
+  done
+}
+
+# bench/sim-ablation.sh at a toy size: every line of the table is there.
+test_ablation_script() {
+  need_sim
+  local d table
+  d=$(tmpdir)
+  table=$(SIM=$SIM "$TOP/bench/sim-ablation.sh" --hosts 16 --duration 300 --seeds 1 \
+    --loads 60/20 --lines "dvms entropy" --out "$d" 2>/dev/null)
+  assert_contains "$table" "**16 hosts, μ60/σ20**"
+  assert_contains "$table" "| dvms | events,ring,shortcuts,merge,prevention |"
+  assert_contains "$table" "| entropy | prevention,headroom |"
+  assert_eq "$(grep -c '^| dvms |' <<<"$table")" 7 "DVMS lines"
+  assert_eq "$(wc -l <"$d/runs.tsv")" 11 "runs"
 }

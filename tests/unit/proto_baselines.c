@@ -33,13 +33,27 @@ static double when_viable(struct memnet *n, double until) {
   return -1;
 }
 
+/* Prevention and headroom: (1, 1, 1) is VMPlaceS's plain repair. */
+struct policy {
+  double threshold, target, fill;
+};
+static const struct policy plain = {1, 1, 1};
+
+static void set_policy(struct memnet *n, struct round_config *c, struct policy p) {
+  n->threshold = p.threshold; /* the monitor's hot level */
+  c->threshold = p.threshold;
+  c->target = p.target;
+  c->fill = p.fill;
+}
+
 /* 8 hosts and Entropy's service node, plans checked. */
-static struct entropy *entropy_open(struct memnet *n) {
+static struct entropy *entropy_open(struct memnet *n, struct policy p) {
   err_t e = ERR_INIT;
   if (memnet_init(n, 8, 1, CPU, MEM, 16, VE_MEM, &e) < 0)
     return NULL;
   struct entropy_config c;
   entropy_config_default(&c, 8, 16);
+  set_policy(n, &c.round, p);
   c.round.check = true;
   struct entropy *x = entropy_new(&c, &n->tp, &e);
   if (x)
@@ -51,7 +65,7 @@ static struct entropy *entropy_open(struct memnet *n) {
 
 static void test_entropy_period(void) {
   struct memnet n;
-  struct entropy *x = entropy_open(&n);
+  struct entropy *x = entropy_open(&n, plain);
   CHECK(x != NULL);
   if (!x)
     return;
@@ -69,7 +83,7 @@ static void test_entropy_period(void) {
 
 static void test_entropy_failed_node(void) {
   struct memnet n;
-  struct entropy *x = entropy_open(&n);
+  struct entropy *x = entropy_open(&n, plain);
   CHECK(x != NULL);
   if (!x)
     return;
@@ -86,7 +100,7 @@ static void test_entropy_failed_node(void) {
   memnet_free(&n);
 }
 
-static struct snooze *snooze_open(struct memnet *n, int hosts, int group) {
+static struct snooze *snooze_open(struct memnet *n, int hosts, int group, struct policy p) {
   err_t e = ERR_INIT;
   struct snooze_config c;
   snooze_config_default(&c, hosts, 2 * hosts);
@@ -94,6 +108,7 @@ static struct snooze *snooze_open(struct memnet *n, int hosts, int group) {
   c.round.check = true;
   if (memnet_init(n, hosts, snooze_services(&c), CPU, MEM, 2 * hosts, VE_MEM, &e) < 0)
     return NULL;
+  set_policy(n, &c.round, p);
   struct snooze *s = snooze_new(&c, &n->tp, &e);
   if (s)
     memnet_set_agent(n, &snooze_agent_ops, s);
@@ -102,7 +117,7 @@ static struct snooze *snooze_open(struct memnet *n, int hosts, int group) {
 
 static void test_snooze_reacts(void) {
   struct memnet n;
-  struct snooze *s = snooze_open(&n, 8, 4);
+  struct snooze *s = snooze_open(&n, 8, 4, plain);
   CHECK(s != NULL);
   if (!s)
     return;
@@ -135,7 +150,7 @@ static void test_snooze_reacts(void) {
 
 static void test_snooze_gm_dies(void) {
   struct memnet n;
-  struct snooze *s = snooze_open(&n, 8, 4);
+  struct snooze *s = snooze_open(&n, 8, 4, plain);
   if (!s) {
     CHECK(0);
     return;
@@ -211,7 +226,80 @@ static void test_apply_audited(void) {
   }
 }
 
+/* Host 0 goes hot (99 of 100) at 31 s, never overloaded. With
+ * prevention, Entropy's next round solves it down to the target before any
+ * violation; without, nothing moves. */
+static void test_entropy_prevention(void) {
+  static const struct policy prevention = {0.98, 0.95, 1};
+  for (int on = 0; on < 2; on++) {
+    struct memnet n;
+    struct entropy *x = entropy_open(&n, on ? prevention : plain);
+    CHECK_FATAL(x != NULL);
+    memnet_run(&n, 31);
+    memnet_set_cpu(&n, 0, 60);
+    memnet_set_cpu(&n, 8, 39);
+    memnet_run(&n, 200);
+    struct sched_run_stats *st = entropy_stats(x);
+    int64_t used = n.world.nodes[0].used[SCHED_CPU];
+    if (on) {
+      CHECK(st->plans == 1 && st->migrations == 1);
+      CHECK(used <= 95);
+    } else {
+      CHECK(st->plans == 0 && st->migrations == 0);
+      CHECK(used == 99);
+    }
+    CHECK(st->check_failures == 0);
+    entropy_free(x);
+    memnet_free(&n);
+  }
+}
+
+/* Headroom that no plan can give (destinations filled to 30 %, the VEs to
+ * move are 50 and 70): the round is solved again as plain repair, which
+ * fixes the overload; with a fill that fits, destinations keep it. */
+static void test_entropy_headroom(void) {
+  static const struct policy tight = {1, 1, 0.3}, roomy = {1, 1, 0.6};
+  for (int fits = 0; fits < 2; fits++) {
+    struct memnet n;
+    struct entropy *x = entropy_open(&n, fits ? roomy : tight);
+    CHECK_FATAL(x != NULL);
+    memnet_set_cpu(&n, 1, 20); /* host 1 holds 20 already */
+    overload_host0(&n, 31);
+    CHECK(when_viable(&n, 200) > 0);
+    struct sched_run_stats *st = entropy_stats(x);
+    CHECK(st->plans == 1 && st->migrations == 1);
+    CHECK(st->relaxed == (fits ? 0u : 1u));
+    for (int h = 1; h < 8 && fits; h++)
+      CHECK(n.world.nodes[h].used[SCHED_CPU] <= 60);
+    CHECK(st->check_failures == 0);
+    entropy_free(x);
+    memnet_free(&n);
+  }
+}
+
+/* Snooze with prevention: the group manager hears of a hot node at once
+ * and moves a VE off it before it overloads. */
+static void test_snooze_prevention(void) {
+  static const struct policy prevention = {0.98, 0.95, 1};
+  struct memnet n;
+  struct snooze *s = snooze_open(&n, 8, 4, prevention);
+  CHECK_FATAL(s != NULL);
+  memnet_run(&n, 20);
+  memnet_set_cpu(&n, 0, 60);
+  memnet_set_cpu(&n, 8, 39);
+  memnet_run(&n, 40);
+  struct sched_run_stats *st = snooze_stats(s);
+  CHECK(st->plans == 1 && st->migrations == 1);
+  CHECK(n.world.nodes[0].used[SCHED_CPU] <= 95);
+  CHECK(st->check_failures == 0);
+  snooze_free(s);
+  memnet_free(&n);
+}
+
 int main(void) {
+  test_entropy_prevention();
+  test_entropy_headroom();
+  test_snooze_prevention();
   test_entropy_period();
   test_entropy_failed_node();
   test_apply_audited();

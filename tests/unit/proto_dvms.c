@@ -337,7 +337,98 @@ static void test_stress(bool vmplaces) {
   ring_close(&r);
 }
 
+/* The ablation's switches (dvms_config_ideas): each off changes what the
+ * protocol does. */
+static void ideas_config(struct dvms_config *c, int hosts, unsigned ideas) {
+  dvms_config_default(c, hosts, 2 * hosts);
+  dvms_config_ideas(c, ideas);
+}
+
+/* Without shortcuts, a token that reaches a busy node goes to the next
+ * node only, never past the whole partition: no shortcut is counted, and
+ * the concurrent overloads are still solved. */
+static void test_idea_shortcuts(void) {
+  for (int on = 0; on < 2; on++) {
+    struct dvms_config cfg;
+    ideas_config(&cfg, 8, on ? DVMS_IDEAS_ALL : DVMS_IDEAS_ALL & ~DVMS_IDEA_SHORTCUTS);
+    struct ring r;
+    CHECK_FATAL(ring_open(&r, 8, 2, &cfg) == 0);
+    for (int h = 0; h < 4; h++)
+      set_host(&r, h, 100, 10);
+    for (int h = 4; h < 8; h++)
+      set_host(&r, h, 25, 25);
+    memnet_run(&r.net, 500);
+    CHECK(sched_model_viable(&r.net.world));
+    CHECK(on ? r.st->shortcuts > 0 : r.st->shortcuts == 0);
+    CHECK(r.st->isp_ended == r.st->isp_started);
+    check_invariants(&r);
+    ring_close(&r);
+  }
+}
+
+/* Without events the monitor looks every second: an overload at 0.5 s
+ * starts its ISP at 1 s, not at once. */
+static void test_idea_events(void) {
+  for (int on = 0; on < 2; on++) {
+    struct dvms_config cfg;
+    ideas_config(&cfg, 6, on ? DVMS_IDEAS_ALL : DVMS_IDEAS_ALL & ~DVMS_IDEA_EVENTS);
+    struct ring r;
+    CHECK_FATAL(ring_open(&r, 6, 2, &cfg) == 0);
+    memnet_run(&r.net, 0.5);
+    set_host(&r, 0, 70, 50);
+    memnet_run(&r.net, 0.9);
+    CHECK(on ? r.st->isp_started == 1 : r.st->isp_started == 0);
+    memnet_run(&r.net, 1.0);
+    CHECK(r.st->isp_started == 1);
+    memnet_run(&r.net, 100);
+    CHECK(sched_model_viable(&r.net.world));
+    check_invariants(&r);
+    ring_close(&r);
+  }
+}
+
+/* Without ring growth, a partition solves from 4 nodes (VMPlaceS); with
+ * it, from 2, the neighbour on the ring receiving the VE. */
+static void test_idea_ring(void) {
+  for (int on = 0; on < 2; on++) {
+    struct dvms_config cfg;
+    ideas_config(&cfg, 8, on ? DVMS_IDEAS_ALL : DVMS_IDEAS_ALL & ~DVMS_IDEA_RING);
+    struct ring r;
+    CHECK_FATAL(ring_open(&r, 8, 2, &cfg) == 0);
+    set_host(&r, 5, 70, 50);
+    memnet_run(&r.net, 100);
+    CHECK(sched_model_viable(&r.net.world));
+    CHECK(r.st->partition_size.n >= 1);
+    if (r.st->partition_size.n >= 1)
+      CHECK(on ? r.st->partition_size.v[0] == 2 : r.st->partition_size.v[0] >= 4);
+    check_invariants(&r);
+    ring_close(&r);
+  }
+}
+
+/* Without merging, the contention of test_contention_merges parks no
+ * partition to merge into: no merge happens (the partitions that came
+ * round wait for their timeout instead), and the plans still pass. */
+static void test_idea_merge(void) {
+  struct dvms_config cfg;
+  ideas_config(&cfg, 5, DVMS_IDEAS_ALL & ~DVMS_IDEA_MERGE);
+  struct ring r;
+  CHECK_FATAL(ring_open(&r, 5, 2, &cfg) == 0);
+  for (int h = 0; h < 4; h++)
+    set_host(&r, h, 100, 10);
+  memnet_set_cpu(&r.net, ve_of(&r, 4, 0), 20);
+  memnet_run(&r.net, 2000);
+  CHECK(r.st->merges == 0);
+  CHECK(r.st->migrations >= 1);
+  check_invariants(&r);
+  ring_close(&r);
+}
+
 int main(void) {
+  test_idea_shortcuts();
+  test_idea_events();
+  test_idea_ring();
+  test_idea_merge();
   test_one_event();
   test_event_resolves_itself();
   test_slow_migration_keeps_partition();
