@@ -234,3 +234,15 @@ test_info_and_version() {
   assert_fails cap info --format '{{.NCPU'
   assert_contains "$ERR" "format"
 }
+
+test_stats_net_io() {
+  engine_setup
+  sleeper web --network bridge
+  # A connection attempt to the gateway: bytes out (and a reset back).
+  gw=$(cap exec web ip route | awk '/^default/ {print $3}')
+  cap exec web wget -q -T 1 -O /dev/null "http://$gw:9/" 2>/dev/null || true
+  io=$(cap stats --no-stream --format '{{.NetIO}}' web)
+  assert_match "$io" '^[0-9.]+k?B / [0-9.]+k?B$' "NET I/O"
+  [ "${io##* / }" != 0B ] || fail "no bytes sent counted: $io"
+  assert_eq "$(cap stats --no-stream --format '{{.NetIO}}' "$(sleeper quiet --network none; echo quiet)")" "0B / 0B" "no network: lo is not counted"
+}
