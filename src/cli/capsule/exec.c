@@ -43,10 +43,9 @@ CAPSULE_COMMAND(cmd_exec) {
   o.env = env;
   /* Without -i the command reads nothing of ours (docker). */
   if (!cmdline_has(args, 'i') && !o.detach) {
-    int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    _cleanup_close_ int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
     if (null_fd < 0 || dup2(null_fd, STDIN_FILENO) < 0)
-      return err_sys(e, "open /dev/null");
-    close(null_fd);
+      return err_sys(e, "stdin from /dev/null");
   }
   int status;
   /* On failure, 126 or 127 (the command) or 125, with the one line. */
