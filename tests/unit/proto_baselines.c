@@ -2,7 +2,9 @@
  * transport: one overload each, their timing (Entropy waits for its period,
  * Snooze's group manager acts at once), checked plans, a failed node left
  * out of Entropy's round, and a dead Snooze group manager whose local
- * controllers join another one. */
+ * controllers join another one; prevention and headroom given to Entropy
+ * and Snooze (acting on a hot node before it overloads, and a policy with
+ * no plan relaxed to plain repair). */
 #include <errno.h>
 #include <stdlib.h>
 

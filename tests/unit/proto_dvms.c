@@ -1,7 +1,8 @@
 /* DVMS on small rings over the deterministic in-memory transport: one
  * event, concurrent events whose partitions meet (shortcuts, parking,
- * merges), failed nodes, the VMPlaceS configuration, and a random-load
- * stress run. Every run checks every plan with the independent checker and
+ * merges), failed nodes, the VMPlaceS configuration, each idea's switch
+ * for the ablation (prevention, shortcuts, events, ring, merge), and a
+ * random-load stress run. Every run checks every plan with the independent checker and
  * the exclusivity of partitions (check mode), and that every ISP ends. */
 #include <stdlib.h>
 
@@ -424,7 +425,33 @@ static void test_idea_merge(void) {
   ring_close(&r);
 }
 
+/* Prevention: a node at 99 % (hot above 98 %, not overloaded) starts an
+ * ISP and is solved to its target, with no destination filled beyond the
+ * fill level (headroom); without prevention the monitor never reports it. */
+static void test_idea_prevention(void) {
+  for (int on = 0; on < 2; on++) {
+    struct dvms_config cfg;
+    dvms_config_default(&cfg, 6, 12);
+    cfg.target = 0.95;
+    cfg.fill = 0.5;
+    struct ring r;
+    CHECK_FATAL(ring_open(&r, 6, 2, &cfg) == 0);
+    r.net.threshold = on ? 0.98 : 1;
+    set_host(&r, 1, 30, 0);
+    set_host(&r, 0, 60, 39);
+    memnet_run(&r.net, 100);
+    CHECK(r.st->isp_started == (on ? 1u : 0u));
+    CHECK(r.st->migrations == (on ? 1u : 0u));
+    CHECK(r.net.world.nodes[0].used[SCHED_CPU] == (on ? 60 : 99));
+    for (int h = 1; h < 6; h++) /* the 39 went where it fits under 50 */
+      CHECK(r.net.world.nodes[h].used[SCHED_CPU] <= (h == 1 ? 30 : 50));
+    check_invariants(&r);
+    ring_close(&r);
+  }
+}
+
 int main(void) {
+  test_idea_prevention();
   test_idea_shortcuts();
   test_idea_events();
   test_idea_ring();
