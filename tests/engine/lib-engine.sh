@@ -15,7 +15,12 @@ engine_setup() {
 engine_teardown() {
   local id
   for id in $(cap ps -a -q --no-trunc 2>/dev/null); do cap rm -f "$id" >/dev/null 2>&1; done
-  umount -R "$WORK" 2>/dev/null || true
+  # Whatever a failed test left mounted below $WORK (not itself a mount
+  # point, so `umount -R $WORK` would not see them), deepest first.
+  local m
+  for m in $(awk -v w="$WORK/" 'index($5, w) == 1 {print $5}' /proc/self/mountinfo | sort -r); do
+    umount -l "$m" 2>/dev/null || true
+  done
   rm -rf --one-file-system "$WORK"
 }
 
