@@ -200,9 +200,7 @@ static void check_one(struct checker *c, const char *id) {
     list_add(what, sizeof what, "runtime state");
   if (cgroup)
     list_add(what, sizeof what, "cgroup");
-  json_t *net = engine_net_state(c->eng, id);
-  bool had_net = net != NULL;
-  json_decref(net);
+  bool had_net = engine_net_has_state(c->eng, id);
   if (had_net && engine_net_down(c->eng, id, &e) < 0)
     goto failed;
   if (had_net)

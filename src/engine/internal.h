@@ -301,7 +301,9 @@ int engine_net_up(const struct engine *eng, const struct container_record *r, er
 /* After the container exits, or at removal: undo engine_net_up, whatever
  * part of it was done (nothing is fine). */
 int engine_net_down(const struct engine *eng, const char *id, err_t *e);
-/* What engine_net_up set up (NULL if nothing). */
+/* Whether a state of container `id` (of any root) is in the run root. */
+bool engine_net_has_state(const struct engine *eng, const char *id);
+/* What engine_net_up set up (NULL if nothing, or a state cut short). */
 json_t *engine_net_state(const struct engine *eng, const char *id);
 /* Add to `ids` the containers of this root that have network state. */
 int engine_net_add_ids(const struct engine *eng, json_t *ids, err_t *e);

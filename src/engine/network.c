@@ -259,7 +259,13 @@ static int write_etc_files(const struct engine *eng, const struct container_reco
 
 /* ---- runtime side (start, exit) ---- */
 
-static int save_state(const struct engine *eng, const char *id, json_t *state, err_t *e) {
+/* The state, replaced atomically; `first`: the file is new, written in
+ * place (a rename costs milliseconds here under load, and with `--network
+ * none` this is the only write): a kill half-way leaves a state that does
+ * not parse, before anything else of the network was made (see
+ * engine_net_down). */
+static int save_state_as(const struct engine *eng, const char *id, json_t *state, bool first,
+                         err_t *e) {
   _cleanup_free_ char *dir = engine_net_path(eng, "state", NULL);
   _cleanup_free_ char *path = state_path(eng, id);
   _cleanup_free_ char *text = json_dumps(state, JSON_COMPACT);
@@ -267,7 +273,16 @@ static int save_state(const struct engine *eng, const char *id, json_t *state, e
     return err_sys(e, "network state");
   if (mkdir_p_at(AT_FDCWD, dir, 0700, e) < 0)
     return -1;
-  return atomic_replace_at(AT_FDCWD, path, text, strlen(text), 0600, e);
+  if (!first)
+    return atomic_replace_at(AT_FDCWD, path, text, strlen(text), 0600, e);
+  _cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0 || write_all(fd, text, strlen(text)) < 0)
+    return err_sys(e, "write %s", path);
+  return 0;
+}
+
+static int save_state(const struct engine *eng, const char *id, json_t *state, err_t *e) {
+  return save_state_as(eng, id, state, false, e);
 }
 
 static json_t *load_state(const struct engine *eng, const char *id, err_t *e) {
@@ -551,8 +566,8 @@ static int bring_up(const struct engine *eng, const struct container_record *r, 
   _cleanup_free_ char *ns = engine_net_path(eng, "ns", r->id);
   if (!ns_dir || !ns)
     return err_sys(e, "network");
-  if (save_state(eng, r->id, state, e) < 0 || mkdir_p_at(AT_FDCWD, ns_dir, 0700, e) < 0 ||
-      netns_create(ns, e) < 0)
+  if (save_state_as(eng, r->id, state, true, e) < 0 ||
+      mkdir_p_at(AT_FDCWD, ns_dir, 0700, e) < 0 || netns_create(ns, e) < 0)
     return -1;
   json_t *networks = json_object_get(conf, "networks");
   size_t i;
@@ -568,10 +583,13 @@ static int bring_up(const struct engine *eng, const struct container_record *r, 
   _cleanup_free_ char *base = hosts_base(r, state);
   bool failed = false;
   json_set(state, "hostsBase", base ? json_string(base) : NULL, &failed);
-  if (json_built(failed, "hosts", e) < 0 || save_state(eng, r->id, state, e) < 0)
+  if (json_built(failed, "hosts", e) < 0)
     return -1;
+  /* Without networks no peer ever rewrites its /etc/hosts from the state. */
   if (!json_array_size(networks))
     return write_hosts(eng, r->id, state, e);
+  if (save_state(eng, r->id, state, e) < 0)
+    return -1;
   _cleanup_close_ int lock = net_lock(eng, e);
   if (lock < 0 || write_hosts(eng, r->id, state, e) < 0)
     return -1;
@@ -614,7 +632,9 @@ int engine_net_down(const struct engine *eng, const char *id, err_t *e) {
     return err_sys(e, "network");
   err_t load = ERR_INIT;
   _cleanup_json_ json_t *state = load_state(eng, id, &load);
-  if (!state && load.code != ENOENT) {
+  /* A state that does not parse was cut short by a kill in its first write
+   * (save_state_as), before anything else was made: only it is left. */
+  if (!state && load.code != ENOENT && load.code != EINVAL) {
     *e = load;
     return err_wrap(e, "network state of %.12s", id);
   }
@@ -645,13 +665,31 @@ json_t *engine_net_state(const struct engine *eng, const char *id) {
   return load_state(eng, id, &ignored);
 }
 
-static int add_state_id(const char *id, json_t *st, void *data) {
-  (void)st;
-  return json_object_set_new(data, id, json_true());
-}
-
 int engine_net_add_ids(const struct engine *eng, json_t *ids, err_t *e) {
-  return each_state(eng, add_state_id, ids, e);
+  _cleanup_free_ char *dir = engine_net_path(eng, "state", NULL);
+  _cleanup_free_ char *root = real_root(eng);
+  if (!dir || !root)
+    return err_sys(e, "network states");
+  _cleanup_closedir_ DIR *d = opendir(dir);
+  if (!d)
+    return errno == ENOENT ? 0 : err_sys(e, "network states: %s", dir);
+  struct dirent *de;
+  while ((de = readdir(d))) {
+    char id[65];
+    if (strlen(de->d_name) != 69 || strcmp(de->d_name + 64, ".json"))
+      continue;
+    snprintf(id, sizeof id, "%.64s", de->d_name);
+    err_t load = ERR_INIT;
+    _cleanup_json_ json_t *st = load_state(eng, id, &load);
+    const char *its = json_string_value(json_object_get(st, "root"));
+    /* A state cut short (engine_net_down) is this root's if the container is. */
+    _cleanup_free_ char *cdir = st ? NULL : container_path(eng, id, NULL);
+    bool mine = st ? its && !strcmp(its, root)
+                   : load.code == EINVAL && cdir && access(cdir, F_OK) == 0;
+    if (mine && json_object_set_new(ids, id, json_true()) < 0)
+      return err_set(e, ENOMEM, "network states");
+  }
+  return 0;
 }
 
 static int change_networks(const struct engine *eng, const struct container_record *r,
@@ -735,8 +773,7 @@ int engine_net_connect(const struct engine *eng, const char *network, const char
   return ret;
 }
 
-/* Whether any root's container `id` has network state here. */
-static bool has_state(const struct engine *eng, const char *id) {
+bool engine_net_has_state(const struct engine *eng, const char *id) {
   _cleanup_free_ char *path = state_path(eng, id);
   return path && access(path, F_OK) == 0;
 }
@@ -765,7 +802,7 @@ static int sweep_dir(const struct engine *eng, const char *dir, bool leases, err
     } else {
       snprintf(id, sizeof id, "%.64s", de->d_name);
     }
-    if (strlen(id) != 64 || has_state(eng, id))
+    if (strlen(id) != 64 || engine_net_has_state(eng, id))
       continue;
     if (leases ? unlink(path) < 0 && errno != ENOENT : netns_remove(path, e) < 0)
       return leases ? err_sys(e, "remove %s", path) : -1;
@@ -824,7 +861,7 @@ int engine_net_sweep(const struct engine *eng, char *what, size_t cap, err_t *e)
   const char *id;
   json_t *unused;
   json_object_foreach(owners, id, unused) {
-    if (has_state(eng, id))
+    if (engine_net_has_state(eng, id))
       continue;
     if (net_ports_release(ports, id, e) < 0)
       return -1;

@@ -241,6 +241,15 @@ test_system_check_removes_the_network_of_a_dead_container() {
   assert_contains "$out" "1 address lease, 1 port claim, 0 temp files"
   [ ! -e "$RUNROOT/.net/ipam/bridge/10.77.250.250" ] || fail "the lease is left"
   cap rm -f "$id" >/dev/null
+  # A state cut short by a kill in its first write (no network yet): the
+  # container's exited, check removes the state and the namespace.
+  id=$(cap run -d busybox true)
+  wait_for "! grep -q . /sys/fs/cgroup/pids/capsule/$id/cgroup.procs 2>/dev/null" 50
+  printf '{"root":"/' >"$RUNROOT/.net/state/$id.json"
+  out=$(cap system check)
+  assert_contains "$out" "network"
+  assert_network_gone "$id"
+  cap rm -f "$id" >/dev/null
   assert_engine_clean
 }
 
