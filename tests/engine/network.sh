@@ -145,12 +145,15 @@ test_user_network_by_name_and_rm_in_use() {
 test_connect_disconnect_and_prune() {
   net_setup
   cap network create --subnet 10.79.201.0/24 --gateway 10.79.201.254 neta >/dev/null
-  cap network create netb >/dev/null
+  cap network create --internal netb >/dev/null
   RC=0; cap network create --subnet 10.79.201.128/25 overlapping 2>/dev/null || RC=$?
   assert_eq "$RC" 1 "an overlapping subnet is refused"
   a=$(cap run -d --name a --network neta busybox sleep 30)
   cap network connect netb a
   out=$(cap run --rm --network netb busybox sh -c 'grep -w a /etc/hosts')
+  # netb is --internal: no outbound NAT for its containers.
+  ! iptables-save -t nat | grep -- "$a" | grep 'name: \\"netb\\"' | grep -q MASQUERADE ||
+    fail "a masquerade rule on the internal network netb"
   assert_match "$out" '^10\.78\.[0-9]+\.[0-9]+	a$' "a resolves on netb once connected"
   cap network disconnect netb a
   RC=0; cap run --rm --network netb busybox grep -w a /etc/hosts >/dev/null || RC=$?
@@ -181,6 +184,9 @@ test_publish_ports() {
   assert_eq "$(cap port web)" "80/tcp -> 127.0.0.1:$port" "port"
   assert_eq "$(cap port web 80)" "127.0.0.1:$port" "port CONTAINER 80"
   assert_contains "$(cap ps)" "127.0.0.1:$port->80/tcp" "ps PORTS"
+  # Outbound NAT on the default bridge network: the bridge plugin's
+  # masquerade chain for this container (no traffic leaves the host here).
+  iptables-save -t nat | grep -- "$web" | grep -q MASQUERADE || fail "no outbound NAT for web"
   # The same host port again: refused in one line, nothing left.
   before=$(cap ps -a -q | wc -l)
   RC=0; err=$(cap run -d -p "127.0.0.1:$port:81" busybox true 2>&1) || RC=$?
