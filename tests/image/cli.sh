@@ -28,7 +28,7 @@ test_usage_errors() {
   assert_contains "$(script -qec "$CAPSULE --root $ROOT load" /dev/null)" "no input: use -i FILE"
   assert_eq "$("$CAPSULE" --version)" "capsule version $("$CAPSULE" version --format '{{.Client.Version}}')" "--version"
   assert_contains "$(cap images --help)" "Usage: capsule images [OPTIONS] [REPOSITORY[:TAG]]"
-  assert_contains "$(cap image inspect --help)" "Usage: capsule image inspect IMAGE..."
+  assert_contains "$(cap image inspect --help)" "Usage: capsule image inspect [OPTIONS] IMAGE..."
   assert_contains "$("$CAPSULE" --help)" "system check"
 }
 

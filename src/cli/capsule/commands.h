@@ -48,6 +48,16 @@ CAPSULE_COMMAND(cmd_network_connect);
 CAPSULE_COMMAND(cmd_network_disconnect);
 CAPSULE_COMMAND(cmd_network_prune);
 CAPSULE_COMMAND(cmd_port);
+CAPSULE_COMMAND(cmd_cp);
+CAPSULE_COMMAND(cmd_diff);
+CAPSULE_COMMAND(cmd_commit);
+CAPSULE_COMMAND(cmd_export);
+CAPSULE_COMMAND(cmd_rename);
+CAPSULE_COMMAND(cmd_inspect);
+CAPSULE_COMMAND(cmd_container_inspect);
+CAPSULE_COMMAND(cmd_container_prune);
+CAPSULE_COMMAND(cmd_system_df);
+CAPSULE_COMMAND(cmd_system_prune);
 
 /* Each command's options, defined next to its function. */
 extern const struct cmdline_option run_options[], ps_options[], rm_options[], pull_options[],
@@ -56,7 +66,9 @@ extern const struct cmdline_option run_options[], ps_options[], rm_options[], pu
     volume_create_options[], volume_ls_options[], volume_inspect_options[], volume_rm_options[],
     volume_prune_options[], exec_options[], stats_options[], events_options[], info_options[],
     network_create_options[], network_ls_options[], network_prune_options[],
-    network_disconnect_options[];
+    network_disconnect_options[],
+    cp_options[], commit_options[], export_options[], inspect_options[], container_inspect_options[],
+    image_inspect_options[], container_prune_options[], system_prune_options[];
 
 /* The global options' ids ("--root"; "-v" is 'v'). */
 enum { OPT_GLOBAL_ROOT = 256, OPT_GLOBAL_RUN_ROOT };

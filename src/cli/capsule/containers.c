@@ -1,4 +1,4 @@
-/* Container commands: run, ps, rm. */
+/* Container commands: run, rm. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -141,67 +141,6 @@ CAPSULE_COMMAND(cmd_run) {
   if (o.detach)
     printf("%s\n", cid);
   return status;
-}
-
-enum { OPT_NO_TRUNC = 256, OPT_FORMAT };
-
-const struct cmdline_option ps_options[] = {
-    {'a', 'a', "all", CMDLINE_FLAG, NULL, "Show every container, not only running ones"},
-    {'q', 'q', "quiet", CMDLINE_FLAG, NULL, "Only IDs"},
-    {OPT_NO_TRUNC, 0, "no-trunc", CMDLINE_FLAG, NULL, "Full IDs"},
-    {OPT_FORMAT, 0, "format", CMDLINE_VALUE, "json", "A JSON array"},
-    CMDLINE_OPTIONS_END,
-};
-
-CAPSULE_COMMAND(cmd_ps) {
-  bool all = cmdline_has(args, 'a'), quiet = cmdline_has(args, 'q');
-  bool no_trunc = cmdline_has(args, OPT_NO_TRUNC);
-  const char *format = cmdline_value(args, OPT_FORMAT);
-  if (format && strcmp(format, "json"))
-    return err_set(e, EINVAL, "--format %s: only json is supported", format);
-  struct engine eng = engine_of(cli);
-  _cleanup_json_ json_t *list = NULL;
-  if (engine_ps(&eng, all, &list, e) < 0)
-    return -1;
-  if (format) {
-    _cleanup_free_ char *text = json_dumps(list, JSON_INDENT(2));
-    printf("%s\n", text ? text : "[]");
-    return 0;
-  }
-  if (!quiet)
-    printf("%-12s  %-24s  %-22s  %-28s  %-24s  %s\n", "CONTAINER ID", "IMAGE", "COMMAND",
-           "STATUS", "PORTS", "NAMES");
-  size_t i;
-  json_t *ct;
-  json_array_foreach(list, i, ct) {
-    const char *id = json_string_value(json_object_get(ct, "id"));
-    if (quiet) {
-      printf("%.*s\n", no_trunc ? 64 : 12, id);
-      continue;
-    }
-    char cmd[64] = "";
-    size_t k, at = 0;
-    json_t *arg;
-    json_array_foreach(json_object_get(ct, "command"), k, arg) {
-      if (at >= sizeof cmd)
-        break;
-      at += (size_t)snprintf(cmd + at, sizeof cmd - at, "%s%s", k ? " " : "",
-                             json_string_value(arg));
-    }
-    char quoted[24]; /* docker shows the command quoted, cut to 20 characters */
-    snprintf(quoted, sizeof quoted, "\"%.20s\"", cmd);
-    char status[96];
-    human_container_status(status, sizeof status,
-                           json_string_value(json_object_get(ct, "status")),
-                           (int)json_integer_value(json_object_get(ct, "exitCode")),
-                           json_string_value(json_object_get(ct, "startedAt")),
-                           json_string_value(json_object_get(ct, "finishedAt")));
-    printf("%-12.*s  %-24s  %-22s  %-28s  %-24s  %s\n", no_trunc ? 64 : 12, id,
-           json_string_value(json_object_get(ct, "image")), quoted, status,
-           json_string_value(json_object_get(ct, "ports")),
-           json_string_value(json_object_get(ct, "name")));
-  }
-  return 0;
 }
 
 const struct cmdline_option rm_options[] = {

@@ -1,4 +1,4 @@
-/* capsule image inspect, image history. */
+/* capsule inspect (containers, images, volumes), image history. */
 #include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -9,10 +9,12 @@
 #include "cli/capsule/commands.h"
 #include "cli/capsule/human.h"
 #include "cli/capsule/table.h"
+#include "engine/engine.h"
 #include "image/ref_display.h"
 #include "image/store.h"
 #include "util/cleanup.h"
 #include "util/json.h"
+#include "util/template.h"
 
 /* Every stored image, for parent and child lookups. */
 struct image_list {
@@ -125,30 +127,141 @@ static int load_all(struct image_store *s, struct image_list *l, err_t *e) {
   return image_store_list(s, &l->v, &l->n, e);
 }
 
-CAPSULE_COMMAND(cmd_image_inspect) {
-  _cleanup_image_store_ struct image_store *s = cli_store(cli, 0, e);
-  struct image_list all = {0};
-  if (!s || load_all(s, &all, e) < 0)
+enum inspect_kind { INSPECT_ANY, INSPECT_CONTAINER, INSPECT_IMAGE, INSPECT_VOLUME };
+
+struct inspector {
+  struct engine eng;
+  struct image_store *store;
+  struct image_list all;
+  bool size; /* -s: a container's SizeRw and SizeRootFs */
+};
+
+static json_t *inspect_image(struct inspector *in, const char *name, err_t *e) {
+  if (!in->store && (image_store_open(in->eng.root, 0, &in->store, e) < 0 ||
+                     load_all(in->store, &in->all, e) < 0))
+    return NULL;
+  struct image_info img;
+  if (image_store_resolve(in->store, name, &img, e) < 0)
+    return NULL;
+  json_t *j = inspect_one(in->store, &in->all, &img, e);
+  image_info_free(&img);
+  return j;
+}
+
+static json_t *inspect_container(struct inspector *in, const char *name, err_t *e) {
+  json_t *j = NULL;
+  if (engine_container_inspect(&in->eng, name, &j, e) < 0 || !in->size)
+    return j;
+  err_t ignored = ERR_INIT;
+  json_t *img = inspect_image(in, json_string_value(json_object_get(j, "Image")), &ignored);
+  json_int_t rw = (json_int_t)engine_container_size(&in->eng, json_string_value(json_object_get(j, "Id")));
+  bool failed = false;
+  json_set(j, "SizeRw", json_integer(rw), &failed);
+  json_set(j, "SizeRootFs",
+           json_integer(rw + json_integer_value(json_object_get(img, "Size"))), &failed);
+  json_decref(img);
+  if (json_built(failed, "inspect", e) < 0) {
+    json_decref(j);
+    return NULL;
+  }
+  return j;
+}
+
+/* Containers first, then images and volumes, as docker looks names up. */
+static json_t *inspect_object(struct inspector *in, const char *name, enum inspect_kind kind,
+                              err_t *e) {
+  json_t *j = NULL;
+  if ((kind == INSPECT_ANY || kind == INSPECT_CONTAINER) &&
+      ((j = inspect_container(in, name, e)) || kind != INSPECT_ANY || e->code != ENOENT))
+    return j;
+  err_clear(e);
+  if ((kind == INSPECT_ANY || kind == INSPECT_IMAGE) &&
+      ((j = inspect_image(in, name, e)) || kind != INSPECT_ANY || e->code != ENOENT))
+    return j;
+  err_clear(e);
+  if (engine_volume_inspect(&in->eng, name, &j, e) == 0 || kind != INSPECT_ANY ||
+      e->code != ENOENT)
+    return j;
+  err_set(e, ENOENT, "no such object: %s", name);
+  return NULL;
+}
+
+/* Each object's JSON in an array as docker prints it, or the template's
+ * output, one line per object. */
+static int inspect_print(struct cmdline_args *args, const char *format, enum inspect_kind kind,
+                         struct inspector *in, err_t *e) {
+  struct template *t = NULL;
+  if (format && template_parse_json(format, &t, e) < 0)
     return -1;
   _cleanup_json_ json_t *out = json_array();
-  int rc = 0;
-  for (int i = 0; i < args->n_operands; i++) {
-    struct image_info img;
+  int rc = out ? 0 : err_sys(e, "inspect");
+  for (int i = 0; rc == 0 && i < args->n_operands; i++) {
     err_t one = ERR_INIT;
-    json_t *j = NULL;
-    if (image_store_resolve(s, args->operands[i], &img, &one) == 0) {
-      j = inspect_one(s, &all, &img, &one);
-      image_info_free(&img);
-    }
-    if (j && json_push(out, j, NULL) < 0)
-      err_set(&one, ENOMEM, "inspect %s", args->operands[i]);
-    if (!j || one.code)
+    json_t *j = inspect_object(in, args->operands[i], kind, &one);
+    char *text = j && t ? template_render_json(t, j, &one) : NULL;
+    if (text)
+      printf("%s\n", text);
+    free(text);
+    if (j && !t && json_array_append(out, j) < 0)
+      rc = err_sys(e, "inspect");
+    json_decref(j);
+    if (one.code)
       rc = cli_report(&one);
   }
-  image_list_free(&all);
-  _cleanup_free_ char *text = json_dumps(out, JSON_INDENT(4) | JSON_PRESERVE_ORDER);
-  printf("%s\n", text ? text : "[]");
+  template_free(t);
+  if (!format) {
+    _cleanup_free_ char *text = json_dumps(out, JSON_INDENT(4) | JSON_PRESERVE_ORDER);
+    printf("%s\n", text ? text : "[]");
+  }
   return rc;
+}
+
+enum { OPT_TYPE = 256 };
+
+#define FORMAT_OPTION                                                                          \
+  {'f', 'f', "format", CMDLINE_VALUE, "TEMPLATE",                                               \
+   "Go template over the JSON ({{.State.Status}}, {{json .Config}}, {{range .Mounts}}...)"}
+#define SIZE_OPTION {'s', 's', "size", CMDLINE_FLAG, NULL, "A container's sizes (SizeRw, SizeRootFs)"}
+
+const struct cmdline_option inspect_options[] = {
+    FORMAT_OPTION,
+    SIZE_OPTION,
+    {OPT_TYPE, 0, "type", CMDLINE_VALUE, "TYPE", "Only objects of this type: container, image, volume"},
+    CMDLINE_OPTIONS_END,
+};
+const struct cmdline_option container_inspect_options[] = {FORMAT_OPTION, SIZE_OPTION,
+                                                           CMDLINE_OPTIONS_END};
+const struct cmdline_option image_inspect_options[] = {FORMAT_OPTION, CMDLINE_OPTIONS_END};
+
+static int inspect_as(struct cli *cli, struct cmdline_args *args, enum inspect_kind kind,
+                      err_t *e) {
+  const char *type = cmdline_value(args, OPT_TYPE);
+  if (type) {
+    static const char *const names[] = {"", "container", "image", "volume"};
+    for (kind = INSPECT_CONTAINER; kind <= INSPECT_VOLUME && strcmp(names[kind], type); kind++)
+      ;
+    if (kind > INSPECT_VOLUME)
+      return err_set(e, EINVAL, "--type %s: expected container, image or volume", type);
+  }
+  struct inspector in = {.eng = {.root = cli->root, .run_root = cli->run_root},
+                         .size = cmdline_has(args, 's')};
+  int rc = inspect_print(args, cmdline_value(args, 'f'), kind, &in, e);
+  image_list_free(&in.all);
+  if (in.store)
+    image_store_close(in.store);
+  return rc;
+}
+
+CAPSULE_COMMAND(cmd_inspect) {
+  return inspect_as(cli, args, INSPECT_ANY, e);
+}
+
+CAPSULE_COMMAND(cmd_container_inspect) {
+  return inspect_as(cli, args, INSPECT_CONTAINER, e);
+}
+
+CAPSULE_COMMAND(cmd_image_inspect) {
+  return inspect_as(cli, args, INSPECT_IMAGE, e);
 }
 
 /* The image (among all) whose top layer is `chain`, shown in history's

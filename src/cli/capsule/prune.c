@@ -1,0 +1,126 @@
+/* Disk use: container prune, system df, system prune. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/capsule/cli.h"
+#include "cli/capsule/commands.h"
+#include "cli/capsule/human.h"
+#include "cli/capsule/table.h"
+#include "engine/engine.h"
+#include "image/store.h"
+#include "util/cleanup.h"
+#include "util/json.h"
+
+/* docker's prompt; anything but y/yes (or the end of input) declines. */
+static bool confirmed(const char *warning) {
+  char answer[16] = "";
+  fprintf(stderr, "%s\nAre you sure you want to continue? [y/N] ", warning);
+  if (!fgets(answer, sizeof answer, stdin))
+    return false;
+  answer[strcspn(answer, "\n")] = '\0';
+  return !strcasecmp(answer, "y") || !strcasecmp(answer, "yes");
+}
+
+static void print_total(uint64_t bytes) {
+  char size[16];
+  human_size(size, sizeof size, bytes);
+  printf("Total reclaimed space: %s\n", size);
+}
+
+/* Removes the stopped containers; lists them under "Deleted Containers:". */
+static int prune_containers(const struct cli *cli, uint64_t *reclaimed, err_t *e) {
+  struct engine eng = {.root = cli->root, .run_root = cli->run_root};
+  _cleanup_json_ json_t *ids = NULL;
+  if (engine_container_prune(&eng, &ids, reclaimed, e) < 0)
+    return -1;
+  if (json_array_size(ids))
+    printf("Deleted Containers:\n");
+  size_t i;
+  json_t *id;
+  json_array_foreach(ids, i, id) printf("%s\n", json_string_value(id));
+  if (json_array_size(ids))
+    printf("\n");
+  return 0;
+}
+
+const struct cmdline_option container_prune_options[] = {
+    {'f', 'f', "force", CMDLINE_FLAG, NULL, "Do not prompt for confirmation"},
+    CMDLINE_OPTIONS_END,
+};
+
+CAPSULE_COMMAND(cmd_container_prune) {
+  uint64_t reclaimed = 0;
+  if (!cmdline_has(args, 'f') && !confirmed("WARNING! This will remove all stopped containers."))
+    return 0;
+  if (prune_containers(cli, &reclaimed, e) < 0)
+    return -1;
+  print_total(reclaimed);
+  return 0;
+}
+
+static void print_image_note(void *data, const char *kind, const char *text) {
+  bool *first = data;
+  if (*first)
+    printf("Deleted Images:\n");
+  *first = false;
+  printf("%s: %s\n", kind, text);
+}
+
+const struct cmdline_option system_prune_options[] = {
+    {'a', 'a', "all", CMDLINE_FLAG, NULL, "Every image no container uses, not only dangling ones"},
+    {'f', 'f', "force", CMDLINE_FLAG, NULL, "Do not prompt for confirmation"},
+    CMDLINE_OPTIONS_END,
+};
+
+CAPSULE_COMMAND(cmd_system_prune) {
+  bool all = cmdline_has(args, 'a');
+  if (!cmdline_has(args, 'f') &&
+      !confirmed(all ? "WARNING! This will remove:\n  - all stopped containers\n  - all images "
+                       "without at least one container associated to them\n"
+                     : "WARNING! This will remove:\n  - all stopped containers\n  - all "
+                       "dangling images\n"))
+    return 0;
+  uint64_t containers = 0, images = 0;
+  if (prune_containers(cli, &containers, e) < 0)
+    return -1;
+  /* After the containers: removing them unpins their images. */
+  _cleanup_image_store_ struct image_store *s = cli_store(cli, IMAGE_STORE_EXCLUSIVE, e);
+  bool first = true;
+  if (!s || image_store_prune(s, all, &images, print_image_note, &first, e) < 0)
+    return -1;
+  if (!first)
+    printf("\n");
+  print_total(containers + images);
+  return 0;
+}
+
+static char *df_row(const char *type, json_t *u) {
+  char size[16], rec[16], *line = NULL;
+  json_int_t total = json_integer_value(json_object_get(u, "Size"));
+  json_int_t reclaimable = json_integer_value(json_object_get(u, "Reclaimable"));
+  human_size(size, sizeof size, (uint64_t)total);
+  human_size(rec, sizeof rec, (uint64_t)reclaimable);
+  if (asprintf(&line, "%s\t%lld\t%lld\t%s\t%s (%lld%%)", type,
+               (long long)json_integer_value(json_object_get(u, "Total")),
+               (long long)json_integer_value(json_object_get(u, "Active")), size, rec,
+               total ? (long long)(reclaimable * 100 / total) : 0LL) < 0)
+    return NULL;
+  return line;
+}
+
+CAPSULE_COMMAND(cmd_system_df) {
+  (void)args;
+  struct engine eng = {.root = cli->root, .run_root = cli->run_root};
+  _cleanup_json_ json_t *df = NULL;
+  if (engine_system_df(&eng, &df, e) < 0)
+    return -1;
+  struct table *t = table_new();
+  table_add(t, strdup("TYPE\tTOTAL\tACTIVE\tSIZE\tRECLAIMABLE"));
+  table_add(t, df_row("Images", json_object_get(df, "Images")));
+  table_add(t, df_row("Containers", json_object_get(df, "Containers")));
+  table_add(t, df_row("Local Volumes", json_object_get(df, "Volumes")));
+  table_print(t, stdout);
+  return 0;
+}

@@ -1,0 +1,360 @@
+/* capsule ps: docker's columns, filters and --format. */
+#include <errno.h>
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli/capsule/cli.h"
+#include "cli/capsule/commands.h"
+#include "cli/capsule/human.h"
+#include "cli/capsule/table.h"
+#include "engine/engine.h"
+#include "image/store.h"
+#include "util/cleanup.h"
+#include "util/json.h"
+#include "util/template.h"
+
+enum { OPT_NO_TRUNC = 256, OPT_FORMAT, OPT_FILTER };
+
+const struct cmdline_option ps_options[] = {
+    {'a', 'a', "all", CMDLINE_FLAG, NULL, "Show every container (default: only running ones)"},
+    {OPT_FILTER, 'f', "filter", CMDLINE_LIST, "KEY=VALUE",
+     "Only containers that match: status=, name=, id=, label=KEY[=VALUE], ancestor=IMAGE, "
+     "exited=CODE"},
+    {OPT_FORMAT, 0, "format", CMDLINE_VALUE, "TEMPLATE",
+     "Go template over .ID .Image .Command .CreatedAt .RunningFor .Ports .State .Status .Size "
+     ".Names .Labels .Mounts .Networks; \"table ...\" with headers; \"json\""},
+    {'n', 'n', "last", CMDLINE_VALUE, "N", "Show the N last created containers (all states)"},
+    {'l', 'l', "latest", CMDLINE_FLAG, NULL, "Show the last created container (all states)"},
+    {OPT_NO_TRUNC, 0, "no-trunc", CMDLINE_FLAG, NULL, "Full IDs and commands"},
+    {'q', 'q', "quiet", CMDLINE_FLAG, NULL, "Only IDs"},
+    {'s', 's', "size", CMDLINE_FLAG, NULL, "Show each container's size"},
+    CMDLINE_OPTIONS_END,
+};
+
+/* The row's fields, as docker's --format names them. */
+static const char *const fields[] = {"ID",     "Image",  "Command", "CreatedAt", "RunningFor",
+                                     "Ports",  "State",  "Status",  "Size",      "Names",
+                                     "Labels", "Mounts", "Networks", NULL};
+static const char *const headers[] = {"CONTAINER ID", "IMAGE",  "COMMAND", "CREATED AT",
+                                      "CREATED",      "PORTS",  "STATE",   "STATUS",
+                                      "SIZE",         "NAMES",  "LABELS",  "MOUNTS",
+                                      "NETWORKS"};
+#define N_FIELDS (sizeof headers / sizeof headers[0])
+
+struct row {
+  char *v[N_FIELDS];
+};
+
+/* The row as the template's document: {"ID": ..., "Names": ...}. */
+static json_t *row_json(const struct row *r) {
+  json_t *j = json_object();
+  bool failed = false;
+  for (size_t i = 0; i < N_FIELDS; i++)
+    json_set(j, fields[i], json_string(r->v[i]), &failed);
+  return json_done(j, failed);
+}
+
+static void row_free(struct row *r) {
+  for (size_t i = 0; i < N_FIELDS; i++)
+    free(r->v[i]);
+}
+
+/* docker's COMMAND: the command line quoted, cut to 20 characters. */
+static char *command_cell(json_t *command, bool full) {
+  char *line = NULL, *out = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&line, &len);
+  size_t i;
+  json_t *arg;
+  json_array_foreach(command, i, arg) if (f) fprintf(f, "%s%s", i ? " " : "", json_string_value(arg));
+  if (!f || fclose(f) != 0)
+    return NULL;
+  if (!full && len > 20 && asprintf(&out, "\"%.19s…\"", line) >= 0) {
+    free(line);
+    return out;
+  }
+  if (asprintf(&out, "\"%s\"", line) < 0)
+    out = NULL;
+  free(line);
+  return out;
+}
+
+/* docker's PORTS: "127.0.0.1:8080->80/tcp, 53/udp". */
+static char *ports_cell(const struct engine *eng, const char *id, const char *status) {
+  _cleanup_json_ json_t *ports = NULL;
+  err_t none = ERR_INIT;
+  if (strcmp(status, "running") || engine_port(eng, id, &ports, &none) < 0)
+    return strdup("");
+  char *s = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&s, &len);
+  size_t i;
+  json_t *p;
+  json_array_foreach(ports, i, p) {
+    const char *ip = json_string_value(json_object_get(p, "HostIp"));
+    json_int_t host = json_integer_value(json_object_get(p, "HostPort"));
+    if (f && host)
+      fprintf(f, "%s%s%s%lld->", i ? ", " : "", ip && *ip ? ip : "0.0.0.0", ":",
+              (long long)host);
+    else if (f && i)
+      fputs(", ", f);
+    if (f)
+      fprintf(f, "%lld/%s", (long long)json_integer_value(json_object_get(p, "ContainerPort")),
+              json_string_value(json_object_get(p, "Protocol")));
+  }
+  if (!f || fclose(f) != 0) {
+    free(s);
+    return NULL;
+  }
+  return s;
+}
+
+static char *labels_cell(json_t *labels) {
+  char *s = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&s, &len);
+  const char *k;
+  json_t *v;
+  bool first = true;
+  json_object_foreach(labels, k, v) {
+    if (f)
+      fprintf(f, "%s%s=%s", first ? "" : ",", k, json_string_value(v));
+    first = false;
+  }
+  if (!f || fclose(f) != 0) {
+    free(s);
+    return NULL;
+  }
+  return s;
+}
+
+/* "2024-05-01 12:00:00 +0000 UTC", docker's CreatedAt. */
+static char *created_at(const char *rfc3339) {
+  time_t t = parse_rfc3339(rfc3339);
+  struct tm tm;
+  char buf[64];
+  if (!gmtime_r(&t, &tm) || !strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S +0000 UTC", &tm))
+    return strdup("");
+  return strdup(buf);
+}
+
+static char *size_cell(struct image_store *s, json_t *ct, uint64_t rw) {
+  char own[32], virt[32], *out = NULL;
+  struct image_info img = {0};
+  err_t ignored = ERR_INIT;
+  uint64_t image = s && image_store_resolve(s, json_string_value(json_object_get(ct, "imageManifest")),
+                                            &img, &ignored) == 0
+                       ? img.size
+                       : 0;
+  image_info_free(&img);
+  human_size(own, sizeof own, rw);
+  human_size(virt, sizeof virt, rw + image);
+  return asprintf(&out, "%s (virtual %s)", own, virt) < 0 ? NULL : out;
+}
+
+static int fill_row(struct row *r, json_t *ct, bool no_trunc, const struct engine *eng,
+                    struct image_store *sizes) {
+  const char *id = json_string_value(json_object_get(ct, "id"));
+  const char *status = json_string_value(json_object_get(ct, "status"));
+  const char *created = json_string_value(json_object_get(ct, "created"));
+  char words[96], ago[64];
+  human_container_status(words, sizeof words, status,
+                         (int)json_integer_value(json_object_get(ct, "exitCode")),
+                         json_string_value(json_object_get(ct, "startedAt")),
+                         json_string_value(json_object_get(ct, "finishedAt")));
+  human_ago(ago, sizeof ago, parse_rfc3339(created));
+  r->v[0] = strndup(id, no_trunc ? 64 : 12);
+  r->v[1] = strdup(json_string_value(json_object_get(ct, "image")));
+  r->v[2] = command_cell(json_object_get(ct, "command"), no_trunc);
+  r->v[3] = created_at(created);
+  r->v[4] = strdup(ago);
+  r->v[5] = ports_cell(eng, id, status);
+  r->v[6] = strdup(status);
+  r->v[7] = strdup(words);
+  r->v[8] = sizes ? size_cell(sizes, ct, engine_container_size(eng, id)) : strdup("");
+  r->v[9] = strdup(json_string_value(json_object_get(ct, "name")));
+  r->v[10] = labels_cell(json_object_get(ct, "labels"));
+  r->v[11] = strdup("");
+  r->v[12] = strdup("");
+  for (size_t i = 0; i < N_FIELDS; i++)
+    if (!r->v[i])
+      return -1;
+  return 0;
+}
+
+/* ---- filters ---- */
+
+static bool label_matches(json_t *labels, const char *want) {
+  const char *eq = strchr(want, '=');
+  _cleanup_free_ char *key = strndup(want, eq ? (size_t)(eq - want) : strlen(want));
+  json_t *v = key ? json_object_get(labels, key) : NULL;
+  return v && (!eq || !strcmp(json_string_value(v), eq + 1));
+}
+
+static bool name_matches(const char *name, const char *pattern) {
+  regex_t re;
+  if (regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB) != 0)
+    return strstr(name, pattern) != NULL;
+  bool m = regexec(&re, name, 0, NULL, 0) == 0;
+  regfree(&re);
+  return m;
+}
+
+/* Whether the container is (made from) the image `name`: its reference as
+ * typed, or the image that name resolves to. */
+static bool ancestor_matches(struct image_store *s, json_t *ct, const char *name) {
+  if (!strcmp(json_string_value(json_object_get(ct, "image")), name))
+    return true;
+  struct image_info img = {0};
+  err_t ignored = ERR_INIT;
+  bool m = s && image_store_resolve(s, name, &img, &ignored) == 0 &&
+           !strcmp(img.config, json_string_value(json_object_get(ct, "imageId")));
+  image_info_free(&img);
+  return m;
+}
+
+static int check_filter(const char *f, err_t *e) {
+  static const char *const keys[] = {"status", "name", "id", "label", "ancestor", "exited", NULL};
+  const char *eq = strchr(f, '=');
+  for (size_t i = 0; eq && keys[i]; i++)
+    if (strlen(keys[i]) == (size_t)(eq - f) && !strncmp(f, keys[i], (size_t)(eq - f)))
+      return 0;
+  return err_set(e, EINVAL, "invalid filter '%s' (want status=, name=, id=, label=, ancestor=, "
+                            "exited=)", f);
+}
+
+static bool one_matches(struct image_store *s, json_t *ct, const char *key, const char *value) {
+  const char *status = json_string_value(json_object_get(ct, "status"));
+  if (!strcmp(key, "status"))
+    return !strcmp(status, value);
+  if (!strcmp(key, "name"))
+    return name_matches(json_string_value(json_object_get(ct, "name")), value);
+  if (!strcmp(key, "id"))
+    return !strncmp(json_string_value(json_object_get(ct, "id")), value, strlen(value));
+  if (!strcmp(key, "label"))
+    return label_matches(json_object_get(ct, "labels"), value);
+  if (!strcmp(key, "ancestor"))
+    return ancestor_matches(s, ct, value);
+  /* exited=CODE */
+  char code[16];
+  snprintf(code, sizeof code, "%d", (int)json_integer_value(json_object_get(ct, "exitCode")));
+  return !strcmp(status, "exited") && !strcmp(code, value);
+}
+
+/* docker's rule: filters of one key match if any does, and every key must. */
+static bool filters_match(struct image_store *s, json_t *ct, char **filters, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    size_t klen = strcspn(filters[i], "=");
+    bool any = false, seen = false;
+    for (size_t k = 0; k < n; k++) {
+      if (strncmp(filters[k], filters[i], klen + 1))
+        continue;
+      seen = true;
+      _cleanup_free_ char *key = strndup(filters[k], klen);
+      any = any || (key && one_matches(s, ct, key, filters[k] + klen + 1));
+    }
+    if (seen && !any)
+      return false;
+  }
+  return true;
+}
+
+/* ---- output ---- */
+
+struct ps_opts {
+  bool all, quiet, no_trunc, size;
+  long last; /* -n, -l; -1: all */
+  const char *format;
+  char **filters;
+  size_t n_filters;
+};
+
+static int print_rows(const struct engine *eng, json_t *list, const struct ps_opts *o,
+                      struct image_store *s, err_t *e) {
+  const char *format = o->format;
+  if (format && !strcmp(format, "json")) /* docker's: each row as JSON */
+    format = "{{json .}}";
+  if (!format)
+    format = o->size ? "table {{.ID}}\\t{{.Image}}\\t{{.Command}}\\t{{.RunningFor}}\\t{{.Status}}"
+                       "\\t{{.Ports}}\\t{{.Names}}\\t{{.Size}}"
+                     : "table {{.ID}}\\t{{.Image}}\\t{{.Command}}\\t{{.RunningFor}}\\t{{.Status}}"
+                       "\\t{{.Ports}}\\t{{.Names}}";
+  struct template *t = NULL;
+  if (template_parse(format, fields, &t, e) < 0)
+    return -1;
+  bool sizes = o->size || strstr(format, ".Size");
+  struct table *table = template_is_table(t) ? table_new() : NULL;
+  if (table)
+    table_add(table, template_render_header(t, headers));
+  int rc = 0;
+  size_t i;
+  json_t *ct;
+  json_array_foreach(list, i, ct) {
+    struct row r = {0};
+    json_t *doc = NULL;
+    if (fill_row(&r, ct, o->no_trunc, eng, sizes ? s : NULL) < 0 || !(doc = row_json(&r)))
+      rc = err_set(e, ENOMEM, "ps");
+    char *line = doc ? template_render_json(t, doc, e) : NULL;
+    json_decref(doc);
+    row_free(&r);
+    if (!line)
+      rc = -1;
+    if (rc < 0)
+      break;
+    if (table)
+      table_add(table, line);
+    else
+      printf("%s\n", line), free(line);
+  }
+  table_print(table, stdout);
+  template_free(t);
+  return rc;
+}
+
+CAPSULE_COMMAND(cmd_ps) {
+  struct ps_opts o = {.all = cmdline_has(args, 'a'), .quiet = cmdline_has(args, 'q'),
+                      .no_trunc = cmdline_has(args, OPT_NO_TRUNC), .size = cmdline_has(args, 's'),
+                      .format = cmdline_value(args, OPT_FORMAT), .last = -1};
+  _cleanup_free_ char **filters = calloc(args->n_options + 1, sizeof *filters);
+  if (!filters)
+    return err_sys(e, "ps");
+  const char *v;
+  for (int id; (id = cmdline_next(args, &v)) >= 0;) {
+    if (id == OPT_FILTER) {
+      if (check_filter(v, e) < 0)
+        return -1;
+      filters[o.n_filters++] = (char *)v;
+    } else if (id == 'n') {
+      char *end;
+      o.last = strtol(v, &end, 10);
+      if (end == v || *end || o.last < 0)
+        return err_set(e, EINVAL, "--last %s: expected a number", v);
+    } else if (id == 'l') {
+      o.last = 1;
+    }
+  }
+  struct engine eng = {.root = cli->root, .run_root = cli->run_root};
+  _cleanup_json_ json_t *list = NULL, *shown = json_array();
+  /* -n and -l count every container, running or not, newest first. */
+  if (!shown || engine_ps(&eng, o.all || o.last >= 0, &list, e) < 0)
+    return shown ? -1 : err_sys(e, "ps");
+  _cleanup_image_store_ struct image_store *s = NULL;
+  err_t no_store = ERR_INIT;
+  image_store_open(eng.root, 0, &s, &no_store);
+  size_t i;
+  json_t *ct;
+  json_array_foreach(list, i, ct) {
+    if ((o.last < 0 || (long)json_array_size(shown) < o.last) &&
+        filters_match(s, ct, filters, o.n_filters) && json_array_append(shown, ct) < 0)
+      return err_set(e, ENOMEM, "ps");
+  }
+  if (o.quiet) {
+    json_array_foreach(shown, i, ct)
+      printf("%.*s\n", o.no_trunc ? 64 : 12, json_string_value(json_object_get(ct, "id")));
+    return 0;
+  }
+  return print_rows(&eng, shown, &o, s, e);
+}
