@@ -7,7 +7,7 @@
  * deletion); a directory with trusted.overlay.opaque=y replaced the
  * layers' one: shown deleted, its entries added (docker's and podman's
  * output). As docker does, the parent of an added or deleted entry is a
- * change, and a directory whose mode and mtime match the layers' is no
+ * change, and a directory whose mode and owner match the layers' is no
  * change by itself. */
 #include <dirent.h>
 #include <errno.h>
@@ -31,7 +31,32 @@ enum { KIND_CHANGED = 0, KIND_ADDED = 1, KIND_DELETED = 2 }; /* docker's API num
 struct differ {
   size_t n;      /* layers */
   json_t *kinds; /* path -> kind */
+  json_t *mount_points; /* paths -> true: made only to mount over */
 };
+
+/* The files the network binds over (network.c), and the container's
+ * mounts' destinations: made by the runtime when the image lacks them,
+ * empty, and no change of the container's (docker makes them in a layer
+ * of its own, which its diff does not show). */
+static int note_mount_points(struct differ *d, const struct container_record *r, err_t *e) {
+  static const char *const net_files[] = {"/etc/hostname", "/etc/hosts", "/etc/resolv.conf"};
+  bool failed = !(d->mount_points = json_object());
+  for (size_t i = 0; !failed && i < sizeof net_files / sizeof net_files[0]; i++)
+    json_set(d->mount_points, net_files[i], json_true(), &failed);
+  size_t i;
+  json_t *m;
+  json_array_foreach(r->mounts, i, m) {
+    const char *dst = json_string_value(json_object_get(m, "Destination"));
+    if (dst)
+      json_set(d->mount_points, dst, json_true(), &failed);
+  }
+  return json_built(failed, "diff", e);
+}
+
+static bool is_mount_point(const struct differ *d, const char *path, const struct stat *st) {
+  bool empty = S_ISREG(st->st_mode) ? st->st_size == 0 : S_ISDIR(st->st_mode);
+  return empty && json_object_get(d->mount_points, path);
+}
 
 static bool is_whiteout(const struct stat *st) {
   return S_ISCHR(st->st_mode) && st->st_rdev == makedev(0, 0);
@@ -103,6 +128,8 @@ static int walk_entry(struct differ *d, int upfd, const int *lower, const char *
   if (fstatat(upfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
     return err_sys(e, "%s", path);
   bool present = lower_lookup(d, lower, name, &low) == 1;
+  if (!present && is_mount_point(d, path, &st))
+    return 0;
   if (is_whiteout(&st))
     return note_parent(d, path, e) < 0 ? -1 : note(d, path, KIND_DELETED, e);
   if (!S_ISDIR(st.st_mode)) {
@@ -113,9 +140,9 @@ static int walk_entry(struct differ *d, int upfd, const int *lower, const char *
   /* A directory made again over the layers' one (opaque): docker and
    * podman show it deleted, and its entries added. */
   bool opaque = is_opaque(upfd, name);
+  /* Not its mtime: the runtime's mount points made in it change it. */
   bool same = present && S_ISDIR(low.st_mode) && !opaque && low.st_mode == st.st_mode &&
-              low.st_mtim.tv_sec == st.st_mtim.tv_sec &&
-              low.st_mtim.tv_nsec == st.st_mtim.tv_nsec;
+              low.st_uid == st.st_uid && low.st_gid == st.st_gid;
   int kind = !present ? KIND_ADDED : opaque ? KIND_DELETED : KIND_CHANGED;
   if (kind != KIND_CHANGED && note_parent(d, path, e) < 0)
     return -1;
@@ -194,6 +221,9 @@ static int diff_record(const struct engine *eng, const struct container_record *
       image_store_layer_dirs(store, &img, &layers, e) < 0)
     return -1;
   struct differ d = {.n = img.n_layers, .kinds = kinds};
+  if (note_mount_points(&d, r, e) < 0)
+    return -1;
+  _cleanup_json_ json_t *mount_points = d.mount_points;
   _cleanup_free_ int *lower = calloc(d.n + 1, sizeof *lower);
   _cleanup_close_ int up = open(upper, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (!lower || up < 0)

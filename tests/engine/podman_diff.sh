@@ -170,7 +170,7 @@ diff_scenario() {
   settle_http
   host_step --needs -p wget -q -O - "http://127.0.0.1:$DIFF_PORT/"
   step --needs -p port web
-  step --needs -p --needs --format ps --format '{{.Names}} {{.Ports}}'
+  step --needs -p --needs kill --needs --format ps --format '{{.Names}} {{.Ports}}'
   step --needs -p kill web
   step --needs -p rm -f web
 
@@ -322,7 +322,8 @@ test_podman_and_capsule_agree() {
     start=$SECONDS
     DIFF_ENGINE=$e DIFF_OUT=$DIFF_TMP/$e.txt diff_scenario
     echo "$e: the scenario took $((SECONDS - start)) s; slowest steps:"
-    grep " $e " "$DIFF_TMP/times" | sort -rn | head -n 3 | sed 's/^/  /' 
+    # (sed reads to the end: head would close the pipe on sort, SIGPIPE under pipefail)
+    grep " $e " "$DIFF_TMP/times" | sort -rn | sed -n '1,3s/^/  /p' 
     cp "$DIFF_TMP/$e.txt" "$DIFF_TMP/$e.norm"
   done
   diff_rules
