@@ -40,7 +40,7 @@ struct differ {
  * of its own, which its diff does not show). */
 static int note_mount_points(struct differ *d, const struct container_record *r, err_t *e) {
   static const char *const net_files[] = {"/etc/hostname", "/etc/hosts", "/etc/resolv.conf"};
-  bool failed = !(d->mount_points = json_object());
+  bool failed = !d->mount_points;
   for (size_t i = 0; !failed && i < sizeof net_files / sizeof net_files[0]; i++)
     json_set(d->mount_points, net_files[i], json_true(), &failed);
   size_t i;
@@ -220,10 +220,10 @@ static int diff_record(const struct engine *eng, const struct container_record *
       image_store_resolve(store, r->image_manifest, &img, e) < 0 ||
       image_store_layer_dirs(store, &img, &layers, e) < 0)
     return -1;
-  struct differ d = {.n = img.n_layers, .kinds = kinds};
+  _cleanup_json_ json_t *mount_points = json_object();
+  struct differ d = {.n = img.n_layers, .kinds = kinds, .mount_points = mount_points};
   if (note_mount_points(&d, r, e) < 0)
     return -1;
-  _cleanup_json_ json_t *mount_points = d.mount_points;
   _cleanup_free_ int *lower = calloc(d.n + 1, sizeof *lower);
   _cleanup_close_ int up = open(upper, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (!lower || up < 0)

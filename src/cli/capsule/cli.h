@@ -3,6 +3,9 @@
 #ifndef CAPSULE_CLI_CAPSULE_CLI_H
 #define CAPSULE_CLI_CAPSULE_CLI_H
 
+#include <jansson.h>
+#include <stdbool.h>
+
 #include "image/store.h"
 #include "util/cmdline.h"
 #include "util/error.h"
@@ -27,5 +30,9 @@ struct image_store *cli_store(const struct cli *cli, int flags, err_t *e);
 /* For commands that go on after one of their operands failed (rm A B):
  * print "capsule: <e->msg>" on stderr; returns 1. */
 int cli_report(const err_t *e);
+
+/* docker's list of what a prune removed: "Deleted Containers:", one name a
+ * line (nothing when `names` is empty); with `gap`, a blank line after. */
+void cli_print_removed(const char *title, json_t *names, bool gap);
 
 #endif

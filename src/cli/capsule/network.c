@@ -131,11 +131,7 @@ CAPSULE_COMMAND(cmd_network_prune) {
   _cleanup_json_ json_t *removed = NULL;
   if (engine_network_prune(&eng, &removed, e) < 0)
     return -1;
-  if (json_array_size(removed))
-    printf("Deleted Networks:\n");
-  size_t i;
-  json_t *n;
-  json_array_foreach(removed, i, n) printf("%s\n", json_string_value(n));
+  cli_print_removed("Deleted Networks:", removed, false);
   return 0;
 }
 

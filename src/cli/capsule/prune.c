@@ -29,19 +29,24 @@ static void print_total(uint64_t bytes) {
   printf("Total reclaimed space: %s\n", size);
 }
 
+void cli_print_removed(const char *title, json_t *names, bool gap) {
+  if (!json_array_size(names))
+    return;
+  printf("%s\n", title);
+  size_t i;
+  json_t *n;
+  json_array_foreach(names, i, n) printf("%s\n", json_string_value(n));
+  if (gap)
+    printf("\n");
+}
+
 /* Removes the stopped containers; lists them under "Deleted Containers:". */
 static int prune_containers(const struct cli *cli, uint64_t *reclaimed, err_t *e) {
   struct engine eng = {.root = cli->root, .run_root = cli->run_root};
   _cleanup_json_ json_t *ids = NULL;
   if (engine_container_prune(&eng, &ids, reclaimed, e) < 0)
     return -1;
-  if (json_array_size(ids))
-    printf("Deleted Containers:\n");
-  size_t i;
-  json_t *id;
-  json_array_foreach(ids, i, id) printf("%s\n", json_string_value(id));
-  if (json_array_size(ids))
-    printf("\n");
+  cli_print_removed("Deleted Containers:", ids, true);
   return 0;
 }
 
