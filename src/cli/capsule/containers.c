@@ -7,7 +7,6 @@
 #include "cli/capsule/cli.h"
 #include "cli/capsule/commands.h"
 #include "cli/capsule/run_flags.h"
-#include "cli/capsule/human.h"
 #include "engine/engine.h"
 #include "util/cleanup.h"
 #include "util/json.h"

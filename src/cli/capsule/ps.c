@@ -82,36 +82,6 @@ static char *command_cell(json_t *command, bool full) {
   return out;
 }
 
-/* docker's PORTS: "127.0.0.1:8080->80/tcp, 53/udp". */
-static char *ports_cell(const struct engine *eng, const char *id, const char *status) {
-  _cleanup_json_ json_t *ports = NULL;
-  err_t none = ERR_INIT;
-  if (strcmp(status, "running") || engine_port(eng, id, &ports, &none) < 0)
-    return strdup("");
-  char *s = NULL;
-  size_t len = 0;
-  FILE *f = open_memstream(&s, &len);
-  size_t i;
-  json_t *p;
-  json_array_foreach(ports, i, p) {
-    const char *ip = json_string_value(json_object_get(p, "HostIp"));
-    json_int_t host = json_integer_value(json_object_get(p, "HostPort"));
-    if (f && host)
-      fprintf(f, "%s%s%s%lld->", i ? ", " : "", ip && *ip ? ip : "0.0.0.0", ":",
-              (long long)host);
-    else if (f && i)
-      fputs(", ", f);
-    if (f)
-      fprintf(f, "%lld/%s", (long long)json_integer_value(json_object_get(p, "ContainerPort")),
-              json_string_value(json_object_get(p, "Protocol")));
-  }
-  if (!f || fclose(f) != 0) {
-    free(s);
-    return NULL;
-  }
-  return s;
-}
-
 static char *labels_cell(json_t *labels) {
   char *s = NULL;
   size_t len = 0;
@@ -171,7 +141,7 @@ static int fill_row(struct row *r, json_t *ct, bool no_trunc, const struct engin
   r->v[2] = command_cell(json_object_get(ct, "command"), no_trunc);
   r->v[3] = created_at(created);
   r->v[4] = strdup(ago);
-  r->v[5] = ports_cell(eng, id, status);
+  r->v[5] = strdup(json_string_value(json_object_get(ct, "ports")) ?: "");
   r->v[6] = strdup(status);
   r->v[7] = strdup(words);
   r->v[8] = sizes ? size_cell(sizes, ct, engine_container_size(eng, id)) : strdup("");
