@@ -2,6 +2,7 @@
 #ifndef CAPSULE_UTIL_SYSCALLS_H
 #define CAPSULE_UTIL_SYSCALLS_H
 
+#include <errno.h>
 #include <linux/openat2.h>
 #include <linux/sched.h>
 #include <signal.h>
@@ -9,10 +10,17 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+/* With RESOLVE_IN_ROOT or RESOLVE_BENEATH, a ".." walked while anything is
+ * renamed on the system fails with EAGAIN (the kernel cannot prove it
+ * stayed inside); the kernel asks callers to try again, as here. */
 static inline int sys_openat2(int dirfd, const char *path, unsigned long long flags,
                               unsigned long long mode, unsigned long long resolve) {
   struct open_how how = {.flags = flags, .mode = mode, .resolve = resolve};
-  return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof how);
+  int fd, tries = 0;
+  while ((fd = (int)syscall(SYS_openat2, dirfd, path, &how, sizeof how)) < 0 &&
+         errno == EAGAIN && ++tries < 64)
+    ;
+  return fd;
 }
 
 static inline int sys_pidfd_open(pid_t pid, unsigned int flags) {
