@@ -76,6 +76,7 @@ struct parser {
   const char *src;   /* the whole template, for messages */
   struct piece *pieces;
   size_t n, cap, at; /* `at`: the next piece to parse */
+  unsigned depth;    /* of nested blocks and parentheses: parsing recurses */
   struct template *t;
   err_t *e;
 };
@@ -132,6 +133,16 @@ static int cut(struct parser *p, const char *text) {
     s = close + 2;
   }
   return 0;
+}
+
+/* Nesting allowed (Go's parser stops at 10000 too): parsing and evaluating
+ * recurse once a level, and --format is a user's text, not to crash us. */
+#define MAX_DEPTH 10000
+
+static int enter(struct parser *p) {
+  if (++p->depth <= MAX_DEPTH)
+    return 0;
+  return err_set(p->e, EINVAL, "--format: more than %d nested blocks or parentheses", MAX_DEPTH);
 }
 
 /* ---- an action's tokens ---- */
@@ -217,8 +228,9 @@ static int lex_arg(struct lexer *l, struct tpl_arg *a) {
   if (*s == '(') {
     l->s++;
     a->kind = ARG_PIPE;
-    if (!(a->sub = parse_pipe(l, true, false)))
+    if (enter(l->p) < 0 || !(a->sub = parse_pipe(l, true, false)))
       return -1;
+    l->p->depth--;
     return lex_chain(l, &a->chain);
   }
   if (*s == '.' || *s == '$') {
@@ -357,6 +369,7 @@ fail:
 enum stop { STOP_EOF, STOP_END, STOP_ELSE };
 
 static int parse_list(struct parser *p, struct tpl_list *out, enum stop *why);
+static int parse_block(struct parser *p, struct tpl_node *n, const char *rest);
 
 /* The keyword starting an action ("if", "end"...), and the rest after it. */
 static bool keyword(const char *action, const char *word, const char **rest) {
@@ -379,7 +392,7 @@ static struct tpl_node *add_node(struct parser *p, struct tpl_list *l, size_t *c
 }
 
 /* if/range/with: the pipeline, the body, {{else}} (or "else if"), {{end}}. */
-static int parse_block(struct parser *p, struct tpl_node *n, const char *rest) {
+static int parse_block_in(struct parser *p, struct tpl_node *n, const char *rest) {
   struct lexer l = {rest, p};
   if (!(n->pipe = parse_pipe(&l, false, n->kind == NODE_RANGE)))
     return -1;
@@ -406,6 +419,14 @@ static int parse_block(struct parser *p, struct tpl_node *n, const char *rest) {
   if (why != STOP_END)
     return err_set(p->e, EINVAL, "--format: missing {{end}} in '%s'", p->src);
   return 0;
+}
+
+static int parse_block(struct parser *p, struct tpl_node *n, const char *rest) {
+  if (enter(p) < 0)
+    return -1;
+  int r = parse_block_in(p, n, rest);
+  p->depth--;
+  return r;
 }
 
 static int parse_action(struct parser *p, const char *text, struct tpl_node *n) {

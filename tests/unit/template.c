@@ -1,7 +1,9 @@
 /* Go templates over JSON (util/template.h): each form docker users write
  * in --format, as Go's text/template prints it, and the errors. */
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "check.h"
 #include "util/template.h"
@@ -103,6 +105,25 @@ int main(void) {
   FAILS("{{.State.Pid.X}}", "can't evaluate field X");
   FAILS("{{$nope}}", "undefined variable");
   FAILS("{{len .State.Pid}}", "len of");
+
+  /* Nesting is bounded: parsing recursed into a stack overflow before. */
+  enum { DEEP = 100000 };
+  char *deep = malloc(2 * DEEP + 6);
+  CHECK_FATAL(deep);
+  memset(deep, '(', DEEP + 2);
+  memcpy(deep, "{{", 2);
+  memcpy(deep + DEEP + 2, "1}}", 4);
+  FAILS(deep, "nested");
+  free(deep);
+  char *ifs = malloc(8 * 12000 + 32);
+  CHECK_FATAL(ifs);
+  char *w = ifs;
+  for (int i = 0; i < 12000; i++)
+    w += sprintf(w, "{{if 1}}");
+  strcpy(w, "x{{end}}");
+  FAILS(ifs, "nested");
+  free(ifs);
+  RENDERS("{{if 1}}{{if 1}}{{((len .Name))}}{{end}}{{end}}", "4");
 
   /* A table's header line: top-level fields shown as their headers. */
   struct template *t = NULL;
