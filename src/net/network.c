@@ -277,6 +277,20 @@ static int choose_subnet(struct net_network *n, const struct net_network *others
       return err_set(e, EEXIST, "subnet %s overlaps with network %s (%s)", n->subnet,
                      others[i].name, others[i].subnet);
   }
+  /* A given subnet taking the host's LAN, loopback or a routed range would
+   * hijack the host's traffic (its gateway an address of our bridge):
+   * refused, as podman does. */
+  static const struct {
+    uint32_t a;
+    int len;
+  } reserved[] = {{0x00000000, 8}, {0x7f000000, 8}, {0xa9fe0000, 16}, {0xe0000000, 3}};
+  for (size_t i = 0; i < sizeof reserved / sizeof reserved[0]; i++)
+    if (overlap(a, len, reserved[i].a, reserved[i].len))
+      return err_set(e, EINVAL, "invalid subnet %s: a reserved range (this network, loopback, "
+                     "link-local, multicast)", n->subnet);
+  if (host_route_overlaps(a, len))
+    return err_set(e, EEXIST, "subnet %s is already used on the host (a route overlaps it: "
+                   "ip route)", n->subnet);
   if (!*n->gateway)
     net_ipv4_format(a + 1, n->gateway);
   if (net_ipv4_parse(n->gateway, &g) < 0)

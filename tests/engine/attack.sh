@@ -1,0 +1,27 @@
+# The engine's new commands against hostile input: a user's flags that
+# would take the host down, an image or a container that tries to reach
+# the host's files, a container that floods what the engine keeps of it.
+# Each test is a finding that once worked.
+source "$TOP/tests/engine/lib-engine.sh"
+
+# `capsule "$@"` in a network namespace of its own where 198.51.100.0/24
+# is routed (to lo): the host's LAN, without touching the host's routes.
+cap_with_lan() {
+  unshare -n sh -c 'ip link set lo up && ip route add 198.51.100.0/24 dev lo && exec "$0" "$@"' \
+    "$BIN/capsule" --root "$STORE" --runroot "$RUNROOT" "$@"
+}
+
+test_network_subnet_of_the_host_is_refused() {
+  engine_setup
+  # A bridge given the host's LAN takes the host's gateway address: the
+  # host loses its network. Loopback and multicast make no network either.
+  local sn
+  for sn in 198.51.100.0/24 198.51.100.128/25 198.0.0.0/8 127.0.0.0/16 224.0.0.0/4; do
+    RC=0; cap_with_lan network create --subnet "$sn" lan >/dev/null 2>"$WORK/err" || RC=$?
+    assert_eq "$RC" 1 "network create --subnet $sn"
+    assert_match "$(cat "$WORK/err")" "subnet $sn" "the error names the subnet"
+  done
+  assert_eq "$(cap network ls | grep -cw lan || true)" 0 "no network lan made"
+  cap_with_lan network create --subnet 198.51.101.0/24 lan >/dev/null
+  cap network rm lan >/dev/null
+}
