@@ -40,6 +40,12 @@ running" "{{.State.Status}}, one line per object"
   # Images too, by the same command; containers come first.
   assert_eq "$(cap inspect -f '{{.Config.Cmd}}' busybox)" "[/bin/sh]" "an image"
   assert_eq "$(cap image inspect -f '{{index .Config.Env 0}}' busybox)" "GREETING=hello" "image inspect --format"
+  # Volumes and networks too.
+  cap volume create insp-vol >/dev/null
+  assert_eq "$(cap inspect -f '{{.Name}} {{.Driver}}' insp-vol bridge)" "insp-vol local
+bridge bridge" "a volume, a network"
+  assert_fails cap inspect --type network insp-vol
+  cap volume rm insp-vol >/dev/null
   assert_fails cap inspect nosuch
   assert_eq "$RC" 1 "exit code (docker's)"
   assert_contains "$ERR" "no such object: nosuch"

@@ -78,7 +78,7 @@ static const struct cmdline_command commands[] = {
      .summary = "Rename a container", .min_operands = 2, .max_operands = 2,
      .complete = "container", .aliases = ALIASES("container rename")},
     {.name = "inspect", .run = cmd_inspect, .operands = "NAME|ID...",
-     .summary = "Show containers', images' or volumes' details as JSON",
+     .summary = "Show containers', images', volumes' or networks' details as JSON",
      .options = inspect_options, .min_operands = 1, .max_operands = -1,
      .complete = "container"},
     {.name = "container inspect", .run = cmd_container_inspect, .operands = "CONTAINER...",

@@ -1,4 +1,4 @@
-/* capsule inspect (containers, images, volumes), image history. */
+/* capsule inspect (containers, images, volumes, networks), image history. */
 #include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -127,7 +127,7 @@ static int load_all(struct image_store *s, struct image_list *l, err_t *e) {
   return image_store_list(s, &l->v, &l->n, e);
 }
 
-enum inspect_kind { INSPECT_ANY, INSPECT_CONTAINER, INSPECT_IMAGE, INSPECT_VOLUME };
+enum inspect_kind { INSPECT_ANY, INSPECT_CONTAINER, INSPECT_IMAGE, INSPECT_VOLUME, INSPECT_NETWORK };
 
 struct inspector {
   struct engine eng;
@@ -167,21 +167,30 @@ static json_t *inspect_container(struct inspector *in, const char *name, err_t *
   return j;
 }
 
-/* Containers first, then images and volumes, as docker looks names up. */
+static json_t *inspect_kind(struct inspector *in, enum inspect_kind kind, const char *name,
+                            err_t *e) {
+  json_t *j = NULL;
+  switch (kind) {
+  case INSPECT_CONTAINER: return inspect_container(in, name, e);
+  case INSPECT_IMAGE: return inspect_image(in, name, e);
+  case INSPECT_VOLUME: engine_volume_inspect(&in->eng, name, &j, e); return j;
+  case INSPECT_NETWORK: engine_network_inspect(&in->eng, name, &j, e); return j;
+  default: return NULL;
+  }
+}
+
+/* Containers first, then images, volumes and networks, as docker looks
+ * names up. */
 static json_t *inspect_object(struct inspector *in, const char *name, enum inspect_kind kind,
                               err_t *e) {
-  json_t *j = NULL;
-  if ((kind == INSPECT_ANY || kind == INSPECT_CONTAINER) &&
-      ((j = inspect_container(in, name, e)) || kind != INSPECT_ANY || e->code != ENOENT))
-    return j;
-  err_clear(e);
-  if ((kind == INSPECT_ANY || kind == INSPECT_IMAGE) &&
-      ((j = inspect_image(in, name, e)) || kind != INSPECT_ANY || e->code != ENOENT))
-    return j;
-  err_clear(e);
-  if (engine_volume_inspect(&in->eng, name, &j, e) == 0 || kind != INSPECT_ANY ||
-      e->code != ENOENT)
-    return j;
+  for (enum inspect_kind k = INSPECT_CONTAINER; k <= INSPECT_NETWORK; k++) {
+    if (kind != INSPECT_ANY && kind != k)
+      continue;
+    err_clear(e);
+    json_t *j = inspect_kind(in, k, name, e);
+    if (j || kind != INSPECT_ANY || e->code != ENOENT)
+      return j;
+  }
   err_set(e, ENOENT, "no such object: %s", name);
   return NULL;
 }
@@ -226,7 +235,7 @@ enum { OPT_TYPE = 256 };
 const struct cmdline_option inspect_options[] = {
     FORMAT_OPTION,
     SIZE_OPTION,
-    {OPT_TYPE, 0, "type", CMDLINE_VALUE, "TYPE", "Only objects of this type: container, image, volume"},
+    {OPT_TYPE, 0, "type", CMDLINE_VALUE, "TYPE", "Only objects of this type: container, image, volume, network"},
     CMDLINE_OPTIONS_END,
 };
 const struct cmdline_option container_inspect_options[] = {FORMAT_OPTION, SIZE_OPTION,
@@ -237,11 +246,11 @@ static int inspect_as(struct cli *cli, struct cmdline_args *args, enum inspect_k
                       err_t *e) {
   const char *type = cmdline_value(args, OPT_TYPE);
   if (type) {
-    static const char *const names[] = {"", "container", "image", "volume"};
-    for (kind = INSPECT_CONTAINER; kind <= INSPECT_VOLUME && strcmp(names[kind], type); kind++)
+    static const char *const names[] = {"", "container", "image", "volume", "network"};
+    for (kind = INSPECT_CONTAINER; kind <= INSPECT_NETWORK && strcmp(names[kind], type); kind++)
       ;
-    if (kind > INSPECT_VOLUME)
-      return err_set(e, EINVAL, "--type %s: expected container, image or volume", type);
+    if (kind > INSPECT_NETWORK)
+      return err_set(e, EINVAL, "--type %s: expected container, image, volume or network", type);
   }
   struct inspector in = {.eng = {.root = cli->root, .run_root = cli->run_root},
                          .size = cmdline_has(args, 's')};
