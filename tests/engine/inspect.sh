@@ -120,8 +120,12 @@ test_container_prune_and_system_df() {
   assert_contains "$out" "Deleted Containers:"
   assert_contains "$out" "Total reclaimed space: 5B"
   assert_eq "$(cap ps -a --format '{{.Names}}')" up "the running one stays"
-  # system prune -a: an image stays while a container uses it.
+  # system prune -a: an image stays while a container uses it; unused
+  # networks go.
+  cap network create unused-net >/dev/null
   out=$(cap system prune -f -a)
+  assert_contains "$out" "Deleted Networks:
+unused-net"
   assert_contains "$out" "Deleted Images:"
   assert_eq "$(cap images --format '{{.Repository}}:{{.Tag}}')" lab:web "the used image kept"
   cap rm -f up >/dev/null

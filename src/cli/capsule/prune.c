@@ -82,14 +82,20 @@ const struct cmdline_option system_prune_options[] = {
 CAPSULE_COMMAND(cmd_system_prune) {
   bool all = cmdline_has(args, 'a');
   if (!cmdline_has(args, 'f') &&
-      !confirmed(all ? "WARNING! This will remove:\n  - all stopped containers\n  - all images "
-                       "without at least one container associated to them\n"
-                     : "WARNING! This will remove:\n  - all stopped containers\n  - all "
-                       "dangling images\n"))
+      !confirmed(all ? "WARNING! This will remove:\n  - all stopped containers\n  - all networks "
+                       "not used by at least one container\n  - all images without at least "
+                       "one container associated to them\n"
+                     : "WARNING! This will remove:\n  - all stopped containers\n  - all networks "
+                       "not used by at least one container\n  - all dangling images\n"))
     return 0;
   uint64_t containers = 0, images = 0;
   if (prune_containers(cli, &containers, e) < 0)
     return -1;
+  struct engine eng = {.root = cli->root, .run_root = cli->run_root};
+  _cleanup_json_ json_t *networks = NULL;
+  if (engine_network_prune(&eng, &networks, e) < 0)
+    return -1;
+  cli_print_removed("Deleted Networks:", networks, true);
   /* After the containers: removing them unpins their images. */
   _cleanup_image_store_ struct image_store *s = cli_store(cli, IMAGE_STORE_EXCLUSIVE, e);
   bool first = true;
