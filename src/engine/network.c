@@ -17,6 +17,7 @@
  * `system check` only touches its own root's containers. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -156,6 +157,14 @@ json_t *engine_net_plan(const struct engine *eng, const struct run_opts *o,
   for (char **d = o->dns; d && *d; d++)
     if (net_dns_check(*d, e) < 0)
       return NULL;
+  /* Written into the container's /etc/hosts and /etc/hostname: a newline
+   * in it added host entries of the user's choosing. */
+  for (const char *c = o->hostname; c && *c; c++)
+    if ((unsigned char)*c <= ' ' || *c == 0x7f || c - o->hostname >= HOST_NAME_MAX) {
+      err_set(e, EINVAL, "invalid hostname \"%s\": at most %d characters, no space or control "
+              "character", o->hostname, HOST_NAME_MAX);
+      return NULL;
+    }
   _cleanup_json_ json_t *add = json_string_array((const char *const *)o->add_hosts);
   _cleanup_json_ json_t *dns = json_string_array((const char *const *)o->dns);
   json_t *plan = json_pack("{s:s, s:O, s:O, s:s, s:O, s:O}", "mode", mode, "networks", networks,

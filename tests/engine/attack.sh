@@ -25,3 +25,16 @@ test_network_subnet_of_the_host_is_refused() {
   cap_with_lan network create --subnet 198.51.101.0/24 lan >/dev/null
   cap network rm lan >/dev/null
 }
+
+test_hostname_cannot_add_host_entries() {
+  engine_setup
+  # The hostname goes into the container's /etc/hosts: a newline in it
+  # added entries (here: a name of the user's choosing for 6.6.6.6).
+  RC=0; cap run --rm --network bridge --hostname $'x\n6.6.6.6 victim' busybox \
+    cat /etc/hosts >"$WORK/out" 2>"$WORK/err" || RC=$?
+  assert_eq "$RC" 125 "run --hostname with a newline"
+  assert_eq "$(grep -c victim "$WORK/out" || true)" 0 "no injected /etc/hosts entry"
+  assert_contains "$(cat "$WORK/err")" "invalid hostname" "the error"
+  assert_eq "$(cap run --rm --hostname web.example-1 busybox hostname)" web.example-1 "a plain hostname"
+  assert_engine_clean
+}
