@@ -59,7 +59,21 @@ static int clean_target(const char *raw, char out[PATH_MAX], const char *what, e
   }
   if (!len)
     return err_set(e, EINVAL, "%s: invalid specification: destination can't be '/'", what);
-  return 0;
+  /* What a container controls over /proc (a volume it writes, or shares
+   * with another) would steer the runtime's writes there (oomScoreAdj,
+   * sysctls: CVE-2019-19921). runc refuses such mounts but for the files
+   * lxcfs provides; so do we, before anything is made. */
+  static const char *const lxcfs[] = {"/proc/cpuinfo", "/proc/diskstats", "/proc/meminfo",
+                                      "/proc/stat", "/proc/swaps", "/proc/uptime",
+                                      "/proc/loadavg", "/proc/slabinfo", "/proc/net/dev",
+                                      "/proc/sys/kernel/ns_last_pid", NULL};
+  if (strncmp(out, "/proc", 5) || (out[5] && out[5] != '/'))
+    return 0;
+  for (const char *const *p = lxcfs; *p; p++)
+    if (!strcmp(out, *p))
+      return 0;
+  return err_set(e, EINVAL, "%s: invalid specification: %s is under /proc (only lxcfs's files "
+                 "can be mounted there)", what, out);
 }
 
 static bool is_propagation(const char *w) {

@@ -38,3 +38,28 @@ test_hostname_cannot_add_host_entries() {
   assert_eq "$(cap run --rm --hostname web.example-1 busybox hostname)" web.example-1 "a plain hostname"
   assert_engine_clean
 }
+
+test_no_mount_over_proc() {
+  engine_setup
+  # A volume over /proc or under it is the container's to fill: the
+  # runtime's writes there (oomScoreAdj, sysctls) then follow its symlinks
+  # (runc's CVE-2019-19921). Refused as runc does, lxcfs's files aside.
+  mkdir "$WORK/d"
+  echo "MemTotal: 1 kB" >"$WORK/meminfo"
+  local spec
+  for spec in "-v $WORK/d:/proc" "-v shared:/proc/sys" "-v $WORK/d:/tmp/../proc/sys/net" \
+    "--mount type=volume,source=shared,target=/proc/sys/kernel" "--tmpfs /proc/sys"; do
+    RC=0; cap run --rm $spec busybox true 2>"$WORK/err" || RC=$?
+    assert_eq "$RC" 125 "run $spec"
+    assert_contains "$(cat "$WORK/err")" "under /proc" "the error of $spec"
+  done
+  assert_eq "$(cap volume ls -q)" "" "no volume made"
+  assert_eq "$(cap run --rm -v "$WORK/meminfo:/proc/meminfo:ro" busybox cat /proc/meminfo)" \
+    "MemTotal: 1 kB" "an lxcfs file over /proc/meminfo"
+  # An image's VOLUME there is passed over (as its VOLUME "/"), not made.
+  cap import --change 'VOLUME ["/proc/sys", "/data"]' "$ENGINE_IMAGE_TAR" withvol >/dev/null
+  cap run --name v withvol true
+  assert_eq "$(cap inspect --format '{{range .Mounts}}{{.Destination}} {{end}}' v)" "/data " "mounts"
+  cap rm -v v >/dev/null
+  assert_engine_clean
+}
