@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "engine/internal.h"
@@ -25,7 +26,14 @@ static int lookup_id(int rootfd, const char *file, const char *name, unsigned lo
     return 0;
   }
   err_t ignored = ERR_INIT; /* a missing file is as good as no entry */
-  int fd = rootfs_open(rootfd, file, O_RDONLY, &ignored);
+  int fd = rootfs_open(rootfd, file, O_RDONLY | O_NONBLOCK | O_NOCTTY, &ignored);
+  /* Only a regular file: a FIFO blocked us and /dev/zero kept us reading
+   * for ever, a hostile image's or container's, before it even started. */
+  struct stat st;
+  if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))) {
+    close(fd);
+    fd = -1;
+  }
   _cleanup_fclose_ FILE *f = fd >= 0 ? fdopen(fd, "re") : NULL;
   if (fd >= 0 && !f)
     close(fd);

@@ -1,13 +1,26 @@
 #include "util/passwd.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "util/cleanup.h"
 
 char *passwd_lookup(const char *path, uid_t uid, enum passwd_field field) {
-  _cleanup_fclose_ FILE *f = fopen(path, "re");
+  /* Only a regular file: the container's /etc/passwd may be a FIFO (an
+   * open that blocks) or /dev/zero (a read without end). */
+  int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+  struct stat st;
+  if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))) {
+    close(fd);
+    fd = -1;
+  }
+  _cleanup_fclose_ FILE *f = fd >= 0 ? fdopen(fd, "re") : NULL;
+  if (fd >= 0 && !f)
+    close(fd);
   char line[1024];
   while (f && fgets(line, sizeof line, f)) {
     line[strcspn(line, "\n")] = '\0';

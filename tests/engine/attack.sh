@@ -63,3 +63,32 @@ test_no_mount_over_proc() {
   cap rm -v v >/dev/null
   assert_engine_clean
 }
+
+# `capsule` with a time limit: what this suite attacks once hung it.
+cap_within() {
+  timeout "$1" "$BIN/capsule" --root "$STORE" --runroot "$RUNROOT" "${@:2}"
+}
+
+test_passwd_fifo_or_device_does_not_hang() {
+  engine_setup
+  # An image whose /etc/passwd is a FIFO (the open blocked) or /dev/zero
+  # (read for ever, at 100% CPU): run hung, -u or not (the runtime looks
+  # up HOME there), and so did exec -u once a container made it so.
+  mkdir "$WORK/rootfs"
+  tar -C "$WORK/rootfs" -xf "$ENGINE_IMAGE_TAR"
+  rm "$WORK/rootfs/etc/passwd"
+  mknod "$WORK/rootfs/etc/passwd" c 1 5
+  tar -C "$WORK/rootfs" -cf "$WORK/zero.tar" .
+  cap import "$WORK/zero.tar" zeropw >/dev/null
+  RC=0; cap_within 10 run --rm -u nobody zeropw true 2>"$WORK/err" || RC=$?
+  assert_eq "$RC" 125 "run -u nobody with /etc/passwd a char device"
+  assert_contains "$(cat "$WORK/err")" "unable to find user nobody" "the error"
+  assert_eq "$(cap_within 10 run --rm zeropw sh -c 'echo $HOME')" / "HOME without a passwd file"
+  cap run -d --name c busybox sleep 30 >/dev/null
+  cap exec c sh -c 'rm /etc/passwd && mkfifo /etc/passwd'
+  RC=0; cap_within 10 exec -u nobody c true 2>/dev/null || RC=$?
+  assert_eq "$RC" 125 "exec -u nobody with /etc/passwd a FIFO"
+  assert_eq "$(cap_within 10 exec c sh -c 'echo $HOME')" / "exec's HOME with /etc/passwd a FIFO"
+  cap rm -f c >/dev/null
+  assert_engine_clean
+}
