@@ -168,7 +168,8 @@ int engine_system_df(const struct engine *eng, json_t **out, err_t *e);
 int engine_rename(const struct engine *eng, const char *name, const char *new_name, err_t *e);
 
 /* Containers as JSON objects (id, name, image, imageId, imageManifest,
- * command, created, labels, and their state as docker names it: status (created, running, paused,
+ * command, created, labels, ports (ps's text), mounts (docker's Mounts),
+ * networks (names), and their state as docker names it: status (created, running, paused,
  * restarting, exited, dead), pid, exitCode, startedAt, finishedAt,
  * restartCount, oomKilled), newest first; without `all` only running,
  * paused and restarting ones. */

@@ -270,6 +270,16 @@ out:
   return ret;
 }
 
+/* The networks a container is on, by name ("bridge", "none", "host" for
+ * the modes without a user network), as ps shows them. */
+static json_t *network_names(const struct container_record *r) {
+  json_t *plan = engine_net_plan_of(r);
+  json_t *names = json_object_get(plan, "networks");
+  if (json_array_size(names))
+    return json_deep_copy(names);
+  return json_pack("[s]", engine_net_mode_of(r));
+}
+
 int engine_ps(const struct engine *eng, bool all, json_t **out, err_t *e) {
   struct container_record *list = NULL;
   size_t n = 0;
@@ -286,14 +296,16 @@ int engine_ps(const struct engine *eng, bool all, json_t **out, err_t *e) {
     if (all || container_status_live(st.status))
       json_push(arr,
                 json_pack("{s:s, s:s, s:s, s:s, s:s, s:O, s:s, s:s, s:i, s:i, s:s, s:s, s:i, "
-                          "s:b, s:O, s:s}",
+                          "s:b, s:O, s:s, s:o, s:o}",
                           "id", list[i].id, "name", list[i].name, "image", list[i].image_ref,
                           "imageId", list[i].image_id, "imageManifest", list[i].image_manifest,
                           "command", list[i].command, "created", list[i].created, "status",
                           st.status, "pid", st.pid, "exitCode", st.exit_code, "startedAt",
                           st.started_at, "finishedAt", st.finished_at, "restartCount",
                           st.restart_count, "oomKilled", st.oom_killed, "labels", list[i].labels,
-                          "ports", ports ? ports : ""),
+                          "ports", ports ? ports : "", "mounts",
+                          engine_container_mounts(list[i].mounts), "networks",
+                          network_names(&list[i])),
                 &failed);
     container_record_free(&list[i]);
   }

@@ -30,8 +30,18 @@ two" "a directory"
   assert_eq "$(cd "$WORK/out/contents" && find . | sort | tr '\n' ' ')" ". ./a ./sub ./sub/b " "DIR/. copies the contents"
   assert_eq "$(cat "$WORK/out/x1" "$WORK/out/x2")" "deep
 deep" "trees copied in"
-  # Files copied in belong to root in the container (docker's default).
-  assert_eq "$(cap cp box:/root/f - | tar tvf - | awk '{print $2}')" "0/0" "owner in the container"
+  # Files copied in belong to root in the container (docker's default);
+  # -a keeps their owner. A symlink is copied as one, -L follows it.
+  echo owned >"$WORK/in/owned" && chown 1234:4321 "$WORK/in/owned"
+  ln -s f "$WORK/in/link"
+  cap cp "$WORK/in/owned" box:/root/plain
+  cap cp -a "$WORK/in/owned" box:/root/kept
+  cap cp "$WORK/in/link" box:/root/link
+  cap cp -L "$WORK/in/link" box:/root/followed
+  assert_eq "$(cap cp box:/root/plain - | tar tvf - | awk '{print $2}')" "0/0" "owner in the container"
+  assert_eq "$(cap cp box:/root/kept - | tar tvf - | awk '{print $2}')" "1234/4321" "-a"
+  assert_eq "$(cap cp box:/root/link - | tar tvf - | cut -c1)" l "a symlink stays one"
+  assert_eq "$(cap cp box:/root/followed - | tar xOf -)" from-host "-L"
   # The container's own view: a new container from a commit sees them.
   cap commit box files:1 >/dev/null
   assert_eq "$(cap run --rm files:1 cat /root/f /newtree/deep/x)" "from-host

@@ -87,6 +87,14 @@ done" "newest first"
   full=$(cap ps -a -q --no-trunc --filter name=done)
   assert_eq "$(cap ps -a --filter id=${full:0:6} --format '{{.Names}}')" done "id="
   assert_eq "$(cap ps -a --filter status=exited --filter name=up -q)" "" "keys: all must match"
+  assert_eq "$(cap ps -a --filter before=up --format '{{.Names}}')" done "before="
+  assert_eq "$(cap ps -a --filter since=done --format '{{.Names}}')" up "since="
+  cap run --name withvol -v psvol:/data busybox true
+  assert_eq "$(cap ps -a --filter volume=psvol --format '{{.Names}} {{.Mounts}}')" "withvol psvol" "volume= and .Mounts"
+  assert_eq "$(cap ps -a --filter volume=/data -q | wc -l)" 1 "volume=DESTINATION"
+  assert_eq "$(cap ps -a --filter network=none --format '{{.Names}}' | sort | tr '\n' ' ')" "done up withvol " "network= and .Networks"
+  cap rm -v withvol >/dev/null
+  cap volume rm psvol >/dev/null
   # -q, -n, -l, --no-trunc, -s, table and json formats.
   assert_match "$(cap ps -q)" '^[0-9a-f]{12}$' "-q"
   assert_eq "$full" "$(cap inspect -f '{{.Id}}' done)" "--no-trunc ids"

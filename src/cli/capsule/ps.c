@@ -22,7 +22,7 @@ const struct cmdline_option ps_options[] = {
     {'a', 'a', "all", CMDLINE_FLAG, NULL, "Show every container (default: only running ones)"},
     {OPT_FILTER, 'f', "filter", CMDLINE_LIST, "KEY=VALUE",
      "Only containers that match: status=, name=, id=, label=KEY[=VALUE], ancestor=IMAGE, "
-     "exited=CODE"},
+     "exited=CODE, before=|since=CONTAINER, volume=, network="},
     {OPT_FORMAT, 0, "format", CMDLINE_VALUE, "TEMPLATE",
      "Go template over .ID .Image .Command .CreatedAt .RunningFor .Ports .State .Status .Size "
      ".Names .Labels .Mounts .Networks; \"table ...\" with headers; \"json\""},
@@ -101,6 +101,27 @@ static char *labels_cell(json_t *labels) {
   return s;
 }
 
+/* "a,b": the strings of a list, or of each object's `key` (else `alt`). */
+static char *list_cell(json_t *list, const char *key, const char *alt) {
+  char *s = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&s, &len);
+  size_t i;
+  json_t *item;
+  json_array_foreach(list, i, item) {
+    const char *v = key ? json_string_value(json_object_get(item, key)) : json_string_value(item);
+    if (key && (!v || !*v))
+      v = json_string_value(json_object_get(item, alt));
+    if (f)
+      fprintf(f, "%s%s", i ? "," : "", v ? v : "");
+  }
+  if (!f || fclose(f) != 0) {
+    free(s);
+    return NULL;
+  }
+  return s;
+}
+
 /* "2024-05-01 12:00:00 +0000 UTC", docker's CreatedAt. */
 static char *created_at(const char *rfc3339) {
   time_t t = parse_rfc3339(rfc3339);
@@ -147,8 +168,8 @@ static int fill_row(struct row *r, json_t *ct, bool no_trunc, const struct engin
   r->v[8] = sizes ? size_cell(sizes, ct, engine_container_size(eng, id)) : strdup("");
   r->v[9] = strdup(json_string_value(json_object_get(ct, "name")));
   r->v[10] = labels_cell(json_object_get(ct, "labels"));
-  r->v[11] = strdup("");
-  r->v[12] = strdup("");
+  r->v[11] = list_cell(json_object_get(ct, "mounts"), "Name", "Source");
+  r->v[12] = list_cell(json_object_get(ct, "networks"), NULL, NULL);
   for (size_t i = 0; i < N_FIELDS; i++)
     if (!r->v[i])
       return -1;
@@ -186,17 +207,66 @@ static bool ancestor_matches(struct image_store *s, json_t *ct, const char *name
   return m;
 }
 
+static const char *const filter_keys[] = {"status", "name",   "id",     "label",   "ancestor",
+                                          "exited", "before", "since",  "volume",  "network",
+                                          NULL};
+
 static int check_filter(const char *f, err_t *e) {
-  static const char *const keys[] = {"status", "name", "id", "label", "ancestor", "exited", NULL};
   const char *eq = strchr(f, '=');
-  for (size_t i = 0; eq && keys[i]; i++)
-    if (strlen(keys[i]) == (size_t)(eq - f) && !strncmp(f, keys[i], (size_t)(eq - f)))
+  for (size_t i = 0; eq && filter_keys[i]; i++)
+    if (strlen(filter_keys[i]) == (size_t)(eq - f) && !strncmp(f, filter_keys[i], (size_t)(eq - f)))
       return 0;
   return err_set(e, EINVAL, "invalid filter '%s' (want status=, name=, id=, label=, ancestor=, "
-                            "exited=)", f);
+                            "exited=, before=, since=, volume=, network=)", f);
 }
 
-static bool one_matches(struct image_store *s, json_t *ct, const char *key, const char *value) {
+/* What the filters look things up in: images, and every container (before=
+ * and since= name one). */
+struct filter_ctx {
+  struct image_store *store;
+  json_t *all;
+};
+
+/* before=/since=: created before (or after) the container `ref`. */
+static bool created_relative(const struct filter_ctx *c, json_t *ct, const char *ref, int sign) {
+  size_t i;
+  json_t *other;
+  json_array_foreach(c->all, i, other) {
+    const char *name = json_string_value(json_object_get(other, "name"));
+    const char *id = json_string_value(json_object_get(other, "id"));
+    if (strcmp(name, ref) && (strlen(ref) < 4 || strncmp(id, ref, strlen(ref))))
+      continue;
+    int cmp = strcmp(json_string_value(json_object_get(ct, "created")),
+                     json_string_value(json_object_get(other, "created")));
+    return sign < 0 ? cmp < 0 : cmp > 0;
+  }
+  return false;
+}
+
+/* volume=: a volume's name, or a mount's source or destination. */
+static bool mount_matches(json_t *mounts, const char *want) {
+  static const char *const keys[] = {"Name", "Source", "Destination"};
+  size_t i;
+  json_t *m;
+  json_array_foreach(mounts, i, m) {
+    for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+      const char *v = json_string_value(json_object_get(m, keys[k]));
+      if (v && !strcmp(v, want))
+        return true;
+    }
+  }
+  return false;
+}
+
+static bool in_list(json_t *list, const char *want) {
+  size_t i;
+  json_t *v;
+  json_array_foreach(list, i, v) if (!strcmp(json_string_value(v), want)) return true;
+  return false;
+}
+
+static bool one_matches(const struct filter_ctx *c, json_t *ct, const char *key,
+                        const char *value) {
   const char *status = json_string_value(json_object_get(ct, "status"));
   if (!strcmp(key, "status"))
     return !strcmp(status, value);
@@ -207,7 +277,13 @@ static bool one_matches(struct image_store *s, json_t *ct, const char *key, cons
   if (!strcmp(key, "label"))
     return label_matches(json_object_get(ct, "labels"), value);
   if (!strcmp(key, "ancestor"))
-    return ancestor_matches(s, ct, value);
+    return ancestor_matches(c->store, ct, value);
+  if (!strcmp(key, "before") || !strcmp(key, "since"))
+    return created_relative(c, ct, value, key[0] == 'b' ? -1 : 1);
+  if (!strcmp(key, "volume"))
+    return mount_matches(json_object_get(ct, "mounts"), value);
+  if (!strcmp(key, "network"))
+    return in_list(json_object_get(ct, "networks"), value);
   /* exited=CODE */
   char code[16];
   snprintf(code, sizeof code, "%d", (int)json_integer_value(json_object_get(ct, "exitCode")));
@@ -215,18 +291,17 @@ static bool one_matches(struct image_store *s, json_t *ct, const char *key, cons
 }
 
 /* docker's rule: filters of one key match if any does, and every key must. */
-static bool filters_match(struct image_store *s, json_t *ct, char **filters, size_t n) {
+static bool filters_match(const struct filter_ctx *c, json_t *ct, char **filters, size_t n) {
   for (size_t i = 0; i < n; i++) {
     size_t klen = strcspn(filters[i], "=");
-    bool any = false, seen = false;
-    for (size_t k = 0; k < n; k++) {
+    bool any = false;
+    for (size_t k = 0; k < n && !any; k++) {
       if (strncmp(filters[k], filters[i], klen + 1))
         continue;
-      seen = true;
       _cleanup_free_ char *key = strndup(filters[k], klen);
-      any = any || (key && one_matches(s, ct, key, filters[k] + klen + 1));
+      any = key && one_matches(c, ct, key, filters[k] + klen + 1);
     }
-    if (seen && !any)
+    if (!any)
       return false;
   }
   return true;
@@ -307,18 +382,23 @@ CAPSULE_COMMAND(cmd_ps) {
     }
   }
   struct engine eng = {.root = cli->root, .run_root = cli->run_root};
-  _cleanup_json_ json_t *list = NULL, *shown = json_array();
-  /* -n and -l count every container, running or not, newest first. */
-  if (!shown || engine_ps(&eng, o.all || o.last >= 0, &list, e) < 0)
+  _cleanup_json_ json_t *all = NULL, *shown = json_array();
+  if (!shown || engine_ps(&eng, true, &all, e) < 0)
     return shown ? -1 : err_sys(e, "ps");
   _cleanup_image_store_ struct image_store *s = NULL;
   err_t no_store = ERR_INIT;
   image_store_open(eng.root, 0, &s, &no_store);
+  struct filter_ctx fc = {.store = s, .all = all};
+  /* -n and -l count every container, running or not, newest first. */
+  bool every = o.all || o.last >= 0;
   size_t i;
   json_t *ct;
-  json_array_foreach(list, i, ct) {
-    if ((o.last < 0 || (long)json_array_size(shown) < o.last) &&
-        filters_match(s, ct, filters, o.n_filters) && json_array_append(shown, ct) < 0)
+  json_array_foreach(all, i, ct) {
+    const char *status = json_string_value(json_object_get(ct, "status"));
+    bool live = !strcmp(status, "running") || !strcmp(status, "paused") ||
+                !strcmp(status, "restarting"); /* what ps shows without -a */
+    if ((every || live) && (o.last < 0 || (long)json_array_size(shown) < o.last) &&
+        filters_match(&fc, ct, filters, o.n_filters) && json_array_append(shown, ct) < 0)
       return err_set(e, ENOMEM, "ps");
   }
   if (o.quiet) {
