@@ -12,7 +12,8 @@
  *                    crash always leaves it to undo the rest from
  *   ns/<id>          the network namespace (a bind), which the runtime joins
  *   ports/           host port claims (net/ports.h)
- *   ipam/            host-local's leases
+ *   ipam/            host-local's leases (the default network's are host-wide:
+ *                    NET_DEFAULT_IPAM_DIR, its bridge being every root's)
  * The state names its root: a run root may serve several roots, and
  * `system check` only touches its own root's containers. */
 #include <errno.h>
@@ -488,7 +489,9 @@ static int attach(const struct engine *eng, const char *id, json_t *state, const
     goto out;
   mappings = net_ports_cni(list, count);
   json_t *att = json_pack("{s:s, s:s, s:o*}", "ifname", ifname, "networkId", n.id, "cni",
-                          mappings ? net_network_cni(&n, ipam, mappings) : NULL);
+                          mappings ? net_network_cni(&n, n.predefined ? NET_DEFAULT_IPAM_DIR : ipam,
+                                                     mappings)
+                                   : NULL);
   json_set(json_object_get(state, "networks"), name, att, &failed);
   json_t *published = json_array();
   for (size_t i = 0; i < count; i++)

@@ -14,6 +14,10 @@
 #define NET_DEFAULT_NAME "bridge"
 #define NET_DEFAULT_BRIDGE "capsule0"
 #define NET_DEFAULT_SUBNET "10.77.0.0/16"
+/* host-local's leases of the default network: its bridge is the same for
+ * every run root on the host, so its addresses are too (a user network's
+ * bridge is its own, and its leases live in its run root). */
+#define NET_DEFAULT_IPAM_DIR "/run/capsule-net/ipam"
 /* `network create` without --subnet takes the first free /24 from here. */
 #define NET_POOL_BASE "10.78.0.0/16"
 
