@@ -168,7 +168,7 @@ diff_scenario() {
   # A published port: an httpd reached from the host.
   step --needs -p run -d --name web -p "127.0.0.1:$DIFF_PORT:80" "$img" sh -c 'echo hello web > /tmp/index.html; exec httpd -f -p 80 -h /tmp'
   settle_http
-  host_step --needs -p wget -q -O - "http://127.0.0.1:$DIFF_PORT/"
+  host_step --needs -p wget -q -T 5 -t 1 -O - "http://127.0.0.1:$DIFF_PORT/"
   step --needs -p port web
   step --needs -p --needs kill --needs --format ps --format '{{.Names}} {{.Ports}}'
   step --needs -p kill web
@@ -262,13 +262,16 @@ host_step() {
 # transcripts then differ and say why. capsule is not waited for through a
 # command it lacks.
 settle() { # what-needed "condition" what-for
-  local i
+  local start=$EPOCHREALTIME end=$((SECONDS + 5))
   [ "$DIFF_ENGINE" = capsule ] && diff_missing "$1" && return 0
-  for ((i = 0; i < 50; i++)); do
-    eval "$2" >/dev/null 2>&1 && return 0
+  until eval "$2" >/dev/null 2>&1; do
+    if [ "$SECONDS" -ge "$end" ]; then
+      echo "(timed out waiting for $3)" >>"$DIFF_OUT"
+      break
+    fi
     sleep 0.1
   done
-  echo "(timed out waiting for $3)" >>"$DIFF_OUT"
+  echo "$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN {printf "%.2f", b - a}') $DIFF_ENGINE (waiting for $3)" >>"$DIFF_TMP/times"
 }
 settle_logs() { # name line count
   settle logs "[ \"\$(E logs $1 2>&1 | grep -cx '$2')\" -ge $3 ]" "'$2' x$3 in the logs of $1"
@@ -277,7 +280,7 @@ settle_gone() { # name
   settle --format "! E ps -a --format '{{.Names}}' | grep -qx $1" "$1 to go"
 }
 settle_http() {
-  settle -p "wget -q -T 1 -O /dev/null http://127.0.0.1:$DIFF_PORT/" "port $DIFF_PORT"
+  settle -p "wget -q -T 1 -t 1 -O /dev/null http://127.0.0.1:$DIFF_PORT/" "port $DIFF_PORT"
 }
 
 # rule ENGINE STEP-REGEX SED REASON: applies SED to ENGINE's transcript
