@@ -198,6 +198,16 @@ test_publish_ports() {
   assert_contains "$err" "port is already allocated"
   assert_eq "$(cap ps -a -q | wc -l)" "$before" "no container left by the refused run"
   assert_eq "$(ls "$RUNROOT/.net/state" | wc -l)" 1 "no network state left by the refused run"
+  # A port a host process listens on: refused too.
+  held=$(free_port)
+  busybox httpd -f -p "127.0.0.1:$held" -h "$WORK" &
+  local holder=$!
+  defer "kill $holder"
+  wait_for "ss -Htln 'sport = :$held' | grep -q ." 50
+  RC=0; err=$(cap run --rm -p "127.0.0.1:$held:80" busybox true 2>&1) || RC=$?
+  assert_eq "$RC" 125 "a port a host process holds"
+  assert_contains "$err" "port is already in use on the host"
+  kill "$holder" 2>/dev/null || true
   # A bad spec: docker's words, status 125.
   for spec in 80x "$port:0" 99999:80 "1.2.3:$port:80" 80/sctp; do
     RC=0; err=$(cap run --rm -p "$spec" busybox true 2>&1) || RC=$?
