@@ -92,3 +92,22 @@ test_passwd_fifo_or_device_does_not_hang() {
   cap rm -f c >/dev/null
   assert_engine_clean
 }
+
+test_internal_network_reaches_nothing_outside() {
+  engine_setup
+  defer 'cap rm -f srv peer >/dev/null 2>&1; cap network rm atk-in atk-out >/dev/null 2>&1'
+  cap network create --internal atk-in >/dev/null
+  cap network create atk-out >/dev/null
+  local serve='while :; do echo hi | nc -l -p 8080; done'
+  cap run -d --name srv --network atk-out busybox sh -c "$serve" >/dev/null
+  cap run -d --name peer --network atk-in busybox sh -c "$serve" >/dev/null
+  local ip_srv ip_peer
+  ip_srv=$(cap inspect --format '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' srv)
+  ip_peer=$(cap inspect --format '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' peer)
+  # On an --internal network a container had a default route through the
+  # host: it reached containers of other networks (and the outside, unNATed).
+  out=$(cap run --rm --network atk-in busybox sh -c "ip route | grep -c default;
+    nc -w 2 $ip_srv 8080 </dev/null 2>/dev/null || echo unreachable;
+    nc -w 2 $ip_peer 8080 </dev/null" || true)
+  assert_eq "$out" "$(printf '0\nunreachable\nhi')" "routes, another network, a peer on the internal one"
+}
