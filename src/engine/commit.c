@@ -24,11 +24,7 @@ static char *command_line(json_t *command) {
   size_t i;
   json_t *arg;
   json_array_foreach(command, i, arg) fprintf(f, "%s%s", i ? " " : "", json_string_value(arg));
-  if (fclose(f) != 0) {
-    free(out);
-    return NULL;
-  }
-  return out;
+  return memstream_text(f, &out);
 }
 
 static int make_image(const struct engine *eng, const struct container_record *r,

@@ -298,3 +298,11 @@ bool fs_is_kernel_view(int fd) {
       return true;
   return false;
 }
+
+char *memstream_text(FILE *f, char **text) {
+  if (!f || fclose(f) != 0) {
+    free(*text);
+    *text = NULL;
+  }
+  return *text;
+}

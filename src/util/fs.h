@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "util/error.h"
@@ -51,6 +52,10 @@ uint64_t tree_file_bytes(int fd);
  * sysfs, cgroup, devpts, debugfs...): its files are views of the kernel,
  * some of which block a reader (/proc/kmsg), and none is a container's data. */
 bool fs_is_kernel_view(int fd);
+
+/* Close a stream of open_memstream(&text, ...) (f may be NULL: the open
+ * failed): the text written, or NULL (freed) when any of it failed. */
+char *memstream_text(FILE *f, char **text);
 
 /* Write all of buf to fd, retrying on EINTR and short writes; 0 or -1/errno. */
 int write_all(int fd, const void *buf, size_t len);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "util/cleanup.h"
+#include "util/fs.h"
 #include "util/json.h"
 #include "util/template_internal.h"
 
@@ -90,11 +91,7 @@ static char *to_text(const json_t *v) {
   if (!f)
     return NULL;
   print_value(f, v);
-  if (fclose(f) != 0) {
-    free(s);
-    return NULL;
-  }
-  return s;
+  return memstream_text(f, &s);
 }
 
 static bool truth(const json_t *v) {
@@ -175,11 +172,7 @@ static json_t *fn_join(struct exec *x, json_t *list, json_t *sep) {
     if (f)
       print_value(f, item);
   }
-  if (!f || fclose(f) != 0) {
-    free(s);
-    s = NULL;
-  }
-  return text_value(x, s);
+  return text_value(x, memstream_text(f, &s));
 }
 
 static json_t *fn_split(struct exec *x, json_t *s, json_t *sep) {
@@ -234,11 +227,7 @@ static json_t *fn_printf(struct exec *x, json_t **a, size_t n) {
     if (verb == 'q')
       fputc('"', f);
   }
-  if (!f || fclose(f) != 0) {
-    free(s);
-    s = NULL;
-  }
-  return text_value(x, s);
+  return text_value(x, memstream_text(f, &s));
 }
 
 /* print and println: the arguments, separated by blanks. */
@@ -253,11 +242,7 @@ static json_t *fn_print(struct exec *x, json_t **a, size_t n, bool line) {
   }
   if (f && line)
     fputc('\n', f);
-  if (!f || fclose(f) != 0) {
-    free(s);
-    s = NULL;
-  }
-  return text_value(x, s);
+  return text_value(x, memstream_text(f, &s));
 }
 
 static bool equal(const json_t *a, const json_t *b) {

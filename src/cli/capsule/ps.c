@@ -13,6 +13,7 @@
 #include "engine/engine.h"
 #include "image/store.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
 #include "util/json.h"
 #include "util/template.h"
 
@@ -70,8 +71,9 @@ static char *command_cell(json_t *command, bool full) {
   size_t i;
   json_t *arg;
   json_array_foreach(command, i, arg) if (f) fprintf(f, "%s%s", i ? " " : "", json_string_value(arg));
-  if (!f || fclose(f) != 0)
+  if (!memstream_text(f, &line))
     return NULL;
+  len = strlen(line);
   if (!full && len > 20 && asprintf(&out, "\"%.19s…\"", line) >= 0) {
     free(line);
     return out;
@@ -94,11 +96,7 @@ static char *labels_cell(json_t *labels) {
       fprintf(f, "%s%s=%s", first ? "" : ",", k, json_string_value(v));
     first = false;
   }
-  if (!f || fclose(f) != 0) {
-    free(s);
-    return NULL;
-  }
-  return s;
+  return memstream_text(f, &s);
 }
 
 /* "a,b": the strings of a list, or of each object's `key` (else `alt`). */
@@ -115,11 +113,7 @@ static char *list_cell(json_t *list, const char *key, const char *alt) {
     if (f)
       fprintf(f, "%s%s", i ? "," : "", v ? v : "");
   }
-  if (!f || fclose(f) != 0) {
-    free(s);
-    return NULL;
-  }
-  return s;
+  return memstream_text(f, &s);
 }
 
 /* "2024-05-01 12:00:00 +0000 UTC", docker's CreatedAt. */
