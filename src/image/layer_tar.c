@@ -190,18 +190,73 @@ static int entry_name(char out[PATH_MAX], err_t *e, const char *fmt, ...) {
   return 0;
 }
 
+/* The helpers below hold the PATH_MAX buffers, out of write_one's frame:
+ * write_one recurses once per directory level, and a container's tree 400
+ * levels deep overflowed the stack of export, commit and cp. */
+#define OUT_OF_LINE __attribute__((noinline))
+
+/* An overlayfs whiteout (a 0/0 character device) as its marker file. */
+OUT_OF_LINE static int write_whiteout(struct writer *w, const char *name, const char *path,
+                                      const struct stat *st, err_t *e) {
+  char wh[PATH_MAX];
+  const char *slash = strrchr(path, '/');
+  int dirlen = slash ? (int)(slash - path + 1) : 0;
+  if (entry_name(wh, e, "%.*s" WHITEOUT_PREFIX "%s", dirlen, path, name) < 0)
+    return -1;
+  return write_marker(w, wh, st, e);
+}
+
+/* The header of the entry at `path` (fd open on it if a file or directory);
+ * *copy: its data follows; *opaque: a directory marked opaque. */
+OUT_OF_LINE static int write_entry_header(struct writer *w, int dirfd, const char *name,
+                                          const char *path, int fd, const struct stat *st,
+                                          bool *copy, bool *opaque, err_t *e) {
+  char entry_path[PATH_MAX];
+  if (entry_name(entry_path, e, "%s%s", path, S_ISDIR(st->st_mode) ? "/" : "") < 0)
+    return -1;
+  struct archive_entry *ent = entry_for(entry_path, st);
+  if (!ent)
+    return err_sys(e, "%s", path);
+  if (read_xattrs(ent, fd, dirfd, name, path, opaque, e) < 0) {
+    archive_entry_free(ent);
+    return -1;
+  }
+  const char *link = S_ISREG(st->st_mode) && st->st_nlink > 1 ? hardlink_target(w, st, path) : NULL;
+  if (link) {
+    archive_entry_set_hardlink(ent, link);
+    archive_entry_set_size(ent, 0);
+  } else if (S_ISREG(st->st_mode)) {
+    archive_entry_set_size(ent, st->st_size);
+  } else if (S_ISLNK(st->st_mode)) {
+    char target[PATH_MAX];
+    ssize_t n = readlinkat(dirfd, name, target, sizeof(target) - 1);
+    if (n < 0) {
+      archive_entry_free(ent);
+      return err_sys(e, "%s: readlink", path);
+    }
+    target[n] = '\0';
+    archive_entry_set_symlink(ent, target);
+  } else if (S_ISCHR(st->st_mode) || S_ISBLK(st->st_mode)) {
+    archive_entry_set_rdev(ent, st->st_rdev);
+  }
+  *copy = S_ISREG(st->st_mode) && !link;
+  return write_header(w, ent, path, e);
+}
+
+OUT_OF_LINE static int write_opaque_marker(struct writer *w, const char *path,
+                                           const struct stat *st, err_t *e) {
+  char marker[PATH_MAX];
+  if (entry_name(marker, e, "%s/" WHITEOUT_OPAQUE, path) < 0)
+    return -1;
+  return write_marker(w, marker, st, e);
+}
+
 static int write_one(struct writer *w, int dirfd, const char *name, const char *path, err_t *e) {
   struct stat st;
   if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
     return err_sys(e, "%s", path);
-  if (S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0)) { /* overlayfs whiteout */
-    char wh[PATH_MAX];
-    const char *slash = strrchr(path, '/');
-    int dirlen = slash ? (int)(slash - path + 1) : 0;
-    if (entry_name(wh, e, "%.*s" WHITEOUT_PREFIX "%s", dirlen, path, name) < 0)
-      return -1;
-    return write_marker(w, wh, &st, e);
-  }
+  if (S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0)) /* overlayfs whiteout */
+    return write_whiteout(w, name, path, &st, e);
   if (S_ISSOCK(st.st_mode))
     return 0; /* tar cannot hold sockets; docker skips them too */
   _cleanup_close_ int fd = -1;
@@ -216,38 +271,10 @@ static int write_one(struct writer *w, int dirfd, const char *name, const char *
     if (now.st_ino != st.st_ino || now.st_dev != st.st_dev)
       return err_set(e, EAGAIN, "%s: changed while it was read", path);
   }
-  char entry_path[PATH_MAX];
-  if (entry_name(entry_path, e, "%s%s", path, S_ISDIR(st.st_mode) ? "/" : "") < 0)
+  bool copy = false, opaque = false;
+  if (write_entry_header(w, dirfd, name, path, fd, &st, &copy, &opaque, e) < 0)
     return -1;
-  struct archive_entry *ent = entry_for(entry_path, &st);
-  if (!ent)
-    return err_sys(e, "%s", path);
-  bool opaque = false;
-  if (read_xattrs(ent, fd, dirfd, name, path, &opaque, e) < 0) {
-    archive_entry_free(ent);
-    return -1;
-  }
-  const char *link = S_ISREG(st.st_mode) && st.st_nlink > 1 ? hardlink_target(w, &st, path) : NULL;
-  if (link) {
-    archive_entry_set_hardlink(ent, link);
-    archive_entry_set_size(ent, 0);
-  } else if (S_ISREG(st.st_mode)) {
-    archive_entry_set_size(ent, st.st_size);
-  } else if (S_ISLNK(st.st_mode)) {
-    char target[PATH_MAX];
-    ssize_t n = readlinkat(dirfd, name, target, sizeof(target) - 1);
-    if (n < 0) {
-      archive_entry_free(ent);
-      return err_sys(e, "%s: readlink", path);
-    }
-    target[n] = '\0';
-    archive_entry_set_symlink(ent, target);
-  } else if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
-    archive_entry_set_rdev(ent, st.st_rdev);
-  }
-  if (write_header(w, ent, path, e) < 0)
-    return -1;
-  if (S_ISREG(st.st_mode) && !link)
+  if (copy)
     return copy_data(w, fd, path, e);
   if (!S_ISDIR(st.st_mode))
     return 0;
@@ -255,12 +282,8 @@ static int write_one(struct writer *w, int dirfd, const char *name, const char *
    * docker's copies show them. */
   if (fs_is_kernel_view(fd))
     return 0;
-  if (opaque) {
-    char marker[PATH_MAX];
-    if (entry_name(marker, e, "%s/" WHITEOUT_OPAQUE, path) < 0 ||
-        write_marker(w, marker, &st, e) < 0)
-      return -1;
-  }
+  if (opaque && write_opaque_marker(w, path, &st, e) < 0)
+    return -1;
   return write_tree(w, fd, path, e);
 }
 
@@ -306,8 +329,10 @@ static int write_tree(struct writer *w, int dirfd, const char *prefix, err_t *e)
   _cleanup_strv_ char **names = sorted_names(dirfd, prefix, e);
   if (!names)
     return -1;
+  _cleanup_free_ char *path = malloc(PATH_MAX); /* (not in the recursive frame) */
+  if (!path)
+    return err_sys(e, "%s", *prefix ? prefix : ".");
   for (char **n = names; *n; n++) {
-    char path[PATH_MAX];
     if (entry_name(path, e, "%s%s%s", prefix, *prefix ? "/" : "", *n) < 0 ||
         write_one(w, dirfd, *n, path, e) < 0)
       return -1;

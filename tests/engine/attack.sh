@@ -111,3 +111,17 @@ test_internal_network_reaches_nothing_outside() {
     nc -w 2 $ip_peer 8080 </dev/null" || true)
   assert_eq "$out" "$(printf '0\nunreachable\nhi')" "routes, another network, a peer on the internal one"
 }
+
+test_deep_tree_export_commit_cp() {
+  engine_setup
+  # A container's tree 900 directories deep (paths well under PATH_MAX):
+  # the tar writer recursed with 20 kB a level and export, commit and cp
+  # died of a stack overflow (SIGSEGV) from about 700 levels on.
+  cap run --name deep busybox sh -c 'mkdir -p /tmp/$(printf "d/%.0s" $(seq 900)) && touch /tmp/top' >/dev/null
+  assert_eq "$(cap_within 30 export deep | tar -t | grep -c '/d/$')" 900 "export: the directories"
+  assert_eq "$(cap_within 30 cp deep:/tmp - | tar -t | grep -c '/d/$')" 900 "cp: the directories"
+  cap_within 30 commit deep deepimg >/dev/null
+  cap rm deep >/dev/null
+  cap rmi deepimg >/dev/null
+  assert_engine_clean
+}
