@@ -173,6 +173,33 @@ static void list_add(char *list, size_t cap, const char *item) {
   snprintf(list + len, cap - len, "%s%s", len ? ", " : "", item);
 }
 
+/* What a killed monitor leaves of a container that no longer runs: its
+ * socket, its runtime's pid file, and a state that still says it runs
+ * (recorded as the exit of unknown status it was). */
+static int monitor_leftovers(struct checker *c, const char *id, char *what, size_t cap,
+                             err_t *e) {
+  static const char *const files[] = {MONITOR_SOCKET, "init.pid"};
+  for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+    _cleanup_free_ char *path = container_path(c->eng, id, files[i]);
+    if (!path)
+      return err_sys(e, "container %s", id);
+    if (unlink(path) == 0)
+      list_add(what, cap, i == 0 ? "monitor socket" : "pid file");
+    else if (errno != ENOENT)
+      return err_sys(e, "remove %s", path);
+  }
+  struct container_state written, now;
+  if (container_state_load(c->eng, id, &written, e) < 0 ||
+      container_state_current(c->eng, id, &now, e) < 0)
+    return -1;
+  if (!strcmp(written.status, now.status))
+    return 0;
+  if (container_state_save(c->eng, id, &now, true, e) < 0)
+    return -1;
+  list_add(what, cap, "stale state (recorded as exited)");
+  return 0;
+}
+
 /* Remove what is left of a container that is gone (no whole record), or
  * the runtime side of one that is not running. */
 static void check_one(struct checker *c, const char *id) {
@@ -183,10 +210,11 @@ static void check_one(struct checker *c, const char *id) {
   char what[256] = "";
   if (recorded) {
     c->containers++;
-    json_int_t pid;
-    /* Held by a command (starting, in the foreground), or alive: in use. */
+    struct container_state st;
+    /* Held by a command or its monitor, or alive (its cgroup holds
+     * processes though its monitor is gone): in use. */
     if ((lock = container_dir_lock(c->eng, id, &e)) < 0 ||
-        engine_status_live(engine_status(c->eng, id, &pid))) {
+        (container_state_current(c->eng, id, &st, &e) == 0 && container_status_live(st.status))) {
       c->live++;
       if (lock < 0 && e.code != EBUSY)
         say(c, "problem", "container %s (%.12s): %s", r.name, id, e.msg);
@@ -210,6 +238,8 @@ static void check_one(struct checker *c, const char *id) {
     goto failed;
   if (mounts)
     list_add(what, sizeof what, "mounted root");
+  if (recorded && monitor_leftovers(c, id, what, sizeof what, &e) < 0)
+    goto failed;
   if (!recorded) {
     _cleanup_free_ char *dir = container_path(c->eng, id, NULL);
     _cleanup_free_ char *staged = container_path(c->eng, "tmp", id);

@@ -23,6 +23,7 @@ struct engine {
   const char *root;     /* the image store and containers, e.g. /var/lib/capsule */
   const char *run_root; /* the runtime's state */
   size_t events_max;    /* the events log's cap in bytes, 0: ENGINE_EVENTS_MAX */
+  const char *monitor;  /* the capsule-monitor binary (detached and attached containers) */
 };
 
 /* The events log is rotated past this size (one older generation kept). */
@@ -39,6 +40,8 @@ struct run_opts {
   const char *name;    /* NULL: generated */
   const char *hostname;
   bool rm;             /* remove the container when it exits */
+  int attach_fd;       /* in the foreground without --rm: one end of a socketpair, the
+                          container's first attached client (engine_attach's protocol) */
   bool detach;
   bool tty;
   bool interactive;    /* -i: keep stdin open */
@@ -71,10 +74,11 @@ struct run_opts {
   char **dns;          /* --dns IP */
 };
 
-/* Create and start a container from an image. In the foreground, waits and
- * stores the exit status (128+signal if killed) in *status; with rm, the
- * container is gone on return. *id_out (may be NULL) receives the id on the
- * heap. */
+/* Create and start a container from an image. In the foreground with rm,
+ * in-process: waits and stores the exit status (128+signal if killed) in
+ * *status, and the container is gone on return. Else under a monitor,
+ * returning once it runs: detached, or (foreground) with o->attach_fd as
+ * its attached client. *id_out (may be NULL) receives the id on the heap. */
 int engine_run(const struct engine *eng, const struct run_opts *o, int *status, char **id_out,
                err_t *e);
 
@@ -298,5 +302,76 @@ int engine_network_connect(const struct engine *eng, const char *network, const 
 /* A running container's published ports: [{"HostIp", "HostPort",
  * "ContainerPort", "Protocol"}]. */
 int engine_port(const struct engine *eng, const char *name, json_t **out, err_t *e);
+
+/* ---- lifecycle (lifecycle.c, monitor*.c) ----
+ * A container that is not run in the foreground with --rm is watched by
+ * its monitor, a small process (capsule-monitor) that outlives the command
+ * which started it: it holds the container's stdio, writes its log, records
+ * its exit in state.json, applies its restart policy and serves attach,
+ * wait, stop and kill on containers/<id>/attach.sock (docs/ENGINE.md). */
+
+/* The exit status a front end gives for a failed run or start: 126 when
+ * the container's command cannot be invoked, 127 when it is not found,
+ * else 125 (the engine's own error), as docker. */
+int engine_exit_status(const err_t *e);
+
+/* create: the container, made as run makes it, not started. *id_out
+ * receives its id on the heap. */
+int engine_create(const struct engine *eng, const struct run_opts *o, char **id_out, err_t *e);
+
+/* start: a created or exited container (a running one: nothing to do).
+ * With attach >= 0, that fd (one end of a socketpair) becomes an attached
+ * client of the monitor from the start (engine_attach's protocol), so no
+ * output is missed. */
+int engine_start(const struct engine *eng, const char *name, int attach, err_t *e);
+
+/* stop: the stop signal (the record's), then SIGKILL after `timeout`
+ * seconds (< 0: the record's); returns once it exited. A container that
+ * does not run is left as it is. */
+int engine_stop(const struct engine *eng, const char *name, int timeout, err_t *e);
+/* kill: send `sig` to the container's init; the restart policy no longer
+ * applies to it (docker's). */
+int engine_kill(const struct engine *eng, const char *name, int sig, err_t *e);
+/* wait: until it no longer runs; its exit code in *code. */
+int engine_wait(const struct engine *eng, const char *name, int *code, err_t *e);
+/* restart: stop (timeout as engine_stop) then start. */
+int engine_restart(const struct engine *eng, const char *name, int timeout, err_t *e);
+
+/* The record's settings a client of attach needs. */
+struct engine_attach_info {
+  char id[65];
+  bool tty, interactive;
+};
+int engine_attach_info(const struct engine *eng, const char *name,
+                       struct engine_attach_info *info, err_t *e);
+/* attach: a connection to the monitor streaming the container's output
+ * (frames: 1 byte stream 1 stdout, 2 stderr, 3 exit (payload: the code in
+ * decimal); 4 bytes length, big-endian; the payload), and taking what is
+ * written to it as the container's stdin when `with_stdin` (a shutdown of
+ * the writing side closes the container's stdin). */
+int engine_attach(const struct engine *eng, const char *name, bool with_stdin,
+                  struct engine_attach_info *info, err_t *e);
+/* Send a one-line request to a container's monitor ("signal 2", "resize 24
+ * 80") without waiting for its effect. */
+int engine_monitor_notify(const struct engine *eng, const char *id, const char *request, err_t *e);
+
+struct engine_logs_opts {
+  bool follow;      /* -f: until the container no longer runs */
+  bool timestamps;  /* -t */
+  int64_t tail;     /* --tail N: the last N lines; < 0: all */
+  int64_t since_ns, until_ns; /* 0: unbounded */
+  int streams;      /* bits (1 << 1) stdout, (1 << 2) stderr */
+};
+/* Called per log record: `stream` 1 or 2, `timestamp` (RFC 3339, only with
+ * timestamps, at the start of a line, else NULL), the text without its
+ * newline, and whether it ends a line. */
+typedef int (*engine_log_fn)(void *arg, int stream, const char *timestamp, const char *text,
+                             size_t len, bool end_of_line, err_t *e);
+int engine_logs(const struct engine *eng, const char *name, const struct engine_logs_opts *o,
+                engine_log_fn fn, void *arg, err_t *e);
+
+/* The monitor program's main (capsule-monitor): argv as monitor_spawn
+ * gives it. */
+int engine_monitor_main(int argc, char **argv);
 
 #endif

@@ -134,6 +134,10 @@ int container_state_running(const struct engine *eng, const char *id, int pid, b
                             bool durable, err_t *e);
 int container_state_exited(const struct engine *eng, const char *id, int code, bool oom_killed,
                            bool durable, err_t *e);
+/* The same with another status: "restarting" (an exit the restart policy
+ * follows: never `exited` in between, which a stop would take for the end). */
+int container_state_ended(const struct engine *eng, const char *id, const char *status, int code,
+                          bool oom_killed, bool durable, err_t *e);
 /* Whether the container's cgroup holds any process. */
 bool container_cgroup_busy(const char *id);
 /* Whether status is one a live process has (running, paused, restarting). */
@@ -163,6 +167,64 @@ struct container_root {
 int container_root_open(const struct engine *eng, const struct container_record *r, bool live,
                         struct container_root *out, err_t *e);
 void container_root_close(struct container_root *cr);
+
+/* ---- logfile.c: container.log ---- */
+
+/* The largest read from a container's output (one log write per read). */
+#define LOG_CHUNK_MAX 16384
+
+struct log_writer {
+  int dirfd, fd;
+  int64_t size, max_size;
+  int max_file;
+};
+int log_writer_open(struct log_writer *w, const char *dir, int64_t max_size, int max_file,
+                    err_t *e);
+/* Records for `len` bytes of output of stream 1 (stdout) or 2 (stderr). */
+void log_writer_write(struct log_writer *w, int stream, const char *data, size_t len);
+void log_writer_close(struct log_writer *w);
+
+/* ---- monitor_start.c, monitor.c: the monitor ---- */
+
+#define MONITOR_SOCKET "attach.sock"
+
+/* Start container `id` under a new monitor (double fork, setsid, exec of
+ * eng->monitor); returns once it runs, or with the reason it could not
+ * start. `lock` (the container's lock, held) and `client` (an attached
+ * client, or -1) pass to the monitor. `mounted`: its root is mounted. */
+int monitor_spawn(const struct engine *eng, const char *id, int lock, int client, bool mounted,
+                  err_t *e);
+/* Connect to the monitor of `id`: -1 with ENOENT or ECONNREFUSED in e if
+ * it has none (gone, or never started). */
+int monitor_connect(const struct engine *eng, const char *id, err_t *e);
+
+/* What the watch phase holds of a running container. */
+struct monitor_watch {
+  const struct engine *eng;
+  const char *id;
+  int pid;      /* the container's init, our child */
+  int lock;     /* the container's lock */
+  int listen;   /* attach.sock */
+  int out, err; /* its stdout and stderr pipes; with a terminal out is the pty master */
+  int in;       /* its stdin pipe (-i), or -1 */
+  int client;   /* an attached client from the start, or -1 */
+  int restarts; /* restarts by the policy so far (for the delay) */
+};
+/* Watch the container until it exits, record it and apply the policy;
+ * returns the monitor's exit status, or execs the next start. */
+int monitor_watch(const struct monitor_watch *w);
+/* Exec our own binary into the start phase again (a restart by the
+ * policy); returns only on failure. */
+void monitor_exec_start(const struct engine *eng, const char *id, int lock, int listen,
+                        int restarts);
+
+/* rm -f of a running container: its monitor, if it has one, kills it,
+ * cleans up after it and exits (lifecycle.c). */
+int engine_remove_live(const struct engine *eng, const char *id, err_t *e);
+
+/* Mount the container's root (its image's layers under upper/), after
+ * unmounting what a killed monitor may have left. */
+int engine_mount_root(const struct engine *eng, const struct container_record *r, err_t *e);
 
 /* ---- runtime_side.c: what the runtime holds of a container ---- */
 

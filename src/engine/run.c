@@ -48,6 +48,12 @@ static int record_labels(const struct run_opts *o, const struct image_config *ic
   return json_built(failed, "labels", e);
 }
 
+/* A container that cannot outlive its command (run --rm in the
+ * foreground): its files need no fsync. */
+static bool transient(const struct run_opts *o) {
+  return o->rm && !o->detach;
+}
+
 /* Resolve the image, make the container, pin the image to it and mount
  * its root. Returns the image config and the container's lock (see
  * container_dir_lock) through the out parameters; on failure nothing is
@@ -79,14 +85,14 @@ static int prepare(const struct engine *eng, const struct run_opts *o, struct co
     goto out;
   }
   /* The pin keeps rmi and prune off the image's layers while we use them. */
-  int pin_flags = o->rm ? IMAGE_PIN_TRANSIENT : 0;
+  int pin_flags = transient(o) ? IMAGE_PIN_TRANSIENT : 0;
   if (container_id_new(r, e) < 0 || image_store_pin(store, r->id, img.manifest, pin_flags, e) < 0)
     goto out;
   /* Held from before the record names the volumes until they exist: a
    * volume rm or prune meanwhile sees the record, or waits. */
   bool volumes = engine_mounts_have_volumes(r->mounts);
   int volumes_held = volumes ? volumes_lock(eng, false, e) : -1;
-  if ((volumes && volumes_held < 0) || (*lock = container_dir_create(eng, r, o->rm, e)) < 0) {
+  if ((volumes && volumes_held < 0) || (*lock = container_dir_create(eng, r, transient(o), e)) < 0) {
     err_t undo = ERR_INIT;
     if (volumes_held >= 0)
       close(volumes_held);
@@ -117,18 +123,6 @@ out:
   return ret;
 }
 
-static int open_log(const struct engine *eng, const char *id, int *log_fd, int *null_fd,
-                    err_t *e) {
-  _cleanup_free_ char *path = container_path(eng, id, "container.log");
-  if (!path)
-    return err_sys(e, "container log");
-  if ((*log_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600)) < 0)
-    return err_sys(e, "open %s", path);
-  if ((*null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0)
-    return err_sys(e, "open /dev/null");
-  return 0;
-}
-
 /* A foreground container has exited, or a start failed: its root is no
  * longer needed, and with --rm (or after a failure) nothing of it is. */
 static int finish_run(const struct engine *eng, const struct run_opts *o,
@@ -142,7 +136,7 @@ static int finish_run(const struct engine *eng, const struct run_opts *o,
   _cleanup_image_store_ struct image_store *store = NULL;
   if (image_store_open(eng->root, 0, &store, e) < 0)
     return -1;
-  return remove_container(eng, store, r, o->rm ? IMAGE_PIN_TRANSIENT : 0, true, e);
+  return remove_container(eng, store, r, transient(o) ? IMAGE_PIN_TRANSIENT : 0, true, e);
 }
 
 /* --cidfile: claimed before the container is made (an existing file is
@@ -165,15 +159,43 @@ static void record_start(void *arg) {
   engine_event_of(s->eng, s->r, "start", NULL);
 }
 
-int engine_run(const struct engine *eng, const struct run_opts *o, int *status, char **id_out,
-               err_t *e) {
+/* The foreground run with --rm, in-process: nothing outlives it, so it
+ * needs no monitor, and its start is as fast as the runtime's. */
+static int run_here(const struct engine *eng, const struct container_record *r, json_t *config,
+                    int *status, err_t *e) {
+  _cleanup_free_ char *bundle = container_path(eng, r->id, NULL);
+  struct runtime_ctx rt = engine_runtime(eng);
+  struct started started = {eng, r};
+  struct create_opts co = {.bundle = bundle, .config = config, .started = record_start,
+                           .started_arg = &started};
+  /* The state says who waits for the init: we do. */
+  if (!bundle || container_state_running(eng, r->id, 0, false, false, e) < 0 ||
+      runtime_run(&rt, r->id, &co, false, status, e) < 0)
+    return -1;
+  char code[16];
+  snprintf(code, sizeof code, "%d", *status);
+  engine_event_of(eng, r, "die", (const char *const[]){"exitCode", code, NULL});
+  return 0;
+}
+
+static int save_config(const struct engine *eng, const struct container_record *r,
+                       const json_t *config, err_t *e) {
+  _cleanup_free_ char *path = container_path(eng, r->id, "config.json");
+  _cleanup_free_ char *text = json_dump_checked(config, JSON_COMPACT);
+  if (!path || !text)
+    return err_set(e, ENOMEM, "container config");
+  return atomic_write_at(AT_FDCWD, path, text, strlen(text), 0600, e);
+}
+
+/* run and create: the container made, its root mounted, its OCI config
+ * built; then run in the foreground (--rm), handed to a monitor, or
+ * (create) left for start with config.json saved. */
+static int make_and(const struct engine *eng, const struct run_opts *o, bool create, int *status,
+                    char **id_out, err_t *e) {
   struct container_record r = {0};
   struct image_config ic = {0};
-  if (o->rm && o->detach)
-    return err_set(e, EINVAL, "--rm and --detach together are not supported: remove the "
-                              "container with `capsule rm` once it has exited");
-  /* Held until we return: while it is, `system check` leaves the container
-   * alone (it is starting, or runs in our foreground). */
+  /* Held until we return (or by the monitor): while it is, `system check`
+   * leaves the container alone (it is starting, or runs). */
   _cleanup_close_ int lock = -1;
   _cleanup_close_ int cid = o->cidfile ? cidfile_claim(o->cidfile, e) : -1;
   if ((o->cidfile && cid < 0))
@@ -185,53 +207,29 @@ int engine_run(const struct engine *eng, const struct run_opts *o, int *status, 
     return -1;
   }
   int ret = -1;
+  bool here = !create && !o->detach && o->rm;
   _cleanup_free_ char *merged = container_path(eng, r.id, "merged");
-  _cleanup_free_ char *bundle = container_path(eng, r.id, NULL);
+  /* The network: its namespace in the config, set up now unless the
+   * container is only created (its monitor's start phase does it then). */
   _cleanup_json_ json_t *config = NULL;
   if (merged && (config = engine_oci_config(o, &ic, &r, merged, e)) &&
-      (engine_net_oci(eng, &r, config, e) < 0 || engine_net_up(eng, &r, e) < 0)) {
+      (engine_net_oci(eng, &r, config, e) < 0 || (!create && engine_net_up(eng, &r, e) < 0))) {
     json_decref(config);
     config = NULL;
-  }
-  struct runtime_ctx rt = engine_runtime(eng);
-  struct started started = {eng, &r};
-  struct create_opts co = {.bundle = bundle, .config = config, .started = record_start,
-                           .started_arg = &started};
-  /* A detached container writes to its log, not to our terminal (nor to a
-   * pipe its caller waits on). */
-  _cleanup_close_ int log_fd = -1, null_fd = -1;
-  if (config && o->detach && open_log(eng, r.id, &log_fd, &null_fd, e) == 0) {
-    co.has_stdio = true;
-    co.stdio_fds[0] = null_fd;
-    co.stdio_fds[1] = co.stdio_fds[2] = log_fd;
   }
   if (config && cid >= 0 && write_all(cid, r.id, strlen(r.id)) < 0) {
     err_sys(e, "write %s", o->cidfile);
     json_decref(steal_ptr(&config));
   }
-  /* The state says who waits for the init: we do in the foreground. */
-  if (config && (!o->detach || co.has_stdio) &&
-      (o->detach || container_state_running(eng, r.id, 0, false, !o->rm, e) == 0) &&
-      runtime_run(&rt, r.id, &co, o->detach, status, e) == 0)
-    ret = 0;
-  if (ret == 0 && !o->detach) {
-    char code[16];
-    snprintf(code, sizeof code, "%d", *status);
-    engine_event_of(eng, &r, "die", (const char *const[]){"exitCode", code, NULL});
-  }
-  if (ret == 0 && !o->rm && !o->detach &&
-      container_state_exited(eng, r.id, *status, false, true, e) < 0)
-    ret = -1;
-  if (ret == 0 && o->detach) {
-    json_int_t pid;
-    engine_status(eng, r.id, &pid);
-    if (container_state_running(eng, r.id, (int)pid, false, true, e) < 0)
-      ret = -1;
-  }
+  if (config && here)
+    ret = run_here(eng, &r, config, status, e);
+  else if (config && save_config(eng, &r, config, e) == 0)
+    ret = create ? overlay_unmount(merged, e)
+                 : monitor_spawn(eng, r.id, lock, o->detach ? -1 : o->attach_fd, true, e);
   if (ret < 0 && o->cidfile)
     unlink(o->cidfile);
   err_t undo = ERR_INIT;
-  if ((ret < 0 || !o->detach) && finish_run(eng, o, &r, ret < 0, &undo) < 0 && ret == 0) {
+  if ((ret < 0 || here) && finish_run(eng, o, &r, ret < 0, &undo) < 0 && ret == 0) {
     *e = undo;
     ret = -1;
   }
@@ -240,6 +238,19 @@ int engine_run(const struct engine *eng, const struct run_opts *o, int *status, 
   container_record_free(&r);
   image_config_free(&ic);
   return ret;
+}
+
+int engine_run(const struct engine *eng, const struct run_opts *o, int *status, char **id_out,
+               err_t *e) {
+  *status = 0;
+  if (!o->detach && !o->rm && o->attach_fd <= 0)
+    return err_set(e, EINVAL, "run in the foreground without --rm needs an attached client");
+  return make_and(eng, o, false, status, id_out, e);
+}
+
+int engine_create(const struct engine *eng, const struct run_opts *o, char **id_out, err_t *e) {
+  int status;
+  return make_and(eng, o, true, &status, id_out, e);
 }
 
 int engine_rm(const struct engine *eng, const char *name, bool force, bool volumes, err_t *e) {
@@ -251,22 +262,48 @@ int engine_rm(const struct engine *eng, const char *name, bool force, bool volum
   if (container_dir_find(eng, name, &r, e) < 0)
     return -1;
   int ret = -1;
-  /* Another command starting it or running it in the foreground holds its
-   * lock: only --force takes it from under that command. */
-  _cleanup_close_ int lock = container_dir_lock(eng, r.id, e);
-  if (lock < 0 && !(force && e->code == EBUSY))
-    goto out;
+  _cleanup_close_ int lock = -1;
   struct container_state st;
   if (container_state_current(eng, r.id, &st, e) < 0 && !force)
     goto out;
-  if (container_status_live(st.status) && !force) {
-    err_set(e, EBUSY, "container %s is %s: stop it first or use --force", r.name, st.status);
-    goto out;
+  if (container_status_live(st.status)) {
+    if (!force) {
+      err_set(e, EBUSY, "container %s is %s: stop it first or use --force", r.name, st.status);
+      goto out;
+    }
+    /* Its monitor kills it, cleans up and lets go of it. */
+    if (engine_remove_live(eng, r.id, e) < 0)
+      goto out;
   }
+  *e = (err_t)ERR_INIT;
+  /* Another command starting it or running it in the foreground holds its
+   * lock: only --force takes it from under that command. */
+  lock = container_dir_lock(eng, r.id, e);
+  if (lock < 0 && !(force && e->code == EBUSY))
+    goto out;
   *e = (err_t)ERR_INIT;
   ret = remove_container(eng, store, &r, 0, volumes, e);
 out:
   container_record_free(&r);
+  return ret;
+}
+
+int engine_mount_root(const struct engine *eng, const struct container_record *r, err_t *e) {
+  _cleanup_image_store_ struct image_store *store = NULL;
+  struct image_info img = {0};
+  _cleanup_strv_ char **layers = NULL;
+  _cleanup_free_ char *upper = container_path(eng, r->id, "upper");
+  _cleanup_free_ char *work = container_path(eng, r->id, "work");
+  _cleanup_free_ char *merged = container_path(eng, r->id, "merged");
+  if (!upper || !work || !merged)
+    return err_sys(e, "container %s", r->id);
+  int ret = -1;
+  if (image_store_open(eng->root, 0, &store, e) == 0 &&
+      image_store_resolve(store, r->image_manifest, &img, e) == 0 &&
+      image_store_layer_dirs(store, &img, &layers, e) == 0 && overlay_unmount(merged, e) == 0 &&
+      overlay_mount(merged, layers, upper, work, e) == 0)
+    ret = 0;
+  image_info_free(&img);
   return ret;
 }
 

@@ -142,18 +142,25 @@ int container_state_running(const struct engine *eng, const char *id, int pid, b
 
 int container_state_exited(const struct engine *eng, const char *id, int code, bool oom_killed,
                            bool durable, err_t *e) {
+  return container_state_ended(eng, id, "exited", code, oom_killed, durable, e);
+}
+
+int container_state_ended(const struct engine *eng, const char *id, const char *status, int code,
+                          bool oom_killed, bool durable, err_t *e) {
   struct container_state st;
   if (container_state_load(eng, id, &st, e) < 0)
     return -1;
   _cleanup_free_ char *now = rfc3339_now();
   if (!now)
     return err_sys(e, "container state");
-  snprintf(st.status, sizeof st.status, "exited");
+  snprintf(st.status, sizeof st.status, "%s", status);
   st.pid = 0;
   st.exit_code = code;
   st.oom_killed = oom_killed;
   snprintf(st.finished_at, sizeof st.finished_at, "%s", now);
-  st.monitor_pid = 0;
-  st.monitor_start = 0;
+  if (strcmp(status, "restarting")) { /* else the monitor goes on */
+    st.monitor_pid = 0;
+    st.monitor_start = 0;
+  }
   return container_state_save(eng, id, &st, durable, e);
 }

@@ -331,14 +331,19 @@ static int launch_init(struct container *c, const struct create_opts *o, bool fo
   if (!foreground && !c->detached_run && (l.start_fd = bind_start_socket(c->dirfd, e)) < 0)
     goto out;
   if (c->spec->process.terminal) {
-    if (o->console_socket) {
+    if (o->console_fd > 0) {
+      if ((l.console_fd = fcntl(o->console_fd, F_DUPFD_CLOEXEC, 3)) < 0) {
+        err_sys(e, "console socket");
+        goto out;
+      }
+    } else if (o->console_socket) {
       if ((l.console_fd = console_socket_connect(o->console_socket, e)) < 0)
         goto out;
     } else if (!foreground) {
       err_set(e, EINVAL, "process.terminal needs --console-socket when the container is detached");
       goto out;
     }
-  } else if (o->console_socket) {
+  } else if (o->console_socket || o->console_fd > 0) {
     /* Refused as runc does: the caller waits for a pty that never comes. */
     err_set(e, EINVAL, "--console-socket: process.terminal is false, there is no terminal to send");
     goto out;

@@ -26,6 +26,8 @@ struct create_opts {
   const char *bundle;         /* absolute path */
   const char *pid_file;       /* NULL: none */
   const char *console_socket; /* NULL: none */
+  int console_fd; /* > 0: a connected unix socket to send the pty master to,
+                     instead of connecting to console_socket (an in-process caller) */
   bool no_pivot;
   bool no_new_keyring;
   bool keep; /* run in the foreground: keep the stopped container's state for delete */

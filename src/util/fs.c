@@ -14,7 +14,8 @@
 #include "util/array.h"
 #include "util/cleanup.h"
 
-int write_all(int fd, const void *buf, size_t len) {
+/* hot: the monitor's loop calls it for every chunk of output (engine/monitor.c). */
+__attribute__((hot)) int write_all(int fd, const void *buf, size_t len) {
   const char *p = buf;
   while (len > 0) {
     ssize_t n = write(fd, p, len);

@@ -154,7 +154,7 @@ test_make_install_and_completion() {
   export PATH=$INSTALLED/bin:$PATH
   # Commands others add to the table complete too: offered words include
   # these, and all start with what is typed.
-  completes "rm rmi run" capsule r
+  completes "restart rm rmi run" capsule r
   completes "--read-only --rm" capsule run --r
   completes "history" capsule image h
   completes "list ls" capsule container l

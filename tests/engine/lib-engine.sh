@@ -38,3 +38,26 @@ assert_engine_clean() {
   assert_eq "$(find "$RUNROOT/.net/ns" "$RUNROOT/.net/state" "$RUNROOT/.net/ports" -mindepth 1 2>/dev/null | wc -l)" 0 "network namespaces, states, port claims"
   assert_eq "$(find "$RUNROOT/.net/ipam" -type f -not -name lock -not -name 'last_reserved_ip*' 2>/dev/null | wc -l)" 0 "address leases"
 }
+
+# A container's state as its monitor recorded it (state.json), one field.
+state_of() { # name field
+  jq -r ".$2" "$STORE/containers/$(readlink "$STORE/containers/names/$1")/state.json"
+}
+
+# The STATUS column of a container in `ps -a`.
+status_of() { # name
+  cap ps -a | awk -v n="$1" '$NF == n' | sed -E 's/.*"  +//; s/ {2,}[^ ]+$//'
+}
+
+# No cgroup, process or monitor of the given containers is left (zombies
+# waiting for pid 1 to reap them are given a few seconds).
+assert_no_trace() { # id...
+  local id mnt
+  for id in "$@"; do
+    for mnt in $(awk '{ for (i = 7; $i != "-"; i++); if ($(i + 1) ~ /^cgroup2?$/) print $5 }' /proc/self/mountinfo); do
+      [ ! -e "$mnt/capsule/$id" ] || fail "cgroup $mnt/capsule/$id is left"
+    done
+    wait_for "! grep -qs '$id' /proc/[0-9]*/cgroup" 50
+  done
+  wait_for "! pgrep -f '^capsule-monitor $STORE ' >/dev/null" 50
+}

@@ -244,7 +244,9 @@ test_system_check_removes_the_network_of_a_dead_container() {
   port=$(free_port)
   id=$(cap run -d -p "127.0.0.1:$port:80" busybox sleep 60)
   [ -e "$RUNROOT/.net/ns/$id" ] || fail "no network namespace while it runs"
-  # Its process killed behind the engine's back: system check undoes its network.
+  # Its monitor, then its process killed behind the engine's back: system
+  # check undoes its network.
+  kill -9 "$(jq -r .monitorPid "$STORE/containers/$id/state.json")"
   for f in /sys/fs/cgroup/pids/capsule/$id/cgroup.procs /sys/fs/cgroup/unified/capsule/$id/cgroup.procs /sys/fs/cgroup/capsule/$id/cgroup.procs; do
     [ -r "$f" ] && { kill -9 $(cat "$f") 2>/dev/null || true; break; }
   done

@@ -21,13 +21,17 @@ attack_entrypoint_proc_self_exe() {
   tar -C "$WORK/rootfs" -cf "$WORK/rootfs.tar" .
   cap import "$WORK/rootfs.tar" withlibc >/dev/null
   mkfifo "$WORK/stdin"
-  "$copy" --root "$STORE" --runroot "$RUNROOT" run -i --name selfexe --entrypoint /proc/self/exe \
+  # --rm: the in-process path (a container with a monitor is started by
+  # capsule-monitor, which the library equally refuses to run unsealed).
+  "$copy" --root "$STORE" --runroot "$RUNROOT" run --rm -i --name selfexe --entrypoint /proc/self/exe \
     withlibc import - x <"$WORK/stdin" >"$WORK/out" 2>&1 &
   local runner=$!
   exec 4>"$WORK/stdin"
   # Listed once its record exists; its runtime state comes a moment later.
   wait_for "[ -n \"\$(cap ps -q --no-trunc)\" ] && \"\$BIN/capsule-runtime\" --root \"\$RUNROOT\" state \"\$(cap ps -q --no-trunc)\"" 100
   id=$(cap ps -q --no-trunc)
+  # ps says running once the run began; the runtime's state comes a moment later.
+  wait_for "'$BIN/capsule-runtime' --root '$RUNROOT' state '$id'" 100
   pid=$("$BIN/capsule-runtime" --root "$RUNROOT" state "$id" | jq .pid)
   wait_for "tr '\\0' ' ' </proc/$pid/cmdline | grep -q import" 50
   # The root of a detached read-only bind of the binary, or a sealed memfd
@@ -43,7 +47,6 @@ attack_entrypoint_proc_self_exe() {
   exec 3<&-
   assert_eq "$wrote" no "wrote through the container's /proc/1/exe"
   assert_eq "$(sha256sum <"$copy")" "$before" "capsule binary checksum"
-  cap rm selfexe >/dev/null
 }
 
 test_cve_2019_5736_entrypoint_proc_self_exe_is_sealed() {

@@ -24,6 +24,11 @@ struct cli {
   const char *run_root; /* --runroot: the runtime's state, default ENGINE_DEFAULT_RUN_ROOT */
 };
 
+/* The capsule-monitor binary's path, which main() sets for the commands
+ * (and the sealed copy they may re-execute into): $CAPSULE_MONITOR, else
+ * capsule-monitor beside our own binary. */
+#define CLI_MONITOR_ENV "_CAPSULE_MONITOR"
+
 /* Open the image store under --root (see image_store_open for `flags`). */
 struct image_store *cli_store(const struct cli *cli, int flags, err_t *e);
 

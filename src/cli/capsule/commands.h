@@ -10,6 +10,14 @@
 #define CAPSULE_COMMAND(fn) int fn(struct cli *cli, struct cmdline_args *args, err_t *e)
 
 CAPSULE_COMMAND(cmd_run);
+CAPSULE_COMMAND(cmd_create);
+CAPSULE_COMMAND(cmd_start);
+CAPSULE_COMMAND(cmd_stop);
+CAPSULE_COMMAND(cmd_restart);
+CAPSULE_COMMAND(cmd_kill);
+CAPSULE_COMMAND(cmd_wait);
+CAPSULE_COMMAND(cmd_attach);
+CAPSULE_COMMAND(cmd_logs);
 CAPSULE_COMMAND(cmd_ps);
 CAPSULE_COMMAND(cmd_rm);
 CAPSULE_COMMAND(cmd_pull);
@@ -60,6 +68,8 @@ CAPSULE_COMMAND(cmd_system_df);
 CAPSULE_COMMAND(cmd_system_prune);
 
 /* Each command's options, defined next to its function. */
+extern const struct cmdline_option start_options[], stop_options[], kill_options[],
+    attach_options[], logs_options[];
 extern const struct cmdline_option run_options[], ps_options[], rm_options[], pull_options[],
     push_options[], login_options[], logout_options[], images_options[], rmi_options[],
     import_options[], save_options[], load_options[], history_options[], prune_options[],

@@ -59,6 +59,25 @@ static int usage_error(const char *name, const err_t *e) {
   return EXIT_USAGE;
 }
 
+/* Where capsule-monitor is, for every command and the sealed copy a
+ * command may re-execute into (it runs from an anonymous mount: its own
+ * path tells nothing then). */
+static void note_monitor_path(void) {
+  if (getenv(CLI_MONITOR_ENV))
+    return;
+  const char *given = getenv("CAPSULE_MONITOR");
+  char self[4096];
+  ssize_t n = given ? 0 : readlink("/proc/self/exe", self, sizeof self - 32);
+  if (given) {
+    setenv(CLI_MONITOR_ENV, given, 1);
+  } else if (n > 0) {
+    self[n] = '\0';
+    char *slash = strrchr(self, '/');
+    snprintf(slash ? slash + 1 : self, 32, "capsule-monitor");
+    setenv(CLI_MONITOR_ENV, self, 1);
+  }
+}
+
 static int run(int argc, char **argv) {
   struct cli cli = {.root = IMAGE_STORE_DEFAULT_ROOT, .run_root = ENGINE_DEFAULT_RUN_ROOT};
   err_t e = ERR_INIT;
@@ -120,6 +139,7 @@ static int run(int argc, char **argv) {
     cmdline_write_help(stdout, "capsule", c, name);
     return 0;
   }
+  note_monitor_path();
   int rc = (c->flags & CMDLINE_SEALED) ? runtime_ensure_sealed(argv, &e) : 0;
   if (rc == 0)
     rc = c->run(&cli, &a, &e);
