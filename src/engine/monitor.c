@@ -381,6 +381,15 @@ static void absorb_requests(struct monitor *m) {
   }
 }
 
+/* The socket and the container's lock: others may start or remove it. */
+static void let_go(struct monitor *m) {
+  _cleanup_free_ char *sock = container_path(m->w->eng, m->w->id, MONITOR_SOCKET);
+  if (sock)
+    unlink(sock);
+  close(m->w->listen);
+  close(m->w->lock);
+}
+
 static int after_exit(struct monitor *m) {
   const struct monitor_watch *w = m->w;
   const struct engine *eng = w->eng;
@@ -399,10 +408,13 @@ static int after_exit(struct monitor *m) {
     if (have_record)
       engine_event_of(eng, &r, "die", (const char *const[]){"exitCode", code, NULL});
   }
-  announce_exit(m);
   log_writer_close(&m->log);
   if (m->in >= 0 && m->in != m->out)
     close(m->in);
+  bool auto_remove = have_record && r.run.auto_remove && !m->removing;
+  if (!restart)
+    let_go(m); /* before the clients hear the end: their next command finds it free */
+  announce_exit(m);
   if (restart) {
     if (serve_for(m, restart_delay(w->restarts))) {
       container_record_free(&r);
@@ -411,15 +423,10 @@ static int after_exit(struct monitor *m) {
     }
     if (!m->removing)
       container_state_exited(eng, w->id, m->code, oom, true, &e);
+    let_go(m);
   }
-  _cleanup_free_ char *sock = container_path(eng, w->id, MONITOR_SOCKET);
-  if (sock)
-    unlink(sock);
-  close(w->listen);
-  bool auto_remove = have_record && r.run.auto_remove && !m->removing;
   container_record_free(&r);
-  close(w->lock); /* before the removal, which takes the lock */
-  if (auto_remove)
+  if (auto_remove) /* the lock is free: the removal takes it */
     engine_rm(eng, w->id, true, true, &e); /* --rm takes its anonymous volumes */
   return 0;
 }

@@ -98,7 +98,14 @@ bool container_cgroup_busy(const char *id) {
   err_t e = ERR_INIT;
   if (cgroup_resolve(path, id, &cg, &e) < 0 || cgroup_pids(cg, &pids, &n, &e) < 0)
     return false; /* no group: nothing of the container runs */
-  return n > 0;
+  /* A zombie waiting for whoever adopted it (its monitor killed) runs no
+   * more. */
+  for (size_t i = 0; i < n; i++) {
+    char st;
+    if (proc_stat(pids[i], NULL, &st) == 0 && st != 'Z' && st != 'X')
+      return true;
+  }
+  return false;
 }
 
 int container_state_current(const struct engine *eng, const char *id, struct container_state *st,

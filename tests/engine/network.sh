@@ -246,7 +246,10 @@ test_system_check_removes_the_network_of_a_dead_container() {
   [ -e "$RUNROOT/.net/ns/$id" ] || fail "no network namespace while it runs"
   # Its monitor, then its process killed behind the engine's back: system
   # check undoes its network.
-  kill -9 "$(jq -r .monitorPid "$STORE/containers/$id/state.json")"
+  local monitor
+  monitor=$(jq -r .monitorPid "$STORE/containers/$id/state.json")
+  kill -9 "$monitor"
+  wait_for "! grep -qs '^State:.*[RSD]' /proc/$monitor/status" 50
   for f in /sys/fs/cgroup/pids/capsule/$id/cgroup.procs /sys/fs/cgroup/unified/capsule/$id/cgroup.procs /sys/fs/cgroup/capsule/$id/cgroup.procs; do
     [ -r "$f" ] && { kill -9 $(cat "$f") 2>/dev/null || true; break; }
   done
