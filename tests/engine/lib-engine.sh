@@ -46,7 +46,7 @@ state_of() { # name field
 
 # The STATUS column of a container in `ps -a`.
 status_of() { # name
-  cap ps -a | awk -v n="$1" '$NF == n' | sed -E 's/.*"  +//; s/ {2,}[^ ]+$//'
+  cap ps -a --filter "name=^$1\$" --format '{{.Status}}'
 }
 
 # No cgroup, process or monitor of the given containers is left (zombies

@@ -47,7 +47,7 @@ test_monitor_killed() {
   assert_match "$(status_of k)" '^Exited \(255\)' "ps -a once its process is gone too"
   out=$(cap system check)
   assert_contains "$out" "container k (${id:0:12}) is not running: removed its"
-  assert_contains "$out" "monitor socket"
+  assert_contains "$out" "network, mounted root, monitor socket"
   assert_contains "$out" "stale state (recorded as exited)"
   assert_eq "$(state_of k status)" exited
   # start works again, under a new monitor; then rm -f of a container whose
