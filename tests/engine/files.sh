@@ -232,6 +232,11 @@ test_export() {
   assert_not_contains "$list" "bin/vi"
   cap export -o "$WORK/e.tar" e
   assert_eq "$(tar xOf "$WORK/e.tar" root/exported)" data
+  cap export -o "$WORK/e.tar" e # replaced whole
+  assert_eq "$(tar xOf "$WORK/e.tar" root/exported)" data
+  cap export -o /dev/null e # written into, never replaced
+  [ -c /dev/null ] || fail "export -o /dev/null replaced it"
+  assert_eq "$(ls "$WORK" | grep -c tmp-)" 0 "temporary files left"
   assert_fails cap export -o "$WORK/nope.tar" nosuch
   [ -z "$(ls "$WORK" | grep nope)" ] || fail "a failed export left a file"
   cap rm e >/dev/null

@@ -36,6 +36,14 @@ struct image_store *cli_store(const struct cli *cli, int flags, err_t *e);
  * print "capsule: <e->msg>" on stderr; returns 1. */
 int cli_report(const err_t *e);
 
+/* Write an archive to `path` (save -o, export -o) as `write` produces it on
+ * an fd: a regular file appears whole or not at all (written unnamed, with
+ * O_TMPFILE where the file system has it, and renamed into place at the
+ * end, so a kill leaves nothing); what exists and is not a regular file
+ * (/dev/null, a fifo) is written into, never replaced. */
+typedef int (*cli_writer_fn)(void *ctx, int fd, err_t *e);
+int cli_write_output(const char *path, cli_writer_fn write, void *ctx, err_t *e);
+
 /* docker's list of what a prune removed: "Deleted Containers:", one name a
  * line (nothing when `names` is empty); with `gap`, a blank line after. */
 void cli_print_removed(const char *title, json_t *names, bool gap);

@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli/capsule/cli.h"
@@ -93,31 +92,22 @@ const struct cmdline_option export_options[] = {
     CMDLINE_OPTIONS_END,
 };
 
-/* FILE appears whole or not at all: written beside it, renamed at the end. */
-static int export_to_file(const struct engine *eng, const char *name, const char *file,
-                          err_t *e) {
-  _cleanup_free_ char *tmp = NULL;
-  if (asprintf(&tmp, "%s.tmp-XXXXXX", file) < 0)
-    return err_sys(e, "export");
-  int fd = mkostemp(tmp, O_CLOEXEC);
-  if (fd < 0)
-    return err_sys(e, "create %s", tmp);
-  int rc = engine_export(eng, name, fd, e);
-  if (rc == 0 && (fchmod(fd, 0644) < 0 || fsync(fd) < 0))
-    rc = err_sys(e, "write %s", file);
-  close(fd);
-  if (rc == 0 && rename(tmp, file) < 0)
-    rc = err_sys(e, "rename %s to %s", tmp, file);
-  if (rc < 0)
-    unlink(tmp);
-  return rc;
+struct export_job {
+  const struct engine *eng;
+  const char *name;
+};
+
+static int export_into(void *ctx, int fd, err_t *e) {
+  struct export_job *j = ctx;
+  return engine_export(j->eng, j->name, fd, e);
 }
 
 CAPSULE_COMMAND(cmd_export) {
   struct engine eng = ENGINE_OF(cli);
   const char *file = cmdline_value(args, 'o');
+  struct export_job job = {&eng, args->operands[0]};
   if (file && strcmp(file, "-"))
-    return export_to_file(&eng, args->operands[0], file, e) < 0 ? -1 : 0;
+    return cli_write_output(file, export_into, &job, e) < 0 ? -1 : 0;
   if (isatty(STDOUT_FILENO))
     return err_set(e, EINVAL, "refusing to write an archive to a terminal: use -o FILE or "
                               "redirect it");

@@ -81,11 +81,7 @@ CAPSULE_COMMAND(cmd_load) {
   return 0;
 }
 
-/* Write to `path` through a temp file renamed at the end: no half archive.
- * What exists and is not a regular file (/dev/null, a fifo) is written into,
- * never replaced. */
-static int save_to_file(struct image_store *s, const char *const *names, enum archive_format f,
-                        const char *path, err_t *e) {
+int cli_write_output(const char *path, cli_writer_fn write, void *ctx, err_t *e) {
   struct stat st;
   if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
     if (S_ISDIR(st.st_mode))
@@ -93,23 +89,49 @@ static int save_to_file(struct image_store *s, const char *const *names, enum ar
     _cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
     if (fd < 0)
       return err_sys(e, "open %s", path);
-    return image_save(s, names, f, fd, e);
+    return write(ctx, fd, e);
   }
-  _cleanup_free_ char *tmp = NULL;
-  if (asprintf(&tmp, "%s.tmp-%d", path, (int)getpid()) < 0)
+  _cleanup_free_ char *dir = strdup(path), *tmp = NULL;
+  char *slash = dir ? strrchr(dir, '/') : NULL;
+  const char *base = slash ? path + (slash - dir) + 1 : path;
+  if (!dir || asprintf(&tmp, "%s.tmp-%d", base, (int)getpid()) < 0)
     return err_sys(e, "%s", path);
-  int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (slash)
+    slash[slash == dir] = '\0'; /* "/x" keeps "/" */
+  /* Everything relative to the directory as opened now: `write` may move
+   * us to another mount namespace (export), where a link across would fail. */
+  _cleanup_close_ int dirfd = open(slash ? dir : ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (dirfd < 0)
+    return err_sys(e, "open %s", slash ? dir : ".");
+  /* Unnamed while written (O_TMPFILE): a kill leaves nothing behind. */
+  int fd = openat(dirfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
+  bool named = fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR); /* no O_TMPFILE there */
+  if (named)
+    fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0)
-    return err_sys(e, "create %s", tmp);
-  int r = image_save(s, names, f, fd, e);
+    return err_sys(e, "create %s", path);
+  int r = write(ctx, fd, e);
   if (r == 0 && fsync(fd) < 0)
-    r = err_sys(e, "write %s", tmp);
+    r = err_sys(e, "write %s", path);
+  if (r == 0 && !named && linkat(fd, "", dirfd, tmp, AT_EMPTY_PATH) < 0)
+    r = err_sys(e, "create %s", path);
   close(fd);
-  if (r == 0 && rename(tmp, path) < 0)
-    r = err_sys(e, "rename %s", tmp);
+  if (r == 0 && renameat(dirfd, tmp, dirfd, base) < 0)
+    r = err_sys(e, "rename to %s", path);
   if (r < 0)
-    unlink(tmp);
+    unlinkat(dirfd, tmp, 0);
   return r;
+}
+
+struct save_job {
+  struct image_store *s;
+  const char *const *names;
+  enum archive_format f;
+};
+
+static int save_into(void *ctx, int fd, err_t *e) {
+  struct save_job *j = ctx;
+  return image_save(j->s, j->names, j->f, fd, e);
 }
 
 const struct cmdline_option save_options[] = {
@@ -130,7 +152,8 @@ CAPSULE_COMMAND(cmd_save) {
   if (!s)
     return -1;
   const char *const *names = (const char *const *)args->operands;
-  int r = output ? save_to_file(s, names, format, output, e)
+  struct save_job job = {s, names, format};
+  int r = output ? cli_write_output(output, save_into, &job, e)
                  : image_save(s, names, format, STDOUT_FILENO, e);
   return r < 0 ? -1 : 0;
 }
