@@ -13,7 +13,8 @@
 #
 # One simulation at a time, niced to 19. A run still going after --timeout
 # seconds of wall is stopped and reported up to its last sample (series.csv
-# is flushed at each one), marked "cut at T s".
+# is flushed at each one): its line then gives each seed's violation and
+# where it got, marked "(cut)".
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 sim=${SIM:-$top/build/capsule-sim}
@@ -113,11 +114,15 @@ range() {
     'NR > 1 && $1 == h && $2 == l && $3 == s && $4 == i { print $c }' "$runs" | sort -g |
     awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%.2f-%.2f", lo, hi }'
 }
-# The shortest simulated time of a line's runs, when one was cut short.
-cut_note() {
+# The violation cell: the median and range over the seeds; when a run was
+# cut short, each seed's value up to where it got instead (a median of
+# percentages over different durations means nothing).
+violation() { # hosts load scheduler ideas
   awk -F'\t' -v h="$1" -v l="$2" -v s="$3" -v i="$4" -v d="$duration" \
-    'NR > 1 && $1 == h && $2 == l && $3 == s && $4 == i && $10 + 0 < d + 0 {
-       if (!m || $10 < m) m = $10 } END { if (m) printf " (cut at %d s)", m }' "$runs"
+    'NR > 1 && $1 == h && $2 == l && $3 == s && $4 == i {
+       cut += $10 + 0 < d + 0
+       cell = cell sep sprintf("seed %s: %.2f at %d s", $5, $6, $10); sep = "; " }
+     END { if (cut) print cell " (cut)" }' "$runs"
 }
 {
   echo "$duration s simulated, seeds: $seeds; medians over the seeds (range of the violation)."
@@ -130,9 +135,10 @@ cut_note() {
       echo "| scheduler | ideas | violation, % of host-time | migrations | CPU (s) | wall (s) |"
       echo "|---|---|---|---|---|---|"
       variants | while read -r s ideas; do
-        printf "| %s | %s | %s (%s)%s | %s | %s | %s |\n" "$s" "$ideas" \
-          "$(median "$hosts" "$load" "$s" "$ideas" 6 %.2f)" \
-          "$(range "$hosts" "$load" "$s" "$ideas" 6)" "$(cut_note "$hosts" "$load" "$s" "$ideas")" \
+        cell=$(violation "$hosts" "$load" "$s" "$ideas")
+        [ -n "$cell" ] || cell="$(median "$hosts" "$load" "$s" "$ideas" 6 %.2f) ($(range "$hosts" \
+          "$load" "$s" "$ideas" 6))"
+        printf "| %s | %s | %s | %s | %s | %s |\n" "$s" "$ideas" "$cell" \
           "$(median "$hosts" "$load" "$s" "$ideas" 7 %.0f)" \
           "$(median "$hosts" "$load" "$s" "$ideas" 8 %.1f)" \
           "$(median "$hosts" "$load" "$s" "$ideas" 9 %.1f)"
