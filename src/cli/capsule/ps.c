@@ -379,9 +379,14 @@ CAPSULE_COMMAND(cmd_ps) {
   _cleanup_json_ json_t *all = NULL, *shown = json_array();
   if (!shown || engine_ps(&eng, true, &all, e) < 0)
     return shown ? -1 : err_sys(e, "ps");
+  /* The image store only for what needs it (ancestor=, sizes). */
+  bool needs_store = o.size || (o.format && strstr(o.format, ".Size"));
+  for (size_t k = 0; k < o.n_filters; k++)
+    needs_store |= !strncmp(filters[k], "ancestor=", 9);
   _cleanup_image_store_ struct image_store *s = NULL;
   err_t no_store = ERR_INIT;
-  image_store_open(eng.root, 0, &s, &no_store);
+  if (needs_store)
+    image_store_open(eng.root, 0, &s, &no_store);
   struct filter_ctx fc = {.store = s, .all = all};
   /* -n and -l count every container, running or not, newest first. */
   bool every = o.all || o.last >= 0;
