@@ -37,6 +37,8 @@ running" "{{.State.Status}}, one line per object"
   assert_eq "$(cap inspect -f '{{range .Mounts}}{{.Destination}}{{else}}none{{end}}' up)" none "{{range}} with no mounts"
   assert_eq "$(cap inspect -f '{{if eq .State.ExitCode 7}}seven{{end}}' done)" seven "{{if eq}}"
   assert_eq "$(cap container inspect -f '{{.Name}}' done)" /done "container inspect"
+  assert_eq "$(cap container inspect -s -f '{{.SizeRw}}' done)" 5 "-s: the layer's bytes"
+  [ "$(cap inspect -s -f '{{.SizeRootFs}}' done)" -gt 1000000 ] || fail "-s: SizeRootFs"
   # Images too, by the same command; containers come first.
   assert_eq "$(cap inspect -f '{{.Config.Cmd}}' busybox)" "[/bin/sh]" "an image"
   assert_eq "$(cap image inspect -f '{{index .Config.Env 0}}' busybox)" "GREETING=hello" "image inspect --format"
