@@ -139,7 +139,12 @@ unused-net"
   assert_contains "$out" "Deleted Images:"
   assert_eq "$(cap images --format '{{.Repository}}:{{.Tag}}')" lab:web "the used image kept"
   cap rm -f up >/dev/null
-  out=$(cap system prune -f -a)
+  cap run --name anon -v /anon lab:web true
+  anon=$(cap volume ls -q)
+  cap rm anon >/dev/null
+  out=$(cap system prune -f -a --volumes)
+  assert_contains "$out" "Deleted Volumes:
+$anon"
   assert_contains "$out" "Deleted Images:"
   assert_eq "$(cap images -q | wc -l)" 0 "unused image removed"
   assert_engine_clean

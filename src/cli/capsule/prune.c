@@ -73,22 +73,27 @@ static void print_image_note(void *data, const char *kind, const char *text) {
   printf("%s: %s\n", kind, text);
 }
 
+enum { OPT_VOLUMES = 256 };
+
 const struct cmdline_option system_prune_options[] = {
     {'a', 'a', "all", CMDLINE_FLAG, NULL, "Every image no container uses, not only dangling ones"},
     {'f', 'f', "force", CMDLINE_FLAG, NULL, "Do not prompt for confirmation"},
+    {OPT_VOLUMES, 0, "volumes", CMDLINE_FLAG, NULL, "Anonymous volumes no container uses too"},
     CMDLINE_OPTIONS_END,
 };
 
 CAPSULE_COMMAND(cmd_system_prune) {
-  bool all = cmdline_has(args, 'a');
-  if (!cmdline_has(args, 'f') &&
-      !confirmed(all ? "WARNING! This will remove:\n  - all stopped containers\n  - all networks "
-                       "not used by at least one container\n  - all images without at least "
-                       "one container associated to them\n"
-                     : "WARNING! This will remove:\n  - all stopped containers\n  - all networks "
-                       "not used by at least one container\n  - all dangling images\n"))
+  bool all = cmdline_has(args, 'a'), volumes = cmdline_has(args, OPT_VOLUMES);
+  char warning[512];
+  snprintf(warning, sizeof warning,
+           "WARNING! This will remove:\n  - all stopped containers\n  - all networks not used "
+           "by at least one container\n%s  - %s\n",
+           volumes ? "  - all anonymous volumes not used by at least one container\n" : "",
+           all ? "all images without at least one container associated to them"
+               : "all dangling images");
+  if (!cmdline_has(args, 'f') && !confirmed(warning))
     return 0;
-  uint64_t containers = 0, images = 0;
+  uint64_t containers = 0, images = 0, vol_bytes = 0;
   if (prune_containers(cli, &containers, e) < 0)
     return -1;
   struct engine eng = {.root = cli->root, .run_root = cli->run_root};
@@ -96,6 +101,10 @@ CAPSULE_COMMAND(cmd_system_prune) {
   if (engine_network_prune(&eng, &networks, e) < 0)
     return -1;
   cli_print_removed("Deleted Networks:", networks, true);
+  _cleanup_json_ json_t *vols = NULL;
+  if (volumes && engine_volume_prune(&eng, false, NULL, &vols, &vol_bytes, e) < 0)
+    return -1;
+  cli_print_removed("Deleted Volumes:", vols, true);
   /* After the containers: removing them unpins their images. */
   _cleanup_image_store_ struct image_store *s = cli_store(cli, IMAGE_STORE_EXCLUSIVE, e);
   bool first = true;
@@ -103,7 +112,7 @@ CAPSULE_COMMAND(cmd_system_prune) {
     return -1;
   if (!first)
     printf("\n");
-  print_total(containers + images);
+  print_total(containers + images + vol_bytes);
   return 0;
 }
 
