@@ -291,3 +291,26 @@ test_kill_during_network_setup() {
     assert_engine_clean
   done
 }
+
+# The network follows the container's life under its monitor: gone when
+# it stops (ports free for another), back when it starts again.
+test_stop_and_start_take_the_network_down_and_up() {
+  net_setup
+  port=$(free_port)
+  web=$(cap run -d --name web -p "127.0.0.1:$port:80" busybox httpd -f -p 80 -h /etc)
+  wait_for "wget -q -T 2 -O /dev/null http://127.0.0.1:$port/hostname" 50
+  cap stop -t 1 web >/dev/null
+  assert_eq "$(cap port web)" "" "no port while stopped"
+  assert_network_gone "$web"
+  other=$(cap run -d -p "127.0.0.1:$port:80" busybox sleep 30)
+  RC=0; cap start web 2>/dev/null || RC=$?
+  assert_ne "$RC" 0 "start while another container holds the port"
+  cap rm -f "$other" >/dev/null
+  cap start web >/dev/null
+  assert_eq "$(cap port web)" "80/tcp -> 127.0.0.1:$port" "port after start"
+  wait_for "wget -q -T 2 -O /dev/null http://127.0.0.1:$port/hostname" 50
+  assert_eq "$(wget -q -T 2 -O- "http://127.0.0.1:$port/hostname")" "${web:0:12}" "served again"
+  cap rm -f web >/dev/null
+  assert_network_gone "$web"
+  assert_engine_clean
+}
