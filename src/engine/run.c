@@ -187,6 +187,24 @@ static int save_config(const struct engine *eng, const struct container_record *
   return atomic_write_at(AT_FDCWD, path, text, strlen(text), 0600, e);
 }
 
+/* --init: the monitor's binary (static) bound read-only at
+ * /sbin/capsule-init runs the command as the container's pid 1's child. */
+static int add_init(const struct engine *eng, json_t *config, err_t *e) {
+  if (!eng->monitor)
+    return err_set(e, EINVAL, "--init: no capsule-monitor binary configured");
+  json_t *proc = json_object_get(config, "process");
+  json_t *args = json_object_get(proc, "args");
+  _cleanup_json_ json_t *init = json_pack("[s, s]", "/sbin/capsule-init", "--");
+  bool failed = !init || json_array_extend(init, args) < 0;
+  json_set(proc, "args", json_incref(init), &failed);
+  json_push(json_object_get(config, "mounts"),
+            json_pack("{s:s, s:s, s:s, s:[s, s, s, s]}", "destination", "/sbin/capsule-init",
+                      "type", "bind", "source", eng->monitor, "options", "bind", "ro",
+                      "nosuid", "nodev"),
+            &failed);
+  return json_built(failed, "--init", e);
+}
+
 /* run and create: the container made, its root mounted, its OCI config
  * built; then run in the foreground (--rm), handed to a monitor, or
  * (create) left for start with config.json saved. */
@@ -213,7 +231,8 @@ static int make_and(const struct engine *eng, const struct run_opts *o, bool cre
    * container is only created (its monitor's start phase does it then). */
   _cleanup_json_ json_t *config = NULL;
   if (merged && (config = engine_oci_config(o, &ic, &r, merged, e)) &&
-      (engine_net_oci(eng, &r, config, e) < 0 || (!create && engine_net_up(eng, &r, e) < 0))) {
+      ((r.run.init && add_init(eng, config, e) < 0) || engine_net_oci(eng, &r, config, e) < 0 ||
+       (!create && engine_net_up(eng, &r, e) < 0))) {
     json_decref(config);
     config = NULL;
   }

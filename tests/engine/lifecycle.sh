@@ -150,3 +150,22 @@ test_run_detached_rm_and_start_attach() {
   assert_engine_clean
   assert_no_trace "$id"
 }
+
+test_init() {
+  engine_setup
+  local out rc=0
+  # pid 1 is the tiny init; the command its child; orphans are reaped.
+  out=$(cap run --rm --init busybox sh -c 'sh -c "sleep 0.1 &"; sleep 0.5; ps -o pid,stat,args') || rc=$?
+  assert_match "$(sed -n 2p <<<"$out")" '^ +1 +[A-Z]+ +/sbin/capsule-init -- sh' "pid 1"
+  assert_not_contains "$(awk '$2 ~ /Z/' <<<"$out")" sleep "a zombie left unreaped"
+  rc=0; cap run --rm --init busybox sh -c 'exit 3' || rc=$?
+  assert_eq "$rc" 3 "the command's status through the init"
+  # It forwards the stop signal: a shell as the command stops at once.
+  cap run -d --init --name i busybox sh -c 'sleep 1000 & sleep 1000' >/dev/null
+  sleep 0.3
+  local t0=$(date +%s%N)
+  cap stop i >/dev/null
+  [ $((($(date +%s%N) - t0) / 1000000)) -lt 3000 ] || fail "stop took the grace time: SIGTERM not forwarded"
+  assert_match "$(status_of i)" '^Exited \(143\) '
+  cap rm i >/dev/null
+}
