@@ -310,6 +310,10 @@ int engine_port(const struct engine *eng, const char *name, json_t **out, err_t 
  * its exit in state.json, applies its restart policy and serves attach,
  * wait, stop and kill on containers/<id>/attach.sock (docs/ENGINE.md). */
 
+/* A size as docker's flags take it: "64m", "1g", "512k", "100" (bytes),
+ * units powers of 1024, an optional b; -1 if it is not one. */
+int engine_parse_size(const char *s, int64_t *out);
+
 /* The exit status a front end gives for a failed run or start: 126 when
  * the container's command cannot be invoked, 127 when it is not found,
  * else 125 (the engine's own error), as docker. */

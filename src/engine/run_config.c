@@ -8,8 +8,7 @@
 #include "engine/internal.h"
 #include "oci/names.h"
 
-/* "10m", "1g", "512k", "100" (bytes); docker's units are powers of 1024. */
-static int parse_size(const char *s, int64_t *out) {
+int engine_parse_size(const char *s, int64_t *out) {
   char *end;
   errno = 0;
   long long v = strtoll(s, &end, 10);
@@ -76,7 +75,7 @@ int engine_run_config(const struct run_opts *o, const char *image_stop_signal,
                    sig);
   if (o->stop_timeout && parse_int(o->stop_timeout, -1, 1 << 30, &c->stop_timeout) < 0)
     return err_set(e, EINVAL, "--stop-timeout %s: expected a number of seconds", o->stop_timeout);
-  if (o->log_max_size && parse_size(o->log_max_size, &c->log_max_size) < 0)
+  if (o->log_max_size && engine_parse_size(o->log_max_size, &c->log_max_size) < 0)
     return err_set(e, EINVAL, "--log-opt max-size=%s: expected a size such as 10m",
                    o->log_max_size);
   if (o->log_max_file && (parse_int(o->log_max_file, 1, 1000, &c->log_max_file) < 0 ||

@@ -15,25 +15,6 @@
 #include "util/cleanup.h"
 #include "util/json.h"
 
-/* "64m", "1g", "512k", bytes. */
-static int parse_size(const char *s, int64_t *out) {
-  char *end;
-  long long v = strtoll(s, &end, 10);
-  long long mult = 1;
-  switch (*end) {
-  case 'k': case 'K': mult = 1LL << 10; end++; break;
-  case 'm': case 'M': mult = 1LL << 20; end++; break;
-  case 'g': case 'G': mult = 1LL << 30; end++; break;
-  default: break;
-  }
-  if (*end == 'b' || *end == 'B')
-    end++;
-  if (end == s || *end || v <= 0 || v > INT64_MAX / mult)
-    return -1;
-  *out = v * mult;
-  return 0;
-}
-
 enum {
   OPT_RM = 256, OPT_ENTRYPOINT, OPT_NAME, OPT_HOSTNAME, OPT_PIDS, OPT_CPUS, OPT_RO, OPT_NETWORK,
   OPT_DNS, OPT_ADD_HOST, OPT_RESTART, OPT_INIT, OPT_LOG_OPT
@@ -122,7 +103,7 @@ static int parse_run(struct cli *cli, struct cmdline_args *args, struct run_opts
         return err_set(e, EINVAL, "--log-opt %s: expected max-size=SIZE or max-file=N", v);
       break;
     case 'm':
-      if (parse_size(v, &o->memory) < 0)
+      if (engine_parse_size(v, &o->memory) < 0)
         return err_set(e, EINVAL, "--memory %s: expected a size such as 64m", v);
       break;
     case OPT_PIDS: {
