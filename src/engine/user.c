@@ -8,12 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "engine/internal.h"
 #include "runtime/rootfs_path.h"
 #include "util/cleanup.h"
+#include "util/passwd.h"
 
 /* A numeric id, or the id of `name` in the container's passwd or group
  * file (`file`), and with passwd the user's primary group. */
@@ -26,17 +26,9 @@ static int lookup_id(int rootfd, const char *file, const char *name, unsigned lo
     return 0;
   }
   err_t ignored = ERR_INIT; /* a missing file is as good as no entry */
-  int fd = rootfs_open(rootfd, file, O_RDONLY | O_NONBLOCK | O_NOCTTY, &ignored);
-  /* Only a regular file: a FIFO blocked us and /dev/zero kept us reading
-   * for ever, a hostile image's or container's, before it even started. */
-  struct stat st;
-  if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))) {
-    close(fd);
-    fd = -1;
-  }
-  _cleanup_fclose_ FILE *f = fd >= 0 ? fdopen(fd, "re") : NULL;
-  if (fd >= 0 && !f)
-    close(fd);
+  /* (A FIFO there blocked run -u and exec -u, /dev/zero kept them reading.) */
+  _cleanup_fclose_ FILE *f =
+      passwd_fdopen(rootfs_open(rootfd, file, O_RDONLY | O_NONBLOCK | O_NOCTTY, &ignored));
   char line[1024];
   while (f && fgets(line, sizeof line, f)) {
     char *fields[4] = {0}, *rest = line;

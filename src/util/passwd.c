@@ -9,18 +9,18 @@
 
 #include "util/cleanup.h"
 
-char *passwd_lookup(const char *path, uid_t uid, enum passwd_field field) {
-  /* Only a regular file: the container's /etc/passwd may be a FIFO (an
-   * open that blocks) or /dev/zero (a read without end). */
-  int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+FILE *passwd_fdopen(int fd) {
   struct stat st;
-  if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))) {
-    close(fd);
-    fd = -1;
-  }
-  _cleanup_fclose_ FILE *f = fd >= 0 ? fdopen(fd, "re") : NULL;
+  FILE *f = NULL;
+  if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+    f = fdopen(fd, "re");
   if (fd >= 0 && !f)
     close(fd);
+  return f;
+}
+
+char *passwd_lookup(const char *path, uid_t uid, enum passwd_field field) {
+  _cleanup_fclose_ FILE *f = passwd_fdopen(open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
   char line[1024];
   while (f && fgets(line, sizeof line, f)) {
     line[strcspn(line, "\n")] = '\0';
