@@ -78,8 +78,11 @@ static json_t *config_object(const struct container_record *r, json_t *image, js
   const char *signame = signal_name(r->run.stop_signal);
   char host[13];
   snprintf(host, sizeof host, "%.12s", r->id);
-  if (!cwd)
-    cwd = json_string_value(json_object_get(image, "WorkingDir"));
+  const char *image_cwd = json_string_value(json_object_get(image, "WorkingDir"));
+  /* The runtime's "/" is the default, not a WorkingDir anyone set (docker
+   * says ""); only `-w /` is lost to this. */
+  if (!cwd || (strcmp(cwd, "/") == 0 && !(image_cwd && *image_cwd)))
+    cwd = image_cwd;
   return json_pack(
       "{s:s, s:s, s:s, s:b, s:b, s:b, s:b, s:b, s:b, s:o, s:O, s:s, s:o, s:s, s:O, s:n, s:O, "
       "s:o, s:s, s:i}",

@@ -23,8 +23,7 @@ DIFF_CHANGES=(--change 'CMD ["/bin/sh"]' --change 'ENV GREETING=hello')
 # What capsule lacks on main: commands (a step's first word), flags and
 # behaviours (named by a step's --needs).
 DIFF_MISSING=(
-  start stop restart kill wait logs create
-  --restart detached-rm exit-codes
+  exit-codes
 )
 
 # The rules: engine (podman, capsule or both), the step they apply to (an
@@ -38,7 +37,9 @@ diff_rules() {
   rule podman "^\\$ run --rm -e A=1 .* 'env \\| sort'" '/^  container=podman$/d' "podman tells the container it runs under podman; docker does not"
   rule podman "^\\$ run --rm -e A=1 .* 'env \\| sort'" '/^  TERM=xterm$/d' "podman sets TERM without -t; docker only with -t"
   rule podman '^\$ volume rm dvol  # in use' 's/^exit 2$/exit 1/' "volume rm of a volume in use: podman exits 2, docker 1"
-  rule capsule '' 's/ Up (Less than a second|About a minute|[0-9]+ (second|minute)s?)$/ Up <ago>/' "a running container's STATUS: podman 4.3 says 'Up 3 seconds ago', docker and capsule 'Up 3 seconds'"
+  rule capsule '' 's/ Up (Less than a second|About a minute|[0-9]+ (second|minute)s?)( \(Paused\))?$/ Up <ago>\3/' "a running container's STATUS: podman 4.3 says 'Up 3 seconds ago', docker and capsule 'Up 3 seconds'"
+  rule podman '^\$ ps -a .*  # paused' 's/^  p1 Paused$/  p1 Up <ago> (Paused)/' "a paused container's STATUS: docker and capsule 'Up 3 seconds (Paused)', podman 4.3 'Paused'"
+  rule podman '^\$ start d1  # running' 's/^exit 0$/  d1\nexit 0/' "start of a running container: docker and capsule print its name, podman 4.3 nothing"
   rule podman '^\$ inspect --format .\{\{\.Name\}\}' 's/^  ([^/])/  \/\1/' "docker's Name starts with /, podman 4.3's does not"
   rule podman '^\$ commit ' 's/^  <id>$/  sha256:<id>/' "commit prints the new image's ID: docker with its sha256: prefix, podman without"
   rule podman '^\$ rmi localhost/committed' 's/^  Deleted: <id>$/  Deleted: sha256:<id>/' "rmi names the deleted image: docker with its sha256: prefix, podman without"
@@ -109,7 +110,7 @@ diff_scenario() {
   # Pause.
   step run -d --name p1 "$img" sh -c 'trap "exit 0" TERM; while :; do sleep 0.1; done'
   step pause p1
-  step --needs kill --needs pause --needs --format ps --format '{{.Names}} {{.Status}}'
+  step -l paused ps -a --format '{{.Names}} {{.Status}}'
   step --needs pause inspect --format '{{.State.Status}} {{.State.Paused}}' p1
   step unpause p1
   step --needs unpause inspect --format '{{.State.Status}} {{.State.Paused}}' p1
