@@ -109,9 +109,12 @@ test_rm_v_removes_anonymous_volumes_only() {
   [ -n "$anon" ] || fail "no anonymous volume"
   cap rm -v c1 >/dev/null
   assert_eq "$(cap volume ls -q)" kept "after rm -v"
-  # --rm removes them too; rm without -v keeps them.
+  # --rm removes them too (detached: when the container exits); rm without -v keeps them.
   cap run --rm -v /anon busybox true
   assert_eq "$(cap volume ls -q)" kept "after run --rm"
+  cap run -d --rm -v /anon busybox true >/dev/null
+  wait_for '[ "$(cap ps -a -q)" = "" ]' 50
+  assert_eq "$(cap volume ls -q)" kept "after run -d --rm"
   cap run --name c2 -v /anon busybox true
   cap rm c2 >/dev/null
   assert_eq "$(cap volume ls -q | wc -l)" 2 "rm without -v"
