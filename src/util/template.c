@@ -122,7 +122,8 @@ static int cut(struct parser *p, const char *text) {
     if (!close)
       return err_set(p->e, EINVAL, "--format: unclosed {{ in '%s'", p->src);
     const char *end = close;
-    trim_next = end > inner && end[-1] == '-' && isspace((unsigned char)end[-2]);
+    /* " -}}" inside the action: in "{{- -}}" the blank is the "{{- "'s. */
+    trim_next = end - inner >= 2 && end[-1] == '-' && isspace((unsigned char)end[-2]);
     if (trim_next)
       end -= 2;
     while (inner < end && isspace((unsigned char)*inner))

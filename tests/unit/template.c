@@ -105,6 +105,7 @@ int main(void) {
   FAILS("{{.State.Pid.X}}", "can't evaluate field X");
   FAILS("{{$nope}}", "undefined variable");
   FAILS("{{len .State.Pid}}", "len of");
+  FAILS("a {{- -}} b", "bad number"); /* the trim markers' blank shared (fuzzing) */
 
   /* Nesting is bounded: parsing recursed into a stack overflow before. */
   enum { DEEP = 100000 };
