@@ -132,7 +132,8 @@ test_user_network_by_name_and_rm_in_use() {
   veth=$(host_veth "$web")
   ip link show "$veth" >/dev/null || fail "no veth $veth for web"
   cap rm -f web >/dev/null
-  ! ip link show "$veth" >/dev/null 2>&1 || fail "web's veth $veth is left"
+  # The kernel frees a veth whose namespace went away asynchronously.
+  wait_for "! ip link show '$veth' >/dev/null 2>&1" 30
   assert_network_gone "$web" "$ip"
   assert_not_contains "$(cat "$STORE/containers/$(cap ps -q --no-trunc)/hosts")" "$(printf '\tweb')" "late's /etc/hosts forgets web"
   cap rm -f late >/dev/null
@@ -217,7 +218,8 @@ test_publish_ports() {
   assert_match "$(cap inspect --format '{{.NetworkSettings.IPAddress}}' web)" '^10\.77\.' "inspect's IPAddress"
   veth=$(host_veth "$web")
   cap rm -f web >/dev/null
-  ! ip link show "$veth" >/dev/null 2>&1 || fail "web's veth $veth is left"
+  # The kernel frees a veth whose namespace went away asynchronously.
+  wait_for "! ip link show '$veth' >/dev/null 2>&1" 30
   assert_network_gone "$web"
   ! iptables-save -t nat | grep -q -- "--dport $port" || fail "a DNAT rule for $port is left"
   ! wget -q -T 1 -O /dev/null "http://127.0.0.1:$port/" 2>/dev/null || fail "the port still answers"
