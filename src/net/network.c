@@ -392,14 +392,16 @@ int net_network_remove(const char *root, const struct net_network *n, err_t *e) 
 json_t *net_network_cni(const struct net_network *n, const char *ipam_dir, json_t *port_mappings) {
   /* An --internal network reaches nothing beyond its subnet (podman's
    * config): no address on the bridge, no default route. With them its
-   * containers reached the other networks' and, unNATed, the outside. */
+   * containers reached the other networks' and, unNATed, the outside.
+   * Networks are isolated from each other as docker's are: the firewall
+   * plugin's same-bridge ingress policy drops traffic between bridges. */
   json_t *routes = n->internal ? json_array() : json_pack("[{s:s}]", "dst", "0.0.0.0/0");
   json_t *plugins = json_pack(
-      "[{s:s, s:s, s:b, s:b, s:b, s:{s:s, s:[[{s:s, s:s}]], s:o, s:s}}, {s:s, s:s}]",
+      "[{s:s, s:s, s:b, s:b, s:b, s:{s:s, s:[[{s:s, s:s}]], s:o, s:s}}, {s:s, s:s, s:s}]",
       "type", "bridge", "bridge", n->bridge, "isGateway", !n->internal, "ipMasq", !n->internal,
       "hairpinMode", 1, "ipam", "type", "host-local", "ranges", "subnet", n->subnet, "gateway",
       n->gateway, "routes", routes, "dataDir", ipam_dir, "type", "firewall", "backend",
-      "iptables");
+      "iptables", "ingressPolicy", "same-bridge");
   bool failed = !plugins;
   if (json_array_size(port_mappings))
     json_push(plugins,

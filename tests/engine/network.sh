@@ -316,3 +316,19 @@ test_stop_and_start_take_the_network_down_and_up() {
   assert_network_gone "$web"
   assert_engine_clean
 }
+
+# Networks are isolated from each other, as docker's are: a container on
+# one network (or on the default bridge) cannot reach a container's
+# address on another, while its own network's peers can.
+test_networks_are_isolated_from_each_other() {
+  net_setup
+  cap network create isoa >/dev/null
+  cap network create isob >/dev/null
+  web=$(cap run -d --name web --network isoa busybox httpd -f -p 80 -h /etc)
+  ip=$(cap inspect --format '{{.NetworkSettings.Networks.isoa.IPAddress}}' web)
+  assert_match "$ip" '^10\.' "web's address on isoa"
+  fetch="for i in 1 2 3 4 5; do timeout 2 wget -O- http://$ip/hostname 2>/dev/null && break; sleep 0.2; done; true"
+  assert_eq "$(cap run --rm --network isoa busybox sh -c "$fetch")" "${web:0:12}" "a peer on isoa reaches web"
+  assert_eq "$(cap run --rm --network isob busybox sh -c "timeout 2 wget -O- http://$ip/hostname 2>/dev/null; true")" "" "isob reaches web on isoa"
+  assert_eq "$(cap run --rm --network bridge busybox sh -c "timeout 2 wget -O- http://$ip/hostname 2>/dev/null; true")" "" "the default bridge reaches web on isoa"
+}
