@@ -336,11 +336,18 @@ static json_t *network_names(const struct container_record *r) {
   return json_pack("[s]", engine_net_mode_of(r));
 }
 
+/* Newest first: RFC 3339 times in UTC sort as strings. */
+static int newest_first(const void *a, const void *b) {
+  const struct container_record *ra = a, *rb = b;
+  return strcmp(rb->created, ra->created);
+}
+
 int engine_ps(const struct engine *eng, bool all, json_t **out, err_t *e) {
   struct container_record *list = NULL;
   size_t n = 0;
   if (container_dir_list(eng, &list, &n, e) < 0)
     return -1;
+  qsort(list, n, sizeof *list, newest_first);
   json_t *arr = json_array();
   bool failed = false;
   for (size_t i = 0; i < n; i++) {
@@ -366,18 +373,6 @@ int engine_ps(const struct engine *eng, bool all, json_t **out, err_t *e) {
     container_record_free(&list[i]);
   }
   free(list);
-  /* Newest first: RFC 3339 times in UTC sort as strings. */
-  size_t count = json_array_size(arr);
-  for (size_t i = 1; i < count; i++)
-    for (size_t j = i; j > 0; j--) {
-      json_t *a = json_array_get(arr, j - 1), *b = json_array_get(arr, j);
-      if (strcmp(json_string_value(json_object_get(a, "created")),
-                 json_string_value(json_object_get(b, "created"))) >= 0)
-        break;
-      json_incref(a);
-      json_checked(json_array_set(arr, j - 1, b), &failed);
-      json_checked(json_array_set_new(arr, j, a), &failed);
-    }
   if (json_built(failed, "ps", e) < 0) {
     json_decref(arr);
     return -1;
