@@ -181,13 +181,17 @@ sum_memory() { # pid...
   echo "$total_rss $total_pss"
 }
 
-# The monitor of each container: the parent of its pid 1. Prints pids.
-monitors_of() { # engine names...
-  local e=$1 pid
+# The pid 1 of each container, one a line.
+inits_of() { # engine names...
+  local e=$1
   shift
-  for pid in $(engine "$e" inspect --format '{{.State.Pid}}' "$@"); do
-    [ "$pid" -gt 0 ] && awk '/^PPid:/ {print $2}' "/proc/$pid/status"
-  done | sort -u
+  engine "$e" inspect --format '{{.State.Pid}}' "$@" | awk '$1 > 0'
+}
+
+# The monitor of each container: the parent of its pid 1. Prints pids.
+monitors_of() { # pid...
+  local pid
+  for pid in "$@"; do awk '/^PPid:/ {print $2}' "/proc/$pid/status"; done | sort -u
 }
 
 engine() { # engine args...
@@ -198,9 +202,9 @@ engine() { # engine args...
 
 # One round of part c for one engine: start the idle containers, measure,
 # remove them. Appends "engine,round,monitors,comm,rss_kib,pss_kib,
-# host_used_mib,start_s" to c.csv.
+# all_pss_kib (monitors and containers' pid 1),host_used_mib,start_s" to c.csv.
 idle_round() { # engine round
-  local e=$1 r=$2 i before after start_ns start_s names=() mons comm rss pss out name
+  local e=$1 r=$2 i before after start_ns start_s names=() inits mons comm rss pss all out name
   before=$(bench_mem_available)
   start_ns=$(date +%s%N)
   for ((i = 1; i <= idle; i++)); do
@@ -212,10 +216,12 @@ idle_round() { # engine round
   start_s=$(awk -v a="$start_ns" -v b="$(date +%s%N)" 'BEGIN {printf "%.1f", (b - a) / 1e9}')
   sleep 2
   after=$(bench_mem_available)
-  mons=($(monitors_of "$e" "${names[@]}"))
+  inits=($(inits_of "$e" "${names[@]}"))
+  mons=($(monitors_of "${inits[@]}"))
   comm=$(cat "/proc/${mons[0]:-0}/comm" 2>/dev/null || echo '?')
   read -r rss pss < <(sum_memory "${mons[@]}")
-  echo "$e,$r,${#mons[@]},$comm,$rss,$pss,$(((before - after) / 1024)),$start_s" >>"$results/c.csv"
+  read -r _ all < <(sum_memory "${mons[@]}" "${inits[@]}")
+  echo "$e,$r,${#mons[@]},$comm,$rss,$pss,$all,$(((before - after) / 1024)),$start_s" >>"$results/c.csv"
   for name in "${names[@]}"; do remove_now "$e" "$name"; done
   [ "${#mons[@]}" = "$idle" ] || { echo "engine-lifecycle: c: $e: ${#mons[@]} monitors for $idle containers" >&2; return 1; }
 }
@@ -223,25 +229,26 @@ idle_round() { # engine round
 # Two rounds per engine, in the order podman, capsule, capsule, podman, so
 # that a drift of the host's memory hits both alike.
 part_c() {
-  local e r=0 failed=0 rss pss used
-  echo "engine,round,monitors,comm,rss_kib,pss_kib,host_used_mib,start_s" >"$results/c.csv"
+  local e r=0 failed=0 rss pss all used
+  echo "engine,round,monitors,comm,rss_kib,pss_kib,all_pss_kib,host_used_mib,start_s" >"$results/c.csv"
   for e in podman capsule capsule podman; do
     r=$((r + 1))
     idle_round "$e" "$r" || failed=1
   done
   say ""
   say "(c) $idle idle containers (sleep), 2 rounds per engine (podman, capsule, capsule, podman)"
-  say "$(printf '%-8s %5s %-8s %9s %9s %11s %8s' engine round monitor "RSS MiB" "PSS MiB" "host MiB" "start s")"
-  while IFS=, read -r e r _ comm rss pss used start; do
-    say "$(printf '%-8s %5s %-8s %9s %9s %11s %8s' "$e" "$r" "$comm" "$(bench_ratio "$rss" 1024)" \
-      "$(bench_ratio "$pss" 1024)" "$used" "$start")"
+  say "monitors' RSS and PSS; PSS of monitors + containers; MemAvailable before - 2 s after (noisy on a shared host)"
+  say "$(printf '%-8s %5s %-16s %9s %9s %9s %9s %8s' engine round monitor "RSS MiB" "PSS MiB" "all PSS" "host MiB" "start s")"
+  while IFS=, read -r e r _ comm rss pss all used start; do
+    say "$(printf '%-8s %5s %-16s %9s %9s %9s %9s %8s' "$e" "$r" "$comm" "$(bench_ratio "$rss" 1024)" \
+      "$(bench_ratio "$pss" 1024)" "$(bench_ratio "$all" 1024)" "$used" "$start")"
   done < <(tail -n +2 "$results/c.csv")
   for e in capsule podman; do
-    read -r rss pss used < <(awk -F, -v e="$e" '$1 == e {r += $5; p += $6; u += $7; n++}
-      END {printf "%.0f %.0f %.0f\n", r / n, p / n, u / n}' "$results/c.csv")
-    declare "rss_$e=$rss" "pss_$e=$pss" "used_$e=$used"
+    read -r rss pss all used < <(awk -F, -v e="$e" '$1 == e {r += $5; p += $6; a += $7; u += $8; n++}
+      END {printf "%.0f %.0f %.0f %.0f\n", r / n, p / n, a / n, u / n}' "$results/c.csv")
+    declare "rss_$e=$rss" "pss_$e=$pss" "all_$e=$all" "used_$e=$used"
   done
-  say "means: monitors' RSS capsule / podman $(bench_ratio "$rss_capsule" "$rss_podman")x, PSS $(bench_ratio "$pss_capsule" "$pss_podman")x; host memory $(bench_ratio "$used_capsule" "$used_podman")x"
+  say "means, capsule / podman: monitors' RSS $(bench_ratio "$rss_capsule" "$rss_podman")x, PSS $(bench_ratio "$pss_capsule" "$pss_podman")x; monitors + containers PSS $(bench_ratio "$all_capsule" "$all_podman")x; MemAvailable $(bench_ratio "$used_capsule" "$used_podman")x"
   return "$failed"
 }
 
