@@ -205,6 +205,14 @@ static void hostname_of(const struct container_record *r, char *out, size_t cap)
     snprintf(out, cap, "%.12s", r->id);
 }
 
+/* Whether the container joins a namespace the engine made (a bind under
+ * .net/ns/, which CNI plugins enter) rather than one its runtime makes:
+ * only when it has networks to attach. Without (--network none) the runtime
+ * brings lo up, and the bind would cost a start and its unmount. */
+static bool own_namespace(const struct container_record *r) {
+  return json_array_size(json_object_get(engine_net_plan_of(r), "networks")) > 0;
+}
+
 int engine_net_oci(const struct engine *eng, const struct container_record *r, json_t *spec,
                    err_t *e) {
   json_t *namespaces = json_object_get(json_object_get(spec, "linux"), "namespaces");
@@ -219,7 +227,7 @@ int engine_net_oci(const struct engine *eng, const struct container_record *r, j
       continue;
     if (host)
       json_checked(json_array_remove(namespaces, i), &failed);
-    else
+    else if (own_namespace(r))
       json_set(n, "path", json_string(ns), &failed);
   }
   char hostname[256];
@@ -571,6 +579,24 @@ static char *hosts_base(const struct container_record *r, json_t *state) {
   return net_hosts_text(add, ip, names, NULL);
 }
 
+/* The container's own lines of /etc/hosts, kept in the state for the
+ * rewrites when peers come and go. */
+static int save_hosts_base(const struct container_record *r, json_t *state, err_t *e) {
+  _cleanup_free_ char *base = hosts_base(r, state);
+  bool failed = false;
+  json_set(state, "hostsBase", base ? json_string(base) : NULL, &failed);
+  return json_built(failed, "hosts", e);
+}
+
+/* Without networks (--network none) no peer ever rewrites the container's
+ * /etc/hosts, and nothing is set up to be undone: no state. */
+static int write_hosts_of(const struct engine *eng, const struct container_record *r,
+                          json_t *state, err_t *e) {
+  if (save_hosts_base(r, state, e) < 0)
+    return -1;
+  return write_hosts(eng, r->id, state, e);
+}
+
 static int bring_up(const struct engine *eng, const struct container_record *r, json_t *state,
                     err_t *e) {
   json_t *conf = engine_net_plan_of(r);
@@ -578,10 +604,12 @@ static int bring_up(const struct engine *eng, const struct container_record *r, 
   _cleanup_free_ char *ns = engine_net_path(eng, "ns", r->id);
   if (!ns_dir || !ns)
     return err_sys(e, "network");
+  json_t *networks = json_object_get(conf, "networks");
+  if (!own_namespace(r))
+    return write_hosts_of(eng, r, state, e);
   if (save_state_as(eng, r->id, state, true, e) < 0 ||
       mkdir_p_at(AT_FDCWD, ns_dir, 0700, e) < 0 || netns_create(ns, e) < 0)
     return -1;
-  json_t *networks = json_object_get(conf, "networks");
   size_t i;
   json_t *net;
   json_array_foreach(networks, i, net) {
@@ -592,15 +620,7 @@ static int bring_up(const struct engine *eng, const struct container_record *r, 
     if (attach(eng, r->id, state, json_string_value(net), ifname, ports, e) < 0)
       return -1;
   }
-  _cleanup_free_ char *base = hosts_base(r, state);
-  bool failed = false;
-  json_set(state, "hostsBase", base ? json_string(base) : NULL, &failed);
-  if (json_built(failed, "hosts", e) < 0)
-    return -1;
-  /* Without networks no peer ever rewrites its /etc/hosts from the state. */
-  if (!json_array_size(networks))
-    return write_hosts(eng, r->id, state, e);
-  if (save_state(eng, r->id, state, e) < 0)
+  if (save_hosts_base(r, state, e) < 0 || save_state(eng, r->id, state, e) < 0)
     return -1;
   _cleanup_close_ int lock = net_lock(eng, e);
   if (lock < 0 || write_hosts(eng, r->id, state, e) < 0)
