@@ -201,7 +201,10 @@ test_events_streams_new_events() {
   engine_setup
   # Without --since or --until: what happens from now on, until interrupted.
   cap run --rm --name before busybox true
-  cap events --format '{{.Action}} {{.Actor.Attributes.name}}' >"$WORK/stream" &
+  # (the binary itself in the background, not the cap function: $! must be
+  # the process the kills below end, not a subshell that leaves it behind)
+  "$BIN/capsule" --root "$STORE" --runroot "$RUNROOT" events \
+    --format '{{.Action}} {{.Actor.Attributes.name}}' >"$WORK/stream" &
   pid=$!
   defer "kill $pid 2>/dev/null || true"
   sleep 0.3
@@ -211,7 +214,7 @@ test_events_streams_new_events() {
   assert_eq "$(cat "$WORK/stream")" "$(printf 'create during\nstart during\ndie during\ndestroy during')"
   # With --until in the future: the stream ends by itself then.
   start=$(date +%s.%N)
-  cap events --since "$start" --until "$(awk -v s="$start" 'BEGIN {printf "%.3f", s + 1.5}')" \
+  "$BIN/capsule" --root "$STORE" --runroot "$RUNROOT" events --since "$start" --until "$(awk -v s="$start" 'BEGIN {printf "%.3f", s + 1.5}')" \
     --format '{{.Action}}' >"$WORK/until" &
   pid=$!
   cap run --rm busybox true
