@@ -77,9 +77,10 @@ static int split_path(struct side *s, const char *path, err_t *e) {
     return 0;
   }
   const char *base = slash ? slash + 1 : p;
-  if (strlen(base) > NAME_MAX)
+  size_t len = strlen(base);
+  if (len >= sizeof s->base)
     return err_set(e, ENAMETOOLONG, "%s: name too long", path);
-  snprintf(s->base, sizeof s->base, "%s", base);
+  memcpy(s->base, base, len + 1);
   if (!slash)
     snprintf(s->dir, sizeof s->dir, ".");
   else if (slash == p)

@@ -327,7 +327,9 @@ static char *real_root(const struct engine *eng) {
   return realpath(eng->root, NULL);
 }
 
-/* Call fn on every state of this root. */
+/* Call fn on every state of this root. A state that does not parse was
+ * cut short by a kill in its first write (save_state_as): it is this
+ * root's if its container is, and fn gets it as NULL. */
 static int each_state(const struct engine *eng, int (*fn)(const char *id, json_t *state, void *data),
                       void *data, err_t *e) {
   _cleanup_free_ char *dir = engine_net_path(eng, "state", NULL);
@@ -343,10 +345,13 @@ static int each_state(const struct engine *eng, int (*fn)(const char *id, json_t
     if (strlen(de->d_name) != 69 || strcmp(de->d_name + 64, ".json"))
       continue;
     snprintf(id, sizeof id, "%.64s", de->d_name);
-    err_t ignored = ERR_INIT;
-    _cleanup_json_ json_t *st = load_state(eng, id, &ignored);
+    err_t load = ERR_INIT;
+    _cleanup_json_ json_t *st = load_state(eng, id, &load);
     const char *its = json_string_value(json_object_get(st, "root"));
-    if (st && its && !strcmp(its, root) && fn(id, st, data) < 0)
+    _cleanup_free_ char *cdir = st ? NULL : container_path(eng, id, NULL);
+    bool mine = st ? its && !strcmp(its, root)
+                   : load.code == EINVAL && cdir && access(cdir, F_OK) == 0;
+    if (mine && fn(id, st, data) < 0)
       return err_sys(e, "network states");
   }
   return 0;
@@ -697,31 +702,13 @@ json_t *engine_net_state(const struct engine *eng, const char *id) {
   return load_state(eng, id, &ignored);
 }
 
+static int add_id(const char *id, json_t *state, void *ids) {
+  (void)state;
+  return json_object_set_new(ids, id, json_true());
+}
+
 int engine_net_add_ids(const struct engine *eng, json_t *ids, err_t *e) {
-  _cleanup_free_ char *dir = engine_net_path(eng, "state", NULL);
-  _cleanup_free_ char *root = real_root(eng);
-  if (!dir || !root)
-    return err_sys(e, "network states");
-  _cleanup_closedir_ DIR *d = opendir(dir);
-  if (!d)
-    return errno == ENOENT ? 0 : err_sys(e, "network states: %s", dir);
-  struct dirent *de;
-  while ((de = readdir(d))) {
-    char id[65];
-    if (strlen(de->d_name) != 69 || strcmp(de->d_name + 64, ".json"))
-      continue;
-    snprintf(id, sizeof id, "%.64s", de->d_name);
-    err_t load = ERR_INIT;
-    _cleanup_json_ json_t *st = load_state(eng, id, &load);
-    const char *its = json_string_value(json_object_get(st, "root"));
-    /* A state cut short (engine_net_down) is this root's if the container is. */
-    _cleanup_free_ char *cdir = st ? NULL : container_path(eng, id, NULL);
-    bool mine = st ? its && !strcmp(its, root)
-                   : load.code == EINVAL && cdir && access(cdir, F_OK) == 0;
-    if (mine && json_object_set_new(ids, id, json_true()) < 0)
-      return err_set(e, ENOMEM, "network states");
-  }
-  return 0;
+  return each_state(eng, add_id, ids, e);
 }
 
 static int change_networks(const struct engine *eng, const struct container_record *r,
