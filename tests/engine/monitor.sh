@@ -47,7 +47,7 @@ test_monitor_killed() {
   assert_match "$(status_of k)" '^Exited \(255\)' "ps -a once its process is gone too"
   out=$(cap system check)
   assert_contains "$out" "container k (${id:0:12}) is not running: removed its"
-  assert_contains "$out" "network, mounted root, monitor socket"
+  assert_contains "$out" "mounted root, monitor socket"
   assert_contains "$out" "stale state (recorded as exited)"
   assert_eq "$(state_of k status)" exited
   # start works again, under a new monitor; then rm -f of a container whose
@@ -67,7 +67,8 @@ test_run_directory_wiped() {
   a=$(cap run -d busybox sleep 60)
   b=$(cap run -d --restart always busybox sleep 60)
   # As a reboot: its mounts (network namespaces) go too.
-  grep -o " $RUNROOT/[^ ]*" /proc/self/mountinfo | sort -r | xargs -r -n 1 umount -l
+  # (--network none has none: the runtime's clone made them)
+  { grep -o " $RUNROOT/[^ ]*" /proc/self/mountinfo || true; } | sort -r | xargs -r -n 1 umount -l
   rm -rf "$RUNROOT"
   # The processes still run: ps says so; never "running" for a dead one.
   assert_eq "$(cap ps -q | wc -l)" 2 "running after the wipe"
