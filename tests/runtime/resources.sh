@@ -250,6 +250,36 @@ test_update_each_flag() {
   assert_eq "$(status_of)" running
 }
 
+# Changing a running container's device rules on v1 must not take away,
+# even for a moment, a device the old and the new rules both allow: a
+# loop inside opens /dev/zero without a pause while the rules are
+# rewritten 150 times (writing "deny all" first, as at create, showed
+# gaps here).
+test_update_devices_leaves_no_gap() {
+  cg_is_v1 devices || skip "no v1 devices controller (v2 replaces its eBPF program at once)"
+  new_bundle sh -c 'exec 2>/tmp/errors; while :; do true </dev/zero || echo gap >>/tmp/gaps; done'
+  mkdir -p "$BUNDLE/rootfs/opt/nodes"
+  mknod -m 644 "$BUNDLE/rootfs/opt/nodes/kmsg" c 1 11
+  cfg '.process.capabilities |= with_entries(.value += ["CAP_SYSLOG"])'
+  run_detached
+  local deny='{"allow":false,"access":"rwm"}'
+  local keep='{"allow":true,"type":"c","major":1,"minor":5,"access":"rwm"},{"allow":true,"type":"c","major":1,"minor":3,"access":"rwm"}'
+  local kmsg='{"allow":true,"type":"c","major":1,"minor":11,"access":"r"}'
+  echo "{\"devices\": [$deny,$keep,$kmsg]}" >"$BUNDLE/with-kmsg.json"
+  echo "{\"devices\": [$deny,$keep]}" >"$BUNDLE/without.json"
+  for _ in $(seq 75); do
+    rt update --resources "$BUNDLE/with-kmsg.json" "$ID"
+    rt update --resources "$BUNDLE/without.json" "$ID"
+  done
+  assert_eq "$(rt exec "$ID" sh -c 'cat /tmp/gaps 2>/dev/null | wc -l')" 0 \
+    "opens of /dev/zero refused while the rules changed"
+  assert_eq "$(rt exec "$ID" sort /sys/fs/cgroup/devices/devices.list)" $'c 1:3 rwm\nc 1:5 rwm' \
+    "the rules after the last update"
+  rt update --resources "$BUNDLE/with-kmsg.json" "$ID"
+  assert_eq "$(rt exec "$ID" sh -c '(true </opt/nodes/kmsg) 2>&1 && echo readable')" readable \
+    "a device the update allowed"
+}
+
 test_update_with_bad_values_is_refused() {
   new_bundle sleep 30
   run_detached
