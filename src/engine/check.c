@@ -10,7 +10,6 @@
  * cgroups may serve other roots: their entries count only through an id
  * found here (or a runtime state whose bundle is here). */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,16 +42,7 @@ static void count_note(void *data, const char *kind, const char *text) {
   c->note(c->data, kind, text);
 }
 
-static void say(struct checker *c, const char *kind, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void say(struct checker *c, const char *kind, const char *fmt, ...) {
-  char text[768];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(text, sizeof text, fmt, ap);
-  va_end(ap);
-  count_note(c, kind, text);
-}
+#define say(c, ...) store_notef(count_note, (c), __VA_ARGS__)
 
 static void add_ids(struct checker *c, json_t *ids, const char *id) {
   if (strlen(id) == 64 && strspn(id, "0123456789abcdef") == 64)

@@ -220,6 +220,9 @@ void image_store_cleanup(struct image_store *s);
 
 /* What a removal or check did, one line at a time, for the front end to print. */
 typedef void (*store_note_fn)(void *data, const char *kind, const char *text);
+/* note(data, kind, the formatted text), when note is not NULL. */
+void store_notef(store_note_fn note, void *data, const char *kind, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 /* `capsule rmi NAME`, as docker does it:
  * - by reference: remove that reference; the image goes when no reference is

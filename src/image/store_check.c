@@ -3,7 +3,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,19 +24,15 @@ struct checker {
   unsigned problems;
 };
 
-static void say(struct checker *c, const char *kind, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void say(struct checker *c, const char *kind, const char *fmt, ...) {
-  char buf[768];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(buf, sizeof(buf), fmt, ap);
-  va_end(ap);
+/* Every note goes through here: problems are counted. */
+static void count_note(void *data, const char *kind, const char *text) {
+  struct checker *c = data;
   if (!strcmp(kind, "problem"))
     c->problems++;
   if (c->note)
-    c->note(c->data, kind, buf);
+    c->note(c->data, kind, text);
 }
+#define say(c, ...) store_notef(count_note, (c), __VA_ARGS__)
 
 static unsigned count_entries(int fd) {
   _cleanup_closedir_ DIR *d = fdopendir_dup(fd);

@@ -22,12 +22,10 @@
 #include "util/fs.h"
 #include "util/json.h"
 
-static void note_f(store_note_fn note, void *data, const char *kind, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static void note_f(store_note_fn note, void *data, const char *kind, const char *fmt, ...) {
+void store_notef(store_note_fn note, void *data, const char *kind, const char *fmt, ...) {
   if (!note)
     return;
-  char buf[512];
+  char buf[768];
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(buf, sizeof(buf), fmt, ap);
@@ -136,12 +134,12 @@ static int delete_record(json_t *db, const struct image_info *img, store_note_fn
                          void *data) {
   for (char **r = img->refs; *r; r++) {
     json_object_del(db_refs(db), *r);
-    note_f(note, data, "untagged", "%s", ref_familiar(*r));
+    store_notef(note, data, "untagged", "%s", ref_familiar(*r));
   }
   if (img->pins[0])
     return 0; /* kept until unpinned */
   json_object_del(db_images(db), img->manifest);
-  note_f(note, data, "deleted", "%s", img->config);
+  store_notef(note, data, "deleted", "%s", img->config);
   return 0;
 }
 
@@ -168,11 +166,11 @@ static int remove_in(struct db_txn *t, const char *name, const struct image_info
       return err_set(e, EBUSY, "image %s is in use by %s (use -f to untag it anyway)", name,
                      img->pins[0]);
     json_object_del(db_refs(t->db), ref);
-    note_f(note, data, "untagged", "%s", ref_familiar(ref));
+    store_notef(note, data, "untagged", "%s", ref_familiar(ref));
     if (img->refs[1] || img->pins[0])
       return 0;
     json_object_del(db_images(t->db), img->manifest);
-    note_f(note, data, "deleted", "%s", img->config);
+    store_notef(note, data, "deleted", "%s", img->config);
     return 0;
   }
   if (!force && img->pins[0])
