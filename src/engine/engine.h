@@ -40,8 +40,9 @@ struct run_opts {
   const char *name;    /* NULL: generated */
   const char *hostname;
   bool rm;             /* remove the container when it exits */
-  int attach_fd;       /* in the foreground without --rm: one end of a socketpair, the
-                          container's first attached client (engine_attach's protocol) */
+  int attach_fd;       /* in the foreground (with --rm: then the monitor removes it): one
+                          end of a socketpair, the container's first attached client
+                          (engine_attach's protocol) */
   bool detach;
   bool tty;
   bool interactive;    /* -i: keep stdin open */
@@ -328,6 +329,16 @@ int engine_create(const struct engine *eng, const struct run_opts *o, char **id_
  * client of the monitor from the start (engine_attach's protocol), so no
  * output is missed. */
 int engine_start(const struct engine *eng, const char *name, int attach, err_t *e);
+/* start --all: every container that does not run; with `policies` (n > 0),
+ * only those whose restart policy is one of them, and never an
+ * `unless-stopped` one the user stopped or killed: docker's rule when its
+ * daemon starts, which `start --all --filter restart-policy=always --filter
+ * restart-policy=unless-stopped` applies after a host reboot (podman's
+ * restart service). `done` is told each container tried (err NULL when
+ * it started). */
+typedef void (*engine_started_fn)(const char *name, const err_t *err, void *data);
+int engine_start_all(const struct engine *eng, char **policies, size_t n, engine_started_fn done,
+                     void *data, err_t *e);
 
 /* stop: the stop signal (the record's), then SIGKILL after `timeout`
  * seconds (< 0: the record's); returns once it exited. A container that

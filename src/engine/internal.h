@@ -109,6 +109,9 @@ struct container_state {
   char started_at[40];
   char finished_at[40];
   int restart_count;
+  /* stopped or killed by the user (docker's HasBeenManuallyStopped): the
+   * restart policy `unless-stopped` no longer applies, until a start */
+  bool manually_stopped;
   int monitor_pid; /* the process that waits for the init (monitor or foreground run) */
   unsigned long long monitor_start; /* its start time (/proc), so a reused pid is not taken for it */
   char error[256];
@@ -133,11 +136,11 @@ int container_state_current(const struct engine *eng, const char *id, struct con
 int container_state_running(const struct engine *eng, const char *id, int pid, bool restarted,
                             bool durable, err_t *e);
 int container_state_exited(const struct engine *eng, const char *id, int code, bool oom_killed,
-                           bool durable, err_t *e);
+                           bool by_user, bool durable, err_t *e);
 /* The same with another status: "restarting" (an exit the restart policy
  * follows: never `exited` in between, which a stop would take for the end). */
 int container_state_ended(const struct engine *eng, const char *id, const char *status, int code,
-                          bool oom_killed, bool durable, err_t *e);
+                          bool oom_killed, bool by_user, bool durable, err_t *e);
 /* Whether the container's cgroup holds any process. */
 bool container_cgroup_busy(const char *id);
 /* Whether status is one a live process has (running, paused, restarting). */

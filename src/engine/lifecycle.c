@@ -97,7 +97,7 @@ static int stop_orphan(const struct engine *eng, const char *id, int sig, int ti
   _cleanup_free_ char *merged = container_path(eng, id, "merged");
   if (!merged || overlay_unmount(merged, e) < 0)
     return -1;
-  return container_state_exited(eng, id, 128 + last, false, true, e);
+  return container_state_exited(eng, id, 128 + last, false, true, true, e);
 }
 
 static int exit_of(const char *answer, int *code, err_t *e) {
@@ -217,6 +217,41 @@ int engine_start(const struct engine *eng, const char *name, int attach, err_t *
   }
   container_record_free(&r);
   return ret;
+}
+
+/* docker's rule when its daemon starts: a policy among `policies` (any
+ * with none), and never `unless-stopped` once the user stopped it. */
+static bool policy_restarts(const struct container_record *r, const struct container_state *st,
+                            char **policies, size_t n) {
+  if (!strcmp(r->run.restart_policy, "unless-stopped") && st->manually_stopped)
+    return false;
+  for (size_t i = 0; i < n; i++)
+    if (!strcmp(policies[i], r->run.restart_policy))
+      return true;
+  return n == 0;
+}
+
+int engine_start_all(const struct engine *eng, char **policies, size_t n, engine_started_fn done,
+                     void *data, err_t *e) {
+  struct container_record *all = NULL;
+  size_t count = 0;
+  if (container_dir_list(eng, &all, &count, e) < 0)
+    return -1;
+  for (size_t i = 0; i < count; i++) {
+    struct container_state st;
+    err_t one = ERR_INIT;
+    if (container_state_current(eng, all[i].id, &st, &one) == 0 &&
+        (container_status_live(st.status) || !policy_restarts(&all[i], &st, policies, n))) {
+      container_record_free(&all[i]);
+      continue;
+    }
+    if (!one.code)
+      engine_start(eng, all[i].id, -1, &one);
+    done(all[i].name, one.code ? &one : NULL, data);
+    container_record_free(&all[i]);
+  }
+  free(all);
+  return 0;
 }
 
 int engine_restart(const struct engine *eng, const char *name, int timeout, err_t *e) {

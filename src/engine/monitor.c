@@ -353,6 +353,7 @@ static bool serve_for(struct monitor *m, int64_t ms) {
     }
     close(fd);
     if (stop) {
+      m->manual_stop = true;
       m->removing = !strncmp(req, "remove", 6);
       return false;
     }
@@ -402,7 +403,8 @@ static int after_exit(struct monitor *m) {
   bool have_record = container_dir_load(eng, w->id, &r, &e) == 0;
   bool restart = !m->removing && have_record && should_restart(&r, m);
   if (!m->removing) {
-    container_state_ended(eng, w->id, restart ? "restarting" : "exited", m->code, oom, true, &e);
+    container_state_ended(eng, w->id, restart ? "restarting" : "exited", m->code, oom,
+                          m->manual_stop, true, &e);
     char code[16];
     snprintf(code, sizeof code, "%d", m->code);
     if (have_record)
@@ -422,7 +424,7 @@ static int after_exit(struct monitor *m) {
       return 1; /* the exec failed */
     }
     if (!m->removing)
-      container_state_exited(eng, w->id, m->code, oom, true, &e);
+      container_state_exited(eng, w->id, m->code, oom, m->manual_stop, true, &e);
     let_go(m);
   }
   container_record_free(&r);

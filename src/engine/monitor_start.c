@@ -377,7 +377,8 @@ cleanup:;
   /* A restart that failed is the container's end: recorded as docker does
    * (exit code 127 or 126 for its command, 125 else). */
   if (a->report < 0 && r.id[0]) {
-    container_state_exited(&a->eng, a->id, engine_exit_status(&e), false, true, &undo);
+    container_state_exited(&a->eng, a->id, engine_exit_status(&e), false, false, true,
+                           &undo);
     struct container_state st;
     if (container_state_load(&a->eng, a->id, &st, &undo) == 0) {
       snprintf(st.error, sizeof st.error, "%.255s", e.msg);

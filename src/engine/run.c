@@ -225,7 +225,7 @@ static int make_and(const struct engine *eng, const struct run_opts *o, bool cre
     return -1;
   }
   int ret = -1;
-  bool here = !create && !o->detach && o->rm;
+  bool here = !create && !o->detach && o->rm && o->attach_fd <= 0;
   _cleanup_free_ char *merged = container_path(eng, r.id, "merged");
   /* The network: its namespace in the config, set up now unless the
    * container is only created (its monitor's start phase does it then). */

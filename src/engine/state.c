@@ -56,6 +56,7 @@ int container_state_load(const struct engine *eng, const char *id, struct contai
       copy_str(st->started_at, sizeof st->started_at, j, "startedAt", e) < 0 ||
       copy_str(st->finished_at, sizeof st->finished_at, j, "finishedAt", e) < 0 ||
       json_opt_i64(j, "restartCount", "state", &restarts, e) < 0 ||
+      json_opt_bool(j, "manuallyStopped", "state", &st->manually_stopped, e) < 0 ||
       json_opt_i64(j, "monitorPid", "state", &monitor, e) < 0 ||
       json_opt_u64(j, "monitorStartTime", "state", &monitor_start, e) < 0 ||
       copy_str(st->error, sizeof st->error, j, "error", e) < 0)
@@ -77,9 +78,10 @@ int container_state_load(const struct engine *eng, const char *id, struct contai
 int container_state_save(const struct engine *eng, const char *id, const struct container_state *st,
                          bool durable, err_t *e) {
   _cleanup_json_ json_t *j = json_pack(
-      "{s:s, s:i, s:i, s:b, s:s, s:s, s:i, s:i, s:I, s:s}", "status", st->status, "pid", st->pid,
-      "exitCode", st->exit_code, "oomKilled", st->oom_killed, "startedAt", st->started_at,
-      "finishedAt", st->finished_at, "restartCount", st->restart_count, "monitorPid",
+      "{s:s, s:i, s:i, s:b, s:s, s:s, s:i, s:b, s:i, s:I, s:s}", "status", st->status, "pid",
+      st->pid, "exitCode", st->exit_code, "oomKilled", st->oom_killed, "startedAt", st->started_at,
+      "finishedAt", st->finished_at, "restartCount", st->restart_count, "manuallyStopped",
+      st->manually_stopped, "monitorPid",
       st->monitor_pid, "monitorStartTime", (json_int_t)st->monitor_start, "error", st->error);
   _cleanup_free_ char *text = j ? json_dump_checked(j, JSON_INDENT(2)) : NULL;
   _cleanup_free_ char *path = container_path(eng, id, "state.json");
@@ -139,6 +141,7 @@ int container_state_running(const struct engine *eng, const char *id, int pid, b
   st.oom_killed = false;
   snprintf(st.started_at, sizeof st.started_at, "%s", now);
   st.restart_count += restarted;
+  st.manually_stopped = false;
   st.monitor_pid = getpid();
   st.monitor_start = 0;
   if (proc_stat(st.monitor_pid, &st.monitor_start, NULL) < 0)
@@ -148,12 +151,12 @@ int container_state_running(const struct engine *eng, const char *id, int pid, b
 }
 
 int container_state_exited(const struct engine *eng, const char *id, int code, bool oom_killed,
-                           bool durable, err_t *e) {
-  return container_state_ended(eng, id, "exited", code, oom_killed, durable, e);
+                           bool by_user, bool durable, err_t *e) {
+  return container_state_ended(eng, id, "exited", code, oom_killed, by_user, durable, e);
 }
 
 int container_state_ended(const struct engine *eng, const char *id, const char *status, int code,
-                          bool oom_killed, bool durable, err_t *e) {
+                          bool oom_killed, bool by_user, bool durable, err_t *e) {
   struct container_state st;
   if (container_state_load(eng, id, &st, e) < 0)
     return -1;
@@ -164,6 +167,7 @@ int container_state_ended(const struct engine *eng, const char *id, const char *
   st.pid = 0;
   st.exit_code = code;
   st.oom_killed = oom_killed;
+  st.manually_stopped = by_user;
   snprintf(st.finished_at, sizeof st.finished_at, "%s", now);
   if (strcmp(status, "restarting")) { /* else the monitor goes on */
     st.monitor_pid = 0;

@@ -169,3 +169,31 @@ test_init() {
   assert_match "$(status_of i)" '^Exited \(143\) '
   cap rm i >/dev/null
 }
+
+# docker's unless-stopped: like always, except for a container the user
+# stopped, which the "daemon start" after a reboot (start --all with the
+# policies, podman's restart service) leaves stopped; restart clears that.
+test_unless_stopped_after_reboot() {
+  engine_setup
+  local c
+  for c in al:always us:unless-stopped up:unless-stopped no:no; do
+    cap run -d --network none --name "${c%%:*}" --restart "${c#*:}" busybox sleep 60 >/dev/null
+  done
+  cap stop -t 0 al us >/dev/null
+  sleep 0.3
+  assert_match "$(status_of us)" '^Exited \(137\) ' "unless-stopped after stop"
+  # A reboot: every monitor and container process dies at once.
+  for c in up no; do kill -9 "$(state_of $c monitorPid)" "$(state_of $c pid)"; done
+  wait_for "[ \"\$(cap ps -q | wc -l)\" = 0 ]" 50
+  assert_eq "$(cap start --all --filter restart-policy=always --filter restart-policy=unless-stopped | sort | tr '\n' ' ')" "al up " "started at boot"
+  assert_eq "$(cap ps --format '{{.Names}}' | sort | tr '\n' ' ')" "al up " "running after boot"
+  assert_fails cap start --all --filter status=exited
+  assert_contains "$ERR" "invalid filter 'status=exited'"
+  # restart after stop: the policy applies again, a crash restarts it.
+  cap restart us >/dev/null
+  kill -9 "$(state_of us pid)"
+  wait_for "[ \"\$(state_of us restartCount)\" = 1 ] && [ \"\$(state_of us status)\" = running ]" 50
+  assert_eq "$(state_of us manuallyStopped)" false "manuallyStopped after restart"
+  cap rm -f al us up no >/dev/null
+  assert_engine_clean
+}

@@ -142,3 +142,56 @@ test_50_containers_in_parallel() {
   assert_engine_clean
   assert_no_trace $ids
 }
+
+# --detach-keys (docker's syntax) on run and attach; the default no longer
+# detaches once others are chosen, and a partial sequence goes through.
+test_detach_keys() {
+  engine_setup
+  local capsule="$BIN/capsule --root $STORE --runroot $RUNROOT"
+  { sleep 0.5; printf '\001yone\r'; sleep 0.3; printf '\020\021'; sleep 0.3
+    printf 'two\r'; sleep 0.3; printf '\001x'; sleep 1; } |
+    timeout 10 script -qfec "$capsule run -it --name k --detach-keys ctrl-a,x busybox cat" \
+      /dev/null >"$WORK/run.out" || fail "run did not detach: $(cat -v "$WORK/run.out")"
+  assert_contains "$(cat -v "$WORK/run.out")" "^Ayone" "a partial sequence goes through"
+  assert_contains "$(cat "$WORK/run.out")" two "ctrl-p ctrl-q went to the container"
+  assert_match "$(status_of k)" '^Up ' "after detaching"
+  { sleep 0.5; printf '\002'; sleep 1; } |
+    timeout 10 script -qfec "$capsule attach --detach-keys ctrl-B k" /dev/null >/dev/null ||
+    fail "attach --detach-keys ctrl-B did not detach"
+  assert_match "$(status_of k)" '^Up ' "after detaching from attach"
+  assert_fails cap attach --detach-keys ctrl-1 k
+  assert_contains "$ERR" "invalid detach keys (ctrl-1)"
+  cap rm -f k >/dev/null
+  assert_engine_clean
+}
+
+# --sig-proxy: by default a signal to `capsule run` reaches the container
+# (its trap runs, its status is run's); with false it ends only the client.
+test_sig_proxy() {
+  engine_setup
+  local capsule="$BIN/capsule --root $STORE --runroot $RUNROOT" pid rc=0 c
+  local script='trap "echo got-term; exit 3" TERM; echo ready; while :; do sleep 0.1; done'
+  $capsule run --network none --name sp busybox sh -c "$script" >"$WORK/sp.out" &
+  pid=$!
+  wait_for "grep -q ready '$WORK/sp.out'" 50
+  kill -TERM $pid
+  wait $pid || rc=$?
+  assert_eq "$rc" 3 "run's status after the forwarded SIGTERM"
+  assert_contains "$(cat "$WORK/sp.out")" got-term
+  for c in sq:"" sr:--rm; do
+    $capsule run --network none --name "${c%%:*}" ${c#*:} --sig-proxy=false busybox \
+      sh -c "$script" >"$WORK/$c.out" &
+    pid=$!
+    wait_for "grep -q ready '$WORK/$c.out'" 50
+    kill -TERM $pid
+    rc=0
+    wait $pid || rc=$?
+    assert_eq "$rc" 143 "run --sig-proxy=false ${c#*:} killed by SIGTERM"
+    assert_match "$(status_of "${c%%:*}")" '^Up ' "the container after its client's end"
+  done
+  cap stop -t 1 sq sr >/dev/null
+  wait_for "[ -z \"\$(cap ps -a -q --filter name=sr)\" ]" 50 # --rm: its monitor removed it
+  assert_fails cap run --sig-proxy=maybe busybox true
+  cap rm sp sq >/dev/null
+  assert_engine_clean
+}

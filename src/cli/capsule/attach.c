@@ -1,14 +1,17 @@
 /* The attached client: our stdin to the container, its frames to our
  * stdout and stderr (engine_attach's protocol), a raw terminal with -t,
- * docker's detach keys (ctrl-p ctrl-q) and signal proxy. */
+ * docker's detach keys (ctrl-p ctrl-q, --detach-keys) and signal proxy
+ * (--sig-proxy). */
 #include "cli/capsule/attach.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -17,9 +20,6 @@
 
 #include "util/cleanup.h"
 #include "util/fs.h"
-
-#define CTRL_P 0x10
-#define CTRL_Q 0x11
 
 static const int proxied[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
 
@@ -78,10 +78,60 @@ static int take(struct frames *f, const char *buf, size_t n, int *code) {
   return 0;
 }
 
-/* Our stdin to the container, watching for ctrl-p ctrl-q: 1 on detach,
- * 0 at its end, -1 on error, 2 to go on. */
-static int forward_stdin(int sock, bool *held_p) {
-  char in[4096], out[4097];
+/* docker's key names (moby/term's ToBytes): one character as itself, or
+ * ctrl-X for X in a-z @ [ \ ] ^ _. */
+static int parse_keys(const char *spec, struct attach_opts *o, err_t *e) {
+  static const char ctrl_specials[] = "@[\\]^_"; /* 0, 27, 28, 29, 30, 31 */
+  o->n_keys = 0;
+  for (const char *p = spec; *p;) {
+    size_t len = strcspn(p, ",");
+    bool ctrl = len == 6 && !strncasecmp(p, "ctrl-", 5);
+    int x = ctrl ? tolower((unsigned char)p[5]) : 0;
+    unsigned char key;
+    if (len == 1)
+      key = (unsigned char)*p;
+    else if (ctrl && x >= 'a' && x <= 'z')
+      key = (unsigned char)(x - 'a' + 1);
+    else if (ctrl && x && strchr(ctrl_specials, x))
+      key = x == '@' ? 0 : (unsigned char)(26 + (strchr(ctrl_specials, x) - ctrl_specials));
+    else
+      return err_set(e, EINVAL, "invalid detach keys (%s): unknown key '%.*s' (want a letter "
+                                "or ctrl-X, comma-separated)", spec, (int)len, p);
+    if (o->n_keys == sizeof o->keys)
+      return err_set(e, EINVAL, "invalid detach keys (%s): at most %zu keys", spec,
+                     sizeof o->keys);
+    o->keys[o->n_keys++] = key;
+    p += len;
+    if (*p == ',' && *++p == '\0')
+      return err_set(e, EINVAL, "invalid detach keys (%s): a key after ','", spec);
+  }
+  if (!o->n_keys)
+    return err_set(e, EINVAL, "invalid detach keys (%s): no key", spec);
+  return 0;
+}
+
+int attach_opts_parse(struct cmdline_args *args, struct attach_opts *o, err_t *e) {
+  o->sig_proxy = true;
+  o->keys[0] = 0x10; /* ctrl-p ctrl-q */
+  o->keys[1] = 0x11;
+  o->n_keys = 2;
+  const char *keys = cmdline_value(args, OPT_DETACH_KEYS);
+  if (keys && *keys && parse_keys(keys, o, e) < 0) /* "": the default, as docker */
+    return -1;
+  if (cmdline_has(args, OPT_SIG_PROXY)) {
+    const char *v = cmdline_value(args, OPT_SIG_PROXY);
+    if (v && strcmp(v, "true") && strcmp(v, "false"))
+      return err_set(e, EINVAL, "--sig-proxy=%s: expected true or false", v);
+    o->sig_proxy = !v || !strcmp(v, "true");
+  }
+  return 0;
+}
+
+/* Our stdin to the container, watching for the detach keys (*matched of
+ * them seen so far, held back): 1 on detach, 0 at its end, -1 on error, 2
+ * to go on. */
+static int forward_stdin(int sock, const struct attach_opts *o, size_t *matched) {
+  char in[4096], out[4096 + sizeof o->keys];
   ssize_t n = read(STDIN_FILENO, in, sizeof in);
   if (n < 0)
     return errno == EINTR || errno == EAGAIN ? 2 : -1;
@@ -89,26 +139,33 @@ static int forward_stdin(int sock, bool *held_p) {
     return 0;
   size_t k = 0;
   for (ssize_t i = 0; i < n; i++) {
-    if (*held_p) {
-      *held_p = false;
-      if (in[i] == CTRL_Q)
+    unsigned char c = (unsigned char)in[i];
+    if (c == o->keys[*matched]) {
+      if (++*matched == o->n_keys)
         return 1;
-      out[k++] = CTRL_P;
+      continue;
     }
-    if (in[i] == CTRL_P)
-      *held_p = true;
+    /* Not the sequence: what was held goes through, and this key may
+     * start it again. */
+    memcpy(out + k, o->keys, *matched);
+    k += *matched;
+    *matched = 0;
+    if (c == o->keys[0])
+      *matched = 1;
     else
-      out[k++] = in[i];
+      out[k++] = (char)c;
   }
   return k && write_all(sock, out, k) < 0 ? -1 : 2;
 }
 
-int attach_run(const struct engine *eng, const char *id, int sock, bool tty, bool with_stdin,
+int attach_run(const struct engine *eng, const char *id, int sock, const struct attach_opts *o,
                int *code, err_t *e) {
+  bool tty = o->tty, with_stdin = o->with_stdin;
   sigset_t set, old;
   sigemptyset(&set);
   for (size_t i = 0; i < sizeof proxied / sizeof proxied[0]; i++)
-    sigaddset(&set, proxied[i]);
+    if (o->sig_proxy || proxied[i] == SIGWINCH)
+      sigaddset(&set, proxied[i]);
   sigprocmask(SIG_BLOCK, &set, &old);
   _cleanup_close_ int sfd = signalfd(-1, &set, SFD_CLOEXEC);
   struct termios saved;
@@ -121,7 +178,8 @@ int attach_run(const struct engine *eng, const char *id, int sock, bool tty, boo
   if (tty && isatty(STDIN_FILENO))
     send_size(eng, id);
   struct frames f = {0};
-  bool stdin_open = with_stdin, held_p = false;
+  bool stdin_open = with_stdin;
+  size_t matched = 0;
   int ret = ATTACH_LOST;
   for (;;) {
     struct pollfd p[3] = {{.fd = sock, .events = POLLIN},
@@ -146,7 +204,7 @@ int attach_run(const struct engine *eng, const char *id, int sock, bool tty, boo
       }
     }
     if (p[1].revents) {
-      int r = forward_stdin(sock, &held_p);
+      int r = forward_stdin(sock, o, &matched);
       if (r == 1) {
         ret = ATTACH_DETACHED;
         break;

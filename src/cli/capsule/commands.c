@@ -58,7 +58,7 @@ static const struct cmdline_command commands[] = {
      .max_operands = -1, .flags = CMDLINE_STOP_AT_OPERAND, .stop_after = 1,
      .complete = "image", .fail_status = EXIT_FAILURE_RUN, .aliases = ALIASES("container create")},
     {.name = "start", .run = cmd_start, .operands = "CONTAINER...",
-     .summary = "Start containers", .options = start_options, .min_operands = 1,
+     .summary = "Start containers", .options = start_options, .min_operands = 0,
      .max_operands = -1, .complete = "container", .aliases = ALIASES("container start")},
     {.name = "stop", .run = cmd_stop, .operands = "CONTAINER...", .summary = "Stop containers",
      .options = stop_options, .min_operands = 1, .max_operands = -1, .complete = "container",

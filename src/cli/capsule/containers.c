@@ -54,6 +54,7 @@ const struct cmdline_option run_options[] = {
     {OPT_LOG_OPT, 0, "log-opt", CMDLINE_LIST, "max-size=SIZE|max-file=N",
      "The log's size cap and rotation"},
     RUN_FLAGS_OPTIONS,
+    ATTACH_OPTIONS,
     CMDLINE_OPTIONS_END,
 };
 
@@ -160,13 +161,20 @@ CAPSULE_COMMAND(cmd_run) {
   __attribute__((cleanup(run_args_free))) struct run_args a = {0};
   if (parse_run(cli, args, &o, &a, e) < 0)
     return -1;
+  struct attach_opts ao;
+  if (attach_opts_parse(args, &ao, e) < 0)
+    return -1;
+  ao.tty = o.tty;
+  ao.with_stdin = o.interactive;
   struct engine eng = cli_engine(cli);
   int status = 0;
   _cleanup_free_ char *cid = NULL;
   /* In the foreground without --rm we are the container's first attached
-   * client: its monitor outlives us, records its end and keeps its log. */
+   * client: its monitor outlives us, records its end and keeps its log.
+   * So with --sig-proxy=false: our signals must not end the container with
+   * us, and its monitor removes it (--rm) at its own end. */
   int sp[2] = {-1, -1};
-  bool attached = !o.detach && !o.rm;
+  bool attached = !o.detach && (!o.rm || !ao.sig_proxy);
   if (attached && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0)
     return err_sys(e, "socketpair");
   o.attach_fd = sp[1];
@@ -183,7 +191,7 @@ CAPSULE_COMMAND(cmd_run) {
       printf("%s\n", cid);
     return status;
   }
-  int r = attach_run(&eng, cid, sp[0], o.tty, o.interactive, &status, e);
+  int r = attach_run(&eng, cid, sp[0], &ao, &status, e);
   close(sp[0]);
   if (r == ATTACH_LOST)
     return -1;

@@ -17,24 +17,71 @@
 #include "util/timefmt.h"
 
 /* An attached session's end: the container's status, 0 on detach. */
-static int attached(const struct engine *eng, const char *id, int sock, bool tty,
-                    bool with_stdin, err_t *e) {
+static int attached(const struct engine *eng, const char *id, int sock,
+                    const struct attach_opts *o, err_t *e) {
   int code = 0;
-  int r = attach_run(eng, id, sock, tty, with_stdin, &code, e);
+  int r = attach_run(eng, id, sock, o, &code, e);
   if (r == ATTACH_LOST)
     return -1;
   return r == ATTACH_DETACHED ? 0 : code;
 }
 
+enum { OPT_ALL = 256, OPT_FILTER };
+
 const struct cmdline_option start_options[] = {
     {'a', 'a', "attach", CMDLINE_FLAG, NULL, "Attach stdout and stderr, exit with the container"},
     {'i', 'i', "interactive", CMDLINE_FLAG, NULL, "Attach stdin too"},
+    {OPT_ALL, 0, "all", CMDLINE_FLAG, NULL, "Start every container that does not run"},
+    {OPT_FILTER, 'f', "filter", CMDLINE_LIST, "restart-policy=POLICY",
+     "With --all: only containers of that restart policy (after a reboot)"},
+    ATTACH_OPTIONS,
     CMDLINE_OPTIONS_END,
 };
+
+static void started(const char *name, const err_t *err, void *data) {
+  int *status = data;
+  if (!err) {
+    printf("%s\n", name);
+    return;
+  }
+  err_t copy = *err;
+  *status = cli_report(&copy);
+}
+
+/* start --all [--filter restart-policy=P]... */
+static int start_all(const struct engine *eng, struct cmdline_args *args, err_t *e) {
+  if (args->n_operands || cmdline_has(args, 'a') || cmdline_has(args, 'i'))
+    return err_set(e, EINVAL, "--all takes no container and cannot attach");
+  _cleanup_free_ char **filters = cmdline_values(args, OPT_FILTER, e);
+  if (!filters)
+    return -1;
+  size_t n = 0;
+  for (; filters[n]; n++) {
+    static const char key[] = "restart-policy=";
+    const char *p = filters[n] + sizeof key - 1;
+    if (strncmp(filters[n], key, sizeof key - 1) ||
+        (strcmp(p, "no") && strcmp(p, "on-failure") && strcmp(p, "always") &&
+         strcmp(p, "unless-stopped")))
+      return err_set(e, EINVAL,
+                     "invalid filter '%s' (want restart-policy=no|on-failure|always|"
+                     "unless-stopped)", filters[n]);
+    filters[n] = (char *)p;
+  }
+  int status = 0;
+  if (engine_start_all(eng, filters, n, started, &status, e) < 0)
+    return -1;
+  return status;
+}
 
 CAPSULE_COMMAND(cmd_start) {
   struct engine eng = cli_engine(cli);
   bool attach = cmdline_has(args, 'a'), interactive = cmdline_has(args, 'i');
+  if (cmdline_has(args, OPT_ALL))
+    return start_all(&eng, args, e);
+  if (cmdline_has(args, OPT_FILTER))
+    return err_set(e, EINVAL, "--filter needs --all");
+  if (!args->n_operands)
+    return err_set(e, EINVAL, "expected at least 1 argument, got 0");
   if (!attach && !interactive) {
     int status = 0;
     for (int i = 0; i < args->n_operands; i++) {
@@ -51,15 +98,19 @@ CAPSULE_COMMAND(cmd_start) {
   /* Our end of the socketpair is the container's first client: no output
    * is missed between its start and our attach. */
   struct engine_attach_info info;
+  struct attach_opts ao;
   int sp[2];
-  if (engine_attach_info(&eng, args->operands[0], &info, e) < 0)
+  if (attach_opts_parse(args, &ao, e) < 0 ||
+      engine_attach_info(&eng, args->operands[0], &info, e) < 0)
     return -1;
+  ao.tty = info.tty;
+  ao.with_stdin = interactive && info.interactive;
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0)
     return err_sys(e, "socketpair");
   int rc = engine_start(&eng, info.id, sp[1], e);
   close(sp[1]);
   if (rc == 0)
-    rc = attached(&eng, info.id, sp[0], info.tty, interactive && info.interactive, e);
+    rc = attached(&eng, info.id, sp[0], &ao, e);
   close(sp[0]);
   return rc;
 }
@@ -145,19 +196,23 @@ CAPSULE_COMMAND(cmd_wait) {
 
 const struct cmdline_option attach_options[] = {
     {OPT_NO_STDIN, 0, "no-stdin", CMDLINE_FLAG, NULL, "Do not attach stdin"},
+    ATTACH_OPTIONS,
     CMDLINE_OPTIONS_END,
 };
 
 CAPSULE_COMMAND(cmd_attach) {
   struct engine eng = cli_engine(cli);
   struct engine_attach_info info;
-  if (engine_attach_info(&eng, args->operands[0], &info, e) < 0)
+  struct attach_opts ao;
+  if (attach_opts_parse(args, &ao, e) < 0 ||
+      engine_attach_info(&eng, args->operands[0], &info, e) < 0)
     return -1;
-  bool with_stdin = !cmdline_has(args, OPT_NO_STDIN) && info.interactive;
-  _cleanup_close_ int sock = engine_attach(&eng, info.id, with_stdin, &info, e);
+  ao.with_stdin = !cmdline_has(args, OPT_NO_STDIN) && info.interactive;
+  _cleanup_close_ int sock = engine_attach(&eng, info.id, ao.with_stdin, &info, e);
   if (sock < 0)
     return -1;
-  return attached(&eng, info.id, sock, info.tty, with_stdin, e);
+  ao.tty = info.tty;
+  return attached(&eng, info.id, sock, &ao, e);
 }
 
 const struct cmdline_option logs_options[] = {
