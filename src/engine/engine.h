@@ -73,6 +73,9 @@ struct run_opts {
   bool publish_all;    /* -P: the image's ExposedPorts on free host ports */
   char **add_hosts;    /* --add-host "NAME:IP" */
   char **dns;          /* --dns IP */
+  char **dns_search;   /* --dns-search DOMAIN ("." : none) */
+  char **dns_options;  /* --dns-option OPTION */
+  char **aliases;      /* --network-alias NAME (user networks) */
 };
 
 /* Create and start a container from an image. In the foreground with rm,

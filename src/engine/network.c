@@ -158,6 +158,24 @@ json_t *engine_net_plan(const struct engine *eng, const struct run_opts *o,
   for (char **d = o->dns; d && *d; d++)
     if (net_dns_check(*d, e) < 0)
       return NULL;
+  for (char **d = o->dns_search; d && *d; d++)
+    if (net_dns_search_check(*d, e) < 0)
+      return NULL;
+  for (char **d = o->dns_options; d && *d; d++)
+    if (net_dns_option_check(*d, e) < 0)
+      return NULL;
+  /* docker's rule: aliases are names on a user network. */
+  bool user_net = !strcmp(mode, "bridge") && strcmp(network, NET_DEFAULT_NAME);
+  if (o->aliases && *o->aliases && !user_net) {
+    err_set(e, EINVAL, "--network-alias: network-scoped aliases are supported only for "
+                       "containers on user-defined networks");
+    return NULL;
+  }
+  for (char **a = o->aliases; a && *a; a++)
+    if (!**a || strlen(*a) >= HOST_NAME_MAX || strpbrk(*a, " \t\r\n#")) {
+      err_set(e, EINVAL, "invalid argument \"%s\" for --network-alias", *a);
+      return NULL;
+    }
   /* Written into the container's /etc/hosts and /etc/hostname: a newline
    * in it added host entries of the user's choosing. */
   for (const char *c = o->hostname; c && *c; c++)
@@ -168,9 +186,12 @@ json_t *engine_net_plan(const struct engine *eng, const struct run_opts *o,
     }
   _cleanup_json_ json_t *add = json_string_array((const char *const *)o->add_hosts);
   _cleanup_json_ json_t *dns = json_string_array((const char *const *)o->dns);
-  json_t *plan = json_pack("{s:s, s:O, s:O, s:s, s:O, s:O}", "mode", mode, "networks", networks,
-                           "ports", ports, "hostname", o->hostname ? o->hostname : "", "addHosts",
-                           add, "dns", dns);
+  json_t *plan = json_pack("{s:s, s:O, s:O, s:s, s:O, s:O, s:o, s:o, s:o}", "mode", mode,
+                           "networks", networks, "ports", ports, "hostname",
+                           o->hostname ? o->hostname : "", "addHosts", add, "dns", dns,
+                           "dnsSearch", json_string_array((const char *const *)o->dns_search),
+                           "dnsOptions", json_string_array((const char *const *)o->dns_options),
+                           "aliases", json_string_array((const char *const *)o->aliases));
   if (failed || !plan) {
     json_decref(plan);
     err_sys(e, "network");
@@ -261,12 +282,16 @@ static int write_etc_files(const struct engine *eng, const struct container_reco
   char hostname[256], text[260];
   hostname_of(r, hostname, sizeof hostname);
   snprintf(text, sizeof text, "%s\n", hostname);
-  _cleanup_strv_ char **dns = NULL;
-  if (json_opt_strv(engine_net_plan_of(r), "dns", "network", &dns, e) < 0)
+  _cleanup_strv_ char **dns = NULL, **search = NULL, **options = NULL;
+  json_t *plan = engine_net_plan_of(r);
+  if (json_opt_strv(plan, "dns", "network", &dns, e) < 0 ||
+      json_opt_strv(plan, "dnsSearch", "network", &search, e) < 0 ||
+      json_opt_strv(plan, "dnsOptions", "network", &options, e) < 0)
     return -1;
   err_t ignored = ERR_INIT;
   _cleanup_free_ char *host = read_file("/etc/resolv.conf", 1 << 20, NULL, &ignored);
-  _cleanup_free_ char *resolv = net_resolv_text(host, dns, strcmp(engine_net_mode_of(r), "host"));
+  struct net_resolv_opts ro = {.dns = dns, .search = search, .options = options};
+  _cleanup_free_ char *resolv = net_resolv_text(host, &ro, strcmp(engine_net_mode_of(r), "host"));
   if (!resolv)
     return err_sys(e, "resolv.conf");
   if (write_in_place(eng, r->id, "hostname", text, e) < 0 ||
@@ -377,8 +402,14 @@ static int collect_peer(const char *id, json_t *st, void *data) {
       continue;
     if (p->members && json_object_set_new(p->members, id, json_true()) < 0)
       return -1;
-    if (p->f && strcmp(id, p->self) && name)
-      fprintf(p->f, "%s\t%s\n", ip, name);
+    if (p->f && strcmp(id, p->self) && name) {
+      fprintf(p->f, "%s\t%s", ip, name);
+      size_t i;
+      json_t *alias;
+      json_array_foreach(json_object_get(st, "aliases"), i, alias)
+        fprintf(p->f, " %s", json_string_value(alias));
+      fputc('\n', p->f);
+    }
   }
   return 0;
 }
@@ -578,9 +609,20 @@ static char *hosts_base(const struct container_record *r, json_t *state) {
   _cleanup_strv_ char **add = NULL;
   err_t ignored = ERR_INIT;
   json_opt_strv(conf, "addHosts", "network", &add, &ignored);
-  char names[600];
-  bool named = r->name && *first && strcmp(first, NET_DEFAULT_NAME) && strcmp(r->name, hostname);
-  snprintf(names, sizeof names, "%s%s%s", hostname, named ? " " : "", named ? r->name : "");
+  bool user = *first && strcmp(first, NET_DEFAULT_NAME);
+  bool named = r->name && user && strcmp(r->name, hostname);
+  _cleanup_free_ char *names = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&names, &len);
+  if (!f)
+    return NULL;
+  fprintf(f, "%s%s%s", hostname, named ? " " : "", named ? r->name : "");
+  size_t i;
+  json_t *alias;
+  json_array_foreach(json_object_get(conf, "aliases"), i, alias)
+    fprintf(f, " %s", json_string_value(alias));
+  if (fclose(f) != 0)
+    return NULL;
   return net_hosts_text(add, ip, names, NULL);
 }
 
@@ -642,7 +684,9 @@ int engine_net_up(const struct engine *eng, const struct container_record *r, er
   }
   _cleanup_free_ char *root = real_root(eng);
   _cleanup_json_ json_t *state =
-      root ? json_pack("{s:s, s:s, s:{}}", "root", root, "name", r->name ?: "", "networks") : NULL;
+      root ? json_pack("{s:s, s:s, s:{}, s:O*}", "root", root, "name", r->name ?: "", "networks",
+                       "aliases", json_object_get(engine_net_plan_of(r), "aliases"))
+           : NULL;
   if (!state)
     return err_sys(e, "network");
   if (bring_up(eng, r, state, e) == 0)

@@ -310,9 +310,12 @@ json_t *engine_net_host_config(const struct container_record *r) {
                         host_port),
               &failed);
   }
-  json_t *out = json_pack("{s:s, s:o, s:O, s:O}", "NetworkMode",
+  json_t *search = json_object_get(conf, "dnsSearch"), *options = json_object_get(conf, "dnsOptions");
+  json_t *out = json_pack("{s:s, s:o, s:O, s:o, s:o, s:O}", "NetworkMode",
                           !strcmp(mode, "bridge") && first ? first : mode, "PortBindings",
                           bindings, "Dns", json_object_get(conf, "dns") ?: json_null(),
+                          "DnsSearch", search ? json_incref(search) : json_array(),
+                          "DnsOptions", options ? json_incref(options) : json_array(),
                           "ExtraHosts", json_object_get(conf, "addHosts") ?: json_null());
   return json_done(out, failed);
 }

@@ -38,6 +38,18 @@ int net_dns_check(const char *ip, err_t *e) {
   return 0;
 }
 
+int net_dns_search_check(const char *domain, err_t *e) {
+  if (!*domain || strlen(domain) > 255 || strpbrk(domain, " \t\r\n"))
+    return err_set(e, EINVAL, "invalid argument \"%s\" for --dns-search: not a domain", domain);
+  return 0;
+}
+
+int net_dns_option_check(const char *option, err_t *e) {
+  if (!*option || strlen(option) > 255 || strpbrk(option, " \t\r\n"))
+    return err_set(e, EINVAL, "invalid argument \"%s\" for --dns-option", option);
+  return 0;
+}
+
 /* docker's defaultContent (libnetwork/etchosts). */
 static const char hosts_head[] = "127.0.0.1\tlocalhost\n"
                                  "::1\tlocalhost ip6-localhost ip6-loopback\n"
@@ -75,28 +87,47 @@ static bool local_nameserver(const char *addr) {
   return !strncmp(addr, "127.", 4) || !strcmp(addr, "::1");
 }
 
-char *net_resolv_text(const char *host_text, char **dns, bool filter_local) {
+/* The line "KEY v1 v2...", unless `values` is {"."} (search: none). */
+static void put_line(FILE *f, const char *key, char **values) {
+  if (!strcmp(values[0], ".") && !values[1])
+    return;
+  fputs(key, f);
+  for (char **v = values; *v; v++)
+    fprintf(f, " %s", *v);
+  fputc('\n', f);
+}
+
+char *net_resolv_text(const char *host_text, const struct net_resolv_opts *o, bool filter_local) {
   char *text = NULL;
   size_t len = 0;
   FILE *f = open_memstream(&text, &len);
   if (!f)
     return NULL;
   int servers = 0;
-  bool replace = dns && *dns;
+  bool replace = o->dns && *o->dns, search = o->search && *o->search,
+       options = o->options && *o->options;
   for (const char *line = host_text; line && *line;) {
     size_t n = strcspn(line, "\n");
     char addr[64];
     bool is_ns = sscanf(line, "nameserver %63s", addr) == 1;
-    if (!is_ns || (!replace && !(filter_local && local_nameserver(addr)))) {
+    /* docker drops the host's domain line with a search given: the
+     * resolver takes the last of the two. */
+    bool replaced = (search && (!strncmp(line, "search", 6) || !strncmp(line, "domain", 6))) ||
+                    (options && !strncmp(line, "options", 7));
+    if (!replaced && (!is_ns || (!replace && !(filter_local && local_nameserver(addr))))) {
       fprintf(f, "%.*s\n", (int)n, line);
       servers += is_ns;
     }
     line += n + (line[n] == '\n');
   }
-  for (char **d = dns; d && *d; d++, servers++)
+  for (char **d = o->dns; d && *d; d++, servers++)
     fprintf(f, "nameserver %s\n", *d);
   if (!servers)
     fputs("nameserver 8.8.8.8\nnameserver 8.8.4.4\n", f);
+  if (search)
+    put_line(f, "search", o->search);
+  if (options)
+    put_line(f, "options", o->options);
   if (fclose(f) != 0) {
     free(text);
     return NULL;

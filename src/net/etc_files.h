@@ -21,11 +21,24 @@ int net_dns_check(const char *ip, err_t *e);
 char *net_hosts_text(char **add_hosts, const char *own_ip, const char *own_names,
                      const char *peers);
 
-/* /etc/resolv.conf from the host's (`host_text`, may be NULL): with `dns`
- * (NULL-terminated, may be NULL or empty) its nameserver lines are replaced; with `filter_local` (the container has
- * its own network namespace) nameservers on 127.0.0.0/8 and ::1, which it
- * cannot reach, are dropped, and if none is left Google's public ones are
- * used, as docker does. On the heap. */
-char *net_resolv_text(const char *host_text, char **dns, bool filter_local);
+/* A --dns-search domain (docker's check: "." or a name of at most 255
+ * characters, no space) or a --dns-option (no space). */
+int net_dns_search_check(const char *domain, err_t *e);
+int net_dns_option_check(const char *option, err_t *e);
+
+/* What replaces lines of the host's resolv.conf (each NULL-terminated, may
+ * be NULL or empty: the host's lines are kept). */
+struct net_resolv_opts {
+  char **dns;     /* nameserver lines */
+  char **search;  /* the search line; {"."}: none */
+  char **options; /* the options line */
+};
+
+/* /etc/resolv.conf from the host's (`host_text`, may be NULL), its lines
+ * replaced as `o` says; with `filter_local` (the container has its own
+ * network namespace) nameservers on 127.0.0.0/8 and ::1, which it cannot
+ * reach, are dropped, and if none is left Google's public ones are used, as
+ * docker does. On the heap. */
+char *net_resolv_text(const char *host_text, const struct net_resolv_opts *o, bool filter_local);
 
 #endif

@@ -332,3 +332,33 @@ test_networks_are_isolated_from_each_other() {
   assert_eq "$(cap run --rm --network isob busybox sh -c "timeout 2 wget -O- http://$ip/hostname 2>/dev/null; true")" "" "isob reaches web on isoa"
   assert_eq "$(cap run --rm --network bridge busybox sh -c "timeout 2 wget -O- http://$ip/hostname 2>/dev/null; true")" "" "the default bridge reaches web on isoa"
 }
+
+# --dns-search and --dns-option replace the host's lines as docker does;
+# --network-alias names a container on its user network, for its peers
+# and itself (through /etc/hosts, as its name).
+test_dns_search_options_and_aliases() {
+  net_setup
+  local out
+  out=$(cap run --rm --dns-search a.test --dns-search b.test --dns-option ndots:5 \
+    --dns-option timeout:2 busybox cat /etc/resolv.conf)
+  assert_contains "$out" "search a.test b.test" "the search line"
+  assert_contains "$out" "options ndots:5 timeout:2" "the options line"
+  assert_eq "$(echo "$out" | grep -c '^search')" 1 "one search line"
+  assert_not_contains "$(cap run --rm --dns-search . busybox cat /etc/resolv.conf)" search "--dns-search ."
+  assert_fails cap run --rm --dns-search 'a b' busybox true
+  assert_eq "$RC" 125
+  assert_fails cap run --rm --network-alias www busybox true
+  assert_contains "$ERR" "user-defined networks"
+  cap network create aliasnet >/dev/null
+  cap run -d --name web --network aliasnet --network-alias www --network-alias w2 busybox \
+    httpd -f -p 80 -h /etc >/dev/null
+  assert_contains "$(cap exec web cat /etc/hosts)" " web www w2" "web's own line"
+  out=$(cap run --rm --network aliasnet busybox sh -c 'cat /etc/hosts
+    for i in 1 2 3 4 5; do timeout 3 wget -O- http://w2/hostname 2>/dev/null && break; sleep 0.2; done')
+  assert_contains "$out" "$(printf '\tweb www w2')" "a peer's line with the aliases"
+  assert_contains "$out" "$(cap inspect --format '{{.Config.Hostname}}' web)" "a peer reaches web by its alias"
+  assert_eq "$(cap inspect --format '{{json .HostConfig.DnsSearch}}' web)" "[]"
+  cap rm -f web >/dev/null
+  cap network rm aliasnet >/dev/null
+  assert_engine_clean
+}

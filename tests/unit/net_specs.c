@@ -71,16 +71,26 @@ int main(void) {
                    "10.77.0.3\tpeer\n");
 
   const char *host = "search example.org\nnameserver 127.0.0.53\nnameserver 10.0.0.53\noptions ndots:2\n";
-  _cleanup_free_ char *own = net_resolv_text(host, NULL, true);
+  const struct net_resolv_opts keep = {0};
+  _cleanup_free_ char *own = net_resolv_text(host, &keep, true);
   CHECK_STR(own, "search example.org\nnameserver 10.0.0.53\noptions ndots:2\n");
-  _cleanup_free_ char *hostnet = net_resolv_text(host, NULL, false);
+  _cleanup_free_ char *hostnet = net_resolv_text(host, &keep, false);
   CHECK_STR(hostnet, host);
   char *dns[] = {"9.9.9.9", NULL}, *none[] = {NULL};
-  _cleanup_free_ char *given = net_resolv_text(host, dns, true);
+  _cleanup_free_ char *given = net_resolv_text(host, &(struct net_resolv_opts){.dns = dns}, true);
   CHECK_STR(given, "search example.org\noptions ndots:2\nnameserver 9.9.9.9\n");
-  _cleanup_free_ char *empty = net_resolv_text(host, none, true);
+  _cleanup_free_ char *empty = net_resolv_text(host, &(struct net_resolv_opts){.dns = none}, true);
   CHECK_STR(empty, own);
-  _cleanup_free_ char *local_only = net_resolv_text("nameserver 127.0.0.1\n", NULL, true);
+  _cleanup_free_ char *local_only = net_resolv_text("nameserver 127.0.0.1\n", &keep, true);
   CHECK_STR(local_only, "nameserver 8.8.8.8\nnameserver 8.8.4.4\n");
+  /* --dns-search and --dns-option replace the host's lines (and its domain
+   * line); "." clears the search list. */
+  char *search[] = {"a.test", "b.test", NULL}, *dot[] = {".", NULL}, *opts[] = {"ndots:5", NULL};
+  _cleanup_free_ char *replaced = net_resolv_text(
+      "domain x.test\nnameserver 10.0.0.53\noptions ndots:2\n",
+      &(struct net_resolv_opts){.search = search, .options = opts}, true);
+  CHECK_STR(replaced, "nameserver 10.0.0.53\nsearch a.test b.test\noptions ndots:5\n");
+  _cleanup_free_ char *cleared = net_resolv_text(host, &(struct net_resolv_opts){.search = dot}, true);
+  CHECK_STR(cleared, "nameserver 10.0.0.53\noptions ndots:2\n");
   return check_report("net_specs");
 }

@@ -17,7 +17,8 @@
 
 enum {
   OPT_RM = 256, OPT_ENTRYPOINT, OPT_NAME, OPT_HOSTNAME, OPT_PIDS, OPT_CPUS, OPT_RO, OPT_NETWORK,
-  OPT_DNS, OPT_ADD_HOST, OPT_RESTART, OPT_INIT, OPT_LOG_OPT
+  OPT_DNS, OPT_ADD_HOST, OPT_RESTART, OPT_INIT, OPT_LOG_OPT, OPT_DNS_SEARCH, OPT_DNS_OPTION,
+  OPT_ALIAS
 };
 
 const struct cmdline_option run_options[] = {
@@ -47,6 +48,12 @@ const struct cmdline_option run_options[] = {
      "Publish the image's exposed ports on free host ports"},
     {OPT_ADD_HOST, 0, "add-host", CMDLINE_LIST, "NAME:IP", "Add a line to /etc/hosts"},
     {OPT_DNS, 0, "dns", CMDLINE_LIST, "IP", "Set a nameserver in /etc/resolv.conf"},
+    {OPT_DNS_SEARCH, 0, "dns-search", CMDLINE_LIST, "DOMAIN",
+     "Set a search domain in /etc/resolv.conf (\".\": none)"},
+    {OPT_DNS_OPTION, 0, "dns-option", CMDLINE_LIST, "OPTION",
+     "Set a resolver option in /etc/resolv.conf"},
+    {OPT_ALIAS, 0, "network-alias", CMDLINE_LIST, "NAME",
+     "Another name of the container on its user network"},
     {OPT_RESTART, 0, "restart", CMDLINE_VALUE, "POLICY",
      "Restart policy: no, on-failure[:N], always, unless-stopped"},
     {OPT_INIT, 0, "init", CMDLINE_FLAG, NULL,
@@ -60,7 +67,8 @@ const struct cmdline_option run_options[] = {
 
 /* What run's and create's struct run_opts borrows. */
 struct run_args {
-  char **env, **volumes, **entry, **publish, **dns, **add_hosts;
+  char **env, **volumes, **entry, **publish, **dns, **add_hosts, **dns_search, **dns_options,
+      **aliases;
   struct run_flags flags;
 };
 
@@ -71,6 +79,9 @@ static void run_args_free(struct run_args *a) {
   free(a->publish);
   free(a->dns);
   free(a->add_hosts);
+  free(a->dns_search);
+  free(a->dns_options);
+  free(a->aliases);
   run_flags_free(&a->flags);
 }
 
@@ -79,7 +90,10 @@ static int parse_run(struct cli *cli, struct cmdline_args *args, struct run_opts
                      struct run_args *a, err_t *e) {
   if (!(a->env = cmdline_values(args, 'e', e)) || !(a->volumes = cmdline_values(args, 'v', e)) ||
       !(a->publish = cmdline_values(args, 'p', e)) || !(a->dns = cmdline_values(args, OPT_DNS, e)) ||
-      !(a->add_hosts = cmdline_values(args, OPT_ADD_HOST, e)))
+      !(a->add_hosts = cmdline_values(args, OPT_ADD_HOST, e)) ||
+      !(a->dns_search = cmdline_values(args, OPT_DNS_SEARCH, e)) ||
+      !(a->dns_options = cmdline_values(args, OPT_DNS_OPTION, e)) ||
+      !(a->aliases = cmdline_values(args, OPT_ALIAS, e)))
     return -1;
   const char *v;
   int id;
@@ -141,6 +155,9 @@ static int parse_run(struct cli *cli, struct cmdline_args *args, struct run_opts
   o->publish = a->publish;
   o->dns = a->dns;
   o->add_hosts = a->add_hosts;
+  o->dns_search = a->dns_search;
+  o->dns_options = a->dns_options;
+  o->aliases = a->aliases;
   if (run_flags_apply(cli, args, o, &a->flags, e) < 0)
     return -1;
   return 0;
