@@ -5,7 +5,6 @@
 #include <jansson.h>
 #include <stdbool.h>
 
-#define CAPSULE_VERSION "0.1.0"
 #define OCI_VERSION_MAX "1.1.0"
 
 /* A config.json for a busybox-like rootfs in ./rootfs, as `runc spec`

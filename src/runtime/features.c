@@ -6,6 +6,7 @@
 #include "runtime/runtime.h"
 #include "runtime/seccomp.h"
 #include "util/json.h"
+#include "util/version.h"
 
 json_t *runtime_features(void) {
   static const char *const mount_options[] = {

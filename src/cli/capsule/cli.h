@@ -10,8 +10,6 @@
 #include "util/cmdline.h"
 #include "util/error.h"
 
-#define CAPSULE_VERSION "0.1.0"
-
 /* docker's exit statuses: 125 for a usage error (a bad flag, a wrong number
  * of operands) of any command, and for a failure of run and create (their
  * table entries say so: 126 and 127 and the container's own statuses are

@@ -28,6 +28,7 @@
 #include "cli/capsule/cli.h"
 #include "cli/capsule/commands.h"
 #include "engine/engine.h"
+#include "util/version.h"
 
 #define ALIASES(...) ((const char *const[]){__VA_ARGS__, NULL})
 

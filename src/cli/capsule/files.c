@@ -7,14 +7,13 @@
 #include <unistd.h>
 
 #include "cli/capsule/cli.h"
+#include "cli/capsule/cli_engine.h"
 #include "cli/capsule/commands.h"
 #include "engine/engine.h"
 #include "util/array.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/json.h"
-
-#define ENGINE_OF(cli) {.root = (cli)->root, .run_root = (cli)->run_root}
 
 const struct cmdline_option cp_options[] = {
     {'a', 'a', "archive", CMDLINE_FLAG, NULL, "Keep owners (uid:gid) of the files"},
@@ -23,7 +22,7 @@ const struct cmdline_option cp_options[] = {
 };
 
 CAPSULE_COMMAND(cmd_cp) {
-  struct engine eng = ENGINE_OF(cli);
+  struct engine eng = cli_engine(cli);
   struct cp_opts o = {.archive = cmdline_has(args, 'a'), .follow = cmdline_has(args, 'L')};
   const char *to = args->operands[1];
   if (!strcmp(to, "-") && isatty(STDOUT_FILENO))
@@ -32,7 +31,7 @@ CAPSULE_COMMAND(cmd_cp) {
 }
 
 CAPSULE_COMMAND(cmd_diff) {
-  struct engine eng = ENGINE_OF(cli);
+  struct engine eng = cli_engine(cli);
   _cleanup_json_ json_t *changes = NULL;
   if (engine_diff(&eng, args->operands[0], &changes, e) < 0)
     return -1;
@@ -59,7 +58,7 @@ const struct cmdline_option commit_options[] = {
 };
 
 CAPSULE_COMMAND(cmd_commit) {
-  struct engine eng = ENGINE_OF(cli);
+  struct engine eng = cli_engine(cli);
   struct commit_opts o = {.message = cmdline_value(args, 'm'),
                           .author = cmdline_value(args, 'a'),
                           .reference = args->n_operands > 1 ? args->operands[1] : NULL,
@@ -103,7 +102,7 @@ static int export_into(void *ctx, int fd, err_t *e) {
 }
 
 CAPSULE_COMMAND(cmd_export) {
-  struct engine eng = ENGINE_OF(cli);
+  struct engine eng = cli_engine(cli);
   const char *file = cmdline_value(args, 'o');
   struct export_job job = {&eng, args->operands[0]};
   if (file && strcmp(file, "-"))
@@ -115,6 +114,6 @@ CAPSULE_COMMAND(cmd_export) {
 }
 
 CAPSULE_COMMAND(cmd_rename) {
-  struct engine eng = ENGINE_OF(cli);
+  struct engine eng = cli_engine(cli);
   return engine_rename(&eng, args->operands[0], args->operands[1], e) < 0 ? -1 : 0;
 }

@@ -18,6 +18,7 @@
 #include "util/cleanup.h"
 #include "util/json.h"
 #include "util/template.h"
+#include "util/version.h"
 
 const struct cmdline_option info_options[] = {
     {'f', 'f', "format", CMDLINE_VALUE, "FORMAT",

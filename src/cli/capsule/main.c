@@ -14,6 +14,7 @@
 #include "runtime/self_protect.h"
 #include "util/cleanup.h"
 #include "util/log.h"
+#include "util/version.h"
 
 struct image_store *cli_store(const struct cli *cli, int flags, err_t *e) {
   struct image_store *s = NULL;

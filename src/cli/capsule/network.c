@@ -6,15 +6,12 @@
 #include <string.h>
 
 #include "cli/capsule/cli.h"
+#include "cli/capsule/cli_engine.h"
 #include "cli/capsule/commands.h"
 #include "cli/capsule/table.h"
 #include "engine/engine.h"
 #include "util/cleanup.h"
 #include "util/json.h"
-
-static struct engine engine_of(const struct cli *cli) {
-  return (struct engine){.root = cli->root, .run_root = cli->run_root};
-}
 
 enum { OPT_SUBNET = 256, OPT_GATEWAY, OPT_INTERNAL, OPT_FORMAT, OPT_NO_TRUNC };
 
@@ -35,7 +32,7 @@ CAPSULE_COMMAND(cmd_network_create) {
   if (!labels)
     return -1;
   o.labels = labels;
-  struct engine eng = engine_of(cli);
+  struct engine eng = cli_engine(cli);
   char id[65];
   if (engine_network_create(&eng, &o, id, e) < 0)
     return -1;
@@ -53,7 +50,7 @@ CAPSULE_COMMAND(cmd_network_ls) {
   const char *format = cmdline_value(args, OPT_FORMAT);
   if (format && strcmp(format, "json"))
     return err_set(e, EINVAL, "--format %s: only json is supported", format);
-  struct engine eng = engine_of(cli);
+  struct engine eng = cli_engine(cli);
   _cleanup_json_ json_t *list = NULL;
   if (engine_network_list(&eng, &list, e) < 0)
     return -1;
@@ -89,7 +86,7 @@ CAPSULE_COMMAND(cmd_network_ls) {
 }
 
 CAPSULE_COMMAND(cmd_network_inspect) {
-  struct engine eng = engine_of(cli);
+  struct engine eng = cli_engine(cli);
   _cleanup_json_ json_t *all = json_array();
   if (!all)
     return err_sys(e, "network inspect");
@@ -109,7 +106,7 @@ CAPSULE_COMMAND(cmd_network_inspect) {
 
 CAPSULE_COMMAND(cmd_network_rm) {
   (void)e;
-  struct engine eng = engine_of(cli);
+  struct engine eng = cli_engine(cli);
   int status = 0;
   for (int i = 0; i < args->n_operands; i++) {
     err_t err = ERR_INIT;
@@ -127,7 +124,7 @@ const struct cmdline_option network_prune_options[] = {
 
 CAPSULE_COMMAND(cmd_network_prune) {
   (void)args; /* -f: capsule never asks */
-  struct engine eng = engine_of(cli);
+  struct engine eng = cli_engine(cli);
   _cleanup_json_ json_t *removed = NULL;
   if (engine_network_prune(&eng, &removed, e) < 0)
     return -1;
@@ -136,7 +133,7 @@ CAPSULE_COMMAND(cmd_network_prune) {
 }
 
 static int connect_cmd(struct cli *cli, struct cmdline_args *args, bool connect, err_t *e) {
-  struct engine eng = engine_of(cli);
+  struct engine eng = cli_engine(cli);
   return engine_network_connect(&eng, args->operands[0], args->operands[1], connect, e) < 0 ? -1
                                                                                              : 0;
 }
@@ -156,7 +153,7 @@ CAPSULE_COMMAND(cmd_network_disconnect) {
 /* docker's `port`: "80/tcp -> 0.0.0.0:8080", or with a PRIVATE_PORT only
  * the host side. */
 CAPSULE_COMMAND(cmd_port) {
-  struct engine eng = engine_of(cli);
+  struct engine eng = cli_engine(cli);
   _cleanup_json_ json_t *ports = NULL;
   if (engine_port(&eng, args->operands[0], &ports, e) < 0)
     return -1;

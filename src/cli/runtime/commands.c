@@ -20,6 +20,7 @@
  * install` installs them). */
 #include "cli/runtime/cli.h"
 #include "oci/defaults.h"
+#include "util/version.h"
 
 #define ID "<container-id>"
 

@@ -14,6 +14,7 @@
 #include "util/cleanup.h"
 #include "util/json.h"
 #include "util/log.h"
+#include "util/version.h"
 
 /* --- logging: one line per message, text or JSON, to stderr and --log. */
 
