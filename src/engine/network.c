@@ -90,16 +90,20 @@ static json_t *ports_config(const struct run_opts *o, const struct image_config 
   bool failed = !ports;
   for (char **s = o->publish; s && *s; s++) {
     struct net_port p;
-    if (net_port_parse(*s, &p, e) < 0)
+    int n;
+    if (net_port_parse(*s, &p, &n, e) < 0)
       return NULL;
-    add_port(ports, &p, &failed);
+    for (int i = 0; i < n; i++, p.container_port++, p.host_port += p.host_port != 0)
+      add_port(ports, &p, &failed);
   }
   for (char **s = o->publish_all ? ic->exposed_ports : NULL; s && *s; s++) {
     struct net_port p;
-    if (net_port_parse_exposed(*s, &p, e) < 0)
+    int n;
+    if (net_port_parse_exposed(*s, &p, &n, e) < 0)
       return NULL;
-    if (!port_listed(ports, &p))
-      add_port(ports, &p, &failed);
+    for (int i = 0; i < n; i++, p.container_port++)
+      if (!port_listed(ports, &p))
+        add_port(ports, &p, &failed);
   }
   if (json_built(failed, "ports", e) < 0)
     return NULL;

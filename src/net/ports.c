@@ -28,7 +28,22 @@ static int parse_port_num(const char *s, size_t len, uint16_t *out) {
   return 0;
 }
 
-int net_port_parse(const char *spec, struct net_port *p, err_t *e) {
+/* "N" or "LO-HI": *lo and how many. */
+static int parse_port_range(const char *s, uint16_t *lo, int *count) {
+  const char *dash = strchr(s, '-');
+  uint16_t hi;
+  if (!dash) {
+    *count = 1;
+    return parse_port_num(s, strlen(s), lo);
+  }
+  if (parse_port_num(s, (size_t)(dash - s), lo) < 0 ||
+      parse_port_num(dash + 1, strlen(dash + 1), &hi) < 0 || hi < *lo)
+    return -1;
+  *count = hi - *lo + 1;
+  return 0;
+}
+
+int net_port_parse(const char *spec, struct net_port *p, int *count, err_t *e) {
   memset(p, 0, sizeof *p);
   char buf[128];
   if (strlen(spec) >= sizeof buf)
@@ -51,12 +66,14 @@ int net_port_parse(const char *spec, struct net_port *p, err_t *e) {
   }
   fields[n++] = rest;
   const char *container = fields[0], *host = n > 1 ? fields[1] : NULL, *ip = n > 2 ? fields[2] : NULL;
-  if (strchr(container, '-') || (host && strchr(host, '-')))
-    return err_set(e, EINVAL, "port ranges are not supported: %s", spec);
-  if (parse_port_num(container, strlen(container), &p->container_port) < 0)
+  int host_count = 0;
+  if (parse_port_range(container, &p->container_port, count) < 0)
     return err_set(e, EINVAL, "invalid containerPort: %s", container);
-  if (host && *host && parse_port_num(host, strlen(host), &p->host_port) < 0)
+  if (host && *host && parse_port_range(host, &p->host_port, &host_count) < 0)
     return err_set(e, EINVAL, "invalid hostPort: %s", host);
+  if (host_count && host_count != *count)
+    return err_set(e, EINVAL, "invalid ranges specified for container and host Ports: %s and %s",
+                   container, host);
   if (ip && *ip) {
     uint32_t a;
     if (net_ipv4_parse(ip, &a) < 0)
@@ -67,10 +84,10 @@ int net_port_parse(const char *spec, struct net_port *p, err_t *e) {
   return 0;
 }
 
-int net_port_parse_exposed(const char *key, struct net_port *p, err_t *e) {
+int net_port_parse_exposed(const char *key, struct net_port *p, int *count, err_t *e) {
   if (strchr(key, ':'))
     return err_set(e, EINVAL, "invalid exposed port %s", key);
-  return net_port_parse(key, p, e);
+  return net_port_parse(key, p, count, e);
 }
 
 static void claim_name(const struct net_port *p, char *out, size_t cap) {

@@ -17,10 +17,13 @@ struct net_port {
 };
 
 /* "[IP:][HOST_PORT:]CONTAINER_PORT[/PROTO]" as docker reads it; errors in
- * docker's words ("invalid containerPort: x"). */
-int net_port_parse(const char *spec, struct net_port *p, err_t *e);
-/* "80/tcp" (an image's ExposedPorts key). */
-int net_port_parse_exposed(const char *key, struct net_port *p, err_t *e);
+ * docker's words ("invalid containerPort: x"). Either port may be a range
+ * ("8000-8002:80-82", "80-82" with free host ports): *count ports, the
+ * i-th being p's ports plus i (host port 0 stays 0); ranges of both must
+ * be as long. */
+int net_port_parse(const char *spec, struct net_port *p, int *count, err_t *e);
+/* "80/tcp" or "8000-8002/tcp" (an image's ExposedPorts key). */
+int net_port_parse_exposed(const char *key, struct net_port *p, int *count, err_t *e);
 
 /* Claim the host ports of `ports` for container `id` under `dir` (made if
  * missing), choosing free ports for those with host_port 0. A port that

@@ -362,3 +362,21 @@ test_dns_search_options_and_aliases() {
   cap network rm aliasnet >/dev/null
   assert_engine_clean
 }
+
+# -p with port ranges (docker's "HOST-HOST:CONTAINER-CONTAINER"): one
+# mapping per port, each reached from the host.
+test_publish_port_ranges() {
+  net_setup
+  local port web
+  port=$(free_port)
+  web=$(cap run -d --name web -p "127.0.0.1:$port-$((port + 1)):80-81" busybox \
+    sh -c 'httpd -p 80 -h /etc; exec httpd -f -p 81 -h /etc')
+  wait_for "wget -q -T 2 -O /dev/null http://127.0.0.1:$((port + 1))/hostname" 50
+  assert_eq "$(wget -q -T 2 -O- "http://127.0.0.1:$port/hostname")" "${web:0:12}" "the range's first port"
+  assert_eq "$(cap port web | sort | tr '\n' ' ')" "80/tcp -> 127.0.0.1:$port 81/tcp -> 127.0.0.1:$((port + 1)) " "port"
+  assert_fails cap run --rm -p 8000-8001:80-82 busybox true
+  assert_eq "$RC" 125
+  assert_contains "$ERR" "invalid ranges specified"
+  cap rm -f web >/dev/null
+  assert_engine_clean
+}

@@ -11,7 +11,9 @@
 static void port_ok(const char *spec, const char *ip, int host, int container, const char *proto) {
   err_t e = ERR_INIT;
   struct net_port p;
-  CHECK(net_port_parse(spec, &p, &e) == 0);
+  int n = 0;
+  CHECK(net_port_parse(spec, &p, &n, &e) == 0);
+  CHECK(n == 1);
   CHECK_STR(p.host_ip, ip);
   CHECK(p.host_port == host);
   CHECK(p.container_port == container);
@@ -21,7 +23,8 @@ static void port_ok(const char *spec, const char *ip, int host, int container, c
 static void port_bad(const char *spec, const char *msg) {
   err_t e = ERR_INIT;
   struct net_port p;
-  CHECK(net_port_parse(spec, &p, &e) < 0);
+  int n;
+  CHECK(net_port_parse(spec, &p, &n, &e) < 0);
   CHECK_STR(e.msg, msg);
 }
 
@@ -36,7 +39,20 @@ int main(void) {
   port_bad("8080:0", "invalid containerPort: 0");
   port_bad("1.2.3:8080:80", "invalid IP address: 1.2.3 (an IPv4 address is expected)");
   port_bad("80/sctp", "invalid proto: sctp");
-  port_bad("8080-8081:80-81", "port ranges are not supported: 8080-8081:80-81");
+  port_bad("8080-8081:80-82", "invalid ranges specified for container and host Ports: 80-82 and "
+                              "8080-8081");
+  port_bad("80-", "invalid containerPort: 80-");
+  port_bad("82-80", "invalid containerPort: 82-80");
+  port_bad("8000:80-81", "invalid ranges specified for container and host Ports: 80-81 and 8000");
+  {
+    err_t e = ERR_INIT;
+    struct net_port p;
+    int n = 0;
+    CHECK(net_port_parse("127.0.0.1:8000-8002:80-82/udp", &p, &n, &e) == 0);
+    CHECK(n == 3 && p.host_port == 8000 && p.container_port == 80);
+    CHECK(net_port_parse("80-81", &p, &n, &e) == 0);
+    CHECK(n == 2 && p.host_port == 0 && p.container_port == 80);
+  }
 
   err_t e = ERR_INIT;
   uint32_t a;
