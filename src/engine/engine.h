@@ -149,6 +149,29 @@ struct commit_opts {
 int engine_commit(const struct engine *eng, const char *name, const struct commit_opts *o,
                   char id[DIGEST_BUF], err_t *e);
 
+/* A build step (src/build/): a container made from o->image as `run --rm`
+ * makes it, its root mounted (an image without layers gets an empty one).
+ * `fill` (may be NULL) is called with an fd on the container's root; then
+ * o->cmd runs in the foreground unless `run` is false (*status: its exit
+ * code, 128+signal if killed); if it exited 0, `done` is called with an fd
+ * on the container's upper dir (its changes, for a layer). The container
+ * is removed whatever happened. A failure to start the command is -1 with
+ * e set, and *status the code engine_exit_status gives. */
+typedef int (*engine_step_fn)(void *arg, int dirfd, err_t *e);
+struct engine_step {
+  bool run;
+  engine_step_fn fill, done;
+  void *arg;
+};
+int engine_build_step(const struct engine *eng, const struct run_opts *o,
+                      const struct engine_step *step, int *status, err_t *e);
+
+/* user.c: docker's --user "user[:group]" (names or ids) as ids, names looked up in
+ * the container's /etc/passwd and /etc/group under `rootfd` (its root,
+ * never leaving it); a user alone takes its primary group. */
+int engine_user_lookup(int rootfd, const char *spec, unsigned long *uid, unsigned long *gid,
+                       err_t *e);
+
 /* `capsule export`: the container's root (its overlay, without volumes) as
  * a tar written to `fd`. */
 int engine_export(const struct engine *eng, const char *name, int fd, err_t *e);

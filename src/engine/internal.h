@@ -269,14 +269,6 @@ void engine_event_of(const struct engine *eng, const struct container_record *r,
  * document (v1 or v2 figures). */
 void engine_stats_from_cgroup(json_t *cgroup_stats, struct engine_stats *out);
 
-/* ---- user.c ---- */
-
-/* docker's --user "user[:group]" (names or ids) as ids, names looked up in
- * the container's /etc/passwd and /etc/group under `rootfd` (its root,
- * never leaving it); a user alone takes its primary group. */
-int engine_user_lookup(int rootfd, const char *spec, unsigned long *uid, unsigned long *gid,
-                       err_t *e);
-
 /* ---- overlay.c ---- */
 
 /* Mount the layers (lowest first) under upper/ and work/ at merged/. */

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "engine/internal.h"
@@ -52,6 +53,21 @@ static int record_labels(const struct run_opts *o, const struct image_config *ic
  * foreground): its files need no fsync. */
 static bool transient(const struct run_opts *o) {
   return o->rm && !o->detach;
+}
+
+/* An image without layers (a build FROM scratch): overlayfs wants a lower
+ * dir, an empty one of the container's. */
+static int empty_lower(const struct engine *eng, const char *id, char ***layers, err_t *e) {
+  _cleanup_free_ char *dir = container_path(eng, id, "lower");
+  if (!dir || (mkdir(dir, 0755) < 0 && errno != EEXIST))
+    return err_sys(e, "container %s: lower dir", id);
+  char **v = calloc(2, sizeof *v);
+  if (!v)
+    return err_sys(e, "container %s", id);
+  v[0] = steal_ptr(&dir);
+  strv_free(*layers);
+  *layers = v;
+  return 0;
 }
 
 /* Resolve the image, make the container, pin the image to it and mount
@@ -103,6 +119,8 @@ static int prepare(const struct engine *eng, const struct run_opts *o, struct co
   upper = container_path(eng, r->id, "upper");
   work = container_path(eng, r->id, "work");
   merged = container_path(eng, r->id, "merged");
+  if (upper && !layers[0] && empty_lower(eng, r->id, &layers, e) < 0)
+    upper = NULL; /* fails below, e set */
   if (!upper || !work || !merged || overlay_mount(merged, layers, upper, work, e) < 0 ||
       (volumes && engine_mounts_volumes(eng, r->mounts, merged, e) < 0)) {
     err_t undo = ERR_INIT;
@@ -208,8 +226,20 @@ static int add_init(const struct engine *eng, json_t *config, err_t *e) {
 /* run and create: the container made, its root mounted, its OCI config
  * built; then run in the foreground (--rm), handed to a monitor, or
  * (create) left for start with config.json saved. */
+/* A build step's fill (before its command) or done (after). */
+static int step_call(const struct engine *eng, const struct container_record *r, const char *leaf,
+                     engine_step_fn fn, void *arg, err_t *e) {
+  _cleanup_free_ char *path = container_path(eng, r->id, leaf);
+  if (!path)
+    return err_sys(e, "container %s", r->id);
+  _cleanup_close_ int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    return err_sys(e, "open %s", path);
+  return fn(arg, fd, e);
+}
+
 static int make_and(const struct engine *eng, const struct run_opts *o, bool create, int *status,
-                    char **id_out, err_t *e) {
+                    char **id_out, const struct engine_step *step, err_t *e) {
   struct container_record r = {0};
   struct image_config ic = {0};
   /* Held until we return (or by the monitor): while it is, `system check`
@@ -240,11 +270,18 @@ static int make_and(const struct engine *eng, const struct run_opts *o, bool cre
     err_sys(e, "write %s", o->cidfile);
     json_decref(steal_ptr(&config));
   }
-  if (config && here)
+  if (config && step && step->fill && step_call(eng, &r, "merged", step->fill, step->arg, e) < 0)
+    json_decref(steal_ptr(&config));
+  if (config && here && (!step || step->run))
     ret = run_here(eng, &r, config, status, e);
+  else if (config && step)
+    ret = 0;
   else if (config && save_config(eng, &r, config, e) == 0)
     ret = create ? overlay_unmount(merged, e)
                  : monitor_spawn(eng, r.id, lock, o->detach ? -1 : o->attach_fd, true, e);
+  if (ret == 0 && step && step->done && *status == 0 &&
+      step_call(eng, &r, "upper", step->done, step->arg, e) < 0)
+    ret = -1;
   if (ret < 0 && o->cidfile)
     unlink(o->cidfile);
   err_t undo = ERR_INIT;
@@ -264,12 +301,24 @@ int engine_run(const struct engine *eng, const struct run_opts *o, int *status, 
   *status = 0;
   if (!o->detach && !o->rm && o->attach_fd <= 0)
     return err_set(e, EINVAL, "run in the foreground without --rm needs an attached client");
-  return make_and(eng, o, false, status, id_out, e);
+  return make_and(eng, o, false, status, id_out, NULL, e);
+}
+
+int engine_build_step(const struct engine *eng, const struct run_opts *o,
+                      const struct engine_step *step, int *status, err_t *e) {
+  *status = 0;
+  if (!o->rm || o->detach)
+    return err_set(e, EINVAL, "a build step runs in the foreground with --rm");
+  if (make_and(eng, o, false, status, NULL, step, e) < 0) {
+    *status = engine_exit_status(e);
+    return -1;
+  }
+  return 0;
 }
 
 int engine_create(const struct engine *eng, const struct run_opts *o, char **id_out, err_t *e) {
   int status;
-  return make_and(eng, o, true, &status, id_out, e);
+  return make_and(eng, o, true, &status, id_out, NULL, e);
 }
 
 int engine_rm(const struct engine *eng, const char *name, bool force, bool volumes, err_t *e) {

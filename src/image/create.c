@@ -37,6 +37,8 @@ static int build_config(struct image_store *s, const struct image_info *parent,
   bool failed = false;
   if (!json_is_object(config) && json_set(cfg, "config", config = json_object(), &failed) < 0)
     return json_built(failed, "image config", e);
+  if (o->config && json_set(cfg, "config", config = json_deep_copy(o->config), &failed) < 0)
+    return json_built(failed, "image config", e);
   for (const char *const *c = o->changes; c && *c; c++)
     if (image_config_apply_change(config, *c, e) < 0)
       return -1;
@@ -53,15 +55,20 @@ static int build_config(struct image_store *s, const struct image_info *parent,
     if (json_set(cfg, "rootfs", rootfs, &failed) < 0)
       diff_ids = NULL;
   }
-  json_push(diff_ids, json_string(l->diff_id), &failed);
-  json_t *history = json_object_get(cfg, "history");
-  if (!json_is_array(history) && json_set(cfg, "history", history = json_array(), &failed) < 0)
-    history = NULL;
-  json_t *step = json_pack("{s:s, s:s}", "created", now, "created_by",
-                           o->created_by ? o->created_by : "capsule import");
-  if (o->comment)
-    json_set(step, "comment", json_string(o->comment), &failed);
-  json_push(history, step, &failed);
+  if (l)
+    json_push(diff_ids, json_string(l->diff_id), &failed);
+  if (l || o->created_by) { /* (none for a build's base FROM scratch: no step yet) */
+    json_t *history = json_object_get(cfg, "history");
+    if (!json_is_array(history) && json_set(cfg, "history", history = json_array(), &failed) < 0)
+      history = NULL;
+    json_t *step = json_pack("{s:s, s:s}", "created", now, "created_by",
+                             o->created_by ? o->created_by : "capsule import");
+    if (o->comment)
+      json_set(step, "comment", json_string(o->comment), &failed);
+    if (!l)
+      json_set(step, "empty_layer", json_true(), &failed);
+    json_push(history, step, &failed);
+  }
   if (json_built(failed, "image config", e) < 0)
     return -1;
   _cleanup_free_ char *text = json_dump_checked(cfg, JSON_COMPACT | JSON_SORT_KEYS);
@@ -87,7 +94,8 @@ static int build_manifest(struct image_store *s, const struct image_info *parent
     }
     manifest_free(&pm);
   }
-  json_push(layers, layer_descriptor(l->compression, l->blob, (int64_t)l->size), &failed);
+  if (l)
+    json_push(layers, layer_descriptor(l->compression, l->blob, (int64_t)l->size), &failed);
   if (json_built(failed, "manifest", e) < 0)
     return -1;
   _cleanup_json_ json_t *m =
@@ -114,13 +122,14 @@ static int create_from(struct image_store *s, layer_fill_fn fill, void *ctx,
   for (const char *const *c = o->changes; c && *c; c++)
     if (image_config_apply_change(probe, *c, e) < 0)
       return -1;
-  struct imported_layer l;
-  if (store_import_layer(s, fill, ctx, p ? p->chains[p->n_layers - 1] : NULL, &l, e) < 0)
+  struct imported_layer layer, *l = fill ? &layer : NULL;
+  const char *top = p && p->n_layers ? p->chains[p->n_layers - 1] : NULL;
+  if (l && store_import_layer(s, fill, ctx, top, l, e) < 0)
     return -1;
   char config[DIGEST_BUF], manifest[DIGEST_BUF];
   size_t config_size = 0;
-  if (build_config(s, p, &l, o, config, &config_size, e) < 0 ||
-      build_manifest(s, p, &l, config, config_size, manifest, e) < 0 ||
+  if (build_config(s, p, l, o, config, &config_size, e) < 0 ||
+      build_manifest(s, p, l, config, config_size, manifest, e) < 0 ||
       image_store_add_image(s, manifest, NULL, NULL, e) < 0)
     return -1;
   if (o->reference && image_store_tag(s, o->reference, manifest, e) < 0)
@@ -145,4 +154,9 @@ static int fill_from_tree(struct blob_writer *w, void *dirfdp, err_t *e) {
 int image_commit(struct image_store *s, int dirfd, const struct image_create_opts *o,
                  struct image_info *out, err_t *e) {
   return create_from(s, fill_from_tree, &dirfd, o, out, e);
+}
+
+int image_build_step(struct image_store *s, int dirfd, const struct image_create_opts *o,
+                     struct image_info *out, err_t *e) {
+  return create_from(s, o->empty_layer ? NULL : fill_from_tree, &dirfd, o, out, e);
 }

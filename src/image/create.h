@@ -4,6 +4,9 @@
 #ifndef CAPSULE_IMAGE_CREATE_H
 #define CAPSULE_IMAGE_CREATE_H
 
+#include <jansson.h>
+#include <stdbool.h>
+
 #include "image/store.h"
 
 struct image_create_opts {
@@ -13,6 +16,10 @@ struct image_create_opts {
   const char *created_by;        /* history "created_by", or NULL */
   const char *author;            /* or NULL */
   const char *reference;         /* tag the new image so, or NULL */
+  /* For builds (src/build/): */
+  json_t *config;                /* the container config ("config") to set whole, or NULL:
+                                    the parent's, with `changes` */
+  bool empty_layer;              /* no layer: a history entry marked empty_layer */
 };
 
 /* Read a layer tarball (tar, tar+gzip, tar+zstd) from `fd` to its end and
@@ -25,5 +32,11 @@ int image_import(struct image_store *s, int fd, const struct image_create_opts *
  * image with it on top of o->parent. */
 int image_commit(struct image_store *s, int dirfd, const struct image_create_opts *o,
                  struct image_info *out, err_t *e);
+
+/* A build step's image (`capsule build`): with o->empty_layer, the parent
+ * (o->parent, or none) with a new config and history entry only; else the
+ * tree `dirfd` as a layer on top, as image_commit. */
+int image_build_step(struct image_store *s, int dirfd, const struct image_create_opts *o,
+                     struct image_info *out, err_t *e);
 
 #endif

@@ -59,6 +59,7 @@ CAPSULE_COMMAND(cmd_port);
 CAPSULE_COMMAND(cmd_cp);
 CAPSULE_COMMAND(cmd_diff);
 CAPSULE_COMMAND(cmd_commit);
+CAPSULE_COMMAND(cmd_build);
 CAPSULE_COMMAND(cmd_export);
 CAPSULE_COMMAND(cmd_rename);
 CAPSULE_COMMAND(cmd_inspect);
@@ -78,7 +79,8 @@ extern const struct cmdline_option run_options[], ps_options[], rm_options[], pu
     network_create_options[], network_ls_options[], network_prune_options[],
     network_disconnect_options[],
     cp_options[], commit_options[], export_options[], inspect_options[], container_inspect_options[],
-    image_inspect_options[], container_prune_options[], system_prune_options[];
+    image_inspect_options[], container_prune_options[], system_prune_options[],
+    build_options[];
 
 /* The global options' ids ("--root"; "-v" is 'v'). */
 enum { OPT_GLOBAL_ROOT = 256, OPT_GLOBAL_RUN_ROOT };

@@ -1,0 +1,43 @@
+/* `capsule build`: an image from a Dockerfile / Containerfile and a
+ * context directory (docs/BUILD.md). Each instruction becomes an image in
+ * the store (a layer for RUN, COPY and ADD, a config and history entry
+ * only for the others), cached under a key of its parent and what the
+ * instruction does, so an unchanged rebuild runs nothing. RUN steps run in
+ * containers of the engine (engine_build_step), whose changes are the
+ * layer. */
+#ifndef CAPSULE_BUILD_BUILD_H
+#define CAPSULE_BUILD_BUILD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "engine/engine.h"
+#include "util/error.h"
+
+/* A line of progress ("STEP 2/5: RUN make", "--> Using cache ..."). */
+typedef void (*build_progress_fn)(void *arg, const char *line);
+
+struct build_opts {
+  const char *context;  /* the context directory */
+  const char *file;     /* the Dockerfile's name, for messages */
+  const char *text;     /* its content */
+  size_t len;
+  char **build_args;    /* "K=V" (NULL-terminated, may be NULL) */
+  char **tags;          /* references to tag the result with */
+  char **labels;        /* "K=V" added to the final image */
+  const char *target;   /* the stage to stop at, NULL: the last */
+  const char *network;  /* RUN's network: "none" (NULL) or "host" */
+  bool no_cache;
+  build_progress_fn progress; /* may be NULL */
+  void *progress_arg;
+};
+
+/* Build; `id` gets the image's ID. On failure *status is the exit status
+ * to give: a failed RUN's exit code, else 125 (126/127 when a RUN's
+ * command cannot be invoked or is not found). Errors name the file, line
+ * and step. What a failure leaves is the cache of the steps that
+ * finished: no container, mount or half-written layer. */
+int build_image(const struct engine *eng, const struct build_opts *o, char id[DIGEST_BUF],
+                int *status, err_t *e);
+
+#endif

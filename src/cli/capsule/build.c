@@ -1,0 +1,163 @@
+/* capsule build: a Dockerfile / Containerfile to an image (src/build/). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "build/build.h"
+#include "cli/capsule/cli.h"
+#include "cli/capsule/cli_engine.h"
+#include "cli/capsule/commands.h"
+#include "util/array.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+
+enum { OPT_BUILD_ARG = 256, OPT_TARGET, OPT_NO_CACHE, OPT_LABEL, OPT_NETWORK, OPT_PULL };
+
+const struct cmdline_option build_options[] = {
+    {'t', 't', "tag", CMDLINE_LIST, "NAME", "Name the image (repeatable)"},
+    {'f', 'f', "file", CMDLINE_VALUE, "FILE",
+     "The Containerfile (default CONTEXT/Containerfile, else CONTEXT/Dockerfile; - for stdin)"},
+    {OPT_BUILD_ARG, 0, "build-arg", CMDLINE_LIST, "K=V", "Set a build argument (repeatable)"},
+    {OPT_TARGET, 0, "target", CMDLINE_VALUE, "STAGE", "Stop after this stage"},
+    {OPT_NO_CACHE, 0, "no-cache", CMDLINE_FLAG, NULL, "Run every step, use no cached result"},
+    {OPT_LABEL, 0, "label", CMDLINE_LIST, "K=V", "Add a label to the image (repeatable)"},
+    {OPT_NETWORK, 0, "network", CMDLINE_VALUE, "MODE", "RUN's network: none (default) or host"},
+    {OPT_PULL, 0, "pull", CMDLINE_OPTIONAL_VALUE, "POLICY",
+     "Accepted for compatibility: base images come from the store", true},
+    {'q', 'q', "quiet", CMDLINE_FLAG, NULL, "Print only the image ID"},
+    CMDLINE_OPTIONS_END,
+};
+
+static void say(void *arg, const char *line) {
+  (void)arg;
+  printf("%s\n", line);
+  fflush(stdout); /* before the next RUN's output, which goes straight to fd 1 */
+}
+
+static int push(char ***v, size_t *n, size_t *cap, const char *s) {
+  if (array_reserve_sz((void **)v, cap, *n + 2, sizeof **v) < 0)
+    return -1;
+  (*v)[(*n)++] = (char *)s;
+  (*v)[*n] = NULL;
+  return 0;
+}
+
+/* The Containerfile's text: -f FILE, -f - (stdin), or the context's. */
+static char *read_containerfile(const char *file, const char *context, const char **name,
+                                size_t *len, err_t *e) {
+  if (file && !strcmp(file, "-")) {
+    *name = "stdin";
+    char *buf = NULL;
+    size_t cap = 0;
+    *len = 0;
+    for (;;) {
+      if (array_reserve_sz((void **)&buf, &cap, *len + 65536, 1) < 0) {
+        free(buf);
+        err_sys(e, "read the Containerfile from stdin");
+        return NULL;
+      }
+      ssize_t r = read(STDIN_FILENO, buf + *len, cap - *len - 1);
+      if (r < 0 && errno == EINTR)
+        continue;
+      if (r <= 0) {
+        if (r < 0) {
+          free(buf);
+          err_sys(e, "read the Containerfile from stdin");
+          return NULL;
+        }
+        buf[*len] = '\0';
+        return buf;
+      }
+      *len += (size_t)r;
+      if (*len > (1u << 20)) {
+        free(buf);
+        err_set(e, EFBIG, "the Containerfile on stdin is over 1 MiB");
+        return NULL;
+      }
+    }
+  }
+  static const char *const defaults[] = {"Containerfile", "Dockerfile"};
+  for (size_t i = 0; i < 2 && !file; i++) {
+    _cleanup_free_ char *p = path_join(context, defaults[i]);
+    if (p && access(p, F_OK) == 0)
+      *name = defaults[i];
+  }
+  if (!file && !*name) {
+    err_set(e, ENOENT, "no Containerfile or Dockerfile in %s (use -f FILE)", context);
+    return NULL;
+  }
+  if (file)
+    *name = file;
+  _cleanup_free_ char *path = file ? strdup(file) : path_join(context, *name);
+  if (!path) {
+    err_sys(e, "Containerfile");
+    return NULL;
+  }
+  return read_file_at(AT_FDCWD, path, 1u << 20, len, e);
+}
+
+CAPSULE_COMMAND(cmd_build) {
+  struct engine eng = cli_engine(cli);
+  _cleanup_free_ char **tags = NULL, **bargs = NULL, **labels = NULL;
+  size_t nt = 0, ct = 0, na = 0, ca = 0, nl = 0, cl = 0;
+  struct build_opts o = {.context = args->operands[0], .progress = say};
+  bool quiet = false;
+  const char *file = NULL, *v;
+  for (int id; (id = cmdline_next(args, &v)) >= 0;) {
+    int r = 0;
+    if (id == 't')
+      r = push(&tags, &nt, &ct, v);
+    else if (id == OPT_BUILD_ARG)
+      r = push(&bargs, &na, &ca, v);
+    else if (id == OPT_LABEL)
+      r = push(&labels, &nl, &cl, v);
+    else if (id == 'f')
+      file = v;
+    else if (id == OPT_TARGET)
+      o.target = v;
+    else if (id == OPT_NO_CACHE)
+      o.no_cache = true;
+    else if (id == OPT_NETWORK)
+      o.network = v;
+    else if (id == 'q')
+      quiet = true;
+    if (r < 0)
+      return err_sys(e, "build");
+  }
+  if (o.network && strcmp(o.network, "none") && strcmp(o.network, "host"))
+    return err_set(e, EINVAL, "--network %s: builds take none or host", o.network);
+  o.tags = tags;
+  o.build_args = bargs;
+  o.labels = labels;
+  _cleanup_free_ char *text = read_containerfile(file, o.context, &o.file, &o.len, e);
+  if (!text)
+    return -1;
+  o.text = text;
+  /* RUN steps read nothing from us; with -q their output goes nowhere. */
+  _cleanup_close_ int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+  _cleanup_close_ int out = quiet ? dup(STDOUT_FILENO) : -1, err = quiet ? dup(STDERR_FILENO) : -1;
+  if (null < 0 || dup2(null, STDIN_FILENO) < 0 || (quiet && (out < 0 || err < 0)))
+    return err_sys(e, "build: stdio");
+  if (quiet) {
+    o.progress = NULL;
+    fflush(stdout);
+    if (dup2(null, STDOUT_FILENO) < 0 || dup2(null, STDERR_FILENO) < 0)
+      return err_sys(e, "build: stdio");
+  }
+  char id[DIGEST_BUF];
+  int status = 0;
+  int r = build_image(&eng, &o, id, &status, e);
+  if (quiet && (dup2(out, STDOUT_FILENO) < 0 || dup2(err, STDERR_FILENO) < 0))
+    return err_sys(e, "build: stdio");
+  if (r < 0) {
+    if (status == ENGINE_EXIT_ERROR)
+      return -1;
+    cli_report(e);
+    return status;
+  }
+  printf("%s\n", id + 7);
+  return 0;
+}
