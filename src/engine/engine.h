@@ -76,6 +76,7 @@ struct run_opts {
   char **dns_search;   /* --dns-search DOMAIN ("." : none) */
   char **dns_options;  /* --dns-option OPTION */
   char **aliases;      /* --network-alias NAME (user networks) */
+  const char *ip;      /* --ip ADDRESS on the (user) network, NULL: any */
 };
 
 /* Create and start a container from an image. In the foreground with rm,

@@ -147,8 +147,18 @@ json_t *engine_net_plan(const struct engine *eng, const struct run_opts *o,
     }
     if (net_network_load(eng->root, network, &n, e) < 0)
       return NULL;
+    /* docker's rules: an address of the subnet, on a user network. */
+    bool bad_ip = o->ip && (n.predefined || !net_network_host_address(&n, o->ip));
+    if (bad_ip && n.predefined)
+      err_set(e, EINVAL, "--ip %s: user specified IP address is supported on user defined "
+                         "networks only", o->ip);
+    else if (bad_ip)
+      err_set(e, EINVAL, "--ip %s: no configured subnet contains the IP address (network %s: "
+                         "%s, gateway %s)", o->ip, n.name, n.subnet, n.gateway);
     json_push(networks, json_string(n.name), &failed);
     net_network_free(&n);
+    if (bad_ip)
+      return NULL;
   } else if (json_array_size(ports)) {
     err_set(e, EINVAL, "-p/-P: ports are published on a bridge network, not with --network %s",
             mode);
@@ -168,6 +178,11 @@ json_t *engine_net_plan(const struct engine *eng, const struct run_opts *o,
   for (char **d = o->dns_options; d && *d; d++)
     if (net_dns_option_check(*d, e) < 0)
       return NULL;
+  if (o->ip && strcmp(mode, "bridge")) {
+    err_set(e, EINVAL, "--ip %s: user specified IP address is supported on user defined networks "
+                       "only", o->ip);
+    return NULL;
+  }
   /* docker's rule: aliases are names on a user network. */
   bool user_net = !strcmp(mode, "bridge") && strcmp(network, NET_DEFAULT_NAME);
   if (o->aliases && *o->aliases && !user_net) {
@@ -190,12 +205,13 @@ json_t *engine_net_plan(const struct engine *eng, const struct run_opts *o,
     }
   _cleanup_json_ json_t *add = json_string_array((const char *const *)o->add_hosts);
   _cleanup_json_ json_t *dns = json_string_array((const char *const *)o->dns);
-  json_t *plan = json_pack("{s:s, s:O, s:O, s:s, s:O, s:O, s:o, s:o, s:o}", "mode", mode,
+  json_t *plan = json_pack("{s:s, s:O, s:O, s:s, s:O, s:O, s:o, s:o, s:o, s:s*}", "mode", mode,
                            "networks", networks, "ports", ports, "hostname",
                            o->hostname ? o->hostname : "", "addHosts", add, "dns", dns,
                            "dnsSearch", json_string_array((const char *const *)o->dns_search),
                            "dnsOptions", json_string_array((const char *const *)o->dns_options),
-                           "aliases", json_string_array((const char *const *)o->aliases));
+                           "aliases", json_string_array((const char *const *)o->aliases),
+                           "ip", o->ip);
   if (failed || !plan) {
     json_decref(plan);
     err_sys(e, "network");
@@ -505,9 +521,10 @@ static void take_address(json_t *att, json_t *result, bool *failed) {
 }
 
 /* Put the container on network `name` as interface `ifname`, publishing
- * `ports` (an array of ports config entries, may be empty) there. */
+ * `ports` (an array of ports config entries, may be empty) there, at
+ * address `ip` (NULL: any). */
 static int attach(const struct engine *eng, const char *id, json_t *state, const char *name,
-                  const char *ifname, json_t *ports, err_t *e) {
+                  const char *ifname, json_t *ports, const char *ip, err_t *e) {
   struct net_network n;
   if (net_network_load(eng->root, name, &n, e) < 0)
     return -1;
@@ -538,7 +555,7 @@ static int attach(const struct engine *eng, const char *id, json_t *state, const
   mappings = net_ports_cni(list, count);
   json_t *att = json_pack("{s:s, s:s, s:o*}", "ifname", ifname, "networkId", n.id, "cni",
                           mappings ? net_network_cni(&n, n.predefined ? NET_DEFAULT_IPAM_DIR : ipam,
-                                                     mappings)
+                                                     mappings, ip)
                                    : NULL);
   json_set(json_object_get(state, "networks"), name, att, &failed);
   json_t *published = json_array();
@@ -666,9 +683,10 @@ static int bring_up(const struct engine *eng, const struct container_record *r, 
   json_array_foreach(networks, i, net) {
     char ifname[32];
     snprintf(ifname, sizeof ifname, "eth%zu", i);
-    /* docker publishes on the first network. */
+    /* docker publishes on the first network, where --ip applies. */
     json_t *ports = i == 0 ? json_object_get(conf, "ports") : NULL;
-    if (attach(eng, r->id, state, json_string_value(net), ifname, ports, e) < 0)
+    const char *ip = i == 0 ? json_string_value(json_object_get(conf, "ip")) : NULL;
+    if (attach(eng, r->id, state, json_string_value(net), ifname, ports, ip, e) < 0)
       return -1;
   }
   if (save_hosts_base(r, state, e) < 0 || save_state(eng, r->id, state, e) < 0)
@@ -787,7 +805,7 @@ static int change_networks(const struct engine *eng, const struct container_reco
   if (state && connect) {
     char ifname[32];
     snprintf(ifname, sizeof ifname, "eth%zu", json_object_size(json_object_get(state, "networks")));
-    if (attach(eng, r->id, state, n->name, ifname, NULL, e) < 0)
+    if (attach(eng, r->id, state, n->name, ifname, NULL, NULL, e) < 0)
       return -1;
   } else if (state) {
     json_t *att = json_object_get(json_object_get(state, "networks"), n->name);

@@ -389,7 +389,19 @@ int net_network_remove(const char *root, const struct net_network *n, err_t *e) 
   return remove_bridge(n->bridge, e);
 }
 
-json_t *net_network_cni(const struct net_network *n, const char *ipam_dir, json_t *port_mappings) {
+bool net_network_host_address(const struct net_network *n, const char *ip) {
+  uint32_t a, net, gw = 0;
+  int len;
+  err_t ignored = ERR_INIT;
+  if (net_ipv4_parse(ip, &a) < 0 || net_cidr_parse(n->subnet, &net, &len, &ignored) < 0)
+    return false;
+  uint32_t mask = len ? ~(uint32_t)0 << (32 - len) : 0;
+  net_ipv4_parse(n->gateway, &gw);
+  return (a & mask) == net && a != net && a != (net | ~mask) && a != gw;
+}
+
+json_t *net_network_cni(const struct net_network *n, const char *ipam_dir, json_t *port_mappings,
+                        const char *ip) {
   /* An --internal network reaches nothing beyond its subnet (podman's
    * config): no address on the bridge, no default route. With them its
    * containers reached the other networks' and, unNATed, the outside.
@@ -403,6 +415,15 @@ json_t *net_network_cni(const struct net_network *n, const char *ipam_dir, json_
       n->gateway, "routes", routes, "dataDir", ipam_dir, "type", "firewall", "backend",
       "iptables", "ingressPolicy", "same-bridge");
   bool failed = !plugins;
+  /* A chosen address: host-local takes it from runtimeConfig.ips (the
+   * bridge plugin hands its whole config to its IPAM plugin). */
+  if (ip && *ip) {
+    char cidr[40];
+    snprintf(cidr, sizeof cidr, "%s%s", ip, strchr(n->subnet, '/') ?: "/32");
+    json_t *bridge = json_array_get(plugins, 0);
+    json_set(bridge, "capabilities", json_pack("{s:b}", "ips", 1), &failed);
+    json_set(bridge, "runtimeConfig", json_pack("{s:[s]}", "ips", cidr), &failed);
+  }
   if (json_array_size(port_mappings))
     json_push(plugins,
               json_pack("{s:s, s:b, s:{s:b}, s:{s:O}}", "type", "portmap", "snat", 1,

@@ -62,7 +62,11 @@ int net_network_remove(const char *root, const struct net_network *n, err_t *e);
 /* The CNI plugin list that puts a container on bridge network `n`: bridge
  * (host-local addresses, leases under `ipam_dir`), firewall, and portmap
  * when `port_mappings` (CNI's runtimeConfig.portMappings) is not empty. */
-json_t *net_network_cni(const struct net_network *n, const char *ipam_dir, json_t *port_mappings);
+json_t *net_network_cni(const struct net_network *n, const char *ipam_dir, json_t *port_mappings,
+                        const char *ip);
+/* Whether IPv4 address `ip` is one of n's subnet a container may take (not
+ * its network, gateway or broadcast address). */
+bool net_network_host_address(const struct net_network *n, const char *ip);
 
 /* docker's `network inspect` shape; `containers` (borrowed, may be NULL):
  * the object of its attached containers. */

@@ -380,3 +380,26 @@ test_publish_port_ranges() {
   cap rm -f web >/dev/null
   assert_engine_clean
 }
+
+# --ip: the container's address on its user network, as docker; taken,
+# outside the subnet or on the default network: refused, nothing left.
+test_ip_on_a_user_network() {
+  net_setup
+  cap network create --subnet 10.79.77.0/24 ipnet >/dev/null
+  cap run -d --name a --network ipnet --ip 10.79.77.43 busybox sleep 30 >/dev/null
+  assert_contains "$(cap exec a ip -4 addr show eth0)" "inet 10.79.77.43/24" "a's address"
+  assert_eq "$(cap inspect --format '{{.NetworkSettings.Networks.ipnet.IPAddress}}' a)" 10.79.77.43
+  assert_fails cap run --rm --network ipnet --ip 10.79.77.43 busybox true
+  assert_eq "$RC" 125
+  assert_contains "$ERR" "10.79.77.43 is not available"
+  assert_fails cap run --rm --network ipnet --ip 10.79.78.3 busybox true
+  assert_contains "$ERR" "no configured subnet contains"
+  assert_fails cap run --rm --network bridge --ip 10.77.0.200 busybox true
+  assert_contains "$ERR" "user defined networks only"
+  assert_eq "$(cap ps -a -q | wc -l)" 1 "no container left by the refused runs"
+  cap rm -f a >/dev/null
+  assert_contains "$(cap run --rm --network ipnet --ip 10.79.77.43 busybox ip -4 addr show eth0)" \
+    "inet 10.79.77.43/24" "the address, free again"
+  cap network rm ipnet >/dev/null
+  assert_engine_clean
+}

@@ -18,7 +18,7 @@
 enum {
   OPT_RM = 256, OPT_ENTRYPOINT, OPT_NAME, OPT_HOSTNAME, OPT_PIDS, OPT_CPUS, OPT_RO, OPT_NETWORK,
   OPT_DNS, OPT_ADD_HOST, OPT_RESTART, OPT_INIT, OPT_LOG_OPT, OPT_DNS_SEARCH, OPT_DNS_OPTION,
-  OPT_ALIAS
+  OPT_ALIAS, OPT_IP
 };
 
 const struct cmdline_option run_options[] = {
@@ -54,6 +54,7 @@ const struct cmdline_option run_options[] = {
      "Set a resolver option in /etc/resolv.conf"},
     {OPT_ALIAS, 0, "network-alias", CMDLINE_LIST, "NAME",
      "Another name of the container on its user network"},
+    {OPT_IP, 0, "ip", CMDLINE_VALUE, "ADDRESS", "The container's IPv4 address on its user network"},
     {OPT_RESTART, 0, "restart", CMDLINE_VALUE, "POLICY",
      "Restart policy: no, on-failure[:N], always, unless-stopped"},
     {OPT_INIT, 0, "init", CMDLINE_FLAG, NULL,
@@ -137,6 +138,7 @@ static int parse_run(struct cli *cli, struct cmdline_args *args, struct run_opts
     }
     case OPT_RO: o->read_only = true; break;
     case OPT_NETWORK: o->network = v; break;
+    case OPT_IP: o->ip = v; break;
     case 'P': o->publish_all = true; break;
     }
   }
