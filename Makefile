@@ -41,11 +41,11 @@ LDFLAGS := $(SANFLAGS) -Wl,--as-needed $(EXTRA_LDFLAGS)
 ifeq ($(SAN),1)
   RUNTIME_LIBS := -ljansson -lseccomp
   RUNTIME_STATIC :=
-  IMAGE_LIBS := -lcrypto -lz
+  IMAGE_LIBS := -lcrypto -lz -llzma
 else
   RUNTIME_LIBS := -Wl,-Bstatic -ljansson -lseccomp -Wl,-Bdynamic
   RUNTIME_STATIC := -static
-  IMAGE_LIBS := -Wl,-Bstatic -lcrypto -lz -Wl,-Bdynamic
+  IMAGE_LIBS := -Wl,-Bstatic -lcrypto -lz -llzma -Wl,-Bdynamic
 endif
 SIMGRID_CFLAGS := $(shell pkg-config --cflags simgrid 2>/dev/null)
 SIMGRID_LIBS := $(shell pkg-config --libs simgrid 2>/dev/null)
@@ -56,6 +56,7 @@ LIB_OBJS := $(LIB_SRCS:%.c=$(B)/obj/%.o)
 RUNTIME_SRCS := $(sort $(wildcard src/cli/runtime/*.c))
 CAPSULE_SRCS := $(sort $(wildcard src/cli/capsule/*.c))
 MONITOR_SRCS := $(sort $(wildcard src/cli/monitor/*.c))
+VMINIT_SRCS := $(sort $(wildcard src/cli/vminit/*.c))
 SIM_SRCS := $(sort $(wildcard src/sim/*.c))
 UNIT_SRCS := $(sort $(wildcard tests/unit/*.c))
 HELPER_SRCS := $(sort $(wildcard tests/helpers/*.c))
@@ -69,6 +70,9 @@ ifneq ($(CAPSULE_SRCS),)
 endif
 ifneq ($(MONITOR_SRCS),)
   BINS += $(B)/capsule-monitor
+endif
+ifneq ($(VMINIT_SRCS),)
+  BINS += $(B)/capsule-vminit
 endif
 ifneq ($(SIM_SRCS),)
   BINS += $(B)/capsule-sim
@@ -104,7 +108,13 @@ $(B)/capsule: $(CAPSULE_SRCS:%.c=$(B)/obj/%.o) $(B)/libcapsule.a
 # shared library mapped), docs/ENGINE.md.
 $(B)/capsule-monitor: $(MONITOR_SRCS:%.c=$(B)/obj/%.o) $(B)/libcapsule.a
 	@echo "  LD $@"
-	@$(CC) $(LDFLAGS) $(RUNTIME_STATIC) -o $@ $^ -ljansson -lseccomp -lcrypto -lz
+	@$(CC) $(LDFLAGS) $(RUNTIME_STATIC) -o $@ $^ -ljansson -lseccomp -lcrypto -lz -llzma
+
+# The pid 1 of VM containers (vm/vm.h), copied into their initramfs, where
+# it runs alone: static (sanitizer builds cannot boot VMs).
+$(B)/capsule-vminit: $(VMINIT_SRCS:%.c=$(B)/obj/%.o) $(B)/libcapsule.a
+	@echo "  LD $@"
+	@$(CC) $(LDFLAGS) $(RUNTIME_STATIC) -o $@ $^ -ljansson
 
 $(B)/capsule-sim: $(SIM_SRCS:%.c=$(B)/obj/%.o) $(B)/libcapsule.a
 	@echo "  LD $@"

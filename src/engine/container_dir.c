@@ -64,7 +64,7 @@ void container_run_config_default(struct container_run_config *c) {
 static int run_config_load(json_t *j, struct container_run_config *c, err_t *e) {
   container_run_config_default(c);
   json_t *config = NULL, *host = NULL, *policy = NULL, *log = NULL;
-  const char *name = NULL;
+  const char *name = NULL, *runtime = NULL;
   int64_t sig = c->stop_signal, timeout = c->stop_timeout, max = 0, size = 0, files = 1;
   if (json_opt_obj(j, "config", "container", &config, e) < 0 ||
       json_opt_obj(j, "hostConfig", "container", &host, e) < 0)
@@ -76,6 +76,7 @@ static int run_config_load(json_t *j, struct container_run_config *c, err_t *e) 
     return -1;
   if (host && (json_opt_bool(host, "autoRemove", "hostConfig", &c->auto_remove, e) < 0 ||
                json_opt_bool(host, "init", "hostConfig", &c->init, e) < 0 ||
+               json_opt_str(host, "runtime", "hostConfig", &runtime, e) < 0 ||
                json_opt_obj(host, "restartPolicy", "hostConfig", &policy, e) < 0 ||
                json_opt_obj(host, "logConfig", "hostConfig", &log, e) < 0))
     return -1;
@@ -95,6 +96,7 @@ static int run_config_load(json_t *j, struct container_run_config *c, err_t *e) 
   c->restart_max = (int)max;
   c->log_max_size = size;
   c->log_max_file = (int)files;
+  c->vm = runtime && !strcmp(runtime, "vm");
   return 0;
 }
 
@@ -149,12 +151,12 @@ static int record_save(const char *dir, const struct container_record *r, bool t
   const struct container_run_config *c = &r->run;
   _cleanup_json_ json_t *j = json_pack(
       "{s:s, s:s, s:s, s:{s:s, s:s, s:s}, s:O, s:{s:b, s:b, s:i, s:i},"
-      " s:{s:b, s:b, s:{s:s, s:i}, s:{s:I, s:i}}}",
+      " s:{s:b, s:b, s:s, s:{s:s, s:i}, s:{s:I, s:i}}}",
       "id", r->id, "name", r->name, "created", r->created, "image", "ref", r->image_ref,
       "manifest", r->image_manifest, "id", r->image_id, "command", r->command, "config", "tty",
       c->tty, "openStdin", c->interactive, "stopSignal", c->stop_signal, "stopTimeout",
       c->stop_timeout, "hostConfig", "autoRemove", c->auto_remove, "init", c->init,
-      "restartPolicy", "name", c->restart_policy, "maximumRetryCount", c->restart_max,
+      "runtime", c->vm ? "vm" : "runc", "restartPolicy", "name", c->restart_policy, "maximumRetryCount", c->restart_max,
       "logConfig", "maxSize", (json_int_t)c->log_max_size, "maxFile", c->log_max_file);
   bool failed = !j;
   if (r->mounts)

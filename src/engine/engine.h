@@ -24,6 +24,10 @@ struct engine {
   const char *run_root; /* the runtime's state */
   size_t events_max;    /* the events log's cap in bytes, 0: ENGINE_EVENTS_MAX */
   const char *monitor;  /* the capsule-monitor binary (detached and attached containers) */
+  const char *vminit;   /* capsule-vminit, the guest's pid 1 (run --vm) */
+  const char *vm_kernel; /* the guest's kernel (a vmlinuz), NULL: Debian's newest in /boot */
+  int vm_boot_timeout;  /* seconds a VM may take to start its process, 0: 120 */
+  const char *vm_cache; /* kernels, initramfs and disks of VMs, NULL: <root>/vm */
 };
 
 /* The events log is rotated past this size (one older generation kept). */
@@ -77,6 +81,7 @@ struct run_opts {
   char **dns_options;  /* --dns-option OPTION */
   char **aliases;      /* --network-alias NAME (user networks) */
   const char *ip;      /* --ip ADDRESS on the (user) network, NULL: any */
+  bool vm;             /* --vm: boot the image as a microVM (vm/vm.h), in the foreground */
 };
 
 /* Create and start a container from an image. In the foreground with rm,

@@ -111,12 +111,12 @@ static json_t *host_config_object(const struct container_record *r, json_t *oci)
                 NULL);
   }
   json_t *root = json_object_get(oci, "root");
-  json_t *hc = json_pack("{s:o, s:{s:s, s:i}, s:b, s:b, s:b, s:{s:s, s:{}}}", "Binds", binds,
+  json_t *hc = json_pack("{s:o, s:{s:s, s:i}, s:b, s:b, s:b, s:{s:s, s:{}}, s:s}", "Binds", binds,
                          "RestartPolicy", "Name", r->run.restart_policy, "MaximumRetryCount",
                          r->run.restart_max, "AutoRemove", r->run.auto_remove, "Init",
                          r->run.init, "ReadonlyRootfs",
                          json_is_true(json_object_get(root, "readonly")), "LogConfig", "Type",
-                         "json-file", "Config");
+                         "json-file", "Config", "Runtime", r->run.vm ? "vm" : "runc");
   /* NetworkMode, PortBindings, Dns, ExtraHosts (network_cmds.c). */
   _cleanup_json_ json_t *net = engine_net_host_config(r);
   if (hc && (!net || json_object_update(hc, net) < 0)) {

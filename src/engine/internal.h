@@ -31,6 +31,7 @@ struct container_run_config {
   int stop_timeout;  /* seconds */
   int64_t log_max_size; /* bytes per log file, 0: no cap */
   int log_max_file;  /* log files kept (>= 1) */
+  bool vm;           /* --vm: a QEMU microVM (vm_run.c), hostConfig.runtime "vm" */
 };
 
 struct container_record {
@@ -383,5 +384,11 @@ json_t *engine_net_settings(const struct engine *eng, const struct container_rec
 json_t *engine_net_host_config(const struct container_record *r);
 /* "<run root>/.net/<sub>[/<leaf>]" on the heap. */
 char *engine_net_path(const struct engine *eng, const char *sub, const char *leaf);
+
+/* run --vm in the foreground (vm_run.c): boot the container made with
+ * `config` as a VM, relay its stdout and stderr, and store its process's
+ * exit status in *status. */
+int engine_vm_run(const struct engine *eng, const struct run_opts *o,
+                  const struct container_record *r, const json_t *config, int *status, err_t *e);
 
 #endif

@@ -255,7 +255,7 @@ static int make_and(const struct engine *eng, const struct run_opts *o, bool cre
     return -1;
   }
   int ret = -1;
-  bool here = !create && !o->detach && o->rm && o->attach_fd <= 0;
+  bool here = !create && !o->detach && ((o->rm && o->attach_fd <= 0) || o->vm);
   _cleanup_free_ char *merged = container_path(eng, r.id, "merged");
   /* The network: its namespace in the config, set up now unless the
    * container is only created (its monitor's start phase does it then). */
@@ -272,7 +272,9 @@ static int make_and(const struct engine *eng, const struct run_opts *o, bool cre
   }
   if (config && step && step->fill && step_call(eng, &r, "merged", step->fill, step->arg, e) < 0)
     json_decref(steal_ptr(&config));
-  if (config && here && (!step || step->run))
+  if (config && here && o->vm) /* config.json kept for inspect */
+    ret = save_config(eng, &r, config, e) < 0 ? -1 : engine_vm_run(eng, o, &r, config, status, e);
+  else if (config && here && (!step || step->run))
     ret = run_here(eng, &r, config, status, e);
   else if (config && step)
     ret = 0;
@@ -296,10 +298,28 @@ static int make_and(const struct engine *eng, const struct run_opts *o, bool cre
   return ret;
 }
 
+/* What a VM container does not do (yet): said before anything is made. */
+static int vm_unsupported(const struct run_opts *o, bool create, err_t *e) {
+  const char *what = create                                 ? "create"
+                     : o->detach                            ? "-d"
+                     : o->tty || o->interactive             ? "-t and -i"
+                     : (o->volumes && *o->volumes) || (o->mounts && *o->mounts) ||
+                               (o->tmpfs && *o->tmpfs)      ? "volumes and mounts"
+                     : (o->publish && *o->publish) || o->publish_all ||
+                               (o->network && strcmp(o->network, "none")) ? "networks"
+                     : o->devices && *o->devices            ? "--device"
+                     : o->init                              ? "--init"
+                     : o->restart && strcmp(o->restart, "no") ? "--restart"
+                                                            : NULL;
+  return what ? err_set(e, EINVAL, "--vm: %s not supported with a VM yet", what) : 0;
+}
+
 int engine_run(const struct engine *eng, const struct run_opts *o, int *status, char **id_out,
                err_t *e) {
   *status = 0;
-  if (!o->detach && !o->rm && o->attach_fd <= 0)
+  if (o->vm && vm_unsupported(o, false, e) < 0)
+    return -1;
+  if (!o->detach && !o->rm && !o->vm && o->attach_fd <= 0)
     return err_set(e, EINVAL, "run in the foreground without --rm needs an attached client");
   return make_and(eng, o, false, status, id_out, NULL, e);
 }
@@ -318,6 +338,8 @@ int engine_build_step(const struct engine *eng, const struct run_opts *o,
 
 int engine_create(const struct engine *eng, const struct run_opts *o, char **id_out, err_t *e) {
   int status;
+  if (o->vm && vm_unsupported(o, true, e) < 0)
+    return -1;
   return make_and(eng, o, true, &status, id_out, NULL, e);
 }
 
@@ -408,7 +430,7 @@ int engine_ps(const struct engine *eng, bool all, json_t **out, err_t *e) {
     if (all || container_status_live(st.status))
       json_push(arr,
                 json_pack("{s:s, s:s, s:s, s:s, s:s, s:O, s:s, s:s, s:i, s:i, s:s, s:s, s:i, "
-                          "s:b, s:O, s:s, s:o, s:o}",
+                          "s:b, s:O, s:s, s:o, s:o, s:s}",
                           "id", list[i].id, "name", list[i].name, "image", list[i].image_ref,
                           "imageId", list[i].image_id, "imageManifest", list[i].image_manifest,
                           "command", list[i].command, "created", list[i].created, "status",
@@ -417,7 +439,8 @@ int engine_ps(const struct engine *eng, bool all, json_t **out, err_t *e) {
                           st.restart_count, "oomKilled", st.oom_killed, "labels", list[i].labels,
                           "ports", ports ? ports : "", "mounts",
                           engine_container_mounts(list[i].mounts), "networks",
-                          network_names(&list[i])),
+                          network_names(&list[i]), "runtime",
+                          list[i].run.vm ? "vm" : "runc"),
                 &failed);
     container_record_free(&list[i]);
   }

@@ -61,6 +61,7 @@ int engine_run_config(const struct run_opts *o, const char *image_stop_signal,
   c->interactive = o->interactive;
   c->auto_remove = o->rm;
   c->init = o->init;
+  c->vm = o->vm;
   if (o->restart && parse_restart(o->restart, c, e) < 0)
     return -1;
   if (o->rm && strcmp(c->restart_policy, "no"))

@@ -26,6 +26,7 @@ struct cli {
  * (and the sealed copy they may re-execute into): $CAPSULE_MONITOR, else
  * capsule-monitor beside our own binary. */
 #define CLI_MONITOR_ENV "_CAPSULE_MONITOR"
+#define CLI_VMINIT_ENV "_CAPSULE_VMINIT"
 
 /* Open the image store under --root (see image_store_open for `flags`). */
 struct image_store *cli_store(const struct cli *cli, int flags, err_t *e);

@@ -14,11 +14,12 @@
 #include "engine/engine.h"
 #include "util/cleanup.h"
 #include "util/json.h"
+#include "vm/vm.h"
 
 enum {
   OPT_RM = 256, OPT_ENTRYPOINT, OPT_NAME, OPT_HOSTNAME, OPT_PIDS, OPT_CPUS, OPT_RO, OPT_NETWORK,
   OPT_DNS, OPT_ADD_HOST, OPT_RESTART, OPT_INIT, OPT_LOG_OPT, OPT_DNS_SEARCH, OPT_DNS_OPTION,
-  OPT_ALIAS, OPT_IP
+  OPT_ALIAS, OPT_IP, OPT_VM
 };
 
 const struct cmdline_option run_options[] = {
@@ -61,6 +62,8 @@ const struct cmdline_option run_options[] = {
      "Run a tiny init as pid 1 (reaps zombies, forwards signals)"},
     {OPT_LOG_OPT, 0, "log-opt", CMDLINE_LIST, "max-size=SIZE|max-file=N",
      "The log's size cap and rotation"},
+    {OPT_VM, 0, "vm", CMDLINE_FLAG, NULL,
+     "Boot the image as a QEMU microVM (docs/VM.md), in the foreground"},
     RUN_FLAGS_OPTIONS,
     ATTACH_OPTIONS,
     CMDLINE_OPTIONS_END,
@@ -110,6 +113,7 @@ static int parse_run(struct cli *cli, struct cmdline_args *args, struct run_opts
     case 'i': o->interactive = true; break;
     case OPT_RESTART: o->restart = v; break;
     case OPT_INIT: o->init = true; break;
+    case OPT_VM: o->vm = true; break;
     case OPT_LOG_OPT:
       if (!strncmp(v, "max-size=", 9))
         o->log_max_size = v + 9;
@@ -188,12 +192,15 @@ CAPSULE_COMMAND(cmd_run) {
   struct engine eng = cli_engine(cli);
   int status = 0;
   _cleanup_free_ char *cid = NULL;
+  if (o.vm && !vm_kvm_usable())
+    fprintf(stderr, "capsule: warning: no usable KVM here (/dev/kvm): the VM runs under "
+                    "QEMU's emulator (TCG), slower\n");
   /* In the foreground without --rm we are the container's first attached
    * client: its monitor outlives us, records its end and keeps its log.
    * So with --sig-proxy=false: our signals must not end the container with
    * us, and its monitor removes it (--rm) at its own end. */
   int sp[2] = {-1, -1};
-  bool attached = !o.detach && (!o.rm || !ao.sig_proxy);
+  bool attached = !o.detach && (!o.rm || !ao.sig_proxy) && !o.vm;
   if (attached && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0)
     return err_sys(e, "socketpair");
   o.attach_fd = sp[1];

@@ -60,22 +60,23 @@ static int usage_error(const char *name, const err_t *e) {
   return EXIT_USAGE;
 }
 
-/* Where capsule-monitor is, for every command and the sealed copy a
- * command may re-execute into (it runs from an anonymous mount: its own
- * path tells nothing then). */
-static void note_monitor_path(void) {
-  if (getenv(CLI_MONITOR_ENV))
+/* Where capsule-monitor and capsule-vminit are (next to us, or as
+ * CAPSULE_MONITOR and CAPSULE_VMINIT say), for every command and the
+ * sealed copy a command may re-execute into (it runs from an anonymous
+ * mount: its own path tells nothing then). */
+static void note_helper_path(const char *env, const char *given_env, const char *name) {
+  if (getenv(env))
     return;
-  const char *given = getenv("CAPSULE_MONITOR");
+  const char *given = getenv(given_env);
   char self[4096];
   ssize_t n = given ? 0 : readlink("/proc/self/exe", self, sizeof self - 32);
   if (given) {
-    setenv(CLI_MONITOR_ENV, given, 1);
+    setenv(env, given, 1);
   } else if (n > 0) {
     self[n] = '\0';
     char *slash = strrchr(self, '/');
-    snprintf(slash ? slash + 1 : self, 32, "capsule-monitor");
-    setenv(CLI_MONITOR_ENV, self, 1);
+    snprintf(slash ? slash + 1 : self, 32, "%s", name);
+    setenv(env, self, 1);
   }
 }
 
@@ -140,7 +141,8 @@ static int run(int argc, char **argv) {
     cmdline_write_help(stdout, "capsule", c, name);
     return 0;
   }
-  note_monitor_path();
+  note_helper_path(CLI_MONITOR_ENV, "CAPSULE_MONITOR", "capsule-monitor");
+  note_helper_path(CLI_VMINIT_ENV, "CAPSULE_VMINIT", "capsule-vminit");
   int rc = (c->flags & CMDLINE_SEALED) ? runtime_ensure_sealed(argv, &e) : 0;
   if (rc == 0)
     rc = c->run(&cli, &a, &e);

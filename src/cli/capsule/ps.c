@@ -26,7 +26,8 @@ const struct cmdline_option ps_options[] = {
      "exited=CODE, before=|since=CONTAINER, volume=, network="},
     {OPT_FORMAT, 0, "format", CMDLINE_VALUE, "TEMPLATE",
      "Go template over .ID .Image .Command .CreatedAt .RunningFor .Ports .State .Status .Size "
-     ".Names .Labels .Mounts .Networks; \"table ...\" with headers; \"json\""},
+     ".Names .Labels .Mounts .Networks .Runtime (runc, or vm: run --vm); \"table ...\" with "
+     "headers; \"json\""},
     {'n', 'n', "last", CMDLINE_VALUE, "N", "Show the N last created containers (all states)"},
     {'l', 'l', "latest", CMDLINE_FLAG, NULL, "Show the last created container (all states)"},
     {OPT_NO_TRUNC, 0, "no-trunc", CMDLINE_FLAG, NULL, "Full IDs and commands"},
@@ -38,11 +39,11 @@ const struct cmdline_option ps_options[] = {
 /* The row's fields, as docker's --format names them. */
 static const char *const fields[] = {"ID",     "Image",  "Command", "CreatedAt", "RunningFor",
                                      "Ports",  "State",  "Status",  "Size",      "Names",
-                                     "Labels", "Mounts", "Networks", NULL};
+                                     "Labels", "Mounts", "Networks", "Runtime", NULL};
 static const char *const headers[] = {"CONTAINER ID", "IMAGE",  "COMMAND", "CREATED AT",
                                       "CREATED",      "PORTS",  "STATE",   "STATUS",
                                       "SIZE",         "NAMES",  "LABELS",  "MOUNTS",
-                                      "NETWORKS"};
+                                      "NETWORKS",     "RUNTIME"};
 #define N_FIELDS (sizeof headers / sizeof headers[0])
 
 struct row {
@@ -164,6 +165,7 @@ static int fill_row(struct row *r, json_t *ct, bool no_trunc, const struct engin
   r->v[10] = labels_cell(json_object_get(ct, "labels"));
   r->v[11] = list_cell(json_object_get(ct, "mounts"), "Name", "Source");
   r->v[12] = list_cell(json_object_get(ct, "networks"), NULL, NULL);
+  r->v[13] = strdup(json_string_value(json_object_get(ct, "runtime")) ?: "runc");
   for (size_t i = 0; i < N_FIELDS; i++)
     if (!r->v[i])
       return -1;
