@@ -232,3 +232,26 @@ test_events_stream_stats_and_oom_until_the_container_stops() {
   rt kill "$ID" KILL
   wait "$events_pid"
 }
+
+# crun's own test suite (tests/conformance/run) calls every runtime with
+# `--cgroup-manager cgroupfs` and `run --config config.json`: every case
+# failed on "unknown flag" before.
+test_crun_cgroup_manager_and_config_flags() {
+  new_bundle echo from-config
+  jq '.process.args = ["echo", "from-other"]' "$BUNDLE/config.json" >"$BUNDLE/other.json"
+  assert_eq "$(cd "$BUNDLE" && rt --cgroup-manager cgroupfs run --config config.json "$ID" </dev/null)" \
+    from-config "run --config config.json"
+  # Relative to the bundle, as crun reads it; the bundle's config.json is not read.
+  assert_eq "$(rt run --bundle "$BUNDLE" --config other.json "$ID" </dev/null)" from-other \
+    "run --config other.json"
+  assert_eq "$(rt run --bundle "$BUNDLE" --config "$BUNDLE/other.json" "$ID" </dev/null)" from-other \
+    "run --config with an absolute path"
+  rt create --bundle "$BUNDLE" --config other.json "$ID"
+  assert_eq "$(jq -c .process.args "$STATE/$ID/config.json")" '["echo","from-other"]' "saved config"
+  rt delete --force "$ID"
+  assert_fails rt run --bundle "$BUNDLE" --config missing.json "$ID"
+  assert_contains "$ERR" "missing.json"
+  assert_no_leftovers
+  assert_fails rt --cgroup-manager disabled list
+  assert_eq "$ERR" 'capsule-runtime: --cgroup-manager: expected cgroupfs or systemd, got "disabled"'
+}

@@ -47,6 +47,7 @@ enum {
   OPT_GLOBAL_SYSTEMD,
   OPT_GLOBAL_IGNORED,
   OPT_GLOBAL_ROOTLESS,
+  OPT_GLOBAL_CGROUP_MANAGER,
 };
 
 /* The table and the global options (commands.c). */

@@ -7,8 +7,11 @@
 #include "cli/runtime/cli.h"
 #include "oci/names.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/json.h"
 
-enum { OPT_CONSOLE = 256, OPT_PID_FILE, OPT_NO_PIVOT, OPT_NO_KEYRING, OPT_PRESERVE, OPT_KEEP };
+enum { OPT_CONSOLE = 256, OPT_PID_FILE, OPT_NO_PIVOT, OPT_NO_KEYRING, OPT_PRESERVE, OPT_KEEP,
+       OPT_CONFIG };
 
 #define CREATE_OPTIONS                                                                         \
   {'b', 'b', "bundle", CMDLINE_VALUE, "DIR", "bundle directory (default: current directory)"}, \
@@ -20,7 +23,9 @@ enum { OPT_CONSOLE = 256, OPT_PID_FILE, OPT_NO_PIVOT, OPT_NO_KEYRING, OPT_PRESER
       {OPT_NO_KEYRING, 0, "no-new-keyring", CMDLINE_FLAG, NULL,                                \
        "accepted for runc compatibility"},                                                     \
       {OPT_PRESERVE, 0, "preserve-fds", CMDLINE_VALUE, "N",                                    \
-       "pass fds 3..3+N-1 to the container"}
+       "pass fds 3..3+N-1 to the container"},                                                  \
+      {OPT_CONFIG, 0, "config", CMDLINE_VALUE, "FILE",                                         \
+       "the config instead of config.json (relative to the bundle, as crun)"}
 
 const struct cmdline_option create_options[] = {CREATE_OPTIONS, CMDLINE_OPTIONS_END};
 
@@ -56,6 +61,13 @@ static int create_or_run(struct cli *cli, struct cmdline_args *args, bool is_run
   if (!abs)
     return -1;
   o.bundle = abs;
+  _cleanup_json_ json_t *config = NULL;
+  if ((v = cmdline_value(args, OPT_CONFIG))) {
+    _cleanup_free_ char *path = v[0] == '/' ? strdup(v) : path_join(abs, v);
+    if (!path || !(config = json_load_object_file(path, e)))
+      return path ? -1 : err_sys(e, "--config");
+    o.config = config;
+  }
   const char *cid = args->operands[0];
   if (!is_run)
     return runtime_create(&cli->rt, cid, &o, e) < 0 ? -1 : 0;

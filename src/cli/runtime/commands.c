@@ -32,6 +32,8 @@ static const struct cmdline_option global_options[] = {
     {OPT_GLOBAL_DEBUG, 0, "debug", CMDLINE_FLAG, NULL, "log debug messages"},
     {OPT_GLOBAL_SYSTEMD, 0, "systemd-cgroup", CMDLINE_FLAG, NULL,
      "use systemd to manage cgroups (needs systemd)"},
+    {OPT_GLOBAL_CGROUP_MANAGER, 0, "cgroup-manager", CMDLINE_VALUE, "cgroupfs|systemd",
+     "crun's spelling: systemd is --systemd-cgroup"},
     {OPT_GLOBAL_IGNORED, 0, "criu", CMDLINE_VALUE, "PATH", "accepted for runc compatibility",
      true},
     {OPT_GLOBAL_ROOTLESS, 0, "rootless", CMDLINE_VALUE, "auto|true|false",

@@ -113,6 +113,14 @@ static int apply_globals(struct cli *cli, struct cmdline_args *g, bool *debug, e
     case OPT_GLOBAL_SYSTEMD:
       cli->rt.systemd_cgroup = true;
       break;
+    case OPT_GLOBAL_CGROUP_MANAGER:
+      /* crun's "disabled" (no cgroup at all) is not offered: the commands
+       * find a container's processes through its cgroup. */
+      if (strcmp(v, "cgroupfs") && strcmp(v, "systemd"))
+        return err_set(e, EINVAL, "--cgroup-manager: expected cgroupfs or systemd, got \"%s\"",
+                       v);
+      cli->rt.systemd_cgroup = !strcmp(v, "systemd");
+      break;
     case OPT_GLOBAL_ROOTLESS:
       if (strcmp(v, "auto") && strcmp(v, "true") && strcmp(v, "false"))
         return err_set(e, EINVAL, "--rootless: expected auto, true or false");
