@@ -74,6 +74,11 @@ static int apply_v1(const struct cgroup_hierarchy *h, const struct cgroup_resour
   if (r->has_disable_oom_killer &&
       cgroup_write(h, "memory.oom_control", r->disable_oom_killer ? "1" : "0", e) < 0)
     return err_wrap(e, WHERE ".disableOOMKiller");
+  if (r->has_mem_kernel_tcp) {
+    limit_str(r->mem_kernel_tcp, false, buf);
+    if (cgroup_write(h, "memory.kmem.tcp.limit_in_bytes", buf, e) < 0)
+      return err_wrap(e, WHERE ".kernelTCP");
+  }
   return 0;
 }
 
@@ -91,6 +96,8 @@ static int v2_current_limit(const struct cgroup_hierarchy *h, const struct cgrou
   return 0;
 }
 
+/* v2 has no TCP buffer limit of its own: kernelTCP is ignored there, as crun
+ * does. */
 static int apply_v2(const struct cgroup_hierarchy *h, const struct cgroup_resources *r, err_t *e) {
   if (r->has_swappiness)
     return err_set(e, ENOTSUP, WHERE ".swappiness: cgroup v2 has no per-group swappiness");
@@ -135,7 +142,7 @@ static int apply_v2(const struct cgroup_hierarchy *h, const struct cgroup_resour
 
 int cgroup_apply_memory(struct cgroup *cg, const struct cgroup_resources *r, err_t *e) {
   if (!r->has_mem_limit && !r->has_mem_reservation && !r->has_mem_swap && !r->has_swappiness &&
-      !r->has_disable_oom_killer)
+      !r->has_disable_oom_killer && !r->has_mem_kernel_tcp)
     return 0;
   const struct cgroup_hierarchy *h = cgroup_v1(cg, "memory");
   if (h)

@@ -72,18 +72,14 @@ static int parse_memory(json_t *res, const char *where, struct cgroup_resources 
       opt_limit(m, "reservation", w.s, &r->has_mem_reservation, &r->mem_reservation, e) < 0 ||
       opt_limit(m, "swap", w.s, &r->has_mem_swap, &r->mem_swap, e) < 0)
     return -1;
-  static const char *const kernel_keys[] = {"kernel", "kernelTCP"};
-  for (size_t i = 0; i < 2; i++) {
-    int64_t v;
-    rc = json_opt_i64(m, kernel_keys[i], w.s, &v, e);
-    if (rc < 0)
-      return -1;
-    if (rc > 0 && v != -1)
-      return refuse(w.s, kernel_keys[i],
-                    "kernel memory limits are deprecated by the runtime-spec and absent from "
-                    "cgroup v2; only -1 (unlimited) is accepted",
-                    e);
-  }
+  /* Kernel memory: the runtime-spec deprecates it and cgroup v2 has none.
+   * `kernel` is ignored, as runc and crun do (Linux 6.x refuses any value
+   * but -1 in memory.kmem.limit_in_bytes); `kernelTCP` is applied on v1,
+   * as crun does (runc ignores it too). */
+  int64_t kernel;
+  if (json_opt_i64(m, "kernel", w.s, &kernel, e) < 0 ||
+      opt_limit(m, "kernelTCP", w.s, &r->has_mem_kernel_tcp, &r->mem_kernel_tcp, e) < 0)
+    return -1;
   rc = json_opt_u64(m, "swappiness", w.s, &r->swappiness, e);
   if (rc < 0)
     return -1;

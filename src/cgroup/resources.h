@@ -40,6 +40,8 @@ struct cgroup_resources {
   /* memory, bytes; -1 means unlimited */
   bool has_mem_limit, has_mem_reservation, has_mem_swap, has_swappiness;
   bool has_disable_oom_killer;
+  bool has_mem_kernel_tcp; /* v1 only */
+  int64_t mem_kernel_tcp;
   bool mem_check_before_update; /* refuse a limit below the current usage */
   int64_t mem_limit, mem_reservation, mem_swap; /* swap is memory+swap, as in OCI */
   uint64_t swappiness;

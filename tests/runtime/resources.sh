@@ -31,6 +31,21 @@ test_memory_limit_reservation_and_swap() {
   fi
 }
 
+# The OCI validation's linux_cgroups_memory sets both: capsule refused the
+# container (runc and crun start it, ignoring kernel; crun sets kernelTCP).
+test_kernel_memory_is_ignored_and_kernel_tcp_set_on_v1() {
+  need_controller memory
+  new_bundle
+  cfg '.linux.resources.memory = {limit: 67108864, kernel: 50593792, kernelTCP: 50593792}'
+  if cg_is_v1 memory; then
+    out=$(run_sh 'cd /sys/fs/cgroup/memory && cat memory.limit_in_bytes memory.kmem.tcp.limit_in_bytes')
+    assert_eq "$(tr '\n' ' ' <<<"$out")" "67108864 50593792 " "limit, kmem.tcp limit"
+  else
+    assert_eq "$(run_sh 'cat /sys/fs/cgroup/memory.max')" 67108864 "memory.max"
+  fi
+  assert_no_leftovers
+}
+
 test_memory_limit_is_enforced() {
   need_controller memory
   new_bundle dd if=/dev/zero of=/dev/null bs=64M count=1

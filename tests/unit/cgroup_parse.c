@@ -107,7 +107,8 @@ static void test_bad_resources(void) {
   expect_error("{\"memory\": []}", "linux.resources.memory: expected an object, got array");
   expect_error("{\"memory\": {\"limit\": -5}}", "linux.resources.memory.limit: -5");
   expect_error("{\"memory\": {\"swappiness\": 101}}", "memory.swappiness: 101 is outside 0..100");
-  expect_error("{\"memory\": {\"kernel\": 1000}}", "linux.resources.memory.kernel: not supported");
+  expect_error("{\"memory\": {\"kernel\": \"1G\"}}", "linux.resources.memory.kernel: expected an integer");
+  expect_error("{\"memory\": {\"kernelTCP\": -2}}", "linux.resources.memory.kernelTCP: -2");
   expect_error("{\"memory\": {\"disableOOMKiller\": 1}}",
                "memory.disableOOMKiller: expected a boolean, got integer");
   expect_error("{\"memory\": {\"useHierarchy\": false}}", "memory.useHierarchy: not supported");
