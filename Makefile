@@ -7,6 +7,7 @@
 # libcapsule.a; src/cli/<tool>/*.c and src/sim/*.c are the front ends.
 
 CC ?= gcc
+.DEFAULT_GOAL := all
 SAN ?= 0
 ifeq ($(SAN),1)
   B := build-san
@@ -39,11 +40,11 @@ LDFLAGS := $(SANFLAGS) -Wl,--as-needed $(EXTRA_LDFLAGS)
 # (registry/curl_lib.h, image/archive_lib.h). Sanitizer builds link
 # dynamically, as the sanitizer runtimes require.
 ifeq ($(SAN),1)
-  RUNTIME_LIBS := -ljansson -lseccomp
+  RUNTIME_LIBS := -ljansson -lseccomp -lprotobuf-c
   RUNTIME_STATIC :=
   IMAGE_LIBS := -lcrypto -lz -llzma
 else
-  RUNTIME_LIBS := -Wl,-Bstatic -ljansson -lseccomp -Wl,-Bdynamic
+  RUNTIME_LIBS := -Wl,-Bstatic -ljansson -lseccomp -lprotobuf-c -Wl,-Bdynamic
   RUNTIME_STATIC := -static
   IMAGE_LIBS := -Wl,-Bstatic -lcrypto -lz -llzma -Wl,-Bdynamic
 endif
@@ -51,7 +52,25 @@ SIMGRID_CFLAGS := $(shell pkg-config --cflags simgrid 2>/dev/null)
 SIMGRID_LIBS := $(shell pkg-config --libs simgrid 2>/dev/null)
 
 LIB_SRCS := $(sort $(shell find src -name '*.c' -not -path 'src/cli/*' -not -path 'src/sim/*'))
-LIB_OBJS := $(LIB_SRCS:%.c=$(B)/obj/%.o)
+LIB_OBJS := $(LIB_SRCS:%.c=$(B)/obj/%.o) $(B)/obj/gen/rpc.pb-c.o
+
+# checkpoint/ speaks CRIU's RPC (protobuf through libprotobuf-c). The messages
+# are compiled at build time from the rpc.proto of the CRIU that runs here:
+# the one scripts/deps/criu installed beside it, else Debian's libcriu-dev.
+CRIU_RPC_PROTO ?= $(firstword $(wildcard /usr/local/lib/capsule/criu/share/rpc.proto \
+                    /usr/include/criu/rpc.proto) /usr/local/lib/capsule/criu/share/rpc.proto)
+CFLAGS += -I$(B)/gen
+
+$(B)/gen/rpc.pb-c.c $(B)/gen/rpc.pb-c.h &: $(CRIU_RPC_PROTO)
+	@test -f $< || { echo "$<: missing: run scripts/install-deps (scripts/deps/criu)" >&2; exit 1; }
+	@mkdir -p $(B)/gen
+	@echo "  PROTOC-C $<"
+	@protoc-c --proto_path=$(dir $<) --c_out=$(B)/gen $<
+
+$(B)/obj/gen/rpc.pb-c.o: $(B)/gen/rpc.pb-c.c
+	@mkdir -p $(dir $@)
+	@echo "  CC $<"
+	@$(CC) $(CFLAGS) -Wno-missing-prototypes -c $< -o $@
 
 RUNTIME_SRCS := $(sort $(wildcard src/cli/runtime/*.c))
 CAPSULE_SRCS := $(sort $(wildcard src/cli/capsule/*.c))
@@ -84,7 +103,7 @@ BENCH_BINS := $(patsubst bench/%.c,$(B)/bench/%,$(wildcard bench/*.c))
 .PHONY: all clean
 all: $(B)/libcapsule.a $(BINS) $(UNIT_BINS) $(HELPER_BINS) $(BENCH_BINS)
 
-$(B)/obj/%.o: %.c
+$(B)/obj/%.o: %.c | $(B)/gen/rpc.pb-c.h
 	@mkdir -p $(dir $@)
 	@echo "  CC $<"
 	@$(CC) $(CFLAGS) $(if $(findstring src/sim/,$<),$(SIMGRID_CFLAGS)) -MMD -MP -c $< -o $@
@@ -97,7 +116,7 @@ $(B)/libcapsule.a: $(LIB_OBJS)
 
 $(B)/capsule-runtime: $(RUNTIME_SRCS:%.c=$(B)/obj/%.o) $(B)/libcapsule.a
 	@echo "  LD $@"
-	@$(CC) $(LDFLAGS) $(RUNTIME_STATIC) -o $@ $^ -ljansson -lseccomp -lcrypto
+	@$(CC) $(LDFLAGS) $(RUNTIME_STATIC) -o $@ $^ -ljansson -lseccomp -lcrypto -lprotobuf-c
 
 $(B)/capsule: $(CAPSULE_SRCS:%.c=$(B)/obj/%.o) $(B)/libcapsule.a
 	@echo "  LD $@"
@@ -108,7 +127,7 @@ $(B)/capsule: $(CAPSULE_SRCS:%.c=$(B)/obj/%.o) $(B)/libcapsule.a
 # shared library mapped), docs/ENGINE.md.
 $(B)/capsule-monitor: $(MONITOR_SRCS:%.c=$(B)/obj/%.o) $(B)/libcapsule.a
 	@echo "  LD $@"
-	@$(CC) $(LDFLAGS) $(RUNTIME_STATIC) -o $@ $^ -ljansson -lseccomp -lcrypto -lz -llzma
+	@$(CC) $(LDFLAGS) $(RUNTIME_STATIC) -o $@ $^ -ljansson -lseccomp -lcrypto -lz -llzma -lprotobuf-c
 
 # The pid 1 of VM containers (vm/vm.h), copied into their initramfs, where
 # it runs alone: static (sanitizer builds cannot boot VMs).

@@ -1,6 +1,7 @@
 /* A container as the runtime's commands hold it: its locked state
  * directory, loaded state, configuration and cgroup. Internal to
- * src/runtime/. */
+ * src/runtime/ and src/checkpoint/ (which makes containers from CRIU's images
+ * instead of cloning an init). */
 #ifndef CAPSULE_RUNTIME_CONTAINER_H
 #define CAPSULE_RUNTIME_CONTAINER_H
 
@@ -57,6 +58,11 @@ int container_make_cgroup(struct container *c, err_t *e);
 int container_limit_devices(struct container *c, err_t *e);
 /* Apply the other configured limits (while the init builds its root). */
 int container_limit_cgroup(struct container *c, err_t *e);
+
+/* Once the init's pid (c->pid) is known: the state and the pid file, written
+ * while the child is still building its root (the lock keeps readers out
+ * until the create is complete); restore writes them for CRIU's init. */
+int container_record_init(struct container *c, const struct create_opts *o, err_t *e);
 
 /* Hooks of one kind with the current state on stdin. */
 int container_run_hooks(struct container *c, enum oci_hook_kind kind,

@@ -152,10 +152,7 @@ static int write_pid_file(const char *path, pid_t pid, err_t *e) {
   return 0;
 }
 
-/* Once the init's pid is known: the state and the pid file, written while
- * the child is still building its root (the lock keeps readers out until
- * the create is complete). */
-static int record_init(struct container *c, const struct create_opts *o, err_t *e) {
+int container_record_init(struct container *c, const struct create_opts *o, err_t *e) {
   if (proc_stat(c->pid, &c->state.pid_start_time, NULL) < 0)
     return err_set(e, ECHILD, "container init %d exited during create", (int)c->pid);
   c->state.pid = c->pid;
@@ -165,9 +162,6 @@ static int record_init(struct container *c, const struct create_opts *o, err_t *
     return -1;
   return 0;
 }
-
-
-
 /* The parent's half of the handshake, up to the init's READY. */
 static int drive_init(struct container *c, const struct create_opts *o, int sock, err_t *e) {
   const struct oci_spec *s = c->spec;
@@ -193,7 +187,7 @@ static int drive_init(struct container *c, const struct create_opts *o, int sock
       waitpid(c->pid, NULL, 0);
       c->pid = m.value;
       if (container_limit_cgroup(c, e) < 0 || sync_send(sock, SYNC_CGROUP_DONE, c->pid, e) < 0 ||
-          record_init(c, o, e) < 0)
+          container_record_init(c, o, e) < 0)
         return -1;
       break;
     case SYNC_HOOKS_REQUEST:
@@ -372,7 +366,7 @@ static int launch_init(struct container *c, const struct create_opts *o, bool fo
   sv[1] = -1;
   /* Fast path: the limits are written now, in parallel with the child's mounts. */
   if (!l.staged && (container_limit_cgroup(c, e) < 0 ||
-                    sync_send(sv[0], SYNC_CGROUP_DONE, c->pid, e) < 0 || record_init(c, o, e) < 0))
+                    sync_send(sv[0], SYNC_CGROUP_DONE, c->pid, e) < 0 || container_record_init(c, o, e) < 0))
     goto out;
   if (drive_init(c, o, sv[0], e) < 0)
     goto out;

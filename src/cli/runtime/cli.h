@@ -31,12 +31,14 @@ RUNTIME_COMMAND(cmd_update);
 RUNTIME_COMMAND(cmd_pause);
 RUNTIME_COMMAND(cmd_resume);
 RUNTIME_COMMAND(cmd_events);
+RUNTIME_COMMAND(cmd_checkpoint);
+RUNTIME_COMMAND(cmd_restore);
 RUNTIME_COMMAND(cmd_gen_docs);
 
 /* Each command's options, defined next to its function. */
 extern const struct cmdline_option create_options[], run_options[], delete_options[],
     kill_options[], exec_options[], list_options[], ps_options[], spec_options[],
-    update_options[], events_options[];
+    update_options[], events_options[], checkpoint_options[], restore_options[];
 
 /* The global options' ids ("-v" is 'v'). */
 enum {
