@@ -265,13 +265,24 @@ static int walk_dir(struct copy *c, int src, const char *rel, int dst, err_t *e)
   return 0;
 }
 
-/* An fd to write into the container's directory `path`, made if missing. */
-static int dest_dir(int root, const char *path, err_t *e) {
+/* An fd to write into the container's directory `path`, made if missing
+ * (owned by the --chown user then, as buildah; its parents by root). */
+static int dest_dir(const struct copy *c, int root, const char *path, err_t *e) {
+  err_t missing = ERR_INIT;
+  int fd = rootfs_open(root, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC, &missing);
+  if (fd >= 0)
+    return fd;
   _cleanup_close_ int p = rootfs_open_target(root, path, TARGET_DIR, e);
   if (p < 0)
     return -1;
-  int fd = openat(p, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  return fd < 0 ? err_sys(e, "%s", path) : fd;
+  fd = openat(p, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0 || (c->chown && fchown(fd, c->uid, c->gid) < 0)) {
+    err_sys(e, "%s", path);
+    if (fd >= 0)
+      close(fd);
+    return -1;
+  }
+  return fd;
 }
 
 static bool is_archive(int fd) {
@@ -299,7 +310,7 @@ static int one_source(struct copy *c, int fd, const char *rel, int root, err_t *
       hash_meta(c->hash, "D", rel, &st);
       return walk_dir(c, fd, rel, -1, e);
     }
-    _cleanup_close_ int d = dest_dir(root, c->dest, e);
+    _cleanup_close_ int d = dest_dir(c, root, c->dest, e);
     return d < 0 ? -1 : walk_dir(c, fd, rel, d, e);
   }
   if (!S_ISREG(st.st_mode))
@@ -317,14 +328,14 @@ static int one_source(struct copy *c, int fd, const char *rel, int root, err_t *
       close(probe);
   }
   if (c->add && is_archive(fd)) {
-    _cleanup_close_ int d = dest_dir(root, c->dest, e);
+    _cleanup_close_ int d = dest_dir(c, root, c->dest, e);
     struct extract_opts xo = {.keep_owner = true};
     return d < 0 ? -1 : tar_extract(fd, d, &xo, e);
   }
   _cleanup_free_ char *parent = into ? strdup(c->dest) : build_path(c->dest, "..");
   if (!parent)
     return err_sys(e, "COPY");
-  _cleanup_close_ int d = dest_dir(root, parent, e);
+  _cleanup_close_ int d = dest_dir(c, root, parent, e);
   return d < 0 ? -1 : put_file(c, fd, &st, d, into ? base_name(rel) : base_name(c->dest), e);
 }
 
@@ -336,7 +347,7 @@ static int heredoc_source(struct copy *c, const struct df_heredoc *h, int root, 
     return 0;
   }
   _cleanup_free_ char *parent = c->dest_dir ? strdup(c->dest) : build_path(c->dest, "..");
-  _cleanup_close_ int d = parent ? dest_dir(root, parent, e) : -1;
+  _cleanup_close_ int d = parent ? dest_dir(c, root, parent, e) : -1;
   if (d < 0)
     return parent ? -1 : err_sys(e, "COPY");
   const char *name = c->dest_dir ? h->name : base_name(c->dest);
