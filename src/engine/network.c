@@ -1,11 +1,7 @@
-/* A container's network (docs/NETWORK.md).
+/* A container's network (docs/NETWORK.md): its plan is made at create
+ * (network_plan.c), its /etc files written at each start (network_hosts.c).
  *
- * Configuration, at create: the record's "network" plan (the mode, the
- * networks, the ports to publish, --hostname, --add-host, --dns); at each
- * start, the files bound over the image's /etc/hostname, /etc/resolv.conf
- * and /etc/hosts (containers/<id>/hostname, resolv.conf, hosts).
- *
- * Runtime side, at each start (engine_net_up) and undone when it exits or
+ * Here the runtime side, at each start (engine_net_up) and undone when it exits or
  * is removed (engine_net_down), all under <run root>/.net/:
  *   state/<id>.json  what was set up: the CNI lists and their results, the
  *                    claimed ports; written first and removed last, so a
@@ -27,6 +23,7 @@
 #include <unistd.h>
 
 #include "engine/internal.h"
+#include "engine/network_internal.h"
 #include "net/cni.h"
 #include "net/etc_files.h"
 #include "net/netns.h"
@@ -35,7 +32,6 @@
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/json.h"
-
 char *engine_net_path(const struct engine *eng, const char *sub, const char *leaf) {
   char *p = NULL;
   if (asprintf(&p, "%s/.net/%s%s%s", eng->run_root, sub, leaf ? "/" : "", leaf ? leaf : "") < 0)
@@ -48,278 +44,6 @@ static char *state_path(const struct engine *eng, const char *id) {
   snprintf(leaf, sizeof leaf, "%s.json", id);
   return engine_net_path(eng, "state", leaf);
 }
-
-/* Write a file of the container's directory in place: /etc/hosts is bound
- * to its inode, which a rename would leave behind. */
-static int write_in_place(const struct engine *eng, const char *id, const char *leaf,
-                          const char *text, err_t *e) {
-  _cleanup_free_ char *path = container_path(eng, id, leaf);
-  if (!path)
-    return err_sys(e, "container %s", leaf);
-  _cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
-  size_t len = strlen(text);
-  if (fd < 0 || write_all(fd, text, len) < 0 || ftruncate(fd, (off_t)len) < 0)
-    return err_sys(e, "write %s", path);
-  return 0;
-}
-
-/* ---- configuration (create) ---- */
-
-static int add_port(json_t *ports, const struct net_port *p, bool *failed) {
-  return json_push(ports,
-                   json_pack("{s:s, s:i, s:i, s:s}", "HostIp", p->host_ip, "HostPort",
-                             p->host_port, "ContainerPort", p->container_port, "Protocol",
-                             p->proto),
-                   failed);
-}
-
-static bool port_listed(json_t *ports, const struct net_port *p) {
-  size_t i;
-  json_t *q;
-  json_array_foreach(ports, i, q) {
-    if (json_integer_value(json_object_get(q, "ContainerPort")) == p->container_port &&
-        !strcmp(json_string_value(json_object_get(q, "Protocol")), p->proto))
-      return true;
-  }
-  return false;
-}
-
-/* -p specs, then -P's exposed ports that -p did not publish. */
-static json_t *ports_config(const struct run_opts *o, const struct image_config *ic, err_t *e) {
-  _cleanup_json_ json_t *ports = json_array();
-  bool failed = !ports;
-  for (char **s = o->publish; s && *s; s++) {
-    struct net_port p;
-    int n;
-    if (net_port_parse(*s, &p, &n, e) < 0)
-      return NULL;
-    for (int i = 0; i < n; i++, p.container_port++, p.host_port += p.host_port != 0)
-      add_port(ports, &p, &failed);
-  }
-  for (char **s = o->publish_all ? ic->exposed_ports : NULL; s && *s; s++) {
-    struct net_port p;
-    int n;
-    if (net_port_parse_exposed(*s, &p, &n, e) < 0)
-      return NULL;
-    for (int i = 0; i < n; i++, p.container_port++)
-      if (!port_listed(ports, &p))
-        add_port(ports, &p, &failed);
-  }
-  if (json_built(failed, "ports", e) < 0)
-    return NULL;
-  return steal_ptr(&ports);
-}
-
-const char *engine_net_mode(const char *network) {
-  if (!network || !strcmp(network, "none"))
-    return "none";
-  if (!strcmp(network, "host"))
-    return "host";
-  return "bridge";
-}
-
-/* --network's value: as given, else none, or the default bridge network if
- * ports are published (they only make sense there). */
-static const char *network_choice(const struct run_opts *o) {
-  if (o->network)
-    return o->network;
-  return o->publish_all || (o->publish && *o->publish) ? NET_DEFAULT_NAME : "none";
-}
-
-json_t *engine_net_plan(const struct engine *eng, const struct run_opts *o,
-                        const struct image_config *ic, err_t *e) {
-  const char *network = network_choice(o);
-  const char *mode = engine_net_mode(network);
-  _cleanup_json_ json_t *networks = json_array();
-  _cleanup_json_ json_t *ports = ports_config(o, ic, e);
-  if (!ports || !networks) {
-    if (!networks)
-      err_sys(e, "network");
-    return NULL;
-  }
-  bool failed = false;
-  if (!strcmp(mode, "bridge")) {
-    struct net_network n;
-    if (!strncmp(network, "container:", 10)) {
-      err_set(e, EINVAL, "--network %s: joining another container's network is not supported",
-              network);
-      return NULL;
-    }
-    if (net_network_load(eng->root, network, &n, e) < 0)
-      return NULL;
-    /* docker's rules: an address of the subnet, on a user network. */
-    bool bad_ip = o->ip && (n.predefined || !net_network_host_address(&n, o->ip));
-    if (bad_ip && n.predefined)
-      err_set(e, EINVAL, "--ip %s: user specified IP address is supported on user defined "
-                         "networks only", o->ip);
-    else if (bad_ip)
-      err_set(e, EINVAL, "--ip %s: no configured subnet contains the IP address (network %s: "
-                         "%s, gateway %s)", o->ip, n.name, n.subnet, n.gateway);
-    json_push(networks, json_string(n.name), &failed);
-    net_network_free(&n);
-    if (bad_ip)
-      return NULL;
-  } else if (json_array_size(ports)) {
-    err_set(e, EINVAL, "-p/-P: ports are published on a bridge network, not with --network %s",
-            mode);
-    return NULL;
-  }
-  for (char **h = o->add_hosts; h && *h; h++) {
-    char buf[512], *name, *ip;
-    if (net_add_host_parse(*h, buf, sizeof buf, &name, &ip, e) < 0)
-      return NULL;
-  }
-  for (char **d = o->dns; d && *d; d++)
-    if (net_dns_check(*d, e) < 0)
-      return NULL;
-  for (char **d = o->dns_search; d && *d; d++)
-    if (net_dns_search_check(*d, e) < 0)
-      return NULL;
-  for (char **d = o->dns_options; d && *d; d++)
-    if (net_dns_option_check(*d, e) < 0)
-      return NULL;
-  if (o->ip && strcmp(mode, "bridge")) {
-    err_set(e, EINVAL, "--ip %s: user specified IP address is supported on user defined networks "
-                       "only", o->ip);
-    return NULL;
-  }
-  /* docker's rule: aliases are names on a user network. */
-  bool user_net = !strcmp(mode, "bridge") && strcmp(network, NET_DEFAULT_NAME);
-  if (o->aliases && *o->aliases && !user_net) {
-    err_set(e, EINVAL, "--network-alias: network-scoped aliases are supported only for "
-                       "containers on user-defined networks");
-    return NULL;
-  }
-  for (char **a = o->aliases; a && *a; a++)
-    if (!**a || strlen(*a) >= HOST_NAME_MAX || strpbrk(*a, " \t\r\n#")) {
-      err_set(e, EINVAL, "invalid argument \"%s\" for --network-alias", *a);
-      return NULL;
-    }
-  /* Written into the container's /etc/hosts and /etc/hostname: a newline
-   * in it added host entries of the user's choosing. */
-  for (const char *c = o->hostname; c && *c; c++)
-    if ((unsigned char)*c <= ' ' || *c == 0x7f || c - o->hostname >= HOST_NAME_MAX) {
-      err_set(e, EINVAL, "invalid hostname \"%s\": at most %d characters, no space or control "
-              "character", o->hostname, HOST_NAME_MAX);
-      return NULL;
-    }
-  _cleanup_json_ json_t *add = json_string_array((const char *const *)o->add_hosts);
-  _cleanup_json_ json_t *dns = json_string_array((const char *const *)o->dns);
-  json_t *plan = json_pack("{s:s, s:O, s:O, s:s, s:O, s:O, s:o, s:o, s:o, s:s*}", "mode", mode,
-                           "networks", networks, "ports", ports, "hostname",
-                           o->hostname ? o->hostname : "", "addHosts", add, "dns", dns,
-                           "dnsSearch", json_string_array((const char *const *)o->dns_search),
-                           "dnsOptions", json_string_array((const char *const *)o->dns_options),
-                           "aliases", json_string_array((const char *const *)o->aliases),
-                           "ip", o->ip);
-  if (failed || !plan) {
-    json_decref(plan);
-    err_sys(e, "network");
-    return NULL;
-  }
-  return plan;
-}
-
-json_t *engine_net_plan_of(const struct container_record *r) {
-  static json_t *none;
-  if (r->network)
-    return r->network;
-  if (!none)
-    none = json_pack("{s:s, s:[], s:[], s:s, s:[], s:[]}", "mode", "none", "networks", "ports",
-                     "hostname", "", "addHosts", "dns");
-  return none;
-}
-
-const char *engine_net_mode_of(const struct container_record *r) {
-  return json_string_value(json_object_get(engine_net_plan_of(r), "mode")) ?: "none";
-}
-
-/* --hostname, else the host's with host networking, else the id's first
- * 12 digits. */
-static void hostname_of(const struct container_record *r, char *out, size_t cap) {
-  const char *given = json_string_value(json_object_get(engine_net_plan_of(r), "hostname"));
-  if (given && *given)
-    snprintf(out, cap, "%s", given);
-  else if (!strcmp(engine_net_mode_of(r), "host") && gethostname(out, cap - 1) == 0)
-    out[cap - 1] = '\0';
-  else
-    snprintf(out, cap, "%.12s", r->id);
-}
-
-/* Whether the container joins a namespace the engine made (a bind under
- * .net/ns/, which CNI plugins enter) rather than one its runtime makes:
- * only when it has networks to attach. Without (--network none) the runtime
- * brings lo up, and the bind would cost a start and its unmount. */
-static bool own_namespace(const struct container_record *r) {
-  return json_array_size(json_object_get(engine_net_plan_of(r), "networks")) > 0;
-}
-
-int engine_net_oci(const struct engine *eng, const struct container_record *r, json_t *spec,
-                   err_t *e) {
-  json_t *namespaces = json_object_get(json_object_get(spec, "linux"), "namespaces");
-  bool host = !strcmp(engine_net_mode_of(r), "host");
-  _cleanup_free_ char *ns = engine_net_path(eng, "ns", r->id);
-  if (!ns)
-    return err_sys(e, "network namespace");
-  bool failed = false;
-  for (size_t i = json_array_size(namespaces); i-- > 0;) {
-    json_t *n = json_array_get(namespaces, i);
-    if (strcmp(json_string_value(json_object_get(n, "type")) ?: "", "network"))
-      continue;
-    if (host)
-      json_checked(json_array_remove(namespaces, i), &failed);
-    else if (own_namespace(r))
-      json_set(n, "path", json_string(ns), &failed);
-  }
-  char hostname[256];
-  hostname_of(r, hostname, sizeof hostname);
-  if (host) {
-    char env[300];
-    snprintf(env, sizeof env, "HOSTNAME=%s", hostname);
-    json_set(spec, "hostname", json_string(hostname), &failed);
-    json_env_set(json_object_get(json_object_get(spec, "process"), "env"), env, &failed);
-  }
-  json_t *mounts = json_object_get(spec, "mounts");
-  static const char *const files[] = {"hostname", "hosts", "resolv.conf"};
-  for (size_t i = 0; i < 3; i++) {
-    _cleanup_free_ char *src = container_path(eng, r->id, files[i]);
-    char dest[32];
-    snprintf(dest, sizeof dest, "/etc/%s", files[i]);
-    json_push(mounts,
-              src ? json_pack("{s:s, s:s, s:s, s:[s, s]}", "destination", dest, "type", "bind",
-                              "source", src, "options", "rbind", "rprivate")
-                  : NULL,
-              &failed);
-  }
-  return json_built(failed, "network config", e);
-}
-
-/* /etc/hostname and /etc/resolv.conf (the host's resolver, as docker takes
- * it at each start; host networking keeps loopback nameservers, which it
- * can reach). */
-static int write_etc_files(const struct engine *eng, const struct container_record *r,
-                           err_t *e) {
-  char hostname[256], text[260];
-  hostname_of(r, hostname, sizeof hostname);
-  snprintf(text, sizeof text, "%s\n", hostname);
-  _cleanup_strv_ char **dns = NULL, **search = NULL, **options = NULL;
-  json_t *plan = engine_net_plan_of(r);
-  if (json_opt_strv(plan, "dns", "network", &dns, e) < 0 ||
-      json_opt_strv(plan, "dnsSearch", "network", &search, e) < 0 ||
-      json_opt_strv(plan, "dnsOptions", "network", &options, e) < 0)
-    return -1;
-  err_t ignored = ERR_INIT;
-  _cleanup_free_ char *host = read_file("/etc/resolv.conf", 1 << 20, NULL, &ignored);
-  struct net_resolv_opts ro = {.dns = dns, .search = search, .options = options};
-  _cleanup_free_ char *resolv = net_resolv_text(host, &ro, strcmp(engine_net_mode_of(r), "host"));
-  if (!resolv)
-    return err_sys(e, "resolv.conf");
-  if (write_in_place(eng, r->id, "hostname", text, e) < 0 ||
-      write_in_place(eng, r->id, "resolv.conf", resolv, e) < 0)
-    return -1;
-  return 0;
-}
-
 /* ---- runtime side (start, exit) ---- */
 
 /* The state, replaced atomically; `first`: the file is new, written in
@@ -344,11 +68,11 @@ static int save_state_as(const struct engine *eng, const char *id, json_t *state
   return 0;
 }
 
-static int save_state(const struct engine *eng, const char *id, json_t *state, err_t *e) {
+int engine_net_state_save(const struct engine *eng, const char *id, json_t *state, err_t *e) {
   return save_state_as(eng, id, state, false, e);
 }
 
-static json_t *load_state(const struct engine *eng, const char *id, err_t *e) {
+json_t *engine_net_state_load(const struct engine *eng, const char *id, err_t *e) {
   _cleanup_free_ char *path = state_path(eng, id);
   if (!path) {
     err_sys(e, "network state");
@@ -358,7 +82,7 @@ static json_t *load_state(const struct engine *eng, const char *id, err_t *e) {
 }
 
 /* Serializes the changes of /etc/hosts files between containers. */
-static int net_lock(const struct engine *eng, err_t *e) {
+int engine_net_lock(const struct engine *eng, err_t *e) {
   _cleanup_free_ char *dir = engine_net_path(eng, "", NULL);
   if (!dir || mkdir_p_at(AT_FDCWD, dir, 0700, e) < 0)
     return dir ? -1 : err_sys(e, "network lock");
@@ -375,8 +99,9 @@ static char *real_root(const struct engine *eng) {
 /* Call fn on every state of this root. A state that does not parse was
  * cut short by a kill in its first write (save_state_as): it is this
  * root's if its container is, and fn gets it as NULL. */
-static int each_state(const struct engine *eng, int (*fn)(const char *id, json_t *state, void *data),
-                      void *data, err_t *e) {
+int engine_net_each_state(const struct engine *eng,
+                          int (*fn)(const char *id, json_t *state, void *data), void *data,
+                          err_t *e) {
   _cleanup_free_ char *dir = engine_net_path(eng, "state", NULL);
   _cleanup_free_ char *root = real_root(eng);
   if (!dir || !root)
@@ -391,98 +116,13 @@ static int each_state(const struct engine *eng, int (*fn)(const char *id, json_t
       continue;
     snprintf(id, sizeof id, "%.64s", de->d_name);
     err_t load = ERR_INIT;
-    _cleanup_json_ json_t *st = load_state(eng, id, &load);
+    _cleanup_json_ json_t *st = engine_net_state_load(eng, id, &load);
     const char *its = json_string_value(json_object_get(st, "root"));
     _cleanup_free_ char *cdir = st ? NULL : container_path(eng, id, NULL);
     bool mine = st ? its && !strcmp(its, root)
                    : load.code == EINVAL && cdir && access(cdir, F_OK) == 0;
     if (mine && fn(id, st, data) < 0)
       return err_sys(e, "network states");
-  }
-  return 0;
-}
-
-struct peers {
-  const char *self;
-  json_t *networks; /* the user networks of interest (object: name -> true) */
-  char *text;       /* "IP\tNAME\n" lines */
-  size_t len;
-  FILE *f;
-  json_t *members;  /* ids of the containers on those networks */
-};
-
-static int collect_peer(const char *id, json_t *st, void *data) {
-  struct peers *p = data;
-  const char *name = json_string_value(json_object_get(st, "name"));
-  const char *net;
-  json_t *att;
-  json_object_foreach(json_object_get(st, "networks"), net, att) {
-    const char *ip = json_string_value(json_object_get(att, "ip"));
-    if (!json_object_get(p->networks, net) || !ip)
-      continue;
-    if (p->members && json_object_set_new(p->members, id, json_true()) < 0)
-      return -1;
-    if (p->f && strcmp(id, p->self) && name) {
-      fprintf(p->f, "%s\t%s", ip, name);
-      size_t i;
-      json_t *alias;
-      json_array_foreach(json_object_get(st, "aliases"), i, alias)
-        fprintf(p->f, " %s", json_string_value(alias));
-      fputc('\n', p->f);
-    }
-  }
-  return 0;
-}
-
-/* The user networks (not the default one: docker resolves no names there)
- * of a state, as a set. */
-static json_t *user_networks(json_t *st) {
-  json_t *set = json_object();
-  const char *net;
-  json_t *att;
-  json_object_foreach(json_object_get(st, "networks"), net, att) {
-    if (strcmp(net, NET_DEFAULT_NAME) && set)
-      json_object_set_new(set, net, json_true());
-  }
-  return set;
-}
-
-/* Rewrite the /etc/hosts of container `id`: its own lines, then its peers. */
-static int write_hosts(const struct engine *eng, const char *id, json_t *st, err_t *e) {
-  _cleanup_json_ json_t *nets = user_networks(st);
-  struct peers p = {.self = id, .networks = nets};
-  if (!nets || !(p.f = open_memstream(&p.text, &p.len)))
-    return err_sys(e, "hosts");
-  fputs(json_string_value(json_object_get(st, "hostsBase")) ?: "", p.f);
-  int rc = json_object_size(nets) ? each_state(eng, collect_peer, &p, e) : 0;
-  if (fclose(p.f) != 0 && rc == 0)
-    rc = err_sys(e, "hosts");
-  if (rc == 0)
-    rc = write_in_place(eng, id, "hosts", p.text, e);
-  free(p.text);
-  return rc;
-}
-
-/* Rewrite the /etc/hosts of every container on the user networks of `st`
- * (a container that joined or left them), `id` aside. Held: net_lock. */
-static int update_peers(const struct engine *eng, const char *id, json_t *st, err_t *e) {
-  _cleanup_json_ json_t *nets = user_networks(st);
-  _cleanup_json_ json_t *members = json_object();
-  struct peers p = {.self = id, .networks = nets, .members = members};
-  if (!nets || !members)
-    return err_sys(e, "hosts");
-  if (!json_object_size(nets) || each_state(eng, collect_peer, &p, e) < 0)
-    return json_object_size(nets) ? -1 : 0;
-  const char *peer;
-  json_t *unused;
-  json_object_foreach(members, peer, unused) {
-    if (!strcmp(peer, id))
-      continue;
-    err_t one = ERR_INIT;
-    _cleanup_json_ json_t *pst = load_state(eng, peer, &one);
-    /* A peer going away meanwhile is no error. */
-    if (pst)
-      write_hosts(eng, peer, pst, &one);
   }
   return 0;
 }
@@ -497,7 +137,7 @@ static int save_result(json_t *result, void *data, err_t *e) {
   struct saver *s = data;
   if (json_object_set(s->att, "result", result) < 0)
     return err_set(e, ENOMEM, "network state");
-  return save_state(s->eng, s->id, s->state, e);
+  return engine_net_state_save(s->eng, s->id, s->state, e);
 }
 
 /* The first address of a CNI result, its gateway and the MAC of its
@@ -560,7 +200,7 @@ static int attach(const struct engine *eng, const char *id, json_t *state, const
   json_set(json_object_get(state, "networks"), name, att, &failed);
   json_t *published = json_array();
   for (size_t i = 0; i < count; i++)
-    add_port(published, &list[i], &failed);
+    engine_net_port_json(published, &list[i], &failed);
   if (count)
     json_set(state, "ports", published, &failed);
   else
@@ -569,7 +209,7 @@ static int attach(const struct engine *eng, const char *id, json_t *state, const
     err_set(e, ENOMEM, "network %s", name);
     goto release;
   }
-  if (save_state(eng, id, state, e) < 0)
+  if (engine_net_state_save(eng, id, state, e) < 0)
     goto release;
   struct cni_target t = {.path = CNI_DEFAULT_PATH, .container_id = id, .netns = ns,
                          .ifname = ifname};
@@ -581,7 +221,8 @@ static int attach(const struct engine *eng, const char *id, json_t *state, const
   }
   take_address(att, result, &failed);
   json_decref(result);
-  if (json_built(failed, "network state", e) == 0 && save_state(eng, id, state, e) == 0) {
+  if (json_built(failed, "network state", e) == 0 &&
+      engine_net_state_save(eng, id, state, e) == 0) {
     ret = 0;
     goto out;
   }
@@ -592,77 +233,11 @@ release:;
   net_ports_release(port_dir, id, &ignored);
   json_object_del(json_object_get(state, "networks"), name);
   json_object_del(state, "ports");
-  save_state(eng, id, state, &ignored);
+  engine_net_state_save(eng, id, state, &ignored);
 out:
   free(list);
   net_network_free(&n);
   return ret;
-}
-
-/* The host's /etc/hosts (host networking), then the --add-host lines. */
-static char *host_hosts(json_t *conf) {
-  _cleanup_free_ char *base = read_file("/etc/hosts", 1 << 20, NULL, &(err_t)ERR_INIT);
-  _cleanup_strv_ char **add = NULL;
-  err_t ignored = ERR_INIT;
-  json_opt_strv(conf, "addHosts", "network", &add, &ignored);
-  _cleanup_free_ char *extra = net_hosts_text(add, NULL, NULL, NULL);
-  const char *tail = extra ? extra + strcspn(extra, "\n") : NULL;
-  /* Skip the standard head of net_hosts_text: the host's file has its own. */
-  for (int i = 0; tail && *tail && i < 5; i++)
-    tail += 1 + strcspn(tail + 1, "\n");
-  char *text = NULL;
-  if (asprintf(&text, "%s%s", base ? base : "", tail && *tail ? tail + 1 : "") < 0)
-    return NULL;
-  return text;
-}
-
-/* The container's own lines of /etc/hosts: its address on the first
- * network with its hostname, and its name on a user network (resolved
- * there by name), after the --add-host ones. */
-static char *hosts_base(const struct container_record *r, json_t *state) {
-  json_t *conf = engine_net_plan_of(r);
-  json_t *networks = json_object_get(conf, "networks");
-  const char *first = json_string_value(json_array_get(networks, 0)) ?: "";
-  char hostname[256];
-  hostname_of(r, hostname, sizeof hostname);
-  const char *ip = json_string_value(
-      json_object_get(json_object_get(json_object_get(state, "networks"), first), "ip"));
-  _cleanup_strv_ char **add = NULL;
-  err_t ignored = ERR_INIT;
-  json_opt_strv(conf, "addHosts", "network", &add, &ignored);
-  bool user = *first && strcmp(first, NET_DEFAULT_NAME);
-  bool named = r->name && user && strcmp(r->name, hostname);
-  _cleanup_free_ char *names = NULL;
-  size_t len = 0;
-  FILE *f = open_memstream(&names, &len);
-  if (!f)
-    return NULL;
-  fprintf(f, "%s%s%s", hostname, named ? " " : "", named ? r->name : "");
-  size_t i;
-  json_t *alias;
-  json_array_foreach(json_object_get(conf, "aliases"), i, alias)
-    fprintf(f, " %s", json_string_value(alias));
-  if (fclose(f) != 0)
-    return NULL;
-  return net_hosts_text(add, ip, names, NULL);
-}
-
-/* The container's own lines of /etc/hosts, kept in the state for the
- * rewrites when peers come and go. */
-static int save_hosts_base(const struct container_record *r, json_t *state, err_t *e) {
-  _cleanup_free_ char *base = hosts_base(r, state);
-  bool failed = false;
-  json_set(state, "hostsBase", base ? json_string(base) : NULL, &failed);
-  return json_built(failed, "hosts", e);
-}
-
-/* Without networks (--network none) no peer ever rewrites the container's
- * /etc/hosts, and nothing is set up to be undone: no state. */
-static int write_hosts_of(const struct engine *eng, const struct container_record *r,
-                          json_t *state, err_t *e) {
-  if (save_hosts_base(r, state, e) < 0)
-    return -1;
-  return write_hosts(eng, r->id, state, e);
 }
 
 static int bring_up(const struct engine *eng, const struct container_record *r, json_t *state,
@@ -673,8 +248,8 @@ static int bring_up(const struct engine *eng, const struct container_record *r, 
   if (!ns_dir || !ns)
     return err_sys(e, "network");
   json_t *networks = json_object_get(conf, "networks");
-  if (!own_namespace(r))
-    return write_hosts_of(eng, r, state, e);
+  if (!engine_net_own_namespace(r))
+    return engine_net_write_hosts_of(eng, r, state, e);
   if (save_state_as(eng, r->id, state, true, e) < 0 ||
       mkdir_p_at(AT_FDCWD, ns_dir, 0700, e) < 0 || netns_create(ns, e) < 0)
     return -1;
@@ -689,20 +264,21 @@ static int bring_up(const struct engine *eng, const struct container_record *r, 
     if (attach(eng, r->id, state, json_string_value(net), ifname, ports, ip, e) < 0)
       return -1;
   }
-  if (save_hosts_base(r, state, e) < 0 || save_state(eng, r->id, state, e) < 0)
+  if (engine_net_save_hosts_base(r, state, e) < 0 ||
+      engine_net_state_save(eng, r->id, state, e) < 0)
     return -1;
-  _cleanup_close_ int lock = net_lock(eng, e);
-  if (lock < 0 || write_hosts(eng, r->id, state, e) < 0)
+  _cleanup_close_ int lock = engine_net_lock(eng, e);
+  if (lock < 0 || engine_net_write_hosts(eng, r->id, state, e) < 0)
     return -1;
-  return update_peers(eng, r->id, state, e);
+  return engine_net_update_peers(eng, r->id, state, e);
 }
 
 int engine_net_up(const struct engine *eng, const struct container_record *r, err_t *e) {
-  if (write_etc_files(eng, r, e) < 0)
+  if (engine_net_write_etc_files(eng, r, e) < 0)
     return -1;
   if (!strcmp(engine_net_mode_of(r), "host")) {
-    _cleanup_free_ char *text = host_hosts(engine_net_plan_of(r));
-    return text ? write_in_place(eng, r->id, "hosts", text, e) : err_sys(e, "hosts");
+    _cleanup_free_ char *text = engine_net_host_hosts(engine_net_plan_of(r));
+    return text ? engine_net_write_file(eng, r->id, "hosts", text, e) : err_sys(e, "hosts");
   }
   _cleanup_free_ char *root = real_root(eng);
   _cleanup_json_ json_t *state =
@@ -734,7 +310,7 @@ int engine_net_down(const struct engine *eng, const char *id, err_t *e) {
   if (!ns || !port_dir || !path)
     return err_sys(e, "network");
   err_t load = ERR_INIT;
-  _cleanup_json_ json_t *state = load_state(eng, id, &load);
+  _cleanup_json_ json_t *state = engine_net_state_load(eng, id, &load);
   /* A state that does not parse was cut short by a kill in its first write
    * (save_state_as), before anything else was made: only it is left. */
   if (!state && load.code != ENOENT && load.code != EINVAL) {
@@ -756,8 +332,8 @@ int engine_net_down(const struct engine *eng, const char *id, err_t *e) {
   if (unlink(path) < 0 && errno != ENOENT)
     return err_sys(e, "remove %s", path);
   if (state && json_object_size(json_object_get(state, "networks"))) {
-    _cleanup_close_ int lock = net_lock(eng, e);
-    if (lock < 0 || update_peers(eng, id, state, e) < 0)
+    _cleanup_close_ int lock = engine_net_lock(eng, e);
+    if (lock < 0 || engine_net_update_peers(eng, id, state, e) < 0)
       return -1;
   }
   return 0;
@@ -765,7 +341,7 @@ int engine_net_down(const struct engine *eng, const char *id, err_t *e) {
 
 json_t *engine_net_state(const struct engine *eng, const char *id) {
   err_t ignored = ERR_INIT;
-  return load_state(eng, id, &ignored);
+  return engine_net_state_load(eng, id, &ignored);
 }
 
 static int add_id(const char *id, json_t *state, void *ids) {
@@ -774,7 +350,7 @@ static int add_id(const char *id, json_t *state, void *ids) {
 }
 
 int engine_net_add_ids(const struct engine *eng, json_t *ids, err_t *e) {
-  return each_state(eng, add_id, ids, e);
+  return engine_net_each_state(eng, add_id, ids, e);
 }
 
 static int change_networks(const struct engine *eng, const struct container_record *r,
@@ -826,7 +402,8 @@ static int change_networks(const struct engine *eng, const struct container_reco
     if (published)
       json_object_del(state, "ports");
     json_object_del(json_object_get(state, "networks"), n->name);
-    if (save_state(eng, r->id, state, e) < 0 || (gone && update_peers(eng, r->id, gone, e) < 0))
+    if (engine_net_state_save(eng, r->id, state, e) < 0 ||
+        (gone && engine_net_update_peers(eng, r->id, gone, e) < 0))
       return -1;
   }
   if (connect ? json_array_append_new(networks, json_string(n->name))
@@ -834,9 +411,9 @@ static int change_networks(const struct engine *eng, const struct container_reco
     return err_set(e, ENOMEM, "network config");
   if (container_record_save(eng, r, e) < 0)
     return -1;
-  if (state && write_hosts(eng, r->id, state, e) < 0)
+  if (state && engine_net_write_hosts(eng, r->id, state, e) < 0)
     return -1;
-  return state && connect ? update_peers(eng, r->id, state, e) : 0;
+  return state && connect ? engine_net_update_peers(eng, r->id, state, e) : 0;
 }
 
 int engine_net_connect(const struct engine *eng, const char *network, const char *container,
@@ -847,7 +424,7 @@ int engine_net_connect(const struct engine *eng, const char *network, const char
     return -1;
   int ret = -1;
   if (net_network_load(eng->root, network, &n, e) == 0) {
-    int lock = net_lock(eng, e);
+    int lock = engine_net_lock(eng, e);
     if (lock >= 0) {
       ret = change_networks(eng, &r, &n, connect, e);
       close(lock);
