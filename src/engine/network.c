@@ -250,8 +250,11 @@ static int bring_up(const struct engine *eng, const struct container_record *r, 
   json_t *networks = json_object_get(conf, "networks");
   if (!engine_net_own_namespace(r))
     return engine_net_write_hosts_of(eng, r, state, e);
-  if (save_state_as(eng, r->id, state, true, e) < 0 ||
-      mkdir_p_at(AT_FDCWD, ns_dir, 0700, e) < 0 || netns_create(ns, e) < 0)
+  if (save_state_as(eng, r->id, state, true, e) < 0 || mkdir_p_at(AT_FDCWD, ns_dir, 0700, e) < 0)
+    return -1;
+  if (!strcmp(engine_net_mode_of(r), "container")) /* no networks of its own: no peers */
+    return engine_net_join(eng, r, ns, e);
+  if (netns_create(ns, e) < 0)
     return -1;
   size_t i;
   json_t *net;

@@ -310,9 +310,16 @@ json_t *engine_net_host_config(const struct container_record *r) {
                         host_port),
               &failed);
   }
-  json_t *search = json_object_get(conf, "dnsSearch"), *options = json_object_get(conf, "dnsOptions");
+  json_t *search = json_object_get(conf, "dnsSearch");
+  json_t *options = json_object_get(conf, "dnsOptions");
+  char joined[80];
+  snprintf(joined, sizeof joined, "container:%s",
+           json_string_value(json_object_get(conf, "container")) ?: "");
   json_t *out = json_pack("{s:s, s:o, s:O, s:o, s:o, s:O}", "NetworkMode",
-                          !strcmp(mode, "bridge") && first ? first : mode, "PortBindings",
+                          !strcmp(mode, "bridge") && first ? first
+                          : !strcmp(mode, "container")     ? joined
+                                                           : mode,
+                          "PortBindings",
                           bindings, "Dns", json_object_get(conf, "dns") ?: json_null(),
                           "DnsSearch", search ? json_incref(search) : json_array(),
                           "DnsOptions", options ? json_incref(options) : json_array(),

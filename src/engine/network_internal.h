@@ -58,4 +58,15 @@ int engine_net_write_hosts_of(const struct engine *eng, const struct container_r
  * `st`. Held: engine_net_lock. */
 int engine_net_update_peers(const struct engine *eng, const char *id, json_t *st, err_t *e);
 
+/* ---- network_join.c: --network container:NAME ---- */
+
+/* At create: check the options against that mode, fill the other's id and
+ * hostname. */
+int engine_net_join_plan(const struct engine *eng, const struct run_opts *o, const char *name,
+                         char id[65], char *hostname, size_t cap, err_t *e);
+/* At start (its state saved): bind the other's namespace at `ns`, copy its
+ * /etc/hosts and /etc/resolv.conf. */
+int engine_net_join(const struct engine *eng, const struct container_record *r, const char *ns,
+                    err_t *e);
+
 #endif

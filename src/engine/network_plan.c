@@ -75,7 +75,7 @@ const char *engine_net_mode(const char *network) {
     return "none";
   if (!strcmp(network, "host"))
     return "host";
-  return "bridge";
+  return strncmp(network, "container:", 10) ? "bridge" : "container";
 }
 
 /* --network's value: as given, else none, or the default bridge network if
@@ -98,13 +98,12 @@ json_t *engine_net_plan(const struct engine *eng, const struct run_opts *o,
     return NULL;
   }
   bool failed = false;
+  char joined[65] = "", joined_host[256] = "";
+  if (!strcmp(mode, "container") &&
+      engine_net_join_plan(eng, o, network + 10, joined, joined_host, sizeof joined_host, e) < 0)
+    return NULL;
   if (!strcmp(mode, "bridge")) {
     struct net_network n;
-    if (!strncmp(network, "container:", 10)) {
-      err_set(e, EINVAL, "--network %s: joining another container's network is not supported",
-              network);
-      return NULL;
-    }
     if (net_network_load(eng->root, network, &n, e) < 0)
       return NULL;
     /* docker's rules: an address of the subnet, on a user network. */
@@ -165,13 +164,14 @@ json_t *engine_net_plan(const struct engine *eng, const struct run_opts *o,
     }
   _cleanup_json_ json_t *add = json_string_array((const char *const *)o->add_hosts);
   _cleanup_json_ json_t *dns = json_string_array((const char *const *)o->dns);
-  json_t *plan = json_pack("{s:s, s:O, s:O, s:s, s:O, s:O, s:o, s:o, s:o, s:s*}", "mode", mode,
-                           "networks", networks, "ports", ports, "hostname",
-                           o->hostname ? o->hostname : "", "addHosts", add, "dns", dns,
+  json_t *plan = json_pack("{s:s, s:O, s:O, s:s, s:O, s:O, s:o, s:o, s:o, s:s*, s:s*}", "mode",
+                           mode, "networks", networks, "ports", ports, "hostname",
+                           *joined ? joined_host : o->hostname ? o->hostname : "", "addHosts",
+                           add, "dns", dns,
                            "dnsSearch", json_string_array((const char *const *)o->dns_search),
                            "dnsOptions", json_string_array((const char *const *)o->dns_options),
                            "aliases", json_string_array((const char *const *)o->aliases),
-                           "ip", o->ip);
+                           "ip", o->ip, "container", *joined ? joined : NULL);
   if (failed || !plan) {
     json_decref(plan);
     err_sys(e, "network");
@@ -211,13 +211,15 @@ void engine_net_hostname(const struct container_record *r, char *out, size_t cap
  * only when it has networks to attach. Without (--network none) the runtime
  * brings lo up, and the bind would cost a start and its unmount. */
 bool engine_net_own_namespace(const struct container_record *r) {
-  return json_array_size(json_object_get(engine_net_plan_of(r), "networks")) > 0;
+  return json_array_size(json_object_get(engine_net_plan_of(r), "networks")) > 0 ||
+         !strcmp(engine_net_mode_of(r), "container");
 }
 
 int engine_net_oci(const struct engine *eng, const struct container_record *r, json_t *spec,
                    err_t *e) {
   json_t *namespaces = json_object_get(json_object_get(spec, "linux"), "namespaces");
   bool host = !strcmp(engine_net_mode_of(r), "host");
+  bool joined = !strcmp(engine_net_mode_of(r), "container");
   _cleanup_free_ char *ns = engine_net_path(eng, "ns", r->id);
   if (!ns)
     return err_sys(e, "network namespace");
@@ -233,7 +235,7 @@ int engine_net_oci(const struct engine *eng, const struct container_record *r, j
   }
   char hostname[256];
   engine_net_hostname(r, hostname, sizeof hostname);
-  if (host) {
+  if (host || joined) { /* the host's, the other container's */
     char env[300];
     snprintf(env, sizeof env, "HOSTNAME=%s", hostname);
     json_set(spec, "hostname", json_string(hostname), &failed);

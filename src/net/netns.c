@@ -62,6 +62,19 @@ int netns_create(const char *path, err_t *e) {
   return ret;
 }
 
+int netns_bind(const char *source, const char *path, err_t *e) {
+  int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
+  if (fd < 0)
+    return err_sys(e, "network namespace: create %s", path);
+  close(fd);
+  if (mount(source, path, NULL, MS_BIND, NULL) < 0) {
+    err_sys(e, "network namespace: bind %s", source);
+    unlink(path);
+    return -1;
+  }
+  return 0;
+}
+
 int netns_remove(const char *path, err_t *e) {
   if (umount2(path, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
     return err_sys(e, "network namespace: unmount %s", path);

@@ -11,6 +11,10 @@
  * comes back to its own namespace. On failure nothing is left. */
 int netns_create(const char *path, err_t *e);
 
+/* Bind the namespace at `source` (a /proc/PID/ns/net or another bind) at
+ * `path` (a file created here). On failure nothing is left. */
+int netns_bind(const char *source, const char *path, err_t *e);
+
 /* Unbind and unlink `path`; the namespace goes when nothing else holds it
  * (its veths with it). A missing path is fine. */
 int netns_remove(const char *path, err_t *e);

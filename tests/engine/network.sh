@@ -403,3 +403,35 @@ test_ip_on_a_user_network() {
   cap network rm ipnet >/dev/null
   assert_engine_clean
 }
+
+# --network container:NAME: in the other's namespace (its lo, its address),
+# with its hostname and /etc files; conflicting options and a stopped or
+# unknown container refused; nothing left after either is removed.
+test_network_container_mode() {
+  net_setup
+  local a
+  a=$(cap run -d --name a busybox httpd -f -p 127.0.0.1:8080 -h /etc)
+  assert_eq "$(cap run --rm --network container:a busybox sh -c \
+    'for i in 1 2 3 4 5; do wget -O- http://127.0.0.1:8080/hostname 2>/dev/null && break; sleep 0.2; done')" \
+    "${a:0:12}" "a's httpd on the shared lo"
+  assert_eq "$(cap run --rm --network "container:${a:0:12}" busybox hostname)" "${a:0:12}" "a's hostname"
+  cap network create joinnet >/dev/null
+  cap run -d --name b --network joinnet busybox sleep 30 >/dev/null
+  cap run -d --name c --network container:b busybox sleep 30 >/dev/null
+  assert_eq "$(cap exec c ip -4 -o addr show eth0 | awk '{print $4}')" \
+    "$(cap exec b ip -4 -o addr show eth0 | awk '{print $4}')" "c has b's address"
+  assert_eq "$(cap inspect --format '{{.HostConfig.NetworkMode}}' c)" "container:$(cap inspect --format '{{.Id}}' b)"
+  assert_eq "$(cap exec c cat /etc/hosts)" "$(cap exec b cat /etc/hosts)" "b's /etc/hosts"
+  assert_fails cap run --rm --network container:a -p 80 busybox true
+  assert_eq "$RC" 125
+  assert_fails cap run --rm --network container:a --dns 1.1.1.1 busybox true
+  assert_contains "$ERR" "conflicting options: dns"
+  assert_fails cap run --rm --network container:nosuch busybox true
+  assert_eq "$RC" 125
+  cap stop -t 0 a >/dev/null
+  assert_fails cap run --rm --network container:a busybox true
+  assert_contains "$ERR" "cannot join network of a non running container"
+  cap rm -f a c b >/dev/null
+  cap network rm joinnet >/dev/null
+  assert_engine_clean
+}
