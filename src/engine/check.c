@@ -200,6 +200,8 @@ static void check_one(struct checker *c, const char *id) {
   char what[256] = "";
   if (recorded) {
     c->containers++;
+    /* A record from before summaries, or whose summary a crash left behind. */
+    ps_summary_refresh(c->eng, &r);
     struct container_state st;
     /* Held by a command or its monitor, or alive (its cgroup holds
      * processes though its monitor is gone): in use. */

@@ -6,6 +6,8 @@
  *                 here and renamed to <id>/ once complete, and moves back
  *                 here to be removed, so <id>/ always holds its record and
  *                 what a crash leaves is found by its id
+ *   <id>/summary  what ps needs of the record, read without parsing JSON
+ *                 (ps.c: a cache that names the record it is of)
  *   names/<name>  a symlink to the id: made with symlinkat(), it claims a
  *                 name atomically, and finds it without reading every
  *                 record. Claims and removals hold flock() on names/.
@@ -169,8 +171,14 @@ static int record_save(const char *dir, const struct container_record *r, bool t
   _cleanup_free_ char *path = path_join(dir, "container.json");
   if (!text || !path)
     return err_set(e, ENOMEM, "container record");
-  return transient ? atomic_replace_at(AT_FDCWD, path, text, strlen(text), 0600, e)
-                   : atomic_write_at(AT_FDCWD, path, text, strlen(text), 0600, e);
+  if (transient) /* a summary would only cost it: ps reads its record */
+    return atomic_replace_at(AT_FDCWD, path, text, strlen(text), 0600, e);
+  if (atomic_write_at(AT_FDCWD, path, text, strlen(text), 0600, e) < 0)
+    return -1;
+  /* Without a summary (it failed), ps reads the record: no error for it. */
+  err_t ignored = ERR_INIT;
+  ps_summary_write(dir, r, &ignored);
+  return 0;
 }
 
 int container_record_save(const struct engine *eng, const struct container_record *r, err_t *e) {
@@ -534,9 +542,20 @@ static int record_set_name(const struct engine *eng, const char *id, const char 
   bool failed = false;
   json_set(j, "name", json_string(name), &failed);
   _cleanup_free_ char *text = failed ? NULL : json_dump_checked(j, JSON_INDENT(2));
-  if (!text)
+  _cleanup_free_ char *dir = container_path(eng, id, NULL);
+  if (!text || !dir)
     return err_set(e, ENOMEM, "container record");
-  return atomic_write_at(AT_FDCWD, path, text, strlen(text), 0600, e);
+  if (atomic_write_at(AT_FDCWD, path, text, strlen(text), 0600, e) < 0)
+    return -1;
+  /* The summary of the old record no longer matches: ps reads the record
+   * until this one is made. */
+  struct container_record r;
+  err_t ignored = ERR_INIT;
+  if (container_dir_load(eng, id, &r, &ignored) == 0) {
+    ps_summary_write(dir, &r, &ignored);
+    container_record_free(&r);
+  }
+  return 0;
 }
 
 int engine_rename(const struct engine *eng, const char *name, const char *new_name, err_t *e) {

@@ -49,6 +49,12 @@ struct container_record {
                            dns; NULL (records from before networks): none */
 };
 
+/* Write <dir>/summary (what ps reads) from the record r just saved in <dir>. */
+int ps_summary_write(const char *dir, const struct container_record *r, err_t *e);
+/* `system check`: (re)write the summary of r (just read from its record)
+ * if it has none that matches. */
+void ps_summary_refresh(const struct engine *eng, const struct container_record *r);
+
 /* The defaults: restart "no", SIGTERM, 10 s, one log file without cap. */
 void container_run_config_default(struct container_run_config *c);
 /* 64 random hex digits: ids of containers and anonymous volumes. */
@@ -131,6 +137,11 @@ int container_state_save(const struct engine *eng, const char *id, const struct 
  * (255, as docker after an unclean daemon stop). Nothing is written. */
 int container_state_current(const struct engine *eng, const char *id, struct container_state *st,
                             err_t *e);
+/* The same, told that a live process holds the container's lock (its
+ * monitor, or a command running it: ps finds them all in one read of
+ * /proc/locks), which then stands for the monitor's check. */
+int container_state_watched(const struct engine *eng, const char *id, bool locked,
+                            struct container_state *st, err_t *e);
 /* The transitions, over the state as last written: running with init
  * `pid` (0: not known) watched by the calling process, restartCount
  * incremented when `restarted`; exited with `code`. */

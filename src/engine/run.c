@@ -1,4 +1,4 @@
-/* run, rm, ps: containers from images, run in-process by the runtime. */
+/* run, rm: containers from images, run in-process by the runtime. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -395,60 +395,4 @@ int engine_mount_root(const struct engine *eng, const struct container_record *r
     ret = 0;
   image_info_free(&img);
   return ret;
-}
-
-/* The networks a container is on, by name ("bridge", "none", "host" for
- * the modes without a user network), as ps shows them. */
-static json_t *network_names(const struct container_record *r) {
-  json_t *plan = engine_net_plan_of(r);
-  json_t *names = json_object_get(plan, "networks");
-  if (json_array_size(names))
-    return json_deep_copy(names);
-  return json_pack("[s]", engine_net_mode_of(r));
-}
-
-/* Newest first: RFC 3339 times in UTC sort as strings. */
-static int newest_first(const void *a, const void *b) {
-  const struct container_record *ra = a, *rb = b;
-  return strcmp(rb->created, ra->created);
-}
-
-int engine_ps(const struct engine *eng, bool all, json_t **out, err_t *e) {
-  struct container_record *list = NULL;
-  size_t n = 0;
-  if (container_dir_list(eng, &list, &n, e) < 0)
-    return -1;
-  qsort(list, n, sizeof *list, newest_first);
-  json_t *arr = json_array();
-  bool failed = false;
-  for (size_t i = 0; i < n; i++) {
-    struct container_state st;
-    err_t damaged = ERR_INIT;
-    if (container_state_current(eng, list[i].id, &st, &damaged) < 0)
-      snprintf(st.status, sizeof st.status, "dead");
-    _cleanup_free_ char *ports = engine_net_ports_text(eng, list[i].id);
-    if (all || container_status_live(st.status))
-      json_push(arr,
-                json_pack("{s:s, s:s, s:s, s:s, s:s, s:O, s:s, s:s, s:i, s:i, s:s, s:s, s:i, "
-                          "s:b, s:O, s:s, s:o, s:o, s:s}",
-                          "id", list[i].id, "name", list[i].name, "image", list[i].image_ref,
-                          "imageId", list[i].image_id, "imageManifest", list[i].image_manifest,
-                          "command", list[i].command, "created", list[i].created, "status",
-                          st.status, "pid", st.pid, "exitCode", st.exit_code, "startedAt",
-                          st.started_at, "finishedAt", st.finished_at, "restartCount",
-                          st.restart_count, "oomKilled", st.oom_killed, "labels", list[i].labels,
-                          "ports", ports ? ports : "", "mounts",
-                          engine_container_mounts(list[i].mounts), "networks",
-                          network_names(&list[i]), "runtime",
-                          list[i].run.vm ? "vm" : "runc"),
-                &failed);
-    container_record_free(&list[i]);
-  }
-  free(list);
-  if (json_built(failed, "ps", e) < 0) {
-    json_decref(arr);
-    return -1;
-  }
-  *out = arr;
-  return 0;
 }

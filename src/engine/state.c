@@ -42,9 +42,14 @@ int container_state_load(const struct engine *eng, const char *id, struct contai
   _cleanup_free_ char *path = container_path(eng, id, "state.json");
   if (!path)
     return err_sys(e, "container %s", id);
-  if (access(path, F_OK) < 0)
-    return errno == ENOENT ? 0 : err_sys(e, "%s", path);
-  _cleanup_json_ json_t *j = json_load_object_file(path, e);
+  /* No state yet: created. */
+  size_t len;
+  _cleanup_free_ char *text = read_file(path, JSON_DOC_MAX_BYTES, &len, e);
+  if (!text && e->code == ENOENT) {
+    *e = (err_t)ERR_INIT;
+    return 0;
+  }
+  _cleanup_json_ json_t *j = text ? json_load_object_buf(text, len, path, e) : NULL;
   if (!j)
     return -1;
   int64_t pid = 0, code = 0, restarts = 0, monitor = 0;
@@ -112,9 +117,14 @@ bool container_cgroup_busy(const char *id) {
 
 int container_state_current(const struct engine *eng, const char *id, struct container_state *st,
                             err_t *e) {
+  return container_state_watched(eng, id, false, st, e);
+}
+
+int container_state_watched(const struct engine *eng, const char *id, bool locked,
+                            struct container_state *st, err_t *e) {
   if (container_state_load(eng, id, st, e) < 0)
     return -1;
-  if (!container_status_live(st->status) ||
+  if (!container_status_live(st->status) || locked ||
       (st->monitor_pid && proc_alive(st->monitor_pid, st->monitor_start)))
     return 0;
   /* Nobody watches it any more: its cgroup tells whether it runs. */

@@ -202,10 +202,12 @@ long image_lineage(const struct image_info *all, size_t n, const struct image_in
  * a container: `owner` is a name of [A-Za-z0-9_.-] (a container id). Pinning
  * again under the same owner moves the pin. Unpinning an unknown owner is not
  * an error. Pins survive restarts; they are removed only by unpin.
- * With IMAGE_PIN_TRANSIENT the change is atomic but not forced to disk: for
- * owners that cannot outlive the machine (a container run with --rm), where
- * a pin lost to a power failure is harmless and the fsyncs would be a large
- * part of the container's start. */
+ * With IMAGE_PIN_TRANSIENT the pin is an empty file (pins/<owner>@<hex>),
+ * not forced to disk, rather than a member of images.json: for owners that
+ * cannot outlive the machine (a container run with --rm), where a pin lost
+ * to a power failure is harmless and rewriting images.json twice would be a
+ * large part of the container's life. An unpin without the flag removes
+ * either kind. */
 #define IMAGE_PIN_TRANSIENT 0x1
 int image_store_pin(struct image_store *s, const char *owner, const char *manifest_digest,
                     int flags, err_t *e);

@@ -128,7 +128,7 @@ static void check_image(struct checker *c, json_t *db, const char *m, json_t *re
   _cleanup_image_info_ struct image_info img = {0};
   err_t e = ERR_INIT;
   const char *name = m;
-  if (db_image_info(db, m, &img, &e) < 0) {
+  if (db_image_info(c->s, db, m, &img, &e) < 0) {
     say(c, "problem", "image %s: %s", m, e.msg);
     return;
   }

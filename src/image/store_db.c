@@ -65,21 +65,13 @@ int db_begin(struct image_store *s, struct db_txn *t, err_t *e) {
   return 0;
 }
 
-static int db_write(struct image_store *s, struct db_txn *t, bool durable, err_t *e) {
+int db_commit(struct image_store *s, struct db_txn *t, err_t *e) {
   _cleanup_free_ char *text = json_dump_checked(t->db, JSON_INDENT(1) | JSON_SORT_KEYS);
   if (!text)
     return err_set(e, ENOMEM, "%s/%s: serialise", s->root, DB_FILE);
-  int r = durable ? atomic_write_at(s->rootfd, DB_FILE, text, strlen(text), 0600, e)
-                  : atomic_replace_at(s->rootfd, DB_FILE, text, strlen(text), 0600, e);
-  return r < 0 ? err_wrap(e, "%s", s->root) : 0;
-}
-
-int db_commit(struct image_store *s, struct db_txn *t, err_t *e) {
-  return db_write(s, t, true, e);
-}
-
-int db_commit_transient(struct image_store *s, struct db_txn *t, err_t *e) {
-  return db_write(s, t, false, e);
+  if (atomic_write_at(s->rootfd, DB_FILE, text, strlen(text), 0600, e) < 0)
+    return err_wrap(e, "%s", s->root);
+  return 0;
 }
 
 void db_end(struct db_txn *t) {
@@ -147,7 +139,8 @@ static char *dup_member(json_t *rec, const char *key) {
   return s ? strdup(s) : NULL;
 }
 
-int db_image_info(json_t *db, const char *manifest, struct image_info *out, err_t *e) {
+int db_image_info(struct image_store *s, json_t *db, const char *manifest, struct image_info *out,
+                  err_t *e) {
   *out = (struct image_info){0};
   json_t *rec = json_object_get(db_images(db), manifest);
   if (!json_is_object(rec))
@@ -171,6 +164,10 @@ int db_image_info(json_t *db, const char *manifest, struct image_info *out, err_
   if (!out->refs || !out->pins || !out->added || !out->manifest_media_type) {
     image_info_free(out);
     return err_set(e, ENOMEM, "image %s", manifest);
+  }
+  if (store_add_transient_pins(s, manifest, &out->pins, e) < 0) {
+    image_info_free(out);
+    return -1;
   }
   return 0;
 }

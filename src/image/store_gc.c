@@ -219,7 +219,7 @@ int image_store_prune(struct image_store *s, bool all, uint64_t *reclaimed, stor
   int r = 0;
   json_object_foreach(db_images(t.db), m, rec) {
     struct image_info img;
-    if ((r = db_image_info(t.db, m, &img, e)) < 0)
+    if ((r = db_image_info(s, t.db, m, &img, e)) < 0)
       break;
     if (!img.pins[0] && (all || !img.refs[0]))
       json_push(doomed, json_string(m), &failed);
@@ -233,7 +233,7 @@ int image_store_prune(struct image_store *s, bool all, uint64_t *reclaimed, stor
     if (r < 0)
       break;
     struct image_info img;
-    if ((r = db_image_info(t.db, json_string_value(d), &img, e)) == 0)
+    if ((r = db_image_info(s, t.db, json_string_value(d), &img, e)) == 0)
       delete_record(t.db, &img, note, data);
     image_info_free(&img);
   }

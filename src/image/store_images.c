@@ -112,7 +112,7 @@ int image_store_add_image(struct image_store *s, const char *manifest_digest,
     r = json_built(failed, "images.json", e) < 0 ? -1 : db_commit(s, &t, e);
   }
   if (r == 0 && out)
-    r = db_image_info(t.db, manifest_digest, out, e);
+    r = db_image_info(s, t.db, manifest_digest, out, e);
   db_end(&t);
   return r;
 }
@@ -127,9 +127,9 @@ static int ref_key(const char *reference, char **key, err_t *e) {
   return 0;
 }
 
-/* Point refs[key] or pins[key] at a stored image. */
+/* Point refs[key] at a stored image. */
 static int db_point(struct image_store *s, json_t *(*section)(json_t *), const char *key,
-                    const char *manifest_digest, bool durable, err_t *e) {
+                    const char *manifest_digest, err_t *e) {
   struct db_txn t;
   if (db_begin(s, &t, e) < 0)
     return -1;
@@ -139,7 +139,7 @@ static int db_point(struct image_store *s, json_t *(*section)(json_t *), const c
   else if (json_object_set_new(section(t.db), key, json_string(manifest_digest)) < 0)
     r = err_set(e, ENOMEM, "%s", key);
   else
-    r = durable ? db_commit(s, &t, e) : db_commit_transient(s, &t, e);
+    r = db_commit(s, &t, e);
   db_end(&t);
   return r;
 }
@@ -149,7 +149,7 @@ int image_store_tag(struct image_store *s, const char *reference, const char *ma
   _cleanup_free_ char *key = NULL;
   if (ref_key(reference, &key, e) < 0)
     return -1;
-  return db_point(s, db_refs, key, manifest_digest, true, e);
+  return db_point(s, db_refs, key, manifest_digest, e);
 }
 
 static bool is_hex(const char *s, size_t min, size_t max) {
@@ -236,7 +236,7 @@ int image_store_resolve(struct image_store *s, const char *name, struct image_in
   const char *m = resolve_in(db, name, e);
   if (!m)
     return -1;
-  return db_image_info(db, m, out, e);
+  return db_image_info(s, db, m, out, e);
 }
 
 int image_store_list(struct image_store *s, struct image_info **out, size_t *n, err_t *e) {
@@ -251,7 +251,7 @@ int image_store_list(struct image_store *s, struct image_info **out, size_t *n, 
   const char *k;
   json_t *rec;
   json_object_foreach(images, k, rec) {
-    if (db_image_info(db, k, &v[i], e) < 0) {
+    if (db_image_info(s, db, k, &v[i], e) < 0) {
       while (i-- > 0)
         image_info_free(&v[i]);
       free(v);
@@ -278,31 +278,4 @@ int image_store_layer_dirs(struct image_store *s, const struct image_info *img, 
   }
   *out = steal_ptr(&v);
   return 0;
-}
-
-static bool owner_valid(const char *owner) {
-  if (!*owner || strlen(owner) > 128)
-    return false;
-  for (const char *p = owner; *p; p++)
-    if (!isalnum((unsigned char)*p) && !strchr("_.-", *p))
-      return false;
-  return true;
-}
-
-int image_store_pin(struct image_store *s, const char *owner, const char *manifest_digest,
-                    int flags, err_t *e) {
-  if (!owner_valid(owner))
-    return err_set(e, EINVAL, "invalid pin owner '%s'", owner);
-  return db_point(s, db_pins, owner, manifest_digest, !(flags & IMAGE_PIN_TRANSIENT), e);
-}
-
-int image_store_unpin(struct image_store *s, const char *owner, int flags, err_t *e) {
-  struct db_txn t;
-  if (db_begin(s, &t, e) < 0)
-    return -1;
-  int r = 0;
-  if (json_object_del(db_pins(t.db), owner) == 0)
-    r = (flags & IMAGE_PIN_TRANSIENT) ? db_commit_transient(s, &t, e) : db_commit(s, &t, e);
-  db_end(&t);
-  return r;
 }

@@ -54,16 +54,19 @@ struct db_txn {
 };
 int db_begin(struct image_store *s, struct db_txn *t, err_t *e);
 int db_commit(struct image_store *s, struct db_txn *t, err_t *e);
-/* The same, atomic but not fsynced (see IMAGE_PIN_TRANSIENT). */
-int db_commit_transient(struct image_store *s, struct db_txn *t, err_t *e);
 void db_end(struct db_txn *t);
 
 json_t *db_images(json_t *db);
 json_t *db_refs(json_t *db);
 json_t *db_pins(json_t *db);
 
-/* The record of one image, as struct image_info (refs and pins gathered). */
-int db_image_info(json_t *db, const char *manifest, struct image_info *out, err_t *e);
+/* The record of one image, as struct image_info (refs and pins gathered,
+ * the transient pins too). */
+int db_image_info(struct image_store *s, json_t *db, const char *manifest, struct image_info *out,
+                  err_t *e);
+/* Append to the NULL-terminated *pins the owners of transient pins of
+ * `manifest` (store_pins.c). */
+int store_add_transient_pins(struct image_store *s, const char *manifest, char ***pins, err_t *e);
 
 /* The manifest of a stored image, parsed. */
 int store_read_manifest(struct image_store *s, const char *digest, struct manifest *out,

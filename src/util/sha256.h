@@ -9,7 +9,7 @@
 #define SHA256_DIGEST_STRLEN (7 + 64) /* "sha256:" + hex, without the NUL */
 
 struct sha256 {
-  void *ctx; /* OpenSSL EVP_MD_CTX */
+  void *ctx; /* OpenSSL SHA256_CTX */
 };
 
 int sha256_init(struct sha256 *h, err_t *e);

@@ -249,6 +249,8 @@ static int lex_arg(struct lexer *l, struct tpl_arg *a) {
       return -1;
     /* A field of the top-level document: its header, and its check. */
     bool top = !a->name || !strcmp(a->name, "$");
+    if (top && !a->chain[0])
+      l->p->t->whole = true; /* the document itself ({{json .}}): every field */
     return top && a->chain[0] ? note_top(l->p, a->chain[0]) : 0;
   }
   if (*s == '-' || isdigit((unsigned char)*s)) {
@@ -539,25 +541,34 @@ char *template_render_header_json(const struct template *t, const char *(*header
   return doc && tpl_execute(t, doc, true, &out, &ignored) == 0 ? out : NULL;
 }
 
+static bool named(char **top, const char *field) {
+  for (; top && *top; top++)
+    if (!strcmp(*top, field))
+      return true;
+  return false;
+}
+
 /* Rows of named fields: a document with one string per field. */
 static char *render_fields(const struct template *t, const char *(*value)(void *, int),
-                           void *ctx, const char *const *headers) {
+                           void *ctx, const char *const *headers, err_t *e) {
   _cleanup_json_ json_t *doc = json_object();
   for (int i = 0; doc && t->fields[i]; i++) {
+    if (!t->whole && !named(t->top, t->fields[i]))
+      continue; /* never looked at: not computed (ps has costly fields) */
     const char *v = headers ? headers[i] : value(ctx, i);
     if (json_object_set_new(doc, t->fields[i], json_string(v ? v : "")) < 0)
       return NULL;
   }
   char *out = NULL;
   err_t ignored = ERR_INIT;
-  return doc && tpl_execute(t, doc, headers != NULL, &out, &ignored) == 0 ? out : NULL;
+  return doc && tpl_execute(t, doc, headers != NULL, &out, e ? e : &ignored) == 0 ? out : NULL;
 }
 
 char *template_render(const struct template *t, const char *(*value)(void *ctx, int field),
-                      void *ctx) {
-  return render_fields(t, value, ctx, NULL);
+                      void *ctx, err_t *e) {
+  return render_fields(t, value, ctx, NULL, e);
 }
 
 char *template_render_header(const struct template *t, const char *const *headers) {
-  return render_fields(t, NULL, NULL, headers);
+  return render_fields(t, NULL, NULL, headers, NULL);
 }

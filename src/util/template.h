@@ -44,10 +44,11 @@ char *template_render_json(const struct template *t, const json_t *doc, err_t *e
 char *template_render_header_json(const struct template *t, const char *(*header)(const char *field));
 
 /* For templates of template_parse: `value(ctx, i)` gives the text of field
- * i (its index in `fields`); the headers are indexed like the fields. NULL
- * when out of memory or the evaluation fails. */
+ * i (its index in `fields`), asked only for the fields the template uses;
+ * the headers are indexed like the fields. NULL when out of memory or the
+ * evaluation fails (why in `e`, when not NULL). */
 char *template_render(const struct template *t, const char *(*value)(void *ctx, int field),
-                      void *ctx);
+                      void *ctx, err_t *e);
 char *template_render_header(const struct template *t, const char *const *headers);
 
 #endif

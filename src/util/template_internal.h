@@ -52,6 +52,7 @@ struct template {
   bool table;
   const char *const *fields; /* rows of named fields (template_parse), or NULL */
   char **top;                /* top-level fields named, NULL-terminated (headers) */
+  bool whole;                /* the document itself is used ({{.}}, {{json .}}, {{range .}}) */
 };
 
 /* Evaluate the list with `doc` as dot and $; output to `out`. `header`:

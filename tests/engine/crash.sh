@@ -147,6 +147,7 @@ assert_nothing_left() { # what id...
   assert_eq "$(find "$STORE/containers" -mindepth 1 -maxdepth 2 -not -name names -not -name tmp)" "" \
     "$what: entries under containers/"
   assert_eq "$(ls -A "$RUNROOT" 2>/dev/null | grep -v -e '^\.seccomp$' -e '^\.net$' || true)" "" "$what: runtime state"
+  assert_eq "$(ls -A "$STORE/pins" 2>/dev/null)" "" "$what: transient pins (run --rm's)"
   for id in "$@"; do
     ! grep -q "$id" "$STORE/images.json" || fail "$what: the image is still pinned by $id"
     for mnt in $CGROUP_MOUNTS; do
@@ -320,4 +321,30 @@ test_check_leaves_a_foreground_container_alone() {
   wait "$job" || true
   assert_not_contains "$(cap system check)" repaired "a check after rm -f"
   assert_nothing_left "rm -f of a foreground container"
+}
+
+# ps reads each record through a summary (no JSON to parse) only while it
+# is the summary of the record on disk: one a kill left between a rename's
+# record and its summary, one cut short, or none (a record from before
+# summaries) give the record's truth; system check writes what is missing.
+test_ps_summary_never_outlives_its_record() {
+  crash_setup
+  local id dir names='{{.Names}} {{.Command}} {{.Status}}'
+  id=$(cap create --name old busybox true)
+  dir=$STORE/containers/$id
+  [ -s "$dir/summary" ] || fail "create wrote no summary"
+  cp "$dir/summary" "$WORK/summary.old"
+  cap rename old new
+  assert_eq "$(cap ps -a --format "$names")" 'new "true" Created' "ps after rename"
+  cp "$WORK/summary.old" "$dir/summary"
+  assert_eq "$(cap ps -a --format "$names")" 'new "true" Created' "ps with the old record's summary"
+  head -c 40 "$WORK/summary.old" >"$dir/summary"
+  assert_eq "$(cap ps -a --format "$names")" 'new "true" Created' "ps with a summary cut short"
+  rm "$dir/summary"
+  assert_eq "$(cap ps -a --format "$names")" 'new "true" Created' "ps without a summary"
+  cap system check >/dev/null
+  [ -s "$dir/summary" ] || fail "system check wrote no summary"
+  assert_eq "$(cap ps -a --format "$names")" 'new "true" Created' "ps after system check"
+  cap rm new >/dev/null
+  assert_nothing_left "rm" "$id"
 }

@@ -165,7 +165,7 @@ static void test_template(void) {
   struct template *t;
   CHECK(template_parse("{{.Repository}}:{{ .Tag }}\\t{{.ID}}!", fields, &t, &e) == 0);
   CHECK(!template_is_table(t));
-  _cleanup_free_ char *line = template_render(t, field_value, NULL);
+  _cleanup_free_ char *line = template_render(t, field_value, NULL, NULL);
   CHECK_STR(line, "busybox:latest\tabc!");
   template_free(t);
   CHECK(template_parse("table {{.ID}}\\t{{.Tag}}", fields, &t, &e) == 0);

@@ -172,6 +172,19 @@ static void test_gc(const char *root) {
   CHECK(image_store_remove(s, "base", false, NULL, NULL, &bad) < 0);
   CHECK(strstr(bad.msg, "in use by ctr1") != NULL);
   CHECK(image_store_unpin(s, "ctr1", 0, &e) == 0);
+  /* A transient pin (run --rm: a file, not images.json) keeps it too, and
+   * an unpin without the flag (system check, after a crash) removes it. */
+  struct image_info img = {0};
+  CHECK(image_store_resolve(s, "base", &img, &e) == 0);
+  CHECK(image_store_pin(s, "ctr2", img.manifest, IMAGE_PIN_TRANSIENT, &e) == 0);
+  image_info_free(&img);
+  CHECK(image_store_resolve(s, "base", &img, &e) == 0);
+  CHECK(img.pins && img.pins[0] && !strcmp(img.pins[0], "ctr2") && !img.pins[1]);
+  image_info_free(&img);
+  bad = (err_t)ERR_INIT;
+  CHECK(image_store_remove(s, "base", false, NULL, NULL, &bad) < 0);
+  CHECK(strstr(bad.msg, "in use by ctr2") != NULL);
+  CHECK(image_store_unpin(s, "ctr2", 0, &e) == 0);
   CHECK(image_store_remove(s, "base", false, NULL, NULL, &e) == 0);
   CHECK(count_entries(path) == 0);
   snprintf(path, sizeof(path), "%s/blobs/sha256", root);

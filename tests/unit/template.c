@@ -52,7 +52,8 @@ static const char *header_of(const char *field) {
 
 static const char *row_fields[] = {"ID", "Names", NULL};
 static const char *row_value(void *ctx, int i) {
-  (void)ctx;
+  if (ctx) /* counts the fields asked for */
+    ++*(int *)ctx;
   return i == 0 ? "abc" : "web";
 }
 
@@ -141,9 +142,31 @@ int main(void) {
   CHECK(strstr(e.msg, "unknown field .Nope (known: .ID .Names)") != NULL);
   err_clear(&e);
   CHECK(template_parse("table {{.ID}}: {{.Names}} {{json .}}", row_fields, &t, &e) == 0);
-  char *row = t ? template_render(t, row_value, NULL) : NULL;
+  char *row = t ? template_render(t, row_value, NULL, NULL) : NULL;
   CHECK_STR(row, "abc: web {\"ID\":\"abc\",\"Names\":\"web\"}");
   free(row);
+  template_free(t);
+  /* Only the fields a template uses are asked for (ps's cost a cell); with
+   * the document itself used, all. */
+  int asked = 0;
+  CHECK(template_parse("{{.Names}}", row_fields, &t, &e) == 0);
+  row = t ? template_render(t, row_value, &asked, NULL) : NULL;
+  CHECK_STR(row, "web");
+  CHECK(asked == 1);
+  free(row);
+  template_free(t);
+  asked = 0;
+  CHECK(template_parse("{{with .Names}}{{.}}{{end}}", row_fields, &t, &e) == 0);
+  row = t ? template_render(t, row_value, &asked, NULL) : NULL;
+  CHECK_STR(row, "web");
+  CHECK(asked == 2);
+  free(row);
+  template_free(t);
+  /* An evaluation error is told when asked for. */
+  CHECK(template_parse("{{index .ID 5}}", row_fields, &t, &e) == 0);
+  row = t ? template_render(t, row_value, NULL, &e) : NULL;
+  CHECK(!row && e.code);
+  err_clear(&e);
   template_free(t);
 
   json_decref(doc);

@@ -119,7 +119,7 @@ static void print_rows(struct image_row *rows, size_t n, const struct template *
   if (table)
     table_add(table, template_render_header(t, image_headers));
   for (size_t i = 0; i < n; i++) {
-    char *line = template_render(t, row_value, &rows[i]);
+    char *line = template_render(t, row_value, &rows[i], NULL);
     if (table)
       table_add(table, line);
     else if (line)

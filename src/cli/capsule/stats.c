@@ -145,7 +145,7 @@ static int print(struct sampler *s, const struct template *t, bool json, bool no
   for (size_t i = 0; i < s->n; i++) {
     struct row r;
     fill_row(&r, s->names[i], s->prev ? &s->prev[i] : NULL, &s->cur[i], no_trunc);
-    table_add(tab, json ? row_json(&r) : template_render(t, row_value, &r));
+    table_add(tab, json ? row_json(&r) : template_render(t, row_value, &r, NULL));
   }
   table_print(tab, stdout);
   return fflush(stdout) == 0 ? 0 : -1;

@@ -86,7 +86,7 @@ static int print_volumes(json_t *list, const char *format, err_t *e) {
   json_t *v;
   json_array_foreach(list, i, v) {
     struct volume_row row = {.v = v};
-    char *line = template_render(t, volume_value, &row);
+    char *line = template_render(t, volume_value, &row, NULL);
     if (table)
       table_add(table, line);
     else if (line)
