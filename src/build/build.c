@@ -143,6 +143,7 @@ static void stage_free(struct stage *s) {
   json_decref(s->config);
   json_decref(s->args);
   json_decref(s->shell);
+  json_decref(s->onbuild);
 }
 
 /* ---- FROM ---- */
@@ -206,11 +207,9 @@ static int from(struct builder *b, const struct df_instr *in, err_t *e) {
   snprintf(s->manifest, DIGEST_BUF, "%s", img.manifest);
   if (!(s->config = image_container_config(b, &img, e)))
     return -1;
-  /* The base's ONBUILD triggers are not run; the image built from it
-   * does not keep them (docker's rule). */
-  json_t *onbuild = json_object_get(s->config, "OnBuild");
-  if (json_array_size(onbuild))
-    build_say(b, "WARNING: the ONBUILD triggers of %s are not run", w[0]);
+  /* The base's ONBUILD triggers run now (run_all); the image built from
+   * it does not keep them (docker's rule). */
+  s->onbuild = json_incref(json_object_get(s->config, "OnBuild"));
   json_object_del(s->config, "OnBuild");
   return 0;
 }
@@ -466,6 +465,34 @@ static int final_labels(struct builder *b, struct stage *s, err_t *e) {
   return config_step(b, s, history, e);
 }
 
+/* The base image's ONBUILD triggers, each parsed as a Containerfile of its
+ * own line, run as steps of the stage. */
+static int onbuild(struct builder *b, struct stage *s, err_t *e) {
+  size_t i;
+  json_t *t;
+  json_array_foreach(s->onbuild, i, t) {
+    const char *text = json_string_value(t);
+    struct dockerfile df;
+    if (!text || dockerfile_parse(text, strlen(text), "ONBUILD", &df, e) < 0)
+      return text ? -1 : err_set(e, EINVAL, "ONBUILD trigger %zu: not a string", i);
+    int r = 0;
+    for (size_t k = 0; r == 0 && k < df.n; k++) {
+      const struct df_instr *in = b->in = &df.v[k];
+      if (!is_known(in->keyword) || !strcmp(in->keyword, "FROM") ||
+          !strcmp(in->keyword, "ONBUILD") || !strcmp(in->keyword, "MAINTAINER"))
+        r = err_set(e, EINVAL, "ONBUILD %s: not allowed as a trigger", in->keyword);
+      else {
+        build_say(b, "--> ONBUILD %s", in->text);
+        r = step(b, s, in, e);
+      }
+    }
+    dockerfile_free(&df);
+    if (r < 0)
+      return err_wrap(e, "ONBUILD %s", text);
+  }
+  return 0;
+}
+
 static int run_all(struct builder *b, struct stage **last, err_t *e) {
   const struct dockerfile *d = &b->df;
   for (size_t i = 0; i < d->n; i++) {
@@ -478,7 +505,7 @@ static int run_all(struct builder *b, struct stage **last, err_t *e) {
     build_say(b, "STEP %zu/%zu: %s", b->step, b->n_steps, in->text);
     int r;
     if (is_from)
-      r = from(b, in, e);
+      r = from(b, in, e) < 0 ? -1 : onbuild(b, &b->stages[b->n_stages - 1], e);
     else if (!b->n_stages)
       r = build_arg(b, b->global_args, NULL, in, e);
     else

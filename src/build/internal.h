@@ -17,6 +17,7 @@ struct stage {
   json_t *config;            /* its container config ("config"), being changed */
   json_t *args;              /* ARGs declared in the stage: name -> string or null */
   json_t *shell;             /* SHELL, default ["/bin/sh", "-c"] */
+  json_t *onbuild;           /* the base image's ONBUILD triggers, to run after FROM */
   bool cmd_set;              /* a CMD in this stage (ENTRYPOINT clears only an inherited one) */
 };
 

@@ -232,7 +232,9 @@ static void check_one(struct checker *c, const char *id) {
     list_add(what, sizeof what, "mounted root");
   if (recorded && monitor_leftovers(c, id, what, sizeof what, &e) < 0)
     goto failed;
-  if (!recorded) {
+  /* A killed build's step container is of no use to anyone: it goes too. */
+  bool step = recorded && json_object_get(r.labels, ENGINE_BUILD_STEP_LABEL);
+  if (!recorded || step) {
     _cleanup_free_ char *dir = container_path(c->eng, id, NULL);
     _cleanup_free_ char *staged = container_path(c->eng, "tmp", id);
     if (!dir || !staged) {
@@ -240,10 +242,12 @@ static void check_one(struct checker *c, const char *id) {
       goto failed;
     }
     bool had_dir = access(dir, F_OK) == 0 || access(staged, F_OK) == 0;
-    if (container_dir_remove(c->eng, id, NULL, &e) < 0)
+    if (container_dir_remove(c->eng, id, step ? r.name : NULL, &e) < 0)
       goto failed;
     if (had_dir)
-      list_add(what, sizeof what, "directory");
+      list_add(what, sizeof what, step ? "build step's directory" : "directory");
+    if (step && volumes_remove_anonymous(c->eng, r.mounts, &e) < 0)
+      goto failed;
     /* Last: until now the pin named what was left. */
     if (json_object_get(c->pinned, id)) {
       if (image_store_unpin(c->s, id, 0, &e) < 0)

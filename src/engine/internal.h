@@ -15,6 +15,10 @@
 json_t *engine_default_caps(void);
 json_t *engine_default_seccomp(void);
 
+/* A build step's container (engine_build_step): system check removes it
+ * once it no longer runs. */
+#define ENGINE_BUILD_STEP_LABEL "io.capsule.build-step"
+
 /* ---- container_dir.c: <root>/containers/<id>/ ---- */
 
 /* What start and restart need of the run options, kept in the record

@@ -329,7 +329,12 @@ int engine_build_step(const struct engine *eng, const struct run_opts *o,
   *status = 0;
   if (!o->rm || o->detach)
     return err_set(e, EINVAL, "a build step runs in the foreground with --rm");
-  if (make_and(eng, o, false, status, NULL, step, e) < 0) {
+  /* The label tells `system check` that the container of a killed build
+   * can go whatever its state (nothing else needs it). */
+  char *labels[] = {ENGINE_BUILD_STEP_LABEL "=true", NULL};
+  struct run_opts so = *o;
+  so.labels = labels;
+  if (make_and(eng, &so, false, status, NULL, step, e) < 0) {
     *status = engine_exit_status(e);
     return -1;
   }

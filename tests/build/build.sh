@@ -325,3 +325,36 @@ test_quiet_and_stdin() {
   assert_eq "$(config_of d '.history[-1].created_by')" '"LABEL built=yes"'
   assert_engine_clean
 }
+
+test_killed_build_is_repaired() {
+  build_setup
+  printf 'FROM busybox\nRUN sleep 1; echo done > /d\n' | containerfile
+  "$BIN/capsule" --root "$STORE" --runroot "$RUNROOT" build "$CTX" >/dev/null 2>&1 &
+  local pid=$!
+  wait_for "[ -n \"\$(cap ps -q)\" ]" 50
+  kill -9 "$pid"
+  wait "$pid" 2>/dev/null || true
+  # Its RUN goes on to its end; then the step's container is of no use.
+  wait_for "[ -z \"\$(cap ps -q)\" ]" 50
+  assert_contains "$(cap system check)" "build step's directory"
+  assert_engine_clean
+  assert_eq "$(cap ps -a -q | wc -l)" 0
+  cap build -t after "$CTX" >/dev/null
+  assert_eq "$(cap run --rm after cat /d)" "done"
+}
+
+test_onbuild_triggers_run_in_the_child() {
+  build_setup
+  echo payload >"$CTX/p"
+  printf 'FROM busybox\nONBUILD COPY p /from-trigger\nONBUILD RUN echo trig > /t\n' | containerfile
+  cap build -t obbase "$CTX" >/dev/null
+  assert_eq "$(cap run --rm obbase sh -c 'ls /t /from-trigger 2>/dev/null | wc -l')" 0 "not run in the base"
+  printf 'FROM obbase\nRUN cat /t /from-trigger\n' | containerfile
+  local out
+  out=$(cap build -t obchild "$CTX")
+  assert_contains "$out" "--> ONBUILD RUN echo trig > /t"
+  assert_eq "$(grep -x -e trig -e payload <<<"$out")" "trig
+payload"
+  assert_eq "$(config_of obchild '.config.OnBuild')" "null" "triggers are not inherited"
+  assert_engine_clean
+}
