@@ -400,10 +400,27 @@ json_t *engine_net_host_config(const struct container_record *r);
 /* "<run root>/.net/<sub>[/<leaf>]" on the heap. */
 char *engine_net_path(const struct engine *eng, const char *sub, const char *leaf);
 
-/* run --vm in the foreground (vm_run.c): boot the container made with
- * `config` as a VM, relay its stdout and stderr, and store its process's
- * exit status in *status. */
+/* ---- vm_run.c: run --vm ---- */
+
+/* QEMU's QMP socket, in the container's directory. */
+#define VM_QMP "qmp.sock"
+
+/* Where a VM's output goes, and who waits to hear it started. */
+struct engine_vm_io {
+  bool stdio;             /* to our stdout and stderr (a foreground run) */
+  struct log_writer *log; /* to container.log, or NULL */
+  int ready_fd;           /* told "ok" once QEMU runs (or why not), then closed and set
+                             to -1; -1: none */
+  bool ran;               /* out: "ok" was told */
+  bool detached;          /* we join the container's cgroup too: its stop, kill and rm
+                             signal us as they signal its QEMU */
+};
+/* Boot the container made with `config` as a VM, relay its stdout and
+ * stderr, and store its process's exit status in *status. */
 int engine_vm_run(const struct engine *eng, const struct run_opts *o,
-                  const struct container_record *r, const json_t *config, int *status, err_t *e);
+                  const struct container_record *r, const json_t *config,
+                  struct engine_vm_io *io, int *status, err_t *e);
+/* pause/unpause of a VM container: QMP stop and cont. */
+int engine_vm_pause(const struct engine *eng, const char *id, bool pause, err_t *e);
 
 #endif

@@ -1,5 +1,6 @@
 /* pause and unpause: the container's processes frozen and thawed through
- * the runtime (the freezer of its cgroup). */
+ * the runtime (the freezer of its cgroup); a VM's vCPUs stopped and
+ * resumed by QEMU (QMP). */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -12,7 +13,12 @@ int engine_pause(const struct engine *eng, const char *name, bool pause, err_t *
     return -1;
   int ret = -1;
   json_int_t pid;
-  const char *st = engine_status(eng, r.id, &pid);
+  /* A VM has no runtime state: its own state says (its relay keeps it). */
+  struct container_state cs;
+  err_t unknown = ERR_INIT;
+  const char *st = !r.run.vm ? engine_status(eng, r.id, &pid)
+                   : container_state_current(eng, r.id, &cs, &unknown) == 0 ? cs.status
+                                                                            : "dead";
   struct runtime_ctx rt = engine_runtime(eng);
   if (pause && !strcmp(st, "paused"))
     err_set(e, EINVAL, "container %s is already paused", name);
@@ -20,11 +26,11 @@ int engine_pause(const struct engine *eng, const char *name, bool pause, err_t *
     err_set(e, EINVAL, "container %s is not running", name);
   else if (!pause && strcmp(st, "paused"))
     err_set(e, EINVAL, "container %s is not paused", name);
-  else if ((pause ? runtime_pause : runtime_resume)(&rt, r.id, e) == 0)
+  else if (r.run.vm ? engine_vm_pause(eng, r.id, pause, e) == 0
+                    : (pause ? runtime_pause : runtime_resume)(&rt, r.id, e) == 0)
     ret = 0;
   if (ret == 0) {
     /* docker's State.Status says paused too; the monitor writes the rest. */
-    struct container_state cs;
     err_t ignored = ERR_INIT;
     if (container_state_load(eng, r.id, &cs, &ignored) == 0 &&
         !strcmp(cs.status, pause ? "running" : "paused")) {

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "engine/internal.h"
@@ -223,6 +224,82 @@ static int add_init(const struct engine *eng, json_t *config, err_t *e) {
   return json_built(failed, "--init", e);
 }
 
+/* The VM of run --vm in the foreground: its output to ours, and to its
+ * log if the container stays. */
+static int vm_foreground(const struct engine *eng, const struct run_opts *o,
+                         const struct container_record *r, const json_t *config, int *status,
+                         err_t *e) {
+  struct log_writer log;
+  _cleanup_free_ char *dir = container_path(eng, r->id, NULL);
+  if (!dir)
+    return err_sys(e, "container %s", r->id);
+  if (!o->rm && log_writer_open(&log, dir, r->run.log_max_size, r->run.log_max_file, e) < 0)
+    return -1;
+  struct engine_vm_io io = {.stdio = true, .log = o->rm ? NULL : &log, .ready_fd = -1};
+  int ret = engine_vm_run(eng, o, r, config, &io, status, e);
+  if (!o->rm)
+    log_writer_close(&log);
+  return ret;
+}
+
+/* The process of run --vm -d that runs the VM as a foreground run would,
+ * its output to the log; once QEMU runs (said on ready_fd), the container
+ * is its to finish. Returns its exit status. */
+static int vm_relay(const struct engine *eng, const struct run_opts *o,
+                    const struct container_record *r, const json_t *config, int ready_fd) {
+  struct log_writer log;
+  err_t e = ERR_INIT;
+  _cleanup_free_ char *dir = container_path(eng, r->id, NULL);
+  if (!dir || log_writer_open(&log, dir, r->run.log_max_size, r->run.log_max_file, &e) < 0) {
+    write_all(ready_fd, e.msg, strlen(e.msg));
+    return 1;
+  }
+  struct engine_vm_io io = {.log = &log, .ready_fd = ready_fd, .detached = true};
+  int status = 0, ret = engine_vm_run(eng, o, r, config, &io, &status, &e);
+  log_writer_close(&log);
+  if (!io.ran)
+    return 1; /* the caller undoes the container */
+  err_t ignored = ERR_INIT;
+  if (ret < 0) /* e.g. it never booted: the reason is in its log */
+    container_state_exited(eng, r->id, 125, false, false, !o->rm, &ignored);
+  finish_run(eng, o, r, false, &ignored);
+  return 0;
+}
+
+/* run --vm -d: vm_relay in a process of its own (double fork, setsid),
+ * returning once QEMU runs, or with why it does not. */
+static int vm_detach(const struct engine *eng, const struct run_opts *o,
+                     const struct container_record *r, const json_t *config, err_t *e) {
+  int p[2];
+  if (pipe2(p, O_CLOEXEC) < 0)
+    return err_sys(e, "pipe");
+  pid_t pid = fork();
+  if (pid < 0) {
+    close(p[0]);
+    close(p[1]);
+    return err_sys(e, "fork");
+  }
+  if (pid == 0) {
+    close(p[0]);
+    if (setsid() < 0 || fork() != 0)
+      _exit(0);
+    int null = open("/dev/null", O_RDWR);
+    if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0)
+      _exit(1);
+    _exit(vm_relay(eng, o, r, config, p[1]));
+  }
+  close(p[1]);
+  while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+    ;
+  char msg[ERR_MSG_MAX];
+  ssize_t n = read_all(p[0], msg, sizeof msg - 1);
+  close(p[0]);
+  if (n == 2 && !memcmp(msg, "ok", 2))
+    return 0;
+  msg[n > 0 ? n : 0] = '\0';
+  return err_set(e, EIO, "%s", n > 0 ? msg : "the VM's process ended before QEMU ran");
+}
+
 /* run and create: the container made, its root mounted, its OCI config
  * built; then run in the foreground (--rm), handed to a monitor, or
  * (create) left for start with config.json saved. */
@@ -272,8 +349,10 @@ static int make_and(const struct engine *eng, const struct run_opts *o, bool cre
   }
   if (config && step && step->fill && step_call(eng, &r, "merged", step->fill, step->arg, e) < 0)
     json_decref(steal_ptr(&config));
-  if (config && here && o->vm) /* config.json kept for inspect */
-    ret = save_config(eng, &r, config, e) < 0 ? -1 : engine_vm_run(eng, o, &r, config, status, e);
+  if (config && o->vm && !create) /* config.json kept for inspect */
+    ret = save_config(eng, &r, config, e) < 0 ? -1
+          : o->detach                        ? vm_detach(eng, o, &r, config, e)
+                                             : vm_foreground(eng, o, &r, config, status, e);
   else if (config && here && (!step || step->run))
     ret = run_here(eng, &r, config, status, e);
   else if (config && step)
@@ -301,7 +380,6 @@ static int make_and(const struct engine *eng, const struct run_opts *o, bool cre
 /* What a VM container does not do (yet): said before anything is made. */
 static int vm_unsupported(const struct run_opts *o, bool create, err_t *e) {
   const char *what = create                                 ? "create"
-                     : o->detach                            ? "-d"
                      : o->tty || o->interactive             ? "-t and -i"
                      : (o->volumes && *o->volumes) || (o->mounts && *o->mounts) ||
                                (o->tmpfs && *o->tmpfs)      ? "volumes and mounts"

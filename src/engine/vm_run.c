@@ -105,15 +105,18 @@ static int64_t now_ms(void) {
   return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Copy what is on `from` to `to`; false at EOF. */
-static bool relay(int from, int to) {
-  char buf[65536];
+/* Copy what is on `from` (the process's stream 1 or 2) to ours and to
+ * the container's log; false at EOF. */
+static bool relay(int from, int stream, const struct engine_vm_io *io) {
+  char buf[LOG_CHUNK_MAX];
   ssize_t n = read(from, buf, sizeof buf);
   if (n < 0)
     return errno == EINTR || errno == EAGAIN;
   /* A closed stdout does not stop the VM: its output is dropped. */
-  if (n > 0)
-    write_all(to, buf, n);
+  if (n > 0 && io->stdio)
+    write_all(stream, buf, n);
+  if (n > 0 && io->log)
+    log_writer_write(io->log, stream, buf, n);
   return n > 0;
 }
 
@@ -128,6 +131,7 @@ static void console_hint(const char *console, char *out, size_t cap) {
 }
 
 struct vm_wait {
+  const struct engine_vm_io *io;
   pid_t qemu;
   int fds[3]; /* stdout, stderr, status: read ends */
   int sigfd;
@@ -156,7 +160,7 @@ static int wait_vm(struct vm_wait *w, err_t *e) {
     for (int i = 0; i < 3; i++) {
       if (w->fds[i] < 0 || !(p[i].revents & (POLLIN | POLLHUP | POLLERR)))
         continue;
-      bool more = i < 2 ? relay(w->fds[i], i + 1) : vm_status_read(w->fds[i], &w->st, e) > 0;
+      bool more = i < 2 ? relay(w->fds[i], i + 1, w->io) : vm_status_read(w->fds[i], &w->st, e) > 0;
       if (!more) {
         close(w->fds[i]);
         w->fds[i] = -1;
@@ -207,10 +211,23 @@ static void close_pipes(int p[3][2]) {
         close(p[i][j]);
 }
 
+/* Say "ok" or why not on the ready fd, once. */
+static void ready(struct engine_vm_io *io, const err_t *e) {
+  if (io->ready_fd < 0)
+    return;
+  const char *msg = e ? e->msg : "ok";
+  write_all(io->ready_fd, msg, strlen(msg));
+  close(io->ready_fd);
+  io->ready_fd = -1;
+  io->ran = !e;
+}
+
 int engine_vm_run(const struct engine *eng, const struct run_opts *o,
-                  const struct container_record *r, const json_t *config, int *status, err_t *e) {
+                  const struct container_record *r, const json_t *config,
+                  struct engine_vm_io *io, int *status, err_t *e) {
   struct vm_kernel k = {0};
   struct vm_files f = {0};
+  _cleanup_free_ char *dir = container_path(eng, r->id, NULL);
   _cleanup_free_ char *qemu = vm_tool_find("qemu-system-x86_64", "qemu-system-x86", e);
   _cleanup_cgroup_ struct cgroup *cg = NULL;
   char cg_path[128];
@@ -218,8 +235,11 @@ int engine_vm_run(const struct engine *eng, const struct run_opts *o,
   unsigned mib, cpus;
   int pipes[3][2] = {{-1, -1}, {-1, -1}, {-1, -1}};
   int ret = -1, log_fd = -1;
-  if (!qemu || vm_size(o, &mib, &cpus, e) < 0 || prepare_boot(eng, r, config, &k, &f, e) < 0 ||
-      cgroup_resolve(cg_path, r->id, &cg, e) < 0 || cgroup_create(cg, e) < 0)
+  if (!dir)
+    err_sys(e, "container %s", r->id);
+  if (!dir || !qemu || vm_size(o, &mib, &cpus, e) < 0 || prepare_boot(eng, r, config, &k, &f, e) < 0 ||
+      cgroup_resolve(cg_path, r->id, &cg, e) < 0 || cgroup_create(cg, e) < 0 ||
+      (io->detached && cgroup_attach(cg, getpid(), e) < 0))
     goto out;
   for (int i = 0; i < 3; i++)
     if (pipe2(pipes[i], O_CLOEXEC) < 0) {
@@ -233,8 +253,8 @@ int engine_vm_run(const struct engine *eng, const struct run_opts *o,
   struct vm_spec spec = {.qemu = qemu, .vmlinux = k.vmlinux, .initrd = f.initrd, .disk = f.disk,
                          .console = f.console, .mem_mib = mib, .cpus = cpus,
                          .kvm = vm_kvm_usable(), .out_fd = pipes[0][1], .err_fd = pipes[1][1],
-                         .status_fd = pipes[2][1], .log_fd = log_fd, .die_with_parent = true,
-                         .child_setup = join_cgroup, .child_arg = cg};
+                         .status_fd = pipes[2][1], .log_fd = log_fd, .dir = dir, .qmp = VM_QMP,
+                         .die_with_parent = true, .child_setup = join_cgroup, .child_arg = cg};
   /* Signals are read in the wait loop, to stop the VM rather than us. */
   sigset_t sigs, old;
   sigemptyset(&sigs);
@@ -242,7 +262,7 @@ int engine_vm_run(const struct engine *eng, const struct run_opts *o,
   sigaddset(&sigs, SIGTERM);
   sigaddset(&sigs, SIGHUP);
   sigprocmask(SIG_BLOCK, &sigs, &old);
-  struct vm_wait w = {.sigfd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK),
+  struct vm_wait w = {.io = io, .sigfd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK),
                       .boot_timeout_ms = eng->vm_boot_timeout > 0 ? eng->vm_boot_timeout * 1000
                                                                   : 120 * 1000};
   if (w.sigfd < 0) {
@@ -257,6 +277,7 @@ int engine_vm_run(const struct engine *eng, const struct run_opts *o,
     int qemu_status = 0;
     /* We wait for it: ps sees it run while we live. */
     ret = container_state_running(eng, r->id, w.qemu, false, !o->rm, e);
+    ready(io, ret < 0 ? e : NULL);
     if (ret == 0)
       ret = wait_vm(&w, e);
     else
@@ -280,10 +301,22 @@ int engine_vm_run(const struct engine *eng, const struct run_opts *o,
     close(w.sigfd);
   sigprocmask(SIG_SETMASK, &old, NULL);
 out:
+  ready(io, e); /* if it has not been told yet: a failure */
   if (log_fd >= 0)
     close(log_fd);
   close_pipes(pipes);
   vm_kernel_free(&k);
   vm_files_free(&f);
   return ret;
+}
+
+int engine_vm_pause(const struct engine *eng, const char *id, bool pause, err_t *e) {
+  _cleanup_free_ char *dir = container_path(eng, id, NULL);
+  _cleanup_close_ int dirfd = dir ? open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+  if (dirfd < 0)
+    return err_sys(e, "container %.12s", id);
+  char path[64];
+  snprintf(path, sizeof path, "/proc/self/fd/%d/" VM_QMP, dirfd);
+  _cleanup_close_ int qmp = vm_qmp_connect(path, e);
+  return qmp < 0 ? -1 : vm_qmp_command(qmp, pause ? "stop" : "cont", NULL, e);
 }

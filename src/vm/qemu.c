@@ -112,6 +112,8 @@ static void child(const struct vm_spec *s, const struct args *a) {
     _exit(126);
   /* Its own session: the terminal's ^C is for capsule to handle. */
   setsid();
+  if (s->dir && chdir(s->dir) < 0)
+    _exit(126);
   int src[] = {s->out_fd, s->err_fd, s->status_fd, s->log_fd}, high[4];
   for (int i = 0; i < 4; i++)
     if ((high[i] = fcntl(src[i], F_DUPFD_CLOEXEC, 16)) < 0)

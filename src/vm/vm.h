@@ -87,7 +87,9 @@ struct vm_spec {
   const char *qemu;       /* vm_tool_find's path */
   const char *vmlinux, *initrd, *disk;
   const char *console;    /* the serial console's log file */
-  const char *qmp;        /* the QMP socket to listen on, or NULL */
+  const char *dir;        /* QEMU's working directory, or NULL */
+  const char *qmp;        /* the QMP socket to listen on (relative to dir: socket paths are
+                             short), or NULL */
   unsigned mem_mib, cpus;
   bool kvm;               /* else TCG */
   int out_fd, err_fd;     /* the guest process's stdout and stderr */

@@ -85,8 +85,10 @@ test_vm_run_bad_input_leaves_nothing() {
     run --vm --rm busybox true
   assert_eq "$RC" 125
   assert_contains "$ERR" "install Debian's package qemu-system-x86"
-  assert_fails cap run --vm -d busybox true
-  assert_contains "$ERR" "--vm: -d not supported"
+  assert_fails cap run --vm -t busybox true
+  assert_contains "$ERR" "--vm: -t and -i not supported"
+  assert_fails cap create --vm busybox true
+  assert_contains "$ERR" "--vm: create not supported"
   assert_fails cap run --vm --rm -m 64m busybox true
   assert_contains "$ERR" "at least 128m"
   assert_engine_clean
@@ -96,5 +98,48 @@ test_vm_run_bad_input_leaves_nothing() {
   assert_contains "$ERR" "did not boot in 1 s; its console ends:"
   assert_eq "$(echo "$ERR" | wc -l)" 2 "the TCG warning and one error line"
   assert_engine_clean
+  assert_no_qemu
+}
+
+# The counter the detached VM writes to its log, last value.
+last_tick() {
+  cap logs vmd 2>/dev/null | sed -n 's/^tick //p' | tail -n 1
+}
+
+# run -d: ps shows it running, logs has its output, pause stops its vCPUs
+# (QMP: the counter stands still) and unpause resumes them, stop ends it
+# and rm leaves nothing.
+test_vm_detached_logs_pause_stop_rm() {
+  vm_setup
+  local id a b
+  id=$(cap run --vm -d --name vmd busybox sh -c 'i=0; while :; do i=$((i+1)); echo tick $i; sleep 0.2; done' 2>/dev/null)
+  assert_match "$id" '^[0-9a-f]{64}$'
+  assert_match "$(status_of vmd)" "^Up "
+  wait_for '[ "$(last_tick)" -ge 3 ]' 900
+  cap pause vmd >/dev/null
+  assert_match "$(status_of vmd)" "\(Paused\)"
+  a=$(last_tick)
+  sleep 2
+  b=$(last_tick)
+  assert_eq "$b" "$a" "the counter of a paused VM"
+  cap unpause vmd >/dev/null
+  wait_for '[ "$(last_tick)" -gt '"$b"' ]' 300
+  cap stop vmd >/dev/null
+  assert_match "$(status_of vmd)" "^Exited \(143\)"
+  assert_no_qemu
+  cap rm vmd >/dev/null
+  assert_engine_clean
+  assert_no_trace "$id"
+}
+
+# rm -f while the VM boots: QEMU, its relay, cgroup and files all go.
+test_vm_rm_force_while_booting_leaves_nothing() {
+  vm_setup
+  local id
+  id=$(cap run --vm -d busybox sleep 600 2>/dev/null)
+  pgrep -f "qemu-system.*$STORE" >/dev/null || fail "no QEMU runs for the VM"
+  cap rm -f "$id" >/dev/null
+  assert_engine_clean
+  assert_no_trace "$id"
   assert_no_qemu
 }
