@@ -37,10 +37,21 @@ static json_t *cut_string(const char *s) {
   return json_stringn(s, strnlen(s, EVENT_VALUE_MAX));
 }
 
-static char *event_line(const char *id, const char *name, const char *image, const char *action,
-                        const char *const *attrs, int64_t now) {
+static char *event_line(const char *id, const char *name, json_t *labels, const char *image,
+                        const char *action, const char *const *attrs, int64_t now) {
   bool failed = false;
   _cleanup_json_ json_t *a = json_object();
+  /* The labels as long as they fit in 8 KiB: a line stays bounded. */
+  size_t room = 8192;
+  const char *key;
+  json_t *value;
+  json_object_foreach(labels, key, value) {
+    size_t len = strlen(key) + strlen(json_string_value(value) ?: "");
+    if (json_is_string(value) && len <= room) {
+      json_set(a, key, json_string(json_string_value(value)), &failed);
+      room -= len;
+    }
+  }
   if (image && *image)
     json_set(a, "image", cut_string(image), &failed);
   if (name && *name)
@@ -91,10 +102,10 @@ static int rotate_if_full(const struct engine *eng, off_t size, err_t *e) {
   return 0;
 }
 
-int engine_event_write(const struct engine *eng, const char *id, const char *name,
+int engine_event_write(const struct engine *eng, const char *id, const char *name, json_t *labels,
                        const char *image, const char *action, const char *const *attrs,
                        err_t *e) {
-  _cleanup_free_ char *line = event_line(id, name, image, action, attrs, time_now_ns());
+  _cleanup_free_ char *line = event_line(id, name, labels, image, action, attrs, time_now_ns());
   _cleanup_free_ char *log = path_join(eng->root, EVENTS_LOG);
   if (!line || !log)
     return err_sys(e, "event %s", action);
@@ -115,7 +126,7 @@ int engine_event_write(const struct engine *eng, const char *id, const char *nam
 void engine_event_of(const struct engine *eng, const struct container_record *r,
                      const char *action, const char *const *attrs) {
   err_t e = ERR_INIT;
-  if (engine_event_write(eng, r->id, r->name, r->image_ref, action, attrs, &e) < 0)
+  if (engine_event_write(eng, r->id, r->name, r->labels, r->image_ref, action, attrs, &e) < 0)
     log_warn("container %.12s: record the %s event: %s", r->id, action, e.msg);
 }
 
@@ -124,7 +135,7 @@ int engine_event(const struct engine *eng, const char *id, const char *name, con
   struct container_record r;
   err_t ignored = ERR_INIT;
   bool have = container_dir_load(eng, id, &r, &ignored) == 0;
-  int ret = engine_event_write(eng, id, name ? name : have ? r.name : NULL,
+  int ret = engine_event_write(eng, id, name ? name : have ? r.name : NULL, have ? r.labels : NULL,
                                have ? r.image_ref : NULL, action, attrs, e);
   if (have)
     container_record_free(&r);

@@ -268,9 +268,10 @@ int engine_runtime_remove(const struct engine *eng, const char *id, bool *had_st
 
 /* ---- events.c ---- */
 
-/* engine_event() with the name and image given (a caller that has the
- * record, or whose container is gone). */
-int engine_event_write(const struct engine *eng, const char *id, const char *name,
+/* engine_event() with the name, image and labels (an object, may be NULL:
+ * docker puts a container's labels in its events' attributes) given (a
+ * caller that has the record, or whose container is gone). */
+int engine_event_write(const struct engine *eng, const char *id, const char *name, json_t *labels,
                        const char *image, const char *action, const char *const *attrs,
                        err_t *e);
 /* The same for a container whose record we have, for an action that

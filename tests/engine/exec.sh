@@ -197,6 +197,23 @@ test_events_run_rm_cycle_in_order() {
   assert_contains "$ERR" "yesterday"
 }
 
+# As docker, a container's labels are in its events' attributes, and
+# --filter label=K[=V] selects on them.
+test_events_filter_label() {
+  engine_setup
+  since=$(date +%s.%N)
+  cap run --rm --name lw -l app=web -l tier=front busybox true
+  cap run --rm --name ld -l app=db busybox true
+  cap run --rm --name ln busybox true
+  until=$(date +%s.%N)
+  ev() { cap events --since "$since" --until "$until" --filter event=die "$@" --format '{{.Actor.Attributes.name}}' | tr '\n' ' '; }
+  assert_eq "$(ev --filter label=app=web)" "lw " "label=app=web"
+  assert_eq "$(ev --filter label=app)" "lw ld " "label=app"
+  assert_eq "$(ev --filter label=app=web --filter label=app=db)" "lw ld " "two values of label"
+  assert_eq "$(ev --filter label=tier --filter container=ld)" "" "keys must all match"
+  assert_eq "$(cap events --since "$since" --until "$until" --filter event=die --filter label=app=web --format '{{.Actor.Attributes.tier}}')" front
+}
+
 test_events_streams_new_events() {
   engine_setup
   # Without --since or --until: what happens from now on, until interrupted.

@@ -18,7 +18,7 @@ enum { OPT_SINCE = 256, OPT_UNTIL, OPT_FORMAT };
 
 const struct cmdline_option events_options[] = {
     {'f', 'f', "filter", CMDLINE_LIST, "KEY=VALUE",
-     "Filter output (container=, event=, image=, type=)"},
+     "Filter output (container=, event=, image=, label=, type=)"},
     {OPT_FORMAT, 0, "format", CMDLINE_VALUE, "FORMAT",
      "Format the output with a template ({{.Action}}, {{json .}})"},
     {OPT_SINCE, 0, "since", CMDLINE_VALUE, "TIME", "Show all events created since timestamp"},
@@ -26,7 +26,7 @@ const struct cmdline_option events_options[] = {
     CMDLINE_OPTIONS_END,
 };
 
-static const char *const filter_keys[] = {"container", "event", "image", "type", NULL};
+static const char *const filter_keys[] = {"container", "event", "image", "label", "type", NULL};
 
 struct printer {
   char **filters; /* "key=value" */
@@ -50,6 +50,12 @@ static bool matches(json_t *ev, const char *key, const char *want) {
                       (!strncmp(action, want, strlen(want)) && action[strlen(want)] == ':'));
   if (!strcmp(key, "image"))
     return !strcmp(want, attr(ev, "image") ?: "");
+  if (!strcmp(key, "label")) { /* KEY or KEY=VALUE, among the attributes */
+    const char *eq = strchr(want, '=');
+    _cleanup_free_ char *k = strndup(want, eq ? (size_t)(eq - want) : strlen(want));
+    const char *v = k ? attr(ev, k) : NULL;
+    return v && (!eq || !strcmp(v, eq + 1));
+  }
   /* container: an id prefix or the name */
   return (id && *want && !strncmp(id, want, strlen(want))) || !strcmp(want, attr(ev, "name") ?: "");
 }
@@ -165,7 +171,8 @@ CAPSULE_COMMAND(cmd_events) {
     for (const char *const *k = filter_keys; *k; k++)
       known |= !strncmp(*f, *k, strlen(*k)) && (*f)[strlen(*k)] == '=';
     if (!known)
-      return err_set(e, EINVAL, "invalid filter '%s' (known: container=, event=, image=, type=)",
+      return err_set(e, EINVAL,
+                     "invalid filter '%s' (known: container=, event=, image=, label=, type=)",
                      *f);
   }
   p.filters = filters;
