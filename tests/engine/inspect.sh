@@ -149,3 +149,23 @@ $anon"
   assert_eq "$(cap images -q | wc -l)" 0 "unused image removed"
   assert_engine_clean
 }
+
+# ps --filter publish= (the ports a container publishes) and expose= (those
+# and its image's EXPOSE), docker's PORT[-PORT][/PROTO], tcp by default.
+test_ps_filter_publish_and_expose() {
+  engine_setup
+  cap import --change 'CMD ["/bin/sh"]' --change 'EXPOSE 8080/udp' "$ENGINE_IMAGE_TAR" busybox:exp >/dev/null
+  cap create --name pub -p 127.0.0.1::80 -p 127.0.0.1::53/udp busybox >/dev/null
+  cap create --name exp busybox:exp >/dev/null
+  cap create --name none busybox >/dev/null
+  names() { cap ps -a "$@" --format '{{.Names}}' | sort | tr '\n' ' '; }
+  assert_eq "$(names --filter publish=80)" "pub " "publish=80"
+  assert_eq "$(names --filter publish=80/udp)" "" "publish=80/udp"
+  assert_eq "$(names --filter publish=50-60/udp)" "pub " "publish=50-60/udp"
+  assert_eq "$(names --filter publish=8080/udp)" "" "an exposed port is not published"
+  assert_eq "$(names --filter expose=8080/udp)" "exp " "expose=8080/udp"
+  assert_eq "$(names --filter expose=80)" "pub " "a published port is exposed"
+  assert_eq "$(names --filter expose=80 --filter expose=8080/udp)" "exp pub " "two values"
+  cap rm pub exp none >/dev/null
+  assert_engine_clean
+}

@@ -231,7 +231,7 @@ static bool ancestor_matches(struct image_store *s, json_t *ct, const char *name
 
 static const char *const filter_keys[] = {"status", "name",   "id",     "label",   "ancestor",
                                           "exited", "before", "since",  "volume",  "network",
-                                          NULL};
+                                          "publish", "expose", NULL};
 
 static int check_filter(const char *f, err_t *e) {
   const char *eq = strchr(f, '=');
@@ -239,12 +239,13 @@ static int check_filter(const char *f, err_t *e) {
     if (strlen(filter_keys[i]) == (size_t)(eq - f) && !strncmp(f, filter_keys[i], (size_t)(eq - f)))
       return 0;
   return err_set(e, EINVAL, "invalid filter '%s' (want status=, name=, id=, label=, ancestor=, "
-                            "exited=, before=, since=, volume=, network=)", f);
+                            "exited=, before=, since=, volume=, network=, publish=, expose=)", f);
 }
 
 /* What the filters look things up in: images, and every container (before=
  * and since= name one). */
 struct filter_ctx {
+  const struct engine *eng;
   struct image_store *store;
   json_t *all;
 };
@@ -287,6 +288,48 @@ static bool in_list(json_t *list, const char *want) {
   return false;
 }
 
+/* publish=/expose= (docker's): PORT[-PORT][/PROTO] (tcp by default)
+ * among the container's published ports (HostConfig.PortBindings), or
+ * those and its image's exposed ones (docker's Config.ExposedPorts holds
+ * both). Read from inspect: only ps with these filters pays for it. */
+static bool port_matches(const struct filter_ctx *c, json_t *ct, const char *want, bool exposed) {
+  unsigned lo = 0, hi = 0;
+  char proto[8] = "tcp";
+  int n = 0;
+  if (sscanf(want, "%u%n", &lo, &n) != 1)
+    return false;
+  hi = lo;
+  if (want[n] == '-') {
+    int m = 0;
+    if (sscanf(want + n + 1, "%u%n", &hi, &m) != 1)
+      return false;
+    n += 1 + m;
+  }
+  if (want[n] == '/' && snprintf(proto, sizeof proto, "%s", want + n + 1) >= (int)sizeof proto)
+    return false;
+  if (want[n] && want[n] != '/')
+    return false;
+  _cleanup_json_ json_t *in = NULL;
+  err_t ignored = ERR_INIT;
+  if (engine_container_inspect(c->eng, json_string_value(json_object_get(ct, "id")), &in,
+                               &ignored) < 0)
+    return false;
+  json_t *sets[] = {json_object_get(json_object_get(in, "HostConfig"), "PortBindings"),
+                    exposed ? json_object_get(json_object_get(in, "Config"), "ExposedPorts")
+                            : NULL};
+  for (size_t i = 0; i < 2; i++) {
+    const char *key;
+    json_t *unused;
+    json_object_foreach(sets[i], key, unused) {
+      unsigned port;
+      char p[8];
+      if (sscanf(key, "%u/%7s", &port, p) == 2 && port >= lo && port <= hi && !strcmp(p, proto))
+        return true;
+    }
+  }
+  return false;
+}
+
 static bool one_matches(const struct filter_ctx *c, json_t *ct, const char *key,
                         const char *value) {
   const char *status = json_string_value(json_object_get(ct, "status"));
@@ -306,6 +349,8 @@ static bool one_matches(const struct filter_ctx *c, json_t *ct, const char *key,
     return mount_matches(json_object_get(ct, "mounts"), value);
   if (!strcmp(key, "network"))
     return in_list(json_object_get(ct, "networks"), value);
+  if (!strcmp(key, "publish") || !strcmp(key, "expose"))
+    return port_matches(c, ct, value, key[0] == 'e');
   /* exited=CODE */
   char code[16];
   snprintf(code, sizeof code, "%d", (int)json_integer_value(json_object_get(ct, "exitCode")));
@@ -412,7 +457,7 @@ CAPSULE_COMMAND(cmd_ps) {
   err_t no_store = ERR_INIT;
   if (needs_store)
     image_store_open(eng.root, 0, &s, &no_store);
-  struct filter_ctx fc = {.store = s, .all = all};
+  struct filter_ctx fc = {.eng = &eng, .store = s, .all = all};
   /* -n and -l count every container, running or not, newest first. */
   bool every = o.all || o.last >= 0;
   size_t i;
