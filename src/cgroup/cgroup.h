@@ -108,6 +108,18 @@ static inline void cleanup_cgroupp(struct cgroup **cg) {
 }
 #define _cleanup_cgroup_ __attribute__((cleanup(cleanup_cgroupp)))
 
+/* The cgroup mounts of a process's mountinfo text that show a group below
+ * their hierarchy's root (bound from the host, not a cgroup namespace's own
+ * view): fn(mount point, controllers) for each, controllers as a hierarchy's
+ * name ("cpu,cpuacct", "name=systemd"; "" for the v2 tree). checkpoint/ tells
+ * CRIU they are external. */
+typedef int (*cgroup_mount_fn)(const char *mount_point, const char *controllers, void *arg,
+                               err_t *e);
+int cgroup_bound_mounts(const char *mountinfo, cgroup_mount_fn fn, void *arg, err_t *e);
+/* The group's hierarchy holding exactly those controllers (any order), or NULL. */
+const struct cgroup_hierarchy *cgroup_hierarchy_named(const struct cgroup *cg,
+                                                      const char *controllers);
+
 json_t *cgroup_to_json(const struct cgroup *cg);
 int cgroup_from_json(json_t *j, struct cgroup **out, err_t *e);
 

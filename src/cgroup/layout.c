@@ -304,3 +304,34 @@ int cgroup_own_path(const char *proc_cgroup, const struct cgroup_mount *m, char 
   return err_set(e, ENOENT, "cgroup: /proc/self/cgroup has no line for hierarchy %s",
                  m->v2 ? "v2" : m->controllers);
 }
+
+int cgroup_bound_mounts(const char *mountinfo, cgroup_mount_fn fn, void *arg, err_t *e) {
+  _cleanup_free_ char *text = strdup(mountinfo);
+  if (!text)
+    return err_sys(e, "cgroup: parse mountinfo");
+  char *save = NULL;
+  for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+    char *root, *mount_point, *fstype, *superopts;
+    if (!split_mountinfo(line, &root, &mount_point, &fstype, &superopts) || !strcmp(root, "/"))
+      continue;
+    bool is_v2 = !strcmp(fstype, "cgroup2");
+    if (!is_v2 && strcmp(fstype, "cgroup"))
+      continue;
+    _cleanup_free_ char *controllers = is_v2 ? strdup("") : v1_controllers(superopts);
+    if (!controllers)
+      return err_sys(e, "cgroup: parse mountinfo");
+    if (fn(mount_point, controllers, arg, e) < 0)
+      return -1;
+  }
+  return 0;
+}
+
+const struct cgroup_hierarchy *cgroup_hierarchy_named(const struct cgroup *cg,
+                                                      const char *controllers) {
+  for (size_t i = 0; i < cg->n_hierarchies; i++) {
+    const struct cgroup_hierarchy *h = &cg->hierarchies[i];
+    if (h->v2 ? !*controllers : *controllers && same_controllers(h->name, controllers))
+      return h;
+  }
+  return NULL;
+}

@@ -199,7 +199,8 @@ int criu_call(const struct criu_call *c, CriuResp **resp, err_t *e) {
     char why[512];
     log_reason(c, why, sizeof why);
     int code = (*resp)->has_cr_errno && (*resp)->cr_errno ? (*resp)->cr_errno : EIO;
-    const char *msg = (*resp)->cr_errmsg ? (*resp)->cr_errmsg : why;
+    /* CRIU's cr_errmsg is its first error, often the rlimit noise. */
+    const char *msg = *why || !(*resp)->cr_errmsg ? why : (*resp)->cr_errmsg;
     err_set(e, code, "criu %s failed%s%s%s%s", c->host->path, *msg ? ": " : "", msg,
             c->log_name ? " (see " : "", c->log_name ? c->log_name : "");
     if (c->log_name)

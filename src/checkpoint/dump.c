@@ -69,6 +69,39 @@ static int external_netns(struct criu_req_build *b, const struct oci_spec *s, er
   return 0;
 }
 
+struct bound_cgroups {
+  struct criu_req_build *b;
+  json_t *list;
+};
+
+static int add_bound_cgroup(const char *mount_point, const char *controllers, void *arg,
+                            err_t *e) {
+  struct bound_cgroups *bc = arg;
+  if (json_array_append_new(bc->list, json_pack("{s:s, s:s}", "mount", mount_point,
+                                                "controllers", controllers)) < 0)
+    return err_set(e, ENOMEM, CGROUP_MOUNTS_FILE);
+  return req_build_ext_mount(bc->b, mount_point, mount_point, e);
+}
+
+/* Without a cgroup namespace the container's cgroup mounts are binds of its
+ * host groups, which CRIU cannot dump: external, and listed with their
+ * hierarchy so that restore binds the new container's groups there. */
+static int bound_cgroups(struct criu_req_build *b, pid_t pid, err_t *e) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/mountinfo", (int)pid);
+  _cleanup_free_ char *info = read_file_at(AT_FDCWD, path, 1 << 20, NULL, e);
+  _cleanup_json_ json_t *list = json_array();
+  if (!info || !list)
+    return !info ? -1 : err_set(e, ENOMEM, CGROUP_MOUNTS_FILE);
+  struct bound_cgroups bc = {b, list};
+  if (cgroup_bound_mounts(info, add_bound_cgroup, &bc, e) < 0)
+    return -1;
+  _cleanup_free_ char *text = json_dump_checked(list, JSON_COMPACT);
+  if (!text)
+    return err_set(e, ENOMEM, CGROUP_MOUNTS_FILE);
+  return atomic_write_at(b->images_fd, CGROUP_MOUNTS_FILE, text, strlen(text), 0600, e);
+}
+
 static int build(struct criu_req_build *b, struct container *c, const struct checkpoint_opts *o,
                  err_t *e) {
   const struct oci_spec *s = c->spec;
@@ -97,7 +130,8 @@ static int build(struct criu_req_build *b, struct container *c, const struct che
     p->has_track_mem = true;
     p->track_mem = true;
   }
-  if (req_build_bind_mounts(b, s, false, e) < 0 || external_netns(b, s, e) < 0)
+  if (req_build_bind_mounts(b, s, false, e) < 0 || external_netns(b, s, e) < 0 ||
+      bound_cgroups(b, c->pid, e) < 0)
     return -1;
   return o->pre_dump ? 0 : save_descriptors(b, c->pid, e);
 }
@@ -119,7 +153,7 @@ int checkpoint_container(const struct runtime_ctx *rt, const char *id,
   }
   struct criu_req_build b;
   int r = req_build_init(&b, o->pre_dump ? CRIU_REQ_TYPE__PRE_DUMP : CRIU_REQ_TYPE__DUMP, &o->c,
-                         true, c->spec->n_mounts + 4, e);
+                         true, c->spec->n_mounts + c->cgroup->n_hierarchies + 4, e);
   if (r == 0)
     r = build(&b, c, o, e);
   CriuResp *resp = NULL;

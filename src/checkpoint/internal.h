@@ -9,6 +9,8 @@
 
 /* runc's name for the stdio targets kept beside the images. */
 #define DESCRIPTORS_FILE "descriptors.json"
+/* capsule's: the cgroup mounts bound from the host, with their hierarchy. */
+#define CGROUP_MOUNTS_FILE "capsule-cgroup-mounts.json"
 
 /* A request being built: the options and what its pointers point into. */
 struct criu_req_build {

@@ -16,10 +16,12 @@
 #include <sys/file.h>
 #include <sys/mount.h>
 #include <sched.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "checkpoint/internal.h"
 #include "runtime/console.h"
+#include "runtime/rootfs_path.h"
 #include "util/cleanup.h"
 #include "util/fdpass.h"
 #include "util/fs.h"
@@ -113,6 +115,35 @@ static int cgroup_roots(struct criu_req_build *b, const struct cgroup *cg, err_t
   return 0;
 }
 
+/* The cgroup mounts the dump found bound from the host: now the new
+ * container's groups of the same hierarchies. */
+static int bound_cgroups(struct criu_req_build *b, const struct cgroup *cg, err_t *e) {
+  err_t missing = ERR_INIT;
+  _cleanup_free_ char *text = read_file_at(b->images_fd, CGROUP_MOUNTS_FILE, 64 * 1024, NULL,
+                                           &missing);
+  if (!text)
+    return 0;
+  _cleanup_json_ json_t *list = json_loads(text, 0, NULL);
+  if (!json_is_array(list))
+    return err_set(e, EINVAL, "%s: not an array", CGROUP_MOUNTS_FILE);
+  size_t i;
+  json_t *m;
+  json_array_foreach(list, i, m) {
+    const char *at = json_string_value(json_object_get(m, "mount"));
+    const char *ctl = json_string_value(json_object_get(m, "controllers"));
+    if (!at || !ctl || at[0] != '/')
+      return err_set(e, EINVAL, "%s[%zu]: needs an absolute \"mount\" and \"controllers\"",
+                     CGROUP_MOUNTS_FILE, i);
+    const struct cgroup_hierarchy *h = cgroup_hierarchy_named(cg, ctl);
+    if (!h)
+      return err_set(e, ENOENT, "the checkpoint has a cgroup mount of hierarchy \"%s\", "
+                                "which this host does not have", *ctl ? ctl : "cgroup2");
+    if (req_build_ext_mount(b, at, h->dir, e) < 0)
+      return -1;
+  }
+  return 0;
+}
+
 static int joined_netns(struct criu_req_build *b, struct restore_call *rc, err_t *e) {
   const struct oci_spec *s = rc->c->spec;
   if (!s->namespaces[NS_NET].present || !s->namespaces[NS_NET].path)
@@ -151,14 +182,40 @@ static int build(struct criu_req_build *b, struct restore_call *rc, err_t *e) {
     p->orphan_pts_master = true;
   }
   return req_build_bind_mounts(b, rc->c->spec, true, e) < 0 || inherit_stdio(b, e) < 0 ||
-                 cgroup_roots(b, rc->c->cgroup, e) < 0 || joined_netns(b, rc, e) < 0
+                 cgroup_roots(b, rc->c->cgroup, e) < 0 || bound_cgroups(b, rc->c->cgroup, e) < 0 ||
+                 joined_netns(b, rc, e) < 0
              ? -1
              : 0;
 }
 
+/* The bind mounts' targets, which a rootfs made afresh (podman's restore
+ * --import) lacks: CRIU mounts on existing paths only. Made inside the root
+ * as create makes them (no symlink leads out). */
+static int make_bind_targets(const struct oci_spec *s, err_t *e) {
+  _cleanup_close_ int rootfd = open(s->root_path_abs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0)
+    return err_sys(e, "root.path %s", s->root_path_abs);
+  for (size_t i = 0; i < s->n_mounts; i++) {
+    const struct oci_mount *m = &s->mounts[i];
+    if (!m->bind || !m->source)
+      continue;
+    struct stat st;
+    char src[4096];
+    fmt_cut(src, sizeof src, "%s%s%s", m->source[0] == '/' ? "" : s->bundle,
+            m->source[0] == '/' ? "" : "/", m->source);
+    if (stat(src, &st) < 0)
+      return err_sys(e, "mount source %s", src);
+    int fd = rootfs_open_target(rootfd, m->destination, S_ISDIR(st.st_mode) ? TARGET_DIR : TARGET_FILE, e);
+    if (fd < 0)
+      return err_wrap(e, "mount %s", m->destination);
+    close(fd);
+  }
+  return 0;
+}
+
 static int run_criu(struct restore_call *rc, const struct criu_host *host, err_t *e) {
   struct criu_req_build b;
-  size_t cap = rc->c->spec->n_mounts + rc->c->cgroup->n_hierarchies + 8;
+  size_t cap = rc->c->spec->n_mounts + 2 * rc->c->cgroup->n_hierarchies + 8;
   int r = req_build_init(&b, CRIU_REQ_TYPE__RESTORE, &rc->o->c, false, cap, e);
   if (r == 0)
     r = build(&b, rc, e);
@@ -196,8 +253,8 @@ int restore_container(const struct runtime_ctx *rt, const char *id, const struct
     return -1;
   struct restore_call rc = {.c = c, .o = o, .rootfs = c->spec->root_path_abs, .netns_fd = -1,
                           .images_slot = -1};
-  int r = container_make_cgroup(c, e) < 0 || container_limit_devices(c, e) < 0 ||
-                  container_limit_cgroup(c, e) < 0
+  int r = make_bind_targets(c->spec, e) < 0 || container_make_cgroup(c, e) < 0 ||
+                  container_limit_devices(c, e) < 0 || container_limit_cgroup(c, e) < 0
               ? -1
               : run_criu(&rc, &host, e);
   if (rc.netns_fd >= 0)

@@ -337,8 +337,31 @@ static int readonly_path(const char *path, err_t *e) {
   return mount_set_attrs(top, MOUNT_ATTR_RDONLY, 0, true, path, e);
 }
 
+/* Stdio that is the null device (the caller's /dev/null, on a host mount)
+ * becomes the container's own /dev/null, as runc does: no process of the
+ * container then holds a file of a mount it cannot see, which CRIU could not
+ * checkpoint ("Can't lookup mount"). A /dev/null that is not the null device
+ * is left alone. */
+static int reopen_null_stdio(err_t *e) {
+  _cleanup_close_ int null = -1;
+  for (int fd = 0; fd < 3; fd++) {
+    struct stat st;
+    if (fstat(fd, &st) < 0 || !S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3))
+      continue;
+    if (null < 0) {
+      null = open("/dev/null", O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+      if (null < 0 || fstat(null, &st) < 0 || !S_ISCHR(st.st_mode) ||
+          st.st_rdev != makedev(1, 3))
+        return 0;
+    }
+    if (dup3(null, fd, 0) < 0)
+      return err_sys(e, "reopen stdio %d on the container's /dev/null", fd);
+  }
+  return 0;
+}
+
 int rootfs_finish(const struct oci_spec *s, err_t *e) {
-  if (sysctl_write(s, e) < 0)
+  if (sysctl_write(s, e) < 0 || reopen_null_stdio(e) < 0)
     return -1;
   _cleanup_close_ int null_fd = -1;
   for (char **p = s->masked_paths; p && *p; p++)

@@ -105,3 +105,14 @@ test_restore_from_bad_images_leaves_nothing() {
   assert_contains "$ERR" "--image-path"
   assert_no_leftovers
 }
+
+# Stdio that the caller gave as /dev/null is reopened on the container's own
+# /dev/null (as runc does): its mount is one the container sees, so CRIU can
+# dump it (the host's gave "Can't lookup mount" with podman run -d).
+test_null_stdio_is_the_containers() {
+  new_bundle
+  local out
+  out=$(run_sh 'for fd in 0 2; do m=$(awk "/^mnt_id/ {print \$2}" /proc/self/fdinfo/$fd); grep -c "^$m " /proc/self/mountinfo; done' 2>/dev/null)
+  assert_eq "$out" "1
+1" "mounts of stdin and stderr seen in the container"
+}
