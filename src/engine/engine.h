@@ -107,9 +107,11 @@ int engine_labels_resolve(char **labels, char **label_files, char ***out, err_t 
 /* ---- volumes (volume.c): <root>/volumes/<name>/{volume.json,_data} ---- */
 
 /* Make a volume (name NULL: an anonymous one, named by 64 hex digits);
- * labels "K=V". An existing one is fine, as docker. *name_out (may be
- * NULL) gets its name on the heap. */
-int engine_volume_create(const struct engine *eng, const char *name, char **labels,
+ * labels "K=V"; opts (may be NULL) the local driver's "type=tmpfs",
+ * "device=tmpfs", "o=size=64m,...": a tmpfs mounted for each container
+ * that uses the volume. An existing one is fine, as docker. *name_out (may
+ * be NULL) gets its name on the heap. */
+int engine_volume_create(const struct engine *eng, const char *name, char **labels, char **opts,
                          char **name_out, err_t *e);
 /* docker's JSON of a volume: {CreatedAt, Driver, Labels, Mountpoint, Name,
  * Options, Scope}. */

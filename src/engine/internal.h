@@ -302,9 +302,13 @@ char *volume_path(const struct engine *eng, const char *name, const char *leaf);
 int volume_name_check(const char *name, err_t *e);
 /* The volumes' lock (see volume.c), held until the fd is closed. */
 int volumes_lock(const struct engine *eng, bool exclusive, err_t *e);
+/* The mount options of volume `name` when it is a tmpfs (docker's local
+ * driver with type=tmpfs: its "o"), on the heap; NULL otherwise. */
+char *volume_tmpfs_options(const struct engine *eng, const char *name);
 /* Make volume `name` (labels may be NULL) unless it exists; under the
  * lock. *created says whether it was made here. */
-int volume_make(const struct engine *eng, const char *name, json_t *labels, bool *created,
+int volume_make(const struct engine *eng, const char *name, json_t *labels, json_t *options,
+                bool *created,
                 err_t *e);
 json_t *volume_anonymous_labels(void);
 /* docker's copy-up: an empty volume gets the content of `target` in the

@@ -305,6 +305,11 @@ static json_t *record_entry(const struct engine *eng, struct spec *s, bool anony
     _cleanup_free_ char *data = volume_path(eng, s->source, "_data");
     json_set(m, "Name", json_string(s->source), &failed);
     json_set(m, "Source", data ? json_string(data) : NULL, &failed);
+    /* docker's local driver with type=tmpfs: mounted as a tmpfs, not
+     * bound from _data. */
+    _cleanup_free_ char *tmpfs = volume_tmpfs_options(eng, s->source);
+    if (tmpfs)
+      json_set(m, "tmpfsOptions", json_string(tmpfs), &failed);
   } else {
     json_set(m, "Source", json_string(s->source), &failed);
   }
@@ -432,9 +437,10 @@ int engine_mounts_volumes(const struct engine *eng, json_t *mounts, const char *
       continue;
     _cleanup_json_ json_t *labels =
         json_is_true(json_object_get(m, "anonymous")) ? volume_anonymous_labels() : NULL;
-    if (volume_make(eng, name, labels, &created, e) < 0)
+    if (volume_make(eng, name, labels, NULL, &created, e) < 0)
       return -1;
-    if (!json_is_true(json_object_get(m, "noCopy")) &&
+    /* A tmpfs volume is a new tmpfs at each start: nothing to copy into. */
+    if (!json_is_true(json_object_get(m, "noCopy")) && !json_object_get(m, "tmpfsOptions") &&
         volume_copy_up(eng, name, rootfs, target, e) < 0)
       return -1;
   }
@@ -469,7 +475,7 @@ int engine_oci_mounts(json_t *spec, json_t *mounts, err_t *e) {
     bool ro = !json_is_true(json_object_get(m, "RW"));
     json_t *opts = json_array();
     const char *fs = "bind", *source = field(m, "Source");
-    if (!strcmp(type, "tmpfs")) {
+    if (!strcmp(type, "tmpfs") || json_object_get(m, "tmpfsOptions")) {
       fs = source = "tmpfs";
       _cleanup_free_ char *words = strdup(field(m, "tmpfsOptions"));
       for (char *save = NULL, *w = words ? strtok_r(words, ",", &save) : NULL; w;

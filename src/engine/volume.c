@@ -117,8 +117,18 @@ static json_t *volume_load(const struct engine *eng, const char *name, err_t *e)
   return json_load_object_file(path, e);
 }
 
-int volume_make(const struct engine *eng, const char *name, json_t *labels, bool *created,
-                err_t *e) {
+char *volume_tmpfs_options(const struct engine *eng, const char *name) {
+  err_t ignored = ERR_INIT;
+  _cleanup_json_ json_t *meta = volume_load(eng, name, &ignored);
+  json_t *options = json_object_get(meta, "Options");
+  const char *type = json_string_value(json_object_get(options, "type"));
+  if (!type || strcmp(type, "tmpfs"))
+    return NULL;
+  return strdup(json_string_value(json_object_get(options, "o")) ?: "");
+}
+
+int volume_make(const struct engine *eng, const char *name, json_t *labels, json_t *options,
+                bool *created, err_t *e) {
   *created = false;
   if (volume_name_check(name, e) < 0)
     return -1;
@@ -133,9 +143,10 @@ int volume_make(const struct engine *eng, const char *name, json_t *labels, bool
   _cleanup_free_ char *data = path_join(staged, "_data");
   _cleanup_free_ char *meta = path_join(staged, "volume.json");
   _cleanup_free_ char *created_at = rfc3339_now();
-  _cleanup_json_ json_t *j = json_pack("{s:s, s:s, s:o, s:{}}", "Name", name, "CreatedAt",
+  _cleanup_json_ json_t *j = json_pack("{s:s, s:s, s:o, s:o}", "Name", name, "CreatedAt",
                                        created_at ? created_at : "", "Labels",
-                                       labels ? json_incref(labels) : json_object(), "Options");
+                                       labels ? json_incref(labels) : json_object(), "Options",
+                                       options ? json_incref(options) : json_object());
   _cleanup_free_ char *text = j ? json_dump_checked(j, JSON_INDENT(2)) : NULL;
   int ret = -1;
   if (!data || !meta || !text || !created_at) {
@@ -429,7 +440,44 @@ static int in_use(json_t *users, const char *name, err_t *e) {
   return err_set(e, EBUSY, "remove %s: volume is in use - [%s]", name, list);
 }
 
-int engine_volume_create(const struct engine *eng, const char *name, char **labels,
+/* docker's local driver options: type=tmpfs (the one type here: the others
+ * mount host devices or network shares), device=tmpfs, o=OPTIONS (mount
+ * options: size=, mode=, uid=, gid=, nr_inodes=, noexec...). */
+static json_t *local_options(char **opts, err_t *e) {
+  json_t *o = json_object();
+  bool failed = !o;
+  for (char **p = opts; p && *p; p++) {
+    const char *eq = strchr(*p, '=');
+    size_t klen = eq ? (size_t)(eq - *p) : 0;
+    bool known = eq && ((klen == 4 && !strncmp(*p, "type", 4)) ||
+                        (klen == 6 && !strncmp(*p, "device", 6)) || (klen == 1 && **p == 'o'));
+    if (!known) {
+      json_decref(o);
+      err_set(e, EINVAL, "invalid option '%s' (the local driver takes type=, device=, o=)", *p);
+      return NULL;
+    }
+    _cleanup_free_ char *k = strndup(*p, klen);
+    json_set(o, k, json_string(eq + 1), &failed);
+  }
+  const char *type = json_string_value(json_object_get(o, "type"));
+  const char *device = json_string_value(json_object_get(o, "device"));
+  const char *mount = json_string_value(json_object_get(o, "o"));
+  const char *bad = NULL;
+  if (json_object_size(o) && (!type || strcmp(type, "tmpfs")))
+    bad = "type=tmpfs is the only type supported";
+  else if (device && strcmp(device, "tmpfs"))
+    bad = "a tmpfs volume's device is tmpfs";
+  else if (mount && strpbrk(mount, " \t\n\r\"'"))
+    bad = "o= takes comma-separated mount options";
+  if (bad || failed) {
+    json_decref(o);
+    bad ? err_set(e, EINVAL, "create volume: %s", bad) : err_sys(e, "volume options");
+    return NULL;
+  }
+  return o;
+}
+
+int engine_volume_create(const struct engine *eng, const char *name, char **labels, char **opts,
                          char **name_out, err_t *e) {
   char anon[65];
   _cleanup_json_ json_t *lab = json_object();
@@ -443,6 +491,9 @@ int engine_volume_create(const struct engine *eng, const char *name, char **labe
   }
   if (json_built(failed, "volume labels", e) < 0)
     return -1;
+  _cleanup_json_ json_t *options = local_options(opts, e);
+  if (!options)
+    return -1;
   if (!name) {
     if (engine_random_id(anon, e) < 0)
       return -1;
@@ -450,7 +501,7 @@ int engine_volume_create(const struct engine *eng, const char *name, char **labe
   }
   _cleanup_close_ int lock = volumes_lock(eng, false, e);
   bool created;
-  if (lock < 0 || volume_make(eng, name, lab, &created, e) < 0)
+  if (lock < 0 || volume_make(eng, name, lab, options, &created, e) < 0)
     return -1;
   if (name_out && !(*name_out = strdup(name)))
     return err_sys(e, "volume %s", name);
@@ -543,7 +594,7 @@ static int make_missing(void *ctx, const char *name, const struct container_reco
   _cleanup_json_ json_t *labels =
       json_is_true(json_object_get(m, "anonymous")) ? volume_anonymous_labels() : NULL;
   bool created;
-  if (volume_make(c->eng, name, labels, &created, e) < 0)
+  if (volume_make(c->eng, name, labels, NULL, &created, e) < 0)
     return -1;
   char text[512];
   snprintf(text, sizeof text, "made volume %.100s of container %s (%.12s): it was missing", name,

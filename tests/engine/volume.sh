@@ -271,3 +271,23 @@ test_kill_9_during_copy_up_leaves_a_whole_volume_or_none() {
       fail "$v holds half a copy: $(ls "$v/_data" | tr '\n' ' ')"
   done
 }
+
+# docker's local driver options: a tmpfs volume (type=tmpfs, device=tmpfs,
+# o=mount options), mounted as a tmpfs for each container that uses it.
+test_tmpfs_volume_options() {
+  engine_setup
+  cap volume create -o type=tmpfs -o device=tmpfs -o o=size=2m,uid=1000 tv >/dev/null
+  assert_eq "$(cap volume inspect --format '{{.Options.type}} {{.Options.device}} {{.Options.o}}' tv)" \
+    "tmpfs tmpfs size=2m,uid=1000"
+  out=$(cap run --rm -v tv:/data busybox sh -c 'grep " /data " /proc/mounts; stat -c %u /data; echo x > /data/f')
+  assert_match "$out" '^tmpfs /data tmpfs rw,.*size=2048k' "a tmpfs of 2 MiB at /data"
+  assert_contains "$out" 1000 "owned by uid 1000"
+  assert_eq "$(ls -A "$STORE/volumes/tv/_data")" "" "nothing written to the volume's directory"
+  assert_fails cap volume create -o type=nfs -o device=:/srv other
+  assert_contains "$ERR" "type=tmpfs is the only type"
+  assert_fails cap volume create -o colour=red other
+  assert_contains "$ERR" "invalid option 'colour=red'"
+  assert_eq "$(cap volume ls -q)" tv "no volume left by the refused creates"
+  cap volume rm tv >/dev/null
+  assert_engine_clean
+}

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/capsule/cli.h"
+#include "cli/capsule/cli_engine.h"
 #include "cli/capsule/commands.h"
 #include "cli/capsule/table.h"
 #include "engine/engine.h"
@@ -12,15 +13,13 @@
 #include "util/json.h"
 #include "util/template.h"
 
-static struct engine volume_engine(const struct cli *cli) {
-  return (struct engine){.root = cli->root, .run_root = cli->run_root};
-}
-
 enum { OPT_DRIVER = 256, OPT_OPT, OPT_FORMAT_V, OPT_LABEL_V };
 
 const struct cmdline_option volume_create_options[] = {
     {OPT_LABEL_V, 0, "label", CMDLINE_LIST, "KEY=VALUE", "Set metadata on the volume"},
     {'d', 'd', "driver", CMDLINE_VALUE, "local", "Volume driver (only local)"},
+    {'o', 'o', "opt", CMDLINE_LIST, "KEY=VALUE",
+     "Driver option: type=tmpfs, device=tmpfs, o=size=64m,..."},
     CMDLINE_OPTIONS_END,
 };
 
@@ -30,12 +29,13 @@ CAPSULE_COMMAND(cmd_volume_create) {
     return err_set(e, EINVAL, "create volume: driver %s: only the local driver is supported",
                    driver);
   _cleanup_free_ char **labels = cmdline_values(args, OPT_LABEL_V, e);
-  if (!labels)
+  _cleanup_free_ char **opts = labels ? cmdline_values(args, 'o', e) : NULL;
+  if (!opts)
     return -1;
-  struct engine eng = volume_engine(cli);
+  struct engine eng = cli_engine(cli);
   _cleanup_free_ char *name = NULL;
-  if (engine_volume_create(&eng, args->n_operands ? args->operands[0] : NULL, labels, &name, e) <
-      0)
+  if (engine_volume_create(&eng, args->n_operands ? args->operands[0] : NULL, labels, opts, &name,
+                           e) < 0)
     return -1;
   printf("%s\n", name);
   return 0;
@@ -111,7 +111,7 @@ CAPSULE_COMMAND(cmd_volume_ls) {
   const char *format = cmdline_value(args, OPT_FORMAT_V);
   if (!filters)
     return -1;
-  struct engine eng = volume_engine(cli);
+  struct engine eng = cli_engine(cli);
   _cleanup_json_ json_t *list = NULL;
   if (engine_volume_list(&eng, filters, &list, e) < 0)
     return -1;
@@ -138,7 +138,7 @@ const struct cmdline_option volume_inspect_options[] = {
 };
 
 CAPSULE_COMMAND(cmd_volume_inspect) {
-  struct engine eng = volume_engine(cli);
+  struct engine eng = cli_engine(cli);
   _cleanup_json_ json_t *all = json_array();
   int status = 0;
   for (int i = 0; i < args->n_operands; i++) {
@@ -149,8 +149,24 @@ CAPSULE_COMMAND(cmd_volume_inspect) {
     else if (json_array_append_new(all, v) < 0)
       return err_set(e, ENOMEM, "volume inspect");
   }
+  /* docker's inspect template sees the whole JSON (.Options too). */
   const char *format = cmdline_value(args, 'f');
-  if (format && print_volumes(all, format, e) < 0)
+  struct template *t = NULL;
+  if (format && strcmp(format, "json") && template_parse_json(format, &t, e) < 0)
+    return -1;
+  size_t i;
+  json_t *v;
+  json_array_foreach(t ? all : NULL, i, v) {
+    char *line = template_render_json(t, v, e);
+    if (!line) {
+      template_free(t);
+      return -1;
+    }
+    printf("%s\n", line);
+    free(line);
+  }
+  template_free(t);
+  if (format && !t && print_volumes(all, format, e) < 0)
     return -1;
   _cleanup_free_ char *text = format ? NULL : json_dumps(all, JSON_INDENT(4));
   if (!format)
@@ -165,7 +181,7 @@ const struct cmdline_option volume_rm_options[] = {
 
 CAPSULE_COMMAND(cmd_volume_rm) {
   (void)e;
-  struct engine eng = volume_engine(cli);
+  struct engine eng = cli_engine(cli);
   bool force = cmdline_has(args, 'f');
   int status = 0;
   for (int i = 0; i < args->n_operands; i++) {
@@ -204,7 +220,7 @@ CAPSULE_COMMAND(cmd_volume_prune) {
   _cleanup_free_ char **filters = cmdline_values(args, OPT_OPT, e);
   if (!filters)
     return -1;
-  struct engine eng = volume_engine(cli);
+  struct engine eng = cli_engine(cli);
   _cleanup_json_ json_t *removed = NULL;
   uint64_t bytes = 0;
   if (engine_volume_prune(&eng, cmdline_has(args, 'a'), filters, &removed, &bytes, e) < 0)
