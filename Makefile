@@ -120,7 +120,7 @@ $(B)/capsule-runtime: $(RUNTIME_SRCS:%.c=$(B)/obj/%.o) $(B)/libcapsule.a
 
 $(B)/capsule: $(CAPSULE_SRCS:%.c=$(B)/obj/%.o) $(B)/libcapsule.a
 	@echo "  LD $@"
-	@$(CC) $(LDFLAGS) -o $@ $^ $(RUNTIME_LIBS) $(IMAGE_LIBS)
+	@$(CC) $(LDFLAGS) -o $@ $^ $(RUNTIME_LIBS) $(IMAGE_LIBS) -lm
 
 # The per-container monitor is static like the runtime: an idle monitor's
 # resident memory is then only the pages it touched (no dynamic loader, no

@@ -89,6 +89,72 @@ static void unsuspect(struct dvms_node *x, int32_t node) {
     }
 }
 
+void dvms_set_present(struct dvms *d, int32_t node, int32_t peer, bool present) {
+  struct dvms_node *x = &d->nodes[node];
+  if (present)
+    unsuspect(x, peer);
+  else if (!dvms_ids_has(x->suspects, x->nsuspects, peer))
+    array_push_i32(&x->suspects, &x->nsuspects, &x->suspects_cap, peer); /* ENOMEM: a hop timeout
+                                                                           * finds it */
+}
+
+static bool ids_valid(const struct dvms *d, const int32_t *ids, int32_t n) {
+  for (int32_t i = 0; i < n; i++)
+    if (ids[i] < 0 || ids[i] >= d->cfg.nodes)
+      return false;
+  return true;
+}
+
+bool dvms_msg_valid(const struct dvms *d, const struct msg *m, size_t bytes) {
+  if (bytes < sizeof *m)
+    return false;
+  switch (m->kind) {
+  case DVMS_ISP: {
+    const struct dvms_isp *i = (const void *)m;
+    return bytes >= sizeof *i && i->n > 0 && i->n <= d->cfg.nodes &&
+           bytes == sizeof *i + (size_t)i->n * sizeof(int32_t) && ids_valid(d, i->nodes, i->n) &&
+           i->initiator >= 0 && i->initiator < d->cfg.nodes;
+  }
+  case DVMS_RESERVE: {
+    const struct dvms_reserve *r = (const void *)m;
+    return bytes >= sizeof *r && r->n > 0 && r->n <= d->cfg.nodes &&
+           bytes == sizeof *r + (size_t)r->n * sizeof(int32_t) && ids_valid(d, r->nodes, r->n);
+  }
+  case DVMS_RESERVE_ACK: {
+    const struct dvms_reserve_ack *a = (const void *)m;
+    if (bytes < sizeof *a)
+      return false;
+    if (!a->ok)
+      return true;
+    if (a->snap.nves < 0 || a->snap.nves > d->cfg.nves ||
+        bytes != sizeof *a + (size_t)a->snap.nves * sizeof(struct snap_ve) ||
+        a->snap.node != m->from)
+      return false;
+    for (int32_t i = 0; i < a->snap.nves; i++)
+      if (a->snap.ves[i].ve < 0 || a->snap.ves[i].ve >= d->cfg.nves || a->snap.ves[i].cpu < 0 ||
+          a->snap.ves[i].mem < 0)
+        return false;
+    return true;
+  }
+  case DVMS_ISP_ACK:
+    return bytes == sizeof(struct dvms_isp_ack);
+  case DVMS_COMMIT:
+  case DVMS_COMMIT_ACK:
+  case DVMS_UPDATE:
+  case DVMS_DISSOLVE:
+    return bytes == sizeof(struct dvms_ctl);
+  case APPLY_MIGRATE: {
+    const struct apply_migrate *a = (const void *)m;
+    return bytes == sizeof *a && a->ve >= 0 && a->ve < d->cfg.nves && a->dst >= 0 &&
+           a->dst < d->cfg.nodes;
+  }
+  case APPLY_MIGRATED:
+    return bytes == sizeof(struct apply_migrated);
+  default:
+    return false;
+  }
+}
+
 void dvms_arm_member_timeout(struct dvms *d, struct dvms_node *x) {
   double left = x->last_update + d->cfg.partition_timeout - tp_now(&d->tp);
   tp_timer(&d->tp, x->id, left > 0 ? left : 0, TM_TOKEN(TM_MEMBER, x->member_gen));

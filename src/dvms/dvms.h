@@ -98,6 +98,17 @@ extern const struct agent_ops dvms_agent_ops;
 
 struct sched_run_stats *dvms_stats(struct dvms *d);
 
+/* For an agent that knows its ring's membership (the node agent, where the
+ * ring's ids are slots, most of them empty): `peer` is absent or present
+ * again, as `node` sees it. An absent node is skipped as a suspected one
+ * is, without waiting for a hop timeout. */
+void dvms_set_present(struct dvms *d, int32_t node, int32_t peer, bool present);
+
+/* Whether `m`, `bytes` long, as it came from the network, is a well-formed
+ * DVMS or plan message (proto/apply.h) for this configuration: a known
+ * kind, its size consistent with its counts, ids in range. */
+bool dvms_msg_valid(const struct dvms *d, const struct msg *m, size_t bytes);
+
 /* For tests: the partition node `node` belongs to (0 = free), and whether
  * it is locked into a plan being applied. */
 uint64_t dvms_node_partition(const struct dvms *d, int32_t node);

@@ -19,6 +19,18 @@
 
 #define ENGINE_DEFAULT_RUN_ROOT "/run/capsule"
 
+/* Containers' cgroups are <parent>/<id> in every hierarchy. The parent is
+ * /capsule unless CAPSULE_CGROUP_PARENT names another one (a cgroup path:
+ * absolute, [A-Za-z0-9._-] components, no "." or ".." component), so that
+ * several engines on one machine (scripts/cluster's hosts) each have their
+ * own, with its own CPU and memory share. The front end refuses an invalid
+ * value; the library falls back to the default on one. */
+#define ENGINE_CGROUP_PARENT_ENV "CAPSULE_CGROUP_PARENT"
+#define ENGINE_CGROUP_PARENT_DEFAULT "/capsule"
+enum { ENGINE_CGROUP_PARENT_MAX = 100 };
+const char *engine_cgroup_parent(void);
+bool engine_cgroup_parent_valid(const char *p);
+
 struct engine {
   const char *root;     /* the image store and containers, e.g. /var/lib/capsule */
   const char *run_root; /* the runtime's state */

@@ -247,8 +247,10 @@ int engine_mount_root(const struct engine *eng, const struct container_record *r
 
 /* ---- runtime_side.c: what the runtime holds of a container ---- */
 
-/* The cgroupsPath the engine gives a container (oci_config.c). */
-#define ENGINE_CGROUP_FMT "/capsule/%s"
+/* The cgroupsPath the engine gives a container (oci_config.c):
+ * <parent>/<id>, the parent being engine_cgroup_parent(). */
+enum { ENGINE_CGROUP_MAX = 192 };
+void engine_cgroup_path(char *buf, size_t len, const char *id);
 
 struct runtime_ctx engine_runtime(const struct engine *eng);
 /* The runtime's view of a container: "created", "running", "paused",

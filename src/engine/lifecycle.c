@@ -62,8 +62,8 @@ int engine_monitor_notify(const struct engine *eng, const char *id, const char *
 }
 
 static struct cgroup *container_cgroup(const char *id, err_t *e) {
-  char path[128];
-  snprintf(path, sizeof path, ENGINE_CGROUP_FMT, id);
+  char path[ENGINE_CGROUP_MAX];
+  engine_cgroup_path(path, sizeof path, id);
   struct cgroup *cg = NULL;
   return cgroup_resolve(path, id, &cg, e) < 0 ? NULL : cg;
 }

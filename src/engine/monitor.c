@@ -256,8 +256,8 @@ static int exit_code_of(int ws) {
 }
 
 static bool oom_killed(const char *id) {
-  char path[128];
-  snprintf(path, sizeof path, ENGINE_CGROUP_FMT, id);
+  char path[ENGINE_CGROUP_MAX];
+  engine_cgroup_path(path, sizeof path, id);
   _cleanup_cgroup_ struct cgroup *cg = NULL;
   uint64_t n = 0;
   err_t e = ERR_INIT;

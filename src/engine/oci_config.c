@@ -126,8 +126,8 @@ json_t *engine_oci_config(const struct run_opts *o, const struct image_config *i
   json_t *lx = json_object_get(spec, "linux");
   json_set(lx, "resources", resources(o), &failed);
   json_set(lx, "seccomp", engine_default_seccomp(), &failed);
-  char cgpath[128];
-  snprintf(cgpath, sizeof cgpath, ENGINE_CGROUP_FMT, r->id);
+  char cgpath[ENGINE_CGROUP_MAX];
+  engine_cgroup_path(cgpath, sizeof cgpath, r->id);
   json_set(lx, "cgroupsPath", json_string(cgpath), &failed);
   if (json_built(failed, "container config", e) < 0 || engine_oci_mounts(spec, r->mounts, e) < 0 ||
       engine_oci_options(spec, o, e) < 0)

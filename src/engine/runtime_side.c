@@ -3,9 +3,11 @@
  * record being whole: a kill -9 can leave it missing, half-made or with a
  * cgroup it no longer leads to, and the engine knows the cgroup's path
  * anyway (it chose it). */
+#include <ctype.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -15,6 +17,25 @@
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/json.h"
+
+const char *engine_cgroup_parent(void) {
+  const char *p = getenv(ENGINE_CGROUP_PARENT_ENV);
+  return p && engine_cgroup_parent_valid(p) ? p : ENGINE_CGROUP_PARENT_DEFAULT;
+}
+
+bool engine_cgroup_parent_valid(const char *p) {
+  if (p[0] != '/' || strlen(p) > ENGINE_CGROUP_PARENT_MAX || strstr(p, "//") ||
+      p[strlen(p) - 1] == '/')
+    return false;
+  for (const char *c = p; *c; c++)
+    if (!(isalnum((unsigned char)*c) || strchr("/-_.", *c)))
+      return false;
+  return !strstr(p, "/.");
+}
+
+void engine_cgroup_path(char *buf, size_t len, const char *id) {
+  snprintf(buf, len, "%s/%s", engine_cgroup_parent(), id);
+}
 
 struct runtime_ctx engine_runtime(const struct engine *eng) {
   return (struct runtime_ctx){.root = eng->run_root};
@@ -44,8 +65,8 @@ bool engine_status_live(const char *status) {
 /* Kill what is left in the cgroup the engine gave `id` and remove it, in
  * every hierarchy; *found says whether any of it existed. */
 static int remove_cgroup(const char *id, bool *found, err_t *e) {
-  char path[128];
-  snprintf(path, sizeof path, ENGINE_CGROUP_FMT, id);
+  char path[ENGINE_CGROUP_MAX];
+  engine_cgroup_path(path, sizeof path, id);
   _cleanup_cgroup_ struct cgroup *cg = NULL;
   if (cgroup_resolve(path, id, &cg, e) < 0)
     return -1;

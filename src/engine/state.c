@@ -97,8 +97,8 @@ int container_state_save(const struct engine *eng, const char *id, const struct 
 }
 
 bool container_cgroup_busy(const char *id) {
-  char path[128];
-  snprintf(path, sizeof path, ENGINE_CGROUP_FMT, id);
+  char path[ENGINE_CGROUP_MAX];
+  engine_cgroup_path(path, sizeof path, id);
   _cleanup_cgroup_ struct cgroup *cg = NULL;
   _cleanup_free_ pid_t *pids = NULL;
   size_t n = 0;

@@ -89,8 +89,8 @@ static void net_io(pid_t pid, struct engine_stats *out) {
 
 /* The figures of a running container from its cgroup and its init. */
 static int sample(const char *id, pid_t pid, struct engine_stats *out, err_t *e) {
-  char path[128];
-  snprintf(path, sizeof path, ENGINE_CGROUP_FMT, id);
+  char path[ENGINE_CGROUP_MAX];
+  engine_cgroup_path(path, sizeof path, id);
   _cleanup_cgroup_ struct cgroup *cg = NULL;
   _cleanup_json_ json_t *s = NULL;
   if (cgroup_resolve(path, id, &cg, e) < 0 || !(s = cgroup_stats(cg, e)))

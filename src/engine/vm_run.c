@@ -230,8 +230,8 @@ int engine_vm_run(const struct engine *eng, const struct run_opts *o,
   _cleanup_free_ char *dir = container_path(eng, r->id, NULL);
   _cleanup_free_ char *qemu = vm_tool_find("qemu-system-x86_64", "qemu-system-x86", e);
   _cleanup_cgroup_ struct cgroup *cg = NULL;
-  char cg_path[128];
-  snprintf(cg_path, sizeof cg_path, ENGINE_CGROUP_FMT, r->id);
+  char cg_path[ENGINE_CGROUP_MAX];
+  engine_cgroup_path(cg_path, sizeof cg_path, r->id);
   unsigned mib, cpus;
   int pipes[3][2] = {{-1, -1}, {-1, -1}, {-1, -1}};
   int ret = -1, log_fd = -1;

@@ -10,6 +10,12 @@
 #define CAPSULE_COMMAND(fn) int fn(struct cli *cli, struct cmdline_args *args, err_t *e)
 
 CAPSULE_COMMAND(cmd_run);
+CAPSULE_COMMAND(cmd_node_init);
+CAPSULE_COMMAND(cmd_node_run);
+CAPSULE_COMMAND(cmd_node_status);
+CAPSULE_COMMAND(cmd_node_events);
+CAPSULE_COMMAND(cmd_node_join);
+CAPSULE_COMMAND(cmd_node_leave);
 CAPSULE_COMMAND(cmd_create);
 CAPSULE_COMMAND(cmd_start);
 CAPSULE_COMMAND(cmd_stop);
@@ -81,6 +87,8 @@ extern const struct cmdline_option run_options[], ps_options[], rm_options[], pu
     cp_options[], commit_options[], export_options[], inspect_options[], container_inspect_options[],
     image_inspect_options[], container_prune_options[], system_prune_options[],
     build_options[];
+
+extern const struct cmdline_option node_init_options[], node_run_options[], node_format_options[];
 
 /* The global options' ids ("--root"; "-v" is 'v'). */
 enum { OPT_GLOBAL_ROOT = 256, OPT_GLOBAL_RUN_ROOT };

@@ -108,6 +108,12 @@ static int run(int argc, char **argv) {
   }
   cli.root = abs_root;
   cli.run_root = abs_run_root;
+  const char *parent = getenv(ENGINE_CGROUP_PARENT_ENV);
+  if (parent && !engine_cgroup_parent_valid(parent)) {
+    fprintf(stderr, "capsule: %s=%s: expected an absolute cgroup path of [A-Za-z0-9._-] names\n",
+            ENGINE_CGROUP_PARENT_ENV, parent);
+    return EXIT_USAGE;
+  }
   if (g.n_operands == 0) {
     cmdline_write_usage(stderr, &capsule_program, NULL);
     return EXIT_USAGE;
