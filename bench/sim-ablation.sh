@@ -2,9 +2,9 @@
 # The ablation of capsule's DVMS (docs/SIMULATION.md, "Ablation"): for each
 # load and host count, DVMS from no idea at all, then the plain baseline
 # (reactive events only), each line adding one idea (ring growth,
-# shortcuts, merge, prevention, headroom); the VMPlaceS-style DVMS, Entropy
-# and Snooze plain, with prevention, then with prevention and headroom; and
-# no scheduler. Writes runs.tsv (one line per run) and table.md (medians
+# shortcuts, merge, prevention, headroom, admission, yield, bounded); the
+# VMPlaceS-style DVMS, Entropy and Snooze plain, then adding prevention,
+# headroom, admission and yield one at a time; and no scheduler. Writes runs.tsv (one line per run) and table.md (medians
 # over the seeds, and their range) into the results directory.
 #
 #   bench/sim-ablation.sh [--hosts "1024"] [--loads "60/20 70/30"] [--seeds "1 2 3 4 5"]
@@ -51,12 +51,17 @@ variants() {
       echo "dvms events,ring,shortcuts"
       echo "dvms events,ring,shortcuts,merge"
       echo "dvms events,ring,shortcuts,merge,prevention"
+      echo "dvms events,ring,shortcuts,merge,prevention,headroom"
+      echo "dvms events,ring,shortcuts,merge,prevention,headroom,admission"
+      echo "dvms events,ring,shortcuts,merge,prevention,headroom,admission,yield"
       echo "dvms all"
       ;;
     dvms-vmplaces | entropy | snooze)
       echo "$s none"
       echo "$s prevention"
       echo "$s prevention,headroom"
+      echo "$s prevention,headroom,admission"
+      echo "$s prevention,headroom,admission,yield"
       ;;
     *) echo "sim-ablation: unknown line '$s'" >&2; exit 2 ;;
     esac

@@ -110,7 +110,9 @@ static bool snap_hot(const struct node_snap *s, double threshold) {
 static bool load(struct round *r, struct round_env *env, bool policy) {
   err_t e = ERR_INIT;
   bool bad = false;
-  double threshold = policy ? env->cfg.threshold : 1;
+  bool yield = policy && env->cfg.yield && env->cfg.threshold < 1 && tp_congested(env->tp);
+  double threshold = policy && !yield ? env->cfg.threshold : 1;
+  env->stats->yielded += yield;
   view_set_levels(&env->view, policy ? env->cfg.target : 1, policy ? env->cfg.fill : 1);
   r->nsolved = 0;
   for (int32_t i = 0; i < r->n; i++) {

@@ -36,6 +36,7 @@ enum round_phase { ROUND_IDLE, ROUND_GATHERING, ROUND_SOLVING, ROUND_APPLYING };
 /* How a scheduler's coordinators run their rounds (part of the Entropy
  * and Snooze configurations). */
 struct round_config {
+  bool yield;             /* no prevention while the network is congested */
   double reply_timeout;  /* a node silent this long is left out of the round */
   double step_timeout;   /* longest a plan step may take */
   /* Prevention and headroom (1, 1, 1 in VMPlaceS): a node above `threshold`

@@ -45,6 +45,15 @@ void dvms_config_ideas(struct dvms_config *c, unsigned ideas) {
   }
   c->shortcuts = ideas & DVMS_IDEA_SHORTCUTS;
   c->merge = ideas & DVMS_IDEA_MERGE;
+  if (ideas & DVMS_IDEA_BOUNDED) {
+    /* Each growth step reserves the whole partition again, so an ISP's
+     * messages grow with the square of its size; at high load most ISPs
+     * that reach 16 nodes reach 64 without a plan, and their nodes retry
+     * every second (docs/SIMULATION.md, "The harsher load"). */
+    c->max_partition = 16;
+    c->relax_after = 8;
+    c->giveup_doublings = 5;
+  }
 }
 
 bool dvms_ids_has(const int32_t *ids, int32_t n, int32_t id) {
@@ -284,6 +293,17 @@ static void start_isp(struct dvms *d, struct dvms_node *x) {
    * running) is busy: what it needs is known once the VE has left. */
   if (x->local.n)
     return;
+  /* Prevention yields: while migrations wait for the network, the ones a
+   * hot node would add only delay the repairs of overloaded ones. */
+  if (d->cfg.yield && x->level == LOAD_HOT && tp_congested(&d->tp)) {
+    d->stats.yielded++;
+    if (!x->retry_armed) {
+      x->retry_armed = true;
+      double delay = d->cfg.proactive_backoff * (0.5 + rng_uniform(&x->rng));
+      tp_timer(&d->tp, x->id, delay, TM_TOKEN(TM_RETRY, 0));
+    }
+    return;
+  }
   double now = tp_now(&d->tp);
   x->seq++;
   x->part = ((uint64_t)(x->id + 1) << 32) | x->seq;
@@ -324,10 +344,17 @@ static void after_leaving(struct dvms *d, struct dvms_node *x, enum dvms_end why
   if (d->cfg.monitor_period > 0) {
     arm_tick(d, x);
   } else if (why == END_SOLVED || why == END_RESOLVED) {
+    x->gave_up = 0;
     start_isp(d, x);
   } else if (!x->retry_armed) {
     x->retry_armed = true;
     double base = x->level == LOAD_OVER ? d->cfg.retry_delay : d->cfg.proactive_backoff;
+    if (why == END_GAVE_UP && d->cfg.giveup_doublings > 0) {
+      int k = x->gave_up < d->cfg.giveup_doublings ? x->gave_up : d->cfg.giveup_doublings;
+      base *= (double)(1 << k);
+      if (x->gave_up < UINT8_MAX)
+        x->gave_up++;
+    }
     double delay = base * (0.5 + rng_uniform(&x->rng));
     tp_timer(&d->tp, x->id, delay, TM_TOKEN(TM_RETRY, 0));
   }

@@ -60,7 +60,11 @@ struct dvms_config {
   int32_t proactive_max;   /* an ISP for a hot (not overloaded) node stops at this size */
   int32_t max_partition;   /* any ISP gives up at this size (0: never), to retry later */
   double proactive_backoff;/* and its node waits about this long before trying again */
+  int32_t relax_after;     /* a repair partition beyond this size drops headroom (0: never) */
+  int32_t giveup_doublings;/* a node whose ISPs gave up k times in a row waits 2^k times
+                            * longer, k at most this (0: always the same) */
   double step_timeout;     /* longest a plan step may take */
+  bool yield;              /* a hot node starts no ISP while the network is congested */
   double target;           /* headroom: a solved node ends at or below this fraction */
   double fill;             /* and destinations are filled up to this one */
   uint64_t seed;
@@ -81,7 +85,10 @@ enum {
                             * the ISP; else VMPlaceS's: a random node, from 4, growing on */
   DVMS_IDEA_SHORTCUTS = 4, /* a busy node skips its partition; else only itself */
   DVMS_IDEA_MERGE = 8,     /* park and merge; else a Blocked partition waits for its timeout */
-  DVMS_IDEAS_ALL = 15,
+  DVMS_IDEA_BOUNDED = 16,  /* repair partitions stop at 16 nodes, drop headroom beyond 8, and
+                            * a node whose ISPs keep giving up backs off exponentially; else
+                            * 64 nodes, headroom kept, and a fixed delay */
+  DVMS_IDEAS_ALL = 31,
 };
 
 /* Switch off, in a configuration, the ideas not in `ideas`. */

@@ -125,6 +125,7 @@ struct dvms_node {
   rng_t rng;
   int level;             /* what the local monitor last said (load_level) */
   bool tick_armed, retry_armed;
+  uint8_t gave_up;       /* its ISPs that gave up in a row */
   uint32_t seq;          /* ids of partitions it initiates */
   /* membership: what the leader last said */
   uint64_t part;         /* 0 = free */

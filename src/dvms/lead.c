@@ -220,10 +220,14 @@ static void solve(struct dvms *d, struct dvms_node *x) {
   sched_plan_clear(&l->plan);
   bool loaded = true;
   /* Repair that a small partition could not do may fill destinations up
-   * to the target rather than keep growing. */
-  d->view.fill = l->urgent && l->n > d->cfg.proactive_max ? d->cfg.target : d->cfg.fill;
-  if (d->view.fill > d->view.target)
-    d->view.fill = d->view.target;
+   * to the target rather than keep growing; with a relax size, beyond it
+   * it is plain repair (an overload costs more than the slack lost). */
+  double target = d->cfg.target, fill = d->cfg.fill;
+  if (l->urgent && d->cfg.relax_after > 0 && l->n > d->cfg.relax_after)
+    target = fill = 1;
+  else if (l->urgent && l->n > d->cfg.proactive_max)
+    fill = target;
+  view_set_levels(&d->view, target, fill);
   for (int32_t i = 0; i < l->n && loaded; i++)
     loaded = view_load(&d->view, l->snaps[i], l->nodes[i] == l->initiator, &e) == 0;
   struct sched_solve_stats st = {0};

@@ -74,9 +74,13 @@ static double op_charge(void *ctx, int32_t node, const struct work_cost *w) {
   return 0;
 }
 
+static bool op_congested(void *ctx) {
+  return ((struct memnet *)ctx)->congested;
+}
+
 static const struct transport_ops memnet_ops = {
     .now = op_now, .send = op_send, .timer = op_timer, .snapshot = op_snapshot,
-    .migrate = op_migrate, .charge = op_charge,
+    .migrate = op_migrate, .charge = op_charge, .congested = op_congested,
 };
 
 /* The monitor of host h: report its level when it changes. */

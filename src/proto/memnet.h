@@ -29,6 +29,7 @@ struct memnet {
   struct timeq queue;          /* of struct memnet_event */
   uint64_t messages, bytes, migrations;
   bool oom;                    /* an allocation failed: the run is invalid */
+  bool congested;              /* what the transport reports as the network's congestion */
 };
 
 /* `hosts` hosting nodes of (cpu, mem) capacity and `services` service

@@ -37,6 +37,7 @@ struct sched_run_stats {
   uint64_t merges;
   uint64_t shortcuts;     /* tokens a busy node sent past its whole partition */
   uint64_t relaxed;       /* rounds solved again without prevention and headroom */
+  uint64_t yielded;       /* prevention held back while the network was congested */
   uint64_t isp_started, isp_ended;
   uint64_t plans, plans_failed;
   uint64_t migrations, migrations_failed, pivots;

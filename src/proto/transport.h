@@ -82,6 +82,10 @@ struct transport_ops {
    * that does not fit it in the same way. */
   int (*audit)(void *ctx, int32_t coordinator, const struct sched_plan *p, int32_t first_step,
                const int32_t *nodes, int32_t n, err_t *e);
+  /* Optional (NULL: never). The network that carries migrations is
+   * congested: migrations wait to be admitted (proto/admit.h). A policy may
+   * then keep the network for repairs and hold prevention back. */
+  bool (*congested)(void *ctx);
 };
 
 struct transport {
@@ -100,6 +104,10 @@ static inline void tp_send(const struct transport *t, int32_t from, int32_t to, 
 static inline void tp_timer(const struct transport *t, int32_t node, double delay,
                             uint64_t token) {
   t->ops->timer(t->ctx, node, delay, token);
+}
+
+static inline bool tp_congested(const struct transport *t) {
+  return t->ops->congested && t->ops->congested(t->ctx);
 }
 
 /* The events a transport delivers to the agents of a scheduler. `agent` is

@@ -32,14 +32,21 @@ static const char usage[] =
     "                     events (act on the monitor's notification; else poll every second),\n"
     "                     ring (grow along the ring, solve from 2 nodes; else VMPlaceS's random\n"
     "                     growth from 4), shortcuts (skip a busy node's whole partition),\n"
-    "                     merge (merge tokens into parked partitions): DVMS only;\n"
-    "                     prevention (--threshold 0.98) and headroom (--target 0.95 --fill\n"
-    "                     0.87): every scheduler. Default: all for dvms, none for the others\n"
+    "                     merge (merge tokens into parked partitions), bounded (repair\n"
+    "                     partitions of 16 nodes at most, exponential back-off): DVMS only;\n"
+    "                     prevention (--threshold 0.98), headroom (--target 0.95 --fill\n"
+    "                     0.87), admission (--admission) and yield (no prevention while\n"
+    "                     migrations wait for the backbone): every scheduler. Default:\n"
+    "                     all for dvms, none for the others\n"
     "  --threshold F      a node above this fraction of its CPU is hot: DVMS starts an ISP,\n"
     "                     Entropy and Snooze solve it (default 0.98 with prevention, else 1)\n"
     "  --target F         a node solved for its load ends at or below this fraction, and\n"
     "                     never above the threshold (0.95 with headroom, else 1)\n"
     "  --fill F           destinations are filled up to this fraction (0.87 with headroom)\n"
+    "  --admission N      at most N migrations cross the backbone at once, the others wait,\n"
+    "                     overloaded sources first; 0: no limit (default with admission:\n"
+    "                     the backbone's bandwidth over a NIC's, 18 per 1,024 hosts)\n"
+    "  --admission-wait S a migration not admitted within S s fails (default 30)\n"
     "  --proactive-max N  DVMS: an ISP for a hot, not overloaded node stops at N nodes (16)\n"
     "  --entropy-period S Entropy's period (default 30)\n"
     "  --snooze-group N   local controllers per Snooze group manager (default 32)\n"
@@ -56,7 +63,7 @@ enum {
   OPT_SCHEDULER = 256, OPT_HOSTS, OPT_VMS, OPT_DURATION, OPT_LOAD, OPT_LOAD_MEAN, OPT_LOAD_STD,
   OPT_SEED, OPT_OUT, OPT_CONSTRAINTS, OPT_CHECK, OPT_SAMPLE, OPT_CHARGE, OPT_CHARGE_ALPHA,
   OPT_CHARGE_BETA, OPT_THRESHOLD, OPT_TARGET, OPT_FILL, OPT_PROACTIVE_MAX, OPT_ENTROPY_PERIOD, OPT_SNOOZE_GROUP, OPT_FAIL, OPT_BACKBONE,
-  OPT_DETERMINISTIC, OPT_IDEAS, OPT_HELP,
+  OPT_DETERMINISTIC, OPT_IDEAS, OPT_ADMISSION, OPT_ADMISSION_WAIT, OPT_HELP,
 };
 
 static const struct option options[] = {
@@ -85,6 +92,8 @@ static const struct option options[] = {
     {"backbone", required_argument, NULL, OPT_BACKBONE},
     {"deterministic", no_argument, NULL, OPT_DETERMINISTIC},
     {"ideas", required_argument, NULL, OPT_IDEAS},
+    {"admission", required_argument, NULL, OPT_ADMISSION},
+    {"admission-wait", required_argument, NULL, OPT_ADMISSION_WAIT},
     {"help", no_argument, NULL, OPT_HELP},
     {0},
 };
@@ -166,6 +175,13 @@ static int parse(int argc, char **argv, struct sim_opts *o, double *load, err_t 
     case OPT_PROACTIVE_MAX:
       if (parse_int(flag, optarg, 2, 1000000, &v, e) < 0) return -1;
       o->proactive_max = (int)v;
+      break;
+    case OPT_ADMISSION:
+      if (parse_int(flag, optarg, 0, 1000000, &v, e) < 0) return -1;
+      o->admission = (int)v;
+      break;
+    case OPT_ADMISSION_WAIT:
+      if (parse_double(flag, optarg, &o->admission_wait, e) < 0) return -1;
       break;
     case OPT_SNOOZE_GROUP:
       if (parse_int(flag, optarg, 1, 100000, &v, e) < 0) return -1;

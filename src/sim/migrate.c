@@ -3,6 +3,8 @@
 #include <simgrid/actor.h>
 #include <simgrid/engine.h>
 #include <simgrid/host.h>
+#include <simgrid/semaphore.h>
+#include <stdint.h>
 #include <stdlib.h>
 
 /* Pre-copy parameters: SimGrid's live-migration plugin's defaults (working
@@ -17,6 +19,8 @@ struct migration {
   struct simnet *s;
   int32_t node, ve, dst;
   uint64_t token;
+  sg_sem_t wake; /* released when the backbone admits it after a wait */
+  bool granted;
 };
 
 /* The share of one core the VE gets, as on a VMPlaceS Euro-Par host: one
@@ -86,6 +90,46 @@ static void precopy(struct simnet *s, int32_t ve, sg_host_t src, sg_host_t dst) 
   transfer(src, dst, todo); /* stop and copy */
 }
 
+static uint64_t admit_id(struct migration *mg) {
+  return (uint64_t)(uintptr_t)mg;
+}
+
+/* What a waiting migration is worth now: the part of its source's
+ * overload it removes (0 for a source within its capacity). */
+static double relief(void *data, uint64_t id) {
+  const struct simnet *s = data;
+  const struct migration *mg = (const struct migration *)(uintptr_t)id;
+  const struct sched_model *m = &s->cl->m;
+  double over = (double)(m->nodes[mg->node].used[SCHED_CPU] - m->nodes[mg->node].cap[SCHED_CPU]);
+  double d = (double)cluster_demand(s->cl, mg->ve);
+  return over <= 0 ? 0 : d < over ? d : over;
+}
+
+/* Wait for the backbone to admit the migration (at once without admission
+ * control); false when it waited too long (or out of memory). */
+static bool admitted(struct simnet *s, struct migration *mg) {
+  int rc = admit_request(&s->admit, admit_id(mg), simgrid_get_clock());
+  if (rc != 0)
+    return rc > 0;
+  mg->wake = sg_sem_init(0);
+  /* A grant at the deadline's instant still counts: the flag says so. */
+  bool in = sg_sem_acquire_timeout(mg->wake, s->admit_wait) == 0 || mg->granted;
+  if (!in)
+    admit_cancel(&s->admit, admit_id(mg));
+  sg_sem_destroy(mg->wake);
+  return in;
+}
+
+/* The migration left the backbone: its slot goes to the next one. */
+static void leave(struct simnet *s) {
+  uint64_t id;
+  if (!admit_next(&s->admit, simgrid_get_clock(), relief, s, &id))
+    return;
+  struct migration *next = (struct migration *)(uintptr_t)id;
+  next->granted = true;
+  sg_sem_release(next->wake);
+}
+
 static void migration_actor(int argc, char **argv) {
   (void)argc, (void)argv;
   struct migration *mg = sg_actor_self_get_data();
@@ -93,12 +137,18 @@ static void migration_actor(int argc, char **argv) {
   /* Actors made by actors daemonize themselves (SimGrid 3.32 does not
    * take it from another actor before the start). */
   sg_actor_daemonize(sg_actor_self());
+  bool in = admitted(s, mg);
   double t0 = simgrid_get_clock();
-  precopy(s, mg->ve, simnet_host(s, mg->node), simnet_host(s, mg->dst));
+  if (in) {
+    precopy(s, mg->ve, simnet_host(s, mg->node), simnet_host(s, mg->dst));
+    leave(s);
+  } else {
+    s->migrations_refused++;
+  }
   double took = simgrid_get_clock() - t0;
 
   err_t e = ERR_INIT;
-  bool ok = !simnet_failed(s, mg->dst) && !simnet_failed(s, mg->node) &&
+  bool ok = in && !simnet_failed(s, mg->dst) && !simnet_failed(s, mg->node) &&
             cluster_move_vm(s->cl, mg->ve, mg->dst, simgrid_get_clock(), &e) == 0;
   s->cl->vms[mg->ve].migrating = -1;
   sched_ve_set_pinned(&s->cl->m, mg->ve, false);

@@ -7,6 +7,9 @@
 
 #include "util/error.h"
 
+/* Every host's NIC: 1 Gb/s, also the speed of a migration. */
+#define PLATFORM_NIC_BW 125e6
+
 struct platform_spec {
   int hosts;         /* hosting nodes: node0 .. node<hosts-1> */
   int services;      /* service nodes: node<hosts> .. */

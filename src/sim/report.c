@@ -74,6 +74,7 @@ static json_t *sched_json(struct sched_run_stats *s) {
   bool failed = !j;
   json_set(j, "shortcuts", json_integer((json_int_t)s->shortcuts), &failed);
   json_set(j, "relaxed", json_integer((json_int_t)s->relaxed), &failed);
+  json_set(j, "yielded", json_integer((json_int_t)s->yielded), &failed);
   json_set(j, "exclusivity_checks", json_integer((json_int_t)s->exclusivity_checks), &failed);
   json_set(j, "partition_size", summarize(&s->partition_size), &failed);
   json_set(j, "solve_wall_s", summarize(&s->solve_wall), &failed);
@@ -169,8 +170,17 @@ static json_t *summary_json(struct sim_state *st, const struct sim_result *r) {
   sim_ideas_format(pol.ideas, ideas, sizeof ideas);
   json_set(j, "ideas", json_string(ideas), &failed);
   json_set(j, "policy",
-           json_pack("{s:f, s:f, s:f}", "threshold", pol.threshold, "target", pol.target, "fill",
-                     pol.fill),
+           json_pack("{s:f, s:f, s:f, s:i, s:f}", "threshold", pol.threshold, "target",
+                     pol.target, "fill", pol.fill, "admission", pol.admission, "admission_wait",
+                     o->admission_wait),
+           &failed);
+  const struct admit *a = &st->net.admit;
+  json_set(j, "admission",
+           json_pack("{s:I, s:I, s:I, s:f, s:i}", "at_once", (json_int_t)a->admitted_at_once,
+                     "after_wait", (json_int_t)a->admitted_after_wait, "refused",
+                     (json_int_t)st->net.migrations_refused, "mean_wait_s",
+                     a->admitted_after_wait ? a->waited / (double)a->admitted_after_wait : 0.0,
+                     "max_waiting", a->max_waiting),
            &failed);
   if (st->net.audit)
     json_set(j, "audit", audit_json(&st->net), &failed);

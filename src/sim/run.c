@@ -44,6 +44,8 @@ void sim_opts_default(struct sim_opts *o) {
    * (docs/SIMULATION.md, "Solver time as simulated time"). */
   o->charge = (struct charge_model){.mode = CHARGE_CPU, .alpha = 9.8e-6, .beta = 1.83e-7};
   o->ideas = -1; /* threshold, target and fill: 0, from the ideas */
+  o->admission = -1;
+  o->admission_wait = 30;
   o->proactive_max = 16;
   o->entropy_period = 30;
   o->snooze_group = 32;
@@ -120,6 +122,8 @@ int sim_opts_check(const struct sim_opts *o, err_t *e) {
     return err_set(e, EINVAL, "--sample: need a positive number of seconds");
   if (!(o->charge.alpha >= 0 && o->charge.beta >= 0))
     return err_set(e, EINVAL, "--charge-alpha/--charge-beta: need non-negative seconds");
+  if (!(o->admission_wait > 0))
+    return err_set(e, EINVAL, "--admission-wait: need a positive number of seconds");
   if (!(o->backbone >= 0))
     return err_set(e, EINVAL, "--backbone: need a positive bandwidth, got %g", o->backbone);
   for (int i = 0; i < o->nfail; i++) {
@@ -145,7 +149,7 @@ static int load_platform(const struct sim_opts *o, int services, err_t *e) {
   struct platform_spec p = {
       .hosts = o->hosts,
       .services = services,
-      .nic_bw = 125e6,
+      .nic_bw = PLATFORM_NIC_BW,
       .backbone_bw = o->backbone > 0 ? o->backbone : platform_default_backbone(o->hosts),
   };
   _cleanup_free_ char *path = NULL;
@@ -221,6 +225,8 @@ static int setup(struct sim_state *st, err_t *e) {
   struct sim_policy pol;
   sim_sched_policy(o, &pol);
   st->cl.threshold = pol.threshold;
+  admit_init(&st->net.admit, pol.admission);
+  st->net.admit_wait = o->admission_wait;
   st->cl.on_level = on_level;
   st->cl.on_level_data = st;
   if (sim_sched_create(&st->sched, o, &st->net.tp, st->have_cstrs ? &st->cstrs : NULL, e) < 0)

@@ -8,6 +8,7 @@
 #include "baselines/snooze.h"
 #include "dvms/dvms.h"
 #include "dvms/vmplaces.h"
+#include "sim/platform.h"
 
 const char sim_sched_names[] = "none, dvms, dvms-vmplaces, entropy, snooze";
 
@@ -26,8 +27,9 @@ static void snooze_config(struct snooze_config *c, const struct sim_opts *o) {
   c->group = o->snooze_group;
 }
 
-static const char *const idea_names[] = {"events",     "ring",       "shortcuts",
-                                         "merge",      "prevention", "headroom"};
+static const char *const idea_names[] = {"events",     "ring",     "shortcuts", "merge",
+                                         "prevention", "headroom", "admission", "yield",
+                                         "bounded"};
 enum { NIDEAS = sizeof idea_names / sizeof *idea_names };
 
 void sim_ideas_format(int ideas, char *buf, size_t size) {
@@ -56,7 +58,7 @@ int sim_ideas_parse(const char *s, int *ideas, err_t *e) {
     if (i == NIDEAS)
       return err_set(e, EINVAL,
                      "--ideas: unknown idea '%.*s' (all, none, or a list of events, ring, "
-                     "shortcuts, merge, prevention, headroom)",
+                     "shortcuts, merge, prevention, headroom, admission, yield, bounded)",
                      (int)n, p);
     *ideas |= 1 << i;
     if (!p[n])
@@ -81,6 +83,11 @@ void sim_sched_policy(const struct sim_opts *o, struct sim_policy *p) {
     p->target = p->threshold;
   if (p->fill > p->target)
     p->fill = p->target;
+  double backbone = o->backbone > 0 ? o->backbone : platform_default_backbone(o->hosts);
+  int full_speed = (int)(backbone / PLATFORM_NIC_BW);
+  p->admission = o->admission >= 0      ? o->admission
+                 : p->ideas & IDEA_ADMISSION ? (full_speed > 1 ? full_speed : 1)
+                                             : 0;
 }
 
 int sim_sched_services(const char *name, int hosts, const struct sim_opts *o, err_t *e) {
@@ -100,8 +107,8 @@ int sim_sched_services(const char *name, int hosts, const struct sim_opts *o, er
 int sim_sched_check_ideas(const struct sim_opts *o, err_t *e) {
   if (o->ideas > 0 && (o->ideas & SIM_IDEAS_PROTOCOL) && strcmp(o->scheduler, "dvms"))
     return err_set(e, EINVAL,
-                   "--ideas: events, ring, shortcuts and merge are DVMS's; %s takes prevention "
-                   "and headroom only",
+                   "--ideas: events, ring, shortcuts, merge and bounded are DVMS's; %s takes prevention, "
+                   "headroom, admission and yield only",
                    o->scheduler);
   return 0;
 }
@@ -110,6 +117,7 @@ static void round_policy(struct round_config *c, const struct sim_policy *p) {
   c->threshold = p->threshold;
   c->target = p->target;
   c->fill = p->fill;
+  c->yield = p->ideas & IDEA_YIELD;
 }
 
 /* Each scheduler's own configuration, with what every run shares. */
@@ -128,11 +136,13 @@ static void *create(const struct sim_opts *o, const struct transport *tp,
       dvms_config_ideas(&c, (pol.ideas & IDEA_EVENTS ? DVMS_IDEA_EVENTS : 0) |
                                 (pol.ideas & IDEA_RING ? DVMS_IDEA_RING : 0) |
                                 (pol.ideas & IDEA_SHORTCUTS ? DVMS_IDEA_SHORTCUTS : 0) |
-                                (pol.ideas & IDEA_MERGE ? DVMS_IDEA_MERGE : 0));
+                                (pol.ideas & IDEA_MERGE ? DVMS_IDEA_MERGE : 0) |
+                                (pol.ideas & IDEA_BOUNDED ? DVMS_IDEA_BOUNDED : 0));
       c.proactive_max = o->proactive_max;
     }
     c.target = pol.target;
     c.fill = pol.fill;
+    c.yield = pol.ideas & IDEA_YIELD;
     c.seed = c.solve.seed = o->seed;
     c.cstrs = cstrs;
     c.check = o->check;

@@ -37,10 +37,12 @@ void sim_sched_free(struct sim_sched *s);
  * monitor reports a node hot, the target a solved node ends at or below
  * (never above the threshold: a node solved for being hot must end cool,
  * or it would start over at once) and the fill level of destinations
- * (never above the target). */
+ * (never above the target), and the admission control of migrations
+ * (by default as many as the backbone carries at the NICs' speed). */
 struct sim_policy {
   int ideas;
   double threshold, target, fill;
+  int admission; /* migrations the backbone admits at once, 0: no admission control */
 };
 void sim_sched_policy(const struct sim_opts *o, struct sim_policy *p);
 

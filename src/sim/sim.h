@@ -23,9 +23,12 @@ enum sim_idea {
   IDEA_MERGE = 8,       /* park a partition that went round, merge tokens into it */
   IDEA_PREVENTION = 16, /* act on hot nodes (above 98 %), not only overloaded ones */
   IDEA_HEADROOM = 32,   /* solved nodes end at 95 %, destinations filled to 87 % */
+  IDEA_ADMISSION = 64,  /* migrations wait for room on the backbone (proto/admit.h) */
+  IDEA_YIELD = 128,     /* no prevention while migrations wait for the backbone */
+  IDEA_BOUNDED = 256,   /* repair partitions of 16 nodes at most, exponential back-off */
 };
-#define SIM_IDEAS_PROTOCOL (IDEA_EVENTS | IDEA_RING | IDEA_SHORTCUTS | IDEA_MERGE)
-#define SIM_IDEAS_POLICY (IDEA_PREVENTION | IDEA_HEADROOM)
+#define SIM_IDEAS_PROTOCOL (IDEA_EVENTS | IDEA_RING | IDEA_SHORTCUTS | IDEA_MERGE | IDEA_BOUNDED)
+#define SIM_IDEAS_POLICY (IDEA_PREVENTION | IDEA_HEADROOM | IDEA_ADMISSION | IDEA_YIELD)
 #define SIM_IDEAS_ALL (SIM_IDEAS_PROTOCOL | SIM_IDEAS_POLICY)
 
 /* "events,ring,..." (or "none") into buf, for reports. */
@@ -51,6 +54,8 @@ struct sim_opts {
   double threshold;        /* a node above it is reported hot; 0: from the ideas */
   double target;           /* a node solved for its load ends at or below it; 0: ideas */
   double fill;             /* destinations are filled up to it; 0: from the ideas */
+  int admission;           /* migrations on the backbone at once; -1: from the ideas, 0: any */
+  double admission_wait;   /* seconds a migration may wait for admission */
   int proactive_max;       /* DVMS: nodes an ISP for a hot node may grow to */
   double entropy_period;
   int snooze_group;        /* local controllers per group manager */

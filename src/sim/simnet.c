@@ -16,6 +16,7 @@
 #include "proto/view.h"
 #include "sched/checker.h"
 #include "sim/migrate.h"
+#include "sim/platform.h"
 #include "util/array.h"
 
 enum ev_type { EV_MESSAGE, EV_LOAD, EV_MIGRATED };
@@ -148,9 +149,13 @@ static int op_audit(void *ctx, int32_t coordinator, const struct sched_plan *p, 
   return -1;
 }
 
+static bool op_congested(void *ctx) {
+  return admit_congested(&((struct simnet *)ctx)->admit);
+}
+
 static const struct transport_ops simnet_ops = {
     .now = op_now, .send = op_send, .timer = op_timer, .snapshot = op_snapshot,
-    .migrate = op_migrate, .charge = op_charge, .audit = op_audit,
+    .migrate = op_migrate, .charge = op_charge, .audit = op_audit, .congested = op_congested,
 };
 
 int simnet_moving_add(struct simnet *s, int32_t ve) {
@@ -293,7 +298,7 @@ int simnet_init(struct simnet *s, struct cluster *cl, int32_t services, err_t *e
   s->cl = cl;
   s->hosts = cluster_nhosts(cl);
   s->nodes = s->hosts + services;
-  s->mig_speed = 125e6;
+  s->mig_speed = PLATFORM_NIC_BW;
   s->n = calloc(s->nodes, sizeof *s->n);
   s->arriving = calloc(s->hosts, sizeof *s->arriving);
   if (!s->n || !s->arriving) {
@@ -329,6 +334,7 @@ void simnet_free(struct simnet *s) {
   free(s->moving);
   free(s->arriving);
   series_free(&s->migration_time);
+  admit_free(&s->admit);
   memset(s, 0, sizeof *s);
 }
 

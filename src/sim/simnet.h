@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "proto/admit.h"
 #include "proto/stats.h"
 #include "proto/transport.h"
 #include "sched/constraints.h"
@@ -51,6 +52,12 @@ struct simnet {
   uint64_t migrations_started, migrations_done, migrations_failed;
   int32_t migrations_active;
   struct series migration_time;
+  /* Admission onto the backbone (--admission; proto/admit.h): every
+   * migration crosses it on this platform. A migration that waited
+   * admit_wait s is refused (it fails, its VE stays). */
+  struct admit admit;
+  double admit_wait;
+  uint64_t migrations_refused;
   /* The independent checker on the cluster's real state (--check): every
    * plan step, when its coordinator starts it (transport.h: audit). */
   bool audit;

@@ -302,7 +302,8 @@ test_dvms_1024_hosts() {
 test_ablation_ideas() {
   need_sim
   assert_usage_error "protocol idea for entropy" --scheduler entropy --ideas ring
-  assert_contains "$ERR" "--ideas: events, ring, shortcuts and merge are DVMS's"
+  assert_contains "$ERR" "--ideas: events, ring, shortcuts, merge and bounded are DVMS's"
+  assert_usage_error "bounded for snooze" --scheduler snooze --ideas bounded
   assert_usage_error "unknown idea" --scheduler dvms --ideas events,rings
   assert_contains "$ERR" "unknown idea 'rings'"
   local d
@@ -311,7 +312,8 @@ test_ablation_ideas() {
     --deterministic --check --out "$d/all" >/dev/null
   "$SIM" --hosts 64 --duration 900 --seed 2 --load-mean 70 --load-std 30 --scheduler dvms \
     --ideas events,ring,prevention --deterministic --check --out "$d/dvms" >/dev/null
-  assert_eq "$(json "$d/all/summary.json" .ideas)" "events,ring,shortcuts,merge,prevention,headroom"
+  assert_eq "$(json "$d/all/summary.json" .ideas)" \
+    "events,ring,shortcuts,merge,prevention,headroom,admission,yield,bounded"
   assert_eq "$(json "$d/all/summary.json" '.policy | "\(.threshold) \(.target) \(.fill)"')" \
     "0.98 0.95 0.87"
   assert_eq "$(json "$d/dvms/summary.json" '.policy | "\(.threshold) \(.target) \(.fill)"')" \
@@ -333,6 +335,32 @@ test_ablation_ideas() {
   done
 }
 
+# Admission control (--ideas admission, any scheduler): the backbone's
+# slots are its bandwidth over a NIC's (18 for one 2.25 GB/s backbone);
+# with 2 slots Snooze's groups' migrations wait, and with a 5 s deadline
+# some of them are refused (they fail, the VE stays, the plan fails), which
+# the checker accepts; yield holds prevention back meanwhile.
+test_admission() {
+  need_sim
+  assert_usage_error "zero admission wait" --admission-wait 0
+  assert_usage_error "negative admission" --admission -1
+  local d load=(--hosts 64 --duration 900 --seed 2 --load-mean 70 --load-std 30 --check)
+  d=$(tmpdir)
+  "$SIM" "${load[@]}" --scheduler entropy --out "$d/plain" >/dev/null
+  assert_eq "$(json "$d/plain/summary.json" .policy.admission)" 0 "no admission by default"
+  assert_eq "$(json "$d/plain/summary.json" .admission.after_wait)" 0 "waits without admission"
+  "$SIM" "${load[@]}" --scheduler entropy --ideas prevention,admission,yield --out "$d/a" \
+    >/dev/null
+  assert_eq "$(json "$d/a/summary.json" .policy.admission)" 18 "slots of one backbone"
+  "$SIM" "${load[@]}" --scheduler snooze --ideas prevention,admission,yield --admission 2 \
+    --admission-wait 5 --out "$d/two" >/dev/null || fail "refused migrations failed the checks"
+  [ "$(json "$d/two/summary.json" .admission.after_wait)" -gt 0 ] || fail "no migration waited"
+  [ "$(json "$d/two/summary.json" .admission.refused)" -gt 0 ] || fail "none refused at 5 s"
+  [ "$(json "$d/two/summary.json" .scheduler_stats.yielded)" -gt 0 ] || fail "no round yielded"
+  assert_eq "$(json "$d/two/summary.json" .migrations.failed)" \
+    "$(json "$d/two/summary.json" .admission.refused)" "failed migrations are the refused ones"
+}
+
 # bench/sim-ablation.sh at a toy size: every line of the table is there.
 test_ablation_script() {
   need_sim
@@ -343,6 +371,7 @@ test_ablation_script() {
   assert_contains "$table" "**16 hosts, μ60/σ20**"
   assert_contains "$table" "| dvms | events,ring,shortcuts,merge,prevention |"
   assert_contains "$table" "| entropy | prevention,headroom |"
-  assert_eq "$(grep -c '^| dvms |' <<<"$table")" 7 "DVMS lines"
-  assert_eq "$(wc -l <"$d/runs.tsv")" 11 "runs"
+  assert_eq "$(grep -c '^| dvms |' <<<"$table")" 10 "DVMS lines"
+  assert_contains "$table" "| entropy | prevention,headroom,admission,yield |"
+  assert_eq "$(wc -l <"$d/runs.tsv")" 16 "runs"
 }

@@ -4,7 +4,8 @@
  * out of Entropy's round, and a dead Snooze group manager whose local
  * controllers join another one; prevention and headroom given to Entropy
  * and Snooze (acting on a hot node before it overloads, and a policy with
- * no plan relaxed to plain repair). */
+ * no plan relaxed to plain repair); prevention yielding to a congested
+ * network. */
 #include <errno.h>
 #include <stdlib.h>
 
@@ -38,6 +39,7 @@ static double when_viable(struct memnet *n, double until) {
 /* Prevention and headroom: (1, 1, 1) is VMPlaceS's plain repair. */
 struct policy {
   double threshold, target, fill;
+  bool yield;
 };
 static const struct policy plain = {1, 1, 1};
 
@@ -46,6 +48,7 @@ static void set_policy(struct memnet *n, struct round_config *c, struct policy p
   c->threshold = p.threshold;
   c->target = p.target;
   c->fill = p.fill;
+  c->yield = p.yield;
 }
 
 /* 8 hosts and Entropy's service node, plans checked. */
@@ -256,6 +259,33 @@ static void test_entropy_prevention(void) {
   }
 }
 
+/* Yield: host 0 is hot from 31 s while the network is congested; with the
+ * policy, Entropy's rounds leave it alone (no prevention) until the
+ * congestion ends at 100 s, and the round at 120 s solves it; without,
+ * the round at 60 s does. */
+static void test_entropy_yield(void) {
+  for (int on = 0; on < 2; on++) {
+    struct memnet n;
+    struct entropy *x = entropy_open(&n, (struct policy){0.98, 0.95, 1, on});
+    CHECK_FATAL(x != NULL);
+    n.congested = true;
+    memnet_run(&n, 31);
+    memnet_set_cpu(&n, 0, 60);
+    memnet_set_cpu(&n, 8, 39);
+    memnet_run(&n, 100);
+    struct sched_run_stats *st = entropy_stats(x);
+    CHECK(st->plans == (on ? 0u : 1u));
+    CHECK(on ? st->yielded >= 2 : st->yielded == 0);
+    n.congested = false;
+    memnet_run(&n, 200);
+    CHECK(st->plans == 1 && st->migrations == 1);
+    CHECK(n.world.nodes[0].used[SCHED_CPU] <= 95);
+    CHECK(st->check_failures == 0);
+    entropy_free(x);
+    memnet_free(&n);
+  }
+}
+
 /* Headroom that no plan can give (destinations filled to 30 %, the VEs to
  * move are 50 and 70): the round is solved again as plain repair, which
  * fixes the overload; with a fill that fits, destinations keep it. */
@@ -301,6 +331,7 @@ static void test_snooze_prevention(void) {
 int main(void) {
   test_entropy_prevention();
   test_entropy_headroom();
+  test_entropy_yield();
   test_snooze_prevention();
   test_entropy_period();
   test_entropy_failed_node();

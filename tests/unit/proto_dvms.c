@@ -1,7 +1,8 @@
 /* DVMS on small rings over the deterministic in-memory transport: one
  * event, concurrent events whose partitions meet (shortcuts, parking,
  * merges), failed nodes, the VMPlaceS configuration, each idea's switch
- * for the ablation (prevention, shortcuts, events, ring, merge), and a
+ * for the ablation (prevention, shortcuts, events, ring, merge, yield,
+ * bounded), and a
  * random-load stress run. Every run checks every plan with the independent checker and
  * the exclusivity of partitions (check mode), and that every ISP ends. */
 #include <stdlib.h>
@@ -450,7 +451,68 @@ static void test_idea_prevention(void) {
   }
 }
 
+/* Yield: a hot node starts no ISP while the network is congested (it
+ * backs off and tries again); an overloaded one does. Without yield the
+ * hot node starts at once. */
+static void test_idea_yield(void) {
+  for (int on = 0; on < 2; on++) {
+    struct dvms_config cfg;
+    dvms_config_default(&cfg, 6, 12);
+    cfg.target = 0.95;
+    cfg.yield = on;
+    struct ring r;
+    CHECK_FATAL(ring_open(&r, 6, 2, &cfg) == 0);
+    r.net.threshold = 0.98;
+    r.net.congested = true;
+    set_host(&r, 1, 30, 0);
+    set_host(&r, 0, 60, 39); /* hot */
+    memnet_run(&r.net, 1);
+    CHECK(r.st->isp_started == (on ? 0u : 1u));
+    CHECK(on ? r.st->yielded == 1 : r.st->yielded == 0);
+    set_host(&r, 3, 70, 50); /* overloaded: repairs do not yield */
+    memnet_run(&r.net, 2);
+    CHECK(r.st->isp_started == (on ? 1u : 2u));
+    r.net.congested = false;
+    memnet_run(&r.net, 100); /* the hot node's back-off is 5-15 s */
+    CHECK(r.st->isp_started >= 2);
+    CHECK(r.net.world.nodes[0].used[SCHED_CPU] <= 95);
+    CHECK(sched_model_viable(&r.net.world));
+    check_invariants(&r);
+    ring_close(&r);
+  }
+}
+
+/* Bounded: an overloaded node with no room anywhere (every other node at
+ * 95 of 100, it needs to shed 20) gives up at 16 nodes, not 64, and backs
+ * off 1, 2, 4 ... 32 s between tries instead of about 1 s: far fewer ISPs. */
+static void test_idea_bounded(void) {
+  uint64_t isps[2] = {0, 0};
+  for (int on = 0; on < 2; on++) {
+    struct dvms_config cfg;
+    ideas_config(&cfg, 40, on ? DVMS_IDEAS_ALL : DVMS_IDEAS_ALL & ~DVMS_IDEA_BOUNDED);
+    struct ring r;
+    CHECK_FATAL(ring_open(&r, 40, 2, &cfg) == 0);
+    for (int h = 1; h < 40; h++)
+      set_host(&r, h, 50, 45);
+    set_host(&r, 0, 70, 50);
+    memnet_run(&r.net, 200);
+    CHECK(r.st->migrations == 0);
+    CHECK(r.st->gave_up >= 1);
+    CHECK(r.st->partition_size.max <= (on ? 16 : 40));
+    CHECK(on || r.st->partition_size.max > 16);
+    isps[on] = r.st->isp_started;
+    check_invariants(&r);
+    ring_close(&r);
+  }
+  fprintf(stderr, "bounded: %llu ISPs in 200 s, unbounded %llu\n", (unsigned long long)isps[1],
+          (unsigned long long)isps[0]);
+  CHECK(isps[1] * 4 < isps[0]);
+  CHECK(isps[1] >= 4 && isps[1] <= 14); /* 1, 2, 4, 8, 16, 32, 32 ... s apart (x 0.5-1.5) */
+}
+
 int main(void) {
+  test_idea_yield();
+  test_idea_bounded();
   test_idea_prevention();
   test_idea_shortcuts();
   test_idea_events();
