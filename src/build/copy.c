@@ -85,34 +85,18 @@ static void hash_meta(struct sha256 *h, const char *kind, const char *rel, const
   hash_str(h, rel);
 }
 
-/* Each chunk of what `fd` holds, to `fn`: hashed, or written. */
-static int each_chunk(int fd, int (*fn)(void *arg, const char *buf, size_t len), void *arg,
-                      err_t *e) {
-  char buf[65536];
-  for (;;) {
-    ssize_t n = read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0)
-      return err_sys(e, "read");
-    if (n == 0)
-      return 0;
-    if (fn(arg, buf, (size_t)n) < 0)
-      return err_sys(e, "write");
-  }
-}
-
-static int hash_chunk(void *h, const char *buf, size_t len) {
+static int hash_chunk(void *h, const void *buf, size_t len, err_t *e) {
+  (void)e;
   sha256_update(h, buf, len);
   return 0;
 }
 
-static int write_chunk(void *fd, const char *buf, size_t len) {
-  return write_all(*(int *)fd, buf, len);
+static int write_chunk(void *fd, const void *buf, size_t len, err_t *e) {
+  return write_all(*(int *)fd, buf, len) < 0 ? err_sys(e, "write") : 0;
 }
 
 static int hash_file(struct sha256 *h, int fd, err_t *e) {
-  return each_chunk(fd, hash_chunk, h, e);
+  return read_chunks(fd, hash_chunk, h, e);
 }
 
 static mode_t mode_of(const struct copy *c, const struct stat *st) {
@@ -144,7 +128,7 @@ static int put_file(const struct copy *c, int src, const struct stat *st, int di
   if (fd < 0)
     return err_sys(e, "create %s", name);
   struct timespec t[2] = {st->st_atim, st->st_mtim};
-  if (each_chunk(src, write_chunk, &fd, e) < 0)
+  if (read_chunks(src, write_chunk, &fd, e) < 0)
     return err_wrap(e, "%s", name);
   if (fchown(fd, c->uid, c->gid) < 0 || fchmod(fd, mode_of(c, st)) < 0 || futimens(fd, t) < 0)
     return err_sys(e, "%s", name);

@@ -140,20 +140,12 @@ int image_store_unpack_layer(struct image_store *s, const char *blob_digest,
   return unpack_and_publish(s, blobfd, blob_digest, parent_chain, diff_id, got, chain, e);
 }
 
+static int to_writer(void *w, const void *buf, size_t len, err_t *e) {
+  return blob_writer_write(w, buf, len, e);
+}
+
 int store_fill_from_fd(struct blob_writer *w, void *fdp, err_t *e) {
-  int in_fd = *(int *)fdp;
-  char buf[1 << 16];
-  for (;;) {
-    ssize_t n = read(in_fd, buf, sizeof(buf));
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0)
-      return err_sys(e, "read");
-    if (n == 0)
-      return 0;
-    if (blob_writer_write(w, buf, (size_t)n, e) < 0)
-      return -1;
-  }
+  return read_chunks(*(int *)fdp, to_writer, w, e);
 }
 
 /* Unpack what `w` holds; fill out (but the blob digest). */

@@ -307,3 +307,18 @@ char *memstream_text(FILE *f, char **text) {
   }
   return *text;
 }
+
+int read_chunks(int fd, chunk_fn fn, void *arg, err_t *e) {
+  char buf[1 << 16];
+  for (;;) {
+    ssize_t n = read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      return err_sys(e, "read");
+    if (n == 0)
+      return 0;
+    if (fn(arg, buf, (size_t)n, e) < 0)
+      return -1;
+  }
+}

@@ -65,6 +65,11 @@ ssize_t read_all(int fd, void *buf, size_t len);
 /* "a" + "/" + "b" on the heap, never doubling the slash. */
 char *path_join(const char *a, const char *b);
 
+/* Read `fd` to its end, handing each chunk to `fn` (which returns -1 with
+ * e set to stop); EINTR is retried. */
+typedef int (*chunk_fn)(void *arg, const void *buf, size_t len, err_t *e);
+int read_chunks(int fd, chunk_fn fn, void *arg, err_t *e);
+
 /* "regular file", "symbolic link", ...: the type bits of a mode, for messages. */
 const char *file_type_name(mode_t mode);
 
