@@ -212,8 +212,12 @@ int engine_container_prune(const struct engine *eng, json_t **removed, uint64_t 
                            err_t *e);
 
 /* `capsule system df`: {"Images", "Containers", "Volumes"}, each {Total,
- * Active (used by a container, or running), Size, Reclaimable} in bytes. */
-int engine_system_df(const struct engine *eng, json_t **out, err_t *e);
+ * Active (used by a container, or running), Size, Reclaimable} in bytes;
+ * `verbose` (df -v) adds "ImageList" ({Ref, Id, Created, Size, SharedSize,
+ * UniqueSize, Containers}), "ContainerList" ({Id, Image, Command,
+ * LocalVolumes, Size, Created, Status, ExitCode, StartedAt, FinishedAt,
+ * Name}) and "VolumeList" ({Name, Links, Size}). */
+int engine_system_df(const struct engine *eng, bool verbose, json_t **out, err_t *e);
 
 /* `capsule rename`: give the container another name (not taken). */
 int engine_rename(const struct engine *eng, const char *name, const char *new_name, err_t *e);

@@ -169,3 +169,20 @@ test_ps_filter_publish_and_expose() {
   cap rm pub exp none >/dev/null
   assert_engine_clean
 }
+
+# system df -v: docker's three sections, one row per image, container and
+# volume, with sizes, links and the container's status.
+test_system_df_verbose() {
+  engine_setup
+  cap run --name dfc -v dfv:/data busybox sh -c 'head -c 3000 /dev/zero > /data/f; head -c 5000 /dev/zero > /big'
+  out=$(cap system df -v)
+  assert_contains "$out" "Images space usage:" "images section"
+  assert_match "$(echo "$out" | grep -A1 '^REPOSITORY' | tail -1)" '^busybox +latest +[0-9a-f]{12} .* 1$' "busybox, used by 1 container"
+  assert_match "$(echo "$out" | grep '^CONTAINER ID')" 'LOCAL VOLUMES +SIZE +CREATED +STATUS +NAMES$' "containers header"
+  assert_match "$(echo "$out" | grep ' dfc$')" '"sh -c head -c 3000 …" +1 +5kB .* Exited \(0\) .* dfc$' "dfc's row"
+  assert_match "$(echo "$out" | grep '^dfv ')" '^dfv +1 +3kB$' "dfv's row"
+  assert_contains "$(cap system df)" "Local Volumes" "df without -v"
+  cap rm -v dfc >/dev/null
+  cap volume rm dfv >/dev/null
+  assert_engine_clean
+}

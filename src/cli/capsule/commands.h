@@ -86,7 +86,7 @@ extern const struct cmdline_option run_options[], ps_options[], rm_options[], pu
     network_disconnect_options[],
     cp_options[], commit_options[], export_options[], inspect_options[], container_inspect_options[],
     image_inspect_options[], container_prune_options[], system_prune_options[],
-    build_options[];
+    system_df_options[], build_options[];
 
 extern const struct cmdline_option node_init_options[], node_run_options[], node_format_options[];
 

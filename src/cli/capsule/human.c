@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/fs.h"
+
 void human_size(char *buf, size_t len, uint64_t bytes) {
   static const char *const units[] = {"B", "kB", "MB", "GB", "TB", "PB"};
   double v = (double)bytes;
@@ -88,4 +90,25 @@ void short_id(char *buf, size_t len, const char *digest, int full) {
     snprintf(buf, len, "%s", digest);
   else
     snprintf(buf, len, "%.12s", hex);
+}
+
+/* docker's COMMAND: the command line quoted, cut to 20 characters. */
+char *human_command(json_t *command, bool full) {
+  char *line = NULL, *out = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&line, &len);
+  size_t i;
+  json_t *arg;
+  json_array_foreach(command, i, arg) if (f) fprintf(f, "%s%s", i ? " " : "", json_string_value(arg));
+  if (!memstream_text(f, &line))
+    return NULL;
+  len = strlen(line);
+  if (!full && len > 20 && asprintf(&out, "\"%.19s…\"", line) >= 0) {
+    free(line);
+    return out;
+  }
+  if (asprintf(&out, "\"%s\"", line) < 0)
+    out = NULL;
+  free(line);
+  return out;
 }

@@ -2,6 +2,8 @@
 #ifndef CAPSULE_CLI_CAPSULE_HUMAN_H
 #define CAPSULE_CLI_CAPSULE_HUMAN_H
 
+#include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -25,6 +27,10 @@ void human_container_status(char *buf, size_t len, const char *status, int exit_
 /* Seconds since the epoch of an RFC 3339 time ("2024-05-01T12:00:00.5Z",
  * "...+02:00"); 0 when it cannot be read. */
 time_t parse_rfc3339(const char *s);
+
+/* docker's COMMAND column: the command line (an array of strings)
+ * quoted, cut to 20 characters unless `full`; on the heap. */
+char *human_command(json_t *command, bool full);
 
 /* The first `n` characters of the hex of a digest, or all of it with `full`. */
 void short_id(char *buf, size_t len, const char *digest, int full);

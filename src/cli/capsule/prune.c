@@ -115,32 +115,3 @@ CAPSULE_COMMAND(cmd_system_prune) {
   print_total(containers + images + vol_bytes);
   return 0;
 }
-
-static char *df_row(const char *type, json_t *u) {
-  char size[16], rec[16], *line = NULL;
-  json_int_t total = json_integer_value(json_object_get(u, "Size"));
-  json_int_t reclaimable = json_integer_value(json_object_get(u, "Reclaimable"));
-  human_size(size, sizeof size, (uint64_t)total);
-  human_size(rec, sizeof rec, (uint64_t)reclaimable);
-  if (asprintf(&line, "%s\t%lld\t%lld\t%s\t%s (%lld%%)", type,
-               (long long)json_integer_value(json_object_get(u, "Total")),
-               (long long)json_integer_value(json_object_get(u, "Active")), size, rec,
-               total ? (long long)(reclaimable * 100 / total) : 0LL) < 0)
-    return NULL;
-  return line;
-}
-
-CAPSULE_COMMAND(cmd_system_df) {
-  (void)args;
-  struct engine eng = {.root = cli->root, .run_root = cli->run_root};
-  _cleanup_json_ json_t *df = NULL;
-  if (engine_system_df(&eng, &df, e) < 0)
-    return -1;
-  struct table *t = table_new();
-  table_add(t, strdup("TYPE\tTOTAL\tACTIVE\tSIZE\tRECLAIMABLE"));
-  table_add(t, df_row("Images", json_object_get(df, "Images")));
-  table_add(t, df_row("Containers", json_object_get(df, "Containers")));
-  table_add(t, df_row("Local Volumes", json_object_get(df, "Volumes")));
-  table_print(t, stdout);
-  return 0;
-}

@@ -57,27 +57,6 @@ static void row_free(struct row *r) {
     free(r->v[i]);
 }
 
-/* docker's COMMAND: the command line quoted, cut to 20 characters. */
-static char *command_cell(json_t *command, bool full) {
-  char *line = NULL, *out = NULL;
-  size_t len = 0;
-  FILE *f = open_memstream(&line, &len);
-  size_t i;
-  json_t *arg;
-  json_array_foreach(command, i, arg) if (f) fprintf(f, "%s%s", i ? " " : "", json_string_value(arg));
-  if (!memstream_text(f, &line))
-    return NULL;
-  len = strlen(line);
-  if (!full && len > 20 && asprintf(&out, "\"%.19s…\"", line) >= 0) {
-    free(line);
-    return out;
-  }
-  if (asprintf(&out, "\"%s\"", line) < 0)
-    out = NULL;
-  free(line);
-  return out;
-}
-
 static char *labels_cell(json_t *labels) {
   char *s = NULL;
   size_t len = 0;
@@ -157,7 +136,7 @@ static char *cell(struct row_ctx *c, enum field field) {
   case F_IMAGE:
     return strdup(json_string_value(json_object_get(ct, "image")));
   case F_COMMAND:
-    return command_cell(json_object_get(ct, "command"), c->no_trunc);
+    return human_command(json_object_get(ct, "command"), c->no_trunc);
   case F_CREATED_AT:
     return created_at(created);
   case F_RUNNING_FOR:
