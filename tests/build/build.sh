@@ -323,6 +323,15 @@ test_quiet_and_stdin() {
   cap build -t d --label built=yes --network host "$CTX" >/dev/null
   assert_eq "$(config_of d '.config.Labels')" '{"built":"yes"}'
   assert_eq "$(config_of d '.history[-1].created_by')" '"LABEL built=yes"'
+  # CONTEXT -: a tar of the context, or a Containerfile alone; the
+  # temporary context goes.
+  echo from-tar >"$CTX/file"
+  printf 'FROM busybox\nCOPY file /file\n' >"$CTX/Other"
+  tar -C "$CTX" -cz . | cap build -f Other -t st - >/dev/null
+  assert_eq "$(cap run --rm st cat /file)" "from-tar"
+  printf 'FROM busybox\nRUN echo alone > /a\n' | cap build -t sf - >/dev/null
+  assert_eq "$(cap run --rm sf cat /a)" "alone"
+  assert_eq "$(ls /tmp | grep -c '^capsule-build-context' || true)" 0 "temporary contexts"
   assert_engine_clean
 }
 

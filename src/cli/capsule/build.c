@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include "build/build.h"
+#include "image/layer_tar.h"
+#include "image/unpack.h"
 #include "cli/capsule/cli.h"
 #include "cli/capsule/cli_engine.h"
 #include "cli/capsule/commands.h"
@@ -99,6 +101,36 @@ static char *read_containerfile(const char *file, const char *context, const cha
   return read_file_at(AT_FDCWD, path, 1u << 20, len, e);
 }
 
+static void remove_context(const char *dir) {
+  err_t ignored = ERR_INIT;
+  remove_tree_at(AT_FDCWD, dir, &ignored);
+}
+
+/* stdin into the directory `dir`: a tar (plain, gzip, zstd) is extracted
+ * there; anything else is the Containerfile (then *file names it). */
+static int stdin_context(const char *dir, const char **file, err_t *e) {
+  _cleanup_close_ int d = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  _cleanup_close_ int f = d >= 0 ? openat(d, ".stdin", O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600) : -1;
+  if (f < 0 || read_chunks(STDIN_FILENO, tar_sink_fd, &f, e) < 0 || lseek(f, 0, SEEK_SET) < 0)
+    return e->code ? -1 : err_sys(e, "read the context from stdin");
+  unsigned char m[512];
+  ssize_t n = pread(f, m, sizeof m, 0);
+  bool tar = n >= 4 && ((m[0] == 0x1f && m[1] == 0x8b) ||
+                        (m[0] == 0x28 && m[1] == 0xb5 && m[2] == 0x2f && m[3] == 0xfd) ||
+                        (n >= 262 && !memcmp(m + 257, "ustar", 5)));
+  if (!tar) {
+    if (renameat(d, ".stdin", d, "Containerfile") < 0)
+      return err_sys(e, "the Containerfile from stdin");
+    *file = NULL;
+    return 0;
+  }
+  /* Owners as the archive says: COPY makes them root's anyway. */
+  struct extract_opts xo = {.keep_owner = true};
+  if (tar_extract(f, d, &xo, e) < 0)
+    return err_wrap(e, "the context on stdin");
+  return unlinkat(d, ".stdin", 0) < 0 ? err_sys(e, "the context on stdin") : 0;
+}
+
 CAPSULE_COMMAND(cmd_build) {
   struct engine eng = cli_engine(cli);
   _cleanup_free_ char **tags = NULL, **bargs = NULL, **labels = NULL;
@@ -127,14 +159,32 @@ CAPSULE_COMMAND(cmd_build) {
     if (r < 0)
       return err_sys(e, "build");
   }
-  if (o.network && strcmp(o.network, "none") && strcmp(o.network, "host"))
-    return err_set(e, EINVAL, "--network %s: builds take none or host", o.network);
+  if (o.network && strcmp(o.network, "none") && strcmp(o.network, "host") &&
+      strcmp(o.network, "bridge"))
+    return err_set(e, EINVAL, "--network %s: builds take none, host or bridge", o.network);
   o.tags = tags;
   o.build_args = bargs;
   o.labels = labels;
-  _cleanup_free_ char *text = read_containerfile(file, o.context, &o.file, &o.len, e);
-  if (!text)
+  /* CONTEXT "-": a tar of the context on stdin, or a Containerfile alone. */
+  char tmp[] = "/tmp/capsule-build-context.XXXXXX";
+  bool from_stdin = !strcmp(o.context, "-");
+  if (from_stdin) {
+    if (file && !strcmp(file, "-"))
+      return err_set(e, EINVAL, "-f - and a context on stdin: stdin can be only one of them");
+    if (!mkdtemp(tmp))
+      return err_sys(e, "build context");
+    o.context = tmp;
+  }
+  int r = from_stdin ? stdin_context(tmp, &file, e) : 0;
+  _cleanup_free_ char *in_tar = r == 0 && from_stdin && file ? path_join(tmp, file) : NULL;
+  if (in_tar)
+    file = in_tar; /* -f names a file of the context's tar */
+  _cleanup_free_ char *text = r == 0 ? read_containerfile(file, o.context, &o.file, &o.len, e) : NULL;
+  if (!text) {
+    if (from_stdin)
+      remove_context(tmp);
     return -1;
+  }
   o.text = text;
   /* RUN steps read nothing from us; with -q their output goes nowhere. */
   _cleanup_close_ int null = open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -149,7 +199,9 @@ CAPSULE_COMMAND(cmd_build) {
   }
   char id[DIGEST_BUF];
   int status = 0;
-  int r = build_image(&eng, &o, id, &status, e);
+  r = build_image(&eng, &o, id, &status, e);
+  if (from_stdin)
+    remove_context(tmp);
   if (quiet && (dup2(out, STDOUT_FILENO) < 0 || dup2(err, STDERR_FILENO) < 0))
     return err_sys(e, "build: stdio");
   if (r < 0) {
