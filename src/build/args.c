@@ -62,6 +62,8 @@ static int variable(struct lexer *x, struct buf *b) {
     x->s = s + 1;
     return val ? put(b, val, strlen(val)) : 0;
   }
+  if (!*s)
+    return err_set(x->e, EINVAL, "missing '}' in ${%s", key);
   bool colon = *s == ':';
   if (colon)
     s++;
