@@ -1,5 +1,3 @@
-#include "node/agent.h"
-
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -12,70 +10,18 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "dvms/dvms.h"
-#include "node/host.h"
-#include "node/move.h"
-#include "node/net.h"
-#include "proto/timeq.h"
+#include "node/agent_internal.h"
 #include "proto/view.h"
-#include "sched/checker.h"
 #include "util/array.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/json.h"
-#include "util/syscalls.h"
 #include "util/timefmt.h"
 
 enum { SAMPLE_MS = 500 };
-
-struct member {
-  char addr[48];
-  double heard;
-  bool present;
-  struct net_conn *out;
-};
-
-struct move {
-  struct net_watch w; /* the worker's pidfd */
-  struct agent *a;
-  pid_t pid;
-  bool out;
-  uint64_t token;
-  int32_t ve, peer;
-  double started;
-  struct net_conn *conn; /* an arrival: where to answer */
-  char cid[65], idfile[4096];
-};
-
-struct deferred {
-  struct msg *m; /* a message to self, or NULL: a migration that could not start */
-  uint64_t token;
-};
-
-struct agent {
-  struct node_opts o;
-  int32_t self;
-  struct net net;
-  struct host host;
-  struct dvms *d;
-  struct transport tp;
-  struct member members[HOST_SLOTS];
-  struct timeq timers;
-  struct deferred *def;
-  int32_t ndef, defcap;
-  struct move **moves;
-  int32_t nmoves, movescap;
-  struct net_watch ctl;
-  struct move_env env;
-  int level, events_fd;
-  double t0;
-  bool stop;
-  uint64_t migrations[3]; /* per enum move_outcome */
-};
 
 static volatile sig_atomic_t stop_signal;
 
@@ -85,11 +31,11 @@ static double mono(void) {
   return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static double now(const struct agent *a) {
+double agent_now(const struct agent *a) {
   return mono() - a->t0;
 }
 
-static int32_t slot_of(const char *addr) {
+int32_t agent_slot_of(const char *addr) {
   uint32_t ip;
   uint16_t port;
   err_t e = ERR_INIT;
@@ -97,7 +43,7 @@ static int32_t slot_of(const char *addr) {
 }
 
 /* One line of <root>/node/events.jsonl; takes `ev`. */
-static void event(struct agent *a, json_t *ev) {
+void agent_event(struct agent *a, json_t *ev) {
   _cleanup_free_ char *t = rfc3339_now();
   if (!ev)
     return;
@@ -122,11 +68,11 @@ static void set_present(struct agent *a, int32_t slot, bool present, const char 
     return;
   m->present = present;
   dvms_set_present(a->d, a->self, slot, present);
-  event(a, json_pack("{s:s, s:s, s:s}", "type", present ? "member-up" : "member-down", "member",
+  agent_event(a, json_pack("{s:s, s:s, s:s}", "type", present ? "member-up" : "member-down", "member",
                      m->addr, "reason", why));
 }
 
-static struct net_conn *conn_to(struct agent *a, int32_t slot) {
+struct net_conn *agent_conn_to(struct agent *a, int32_t slot) {
   struct member *m = &a->members[slot];
   if (!m->out && m->addr[0])
     m->out = net_dial(&a->net, m->addr);
@@ -143,14 +89,14 @@ static void ping_all(struct agent *a) {
     struct member *m = &a->members[j];
     if (j == a->self || !m->addr[0])
       continue;
-    struct net_conn *c = conn_to(a, j);
+    struct net_conn *c = agent_conn_to(a, j);
     if (c)
       net_send(&a->net, c, FRAME_PING, buf, len);
   }
 }
 
 static void expire(struct agent *a) {
-  double t = now(a);
+  double t = agent_now(a);
   for (int32_t j = 0; j < HOST_SLOTS; j++) {
     struct member *m = &a->members[j];
     if (m->present && t - m->heard > NODE_MEMBER_TIMEOUT)
@@ -173,12 +119,12 @@ static void learn(struct agent *a, const char *text, size_t len) {
     i += n + 1;
     int slot;
     char addr[48];
-    if (sscanf(line, "%d %47s", &slot, addr) != 2 || slot != slot_of(addr) || slot == a->self)
+    if (sscanf(line, "%d %47s", &slot, addr) != 2 || slot != agent_slot_of(addr) || slot == a->self)
       continue;
     struct member *m = &a->members[slot];
     if (!m->addr[0]) {
       snprintf(m->addr, sizeof m->addr, "%s", addr);
-      m->heard = now(a);
+      m->heard = agent_now(a);
     }
   }
 }
@@ -194,7 +140,7 @@ static void defer(struct agent *a, struct msg *m, uint64_t token) {
 }
 
 static double tp_now_cb(void *ctx) {
-  return now(ctx);
+  return agent_now(ctx);
 }
 
 static void tp_send_cb(void *ctx, int32_t from, int32_t to, struct msg *m) {
@@ -204,7 +150,7 @@ static void tp_send_cb(void *ctx, int32_t from, int32_t to, struct msg *m) {
     defer(a, m, 0);
     return;
   }
-  struct net_conn *c = to >= 0 && to < HOST_SLOTS && a->members[to].present ? conn_to(a, to) : NULL;
+  struct net_conn *c = to >= 0 && to < HOST_SLOTS && a->members[to].present ? agent_conn_to(a, to) : NULL;
   if (c)
     net_send(&a->net, c, FRAME_MSG, m, m->bytes);
   free(m);
@@ -213,12 +159,12 @@ static void tp_send_cb(void *ctx, int32_t from, int32_t to, struct msg *m) {
 static void tp_timer_cb(void *ctx, int32_t node, double delay, uint64_t token) {
   struct agent *a = ctx;
   (void)node;
-  timeq_push(&a->timers, (struct timeq_item){.at = now(a) + delay, .token = token});
+  timeq_push(&a->timers, (struct timeq_item){.at = agent_now(a) + delay, .token = token});
 }
 
-static bool moving(const struct agent *a, int32_t ve) {
+bool agent_moving(const struct agent *a, int32_t ve) {
   for (int32_t i = 0; i < a->nmoves; i++)
-    if (a->moves[i]->out && a->moves[i]->ve == ve)
+    if (a->moves[i]->kind == MV_OUT && a->moves[i]->ve == ve)
       return true;
   return false;
 }
@@ -227,31 +173,9 @@ static struct node_snap *tp_snapshot_cb(void *ctx, int32_t node) {
   struct agent *a = ctx;
   struct node_snap *s = host_snapshot(&a->host, node);
   for (int32_t i = 0; s && i < s->nves; i++)
-    if (moving(a, s->ves[i].ve))
+    if (agent_moving(a, s->ves[i].ve))
       s->ves[i].flags |= SNAP_VE_MIGRATING;
   return s;
-}
-
-static void on_worker(struct net *n, struct net_watch *w, uint32_t events);
-
-static struct move *add_move(struct agent *a, pid_t pid, bool out, int32_t ve, int32_t peer) {
-  struct move *mv = calloc(1, sizeof *mv);
-  err_t e = ERR_INIT;
-  if (!mv || array_reserve((void **)&a->moves, &a->movescap, a->nmoves + 1, sizeof *a->moves) < 0)
-    goto fail;
-  *mv = (struct move){.w = {.fd = sys_pidfd_open(pid, 0), .fn = on_worker}, .a = a, .pid = pid,
-                      .out = out, .ve = ve, .peer = peer, .started = now(a)};
-  if (mv->w.fd < 0 || net_watch_add(&a->net, &mv->w, EPOLLIN, &e) < 0)
-    goto fail;
-  a->moves[a->nmoves++] = mv;
-  return mv;
-fail:
-  if (mv && mv->w.fd >= 0)
-    close(mv->w.fd);
-  free(mv);
-  kill(pid, SIGKILL); /* a worker nobody watches would report to no one */
-  waitpid(pid, NULL, 0);
-  return NULL;
 }
 
 static void tp_migrate_cb(void *ctx, int32_t node, int32_t ve, int32_t dst, uint64_t token) {
@@ -260,11 +184,11 @@ static void tp_migrate_cb(void *ctx, int32_t node, int32_t ve, int32_t dst, uint
   struct host_ve *v = host_find(&a->host, ve);
   err_t e = ERR_INIT;
   pid_t pid = -1;
-  if (v && !moving(a, ve) && dst >= 0 && dst < HOST_SLOTS && a->members[dst].present)
+  if (v && !agent_moving(a, ve) && dst >= 0 && dst < HOST_SLOTS && a->members[dst].present)
     pid = move_out_start(&a->env, v, a->members[dst].addr, &e);
-  struct move *mv = pid > 0 ? add_move(a, pid, true, ve, dst) : NULL;
+  struct move *mv = pid > 0 ? agent_add_move(a, pid, MV_OUT, ve, dst) : NULL;
   if (!mv) {
-    event(a, json_pack("{s:s, s:i, s:s}", "type", "migration-refused", "ve", ve, "reason",
+    agent_event(a, json_pack("{s:s, s:i, s:s}", "type", "migration-refused", "ve", ve, "reason",
                        v ? "cannot start" : "not here"));
     defer(a, NULL, token);
     return;
@@ -283,48 +207,13 @@ static double tp_charge_cb(void *ctx, int32_t node, const struct work_cost *w) {
  * are theirs to check (an arrival is checked before it is accepted). A
  * VE of this host is taken at the plan's demand when what it uses now is
  * within a fifth of it: sampling noise must not fail every plan. */
-static int recheck(struct agent *a, const struct sched_plan *p, int32_t first,
-                   const int32_t *nodes, int32_t n, err_t *e) {
-  struct sched_model m;
-  if (sched_model_init(&m, HOST_SLOTS, HOST_NVES, e) < 0)
-    return -1;
-  for (int32_t j = 0; j < HOST_SLOTS; j++)
-    sched_node_set_capacity(&m, j, INT32_MAX, INT32_MAX);
-  sched_node_set_capacity(&m, a->self, a->host.cpu_cap, a->host.mem_cap);
-  int rc = 0;
-  for (int32_t i = 0; i < a->host.nves && rc == 0; i++) {
-    const struct host_ve *v = &a->host.ves[i];
-    sched_ve_set_demand(&m, v->ve, v->demand, v->mem);
-    rc = sched_ve_place(&m, v->ve, a->self, e);
-  }
-  for (int32_t i = p->step_start[first]; i < p->nactions && rc == 0; i++) {
-    const struct sched_action *x = &p->actions[i];
-    if (x->kind != SCHED_MIGRATE)
-      continue;
-    struct sched_ve *v = &m.ves[x->ve];
-    if (x->src == a->self && v->host == a->self &&
-        fabs((double)(v->demand[SCHED_CPU] - x->cpu)) <= (double)x->cpu / 5)
-      sched_ve_set_demand(&m, x->ve, x->cpu, v->demand[SCHED_MEM]);
-    if (v->host == SCHED_NOWHERE && x->src != a->self) {
-      sched_ve_set_demand(&m, x->ve, x->cpu, x->mem);
-      rc = sched_ve_place(&m, x->ve, x->src, e);
-    }
-  }
-  struct sched_check_opts o = {.partition = nodes, .npartition = n, .first_step = first,
-                               .live = true};
-  if (rc == 0)
-    rc = sched_check_plan_opts(&m, NULL, p, &o, e);
-  sched_model_free(&m);
-  return rc;
-}
-
 static int tp_audit_cb(void *ctx, int32_t coordinator, const struct sched_plan *p,
                        int32_t first_step, const int32_t *nodes, int32_t n, err_t *e) {
   struct agent *a = ctx;
   (void)coordinator;
-  int rc = recheck(a, p, first_step, nodes, n, e);
+  int rc = agent_recheck(a, p, first_step, nodes, n, e);
   if (rc < 0)
-    event(a, json_pack("{s:s, s:s}", "type", "plan-refused", "reason", e->msg));
+    agent_event(a, json_pack("{s:s, s:s}", "type", "plan-refused", "reason", e->msg));
   return rc;
 }
 
@@ -332,85 +221,11 @@ static const struct transport_ops agent_transport = {
     .now = tp_now_cb, .send = tp_send_cb, .timer = tp_timer_cb, .snapshot = tp_snapshot_cb,
     .migrate = tp_migrate_cb, .charge = tp_charge_cb, .audit = tp_audit_cb};
 
-/* ---- moves ---- */
-
-static void answer(struct agent *a, struct net_conn *c, bool ok, const char *why) {
-  char buf[256];
-  buf[0] = ok;
-  size_t n = (size_t)snprintf(buf + 1, sizeof buf - 1, "%s", why);
-  if (c)
-    net_send(&a->net, c, FRAME_MOVED, buf, 1 + n);
-}
-
-static void arrival(struct agent *a, struct net_conn *c, const uint8_t *p, size_t len) {
-  int32_t cpu = 0, mem = 0, ve = move_payload_ve(p, len, &cpu, &mem), src = slot_of(c->peer);
-  err_t e = ERR_INIT;
-  if (ve < 0 || src < 0 || src == a->self)
-    return answer(a, c, false, "malformed move");
-  /* The move as a one-step plan, checked against this host as it is. */
-  struct sched_action act = {.kind = SCHED_MIGRATE, .ve = ve, .src = src, .dst = a->self,
-                             .mem = mem, .cpu = cpu};
-  int32_t starts[2] = {0, 1};
-  struct sched_plan plan = {.actions = &act, .nactions = 1, .step_start = starts, .nsteps = 1,
-                            .migrations = 1};
-  if (host_find(&a->host, ve) || recheck(a, &plan, 0, NULL, 0, &e) < 0) {
-    event(a, json_pack("{s:s, s:i, s:s, s:s}", "type", "arrival-refused", "ve", ve, "from",
-                       c->peer, "reason", e.msg[0] ? e.msg : "already here"));
-    return answer(a, c, false, e.msg[0] ? e.msg : "already here");
-  }
-  char idfile[4096];
-  snprintf(idfile, sizeof idfile, "%s/node/tmp/in-%d.id", a->o.root, ve);
-  pid_t pid = move_in_start(&a->env, p, len, idfile, &e);
-  struct move *mv = pid > 0 ? add_move(a, pid, false, ve, src) : NULL;
-  if (!mv)
-    return answer(a, c, false, "cannot start");
-  mv->conn = c;
-  snprintf(mv->idfile, sizeof mv->idfile, "%s", idfile);
-}
-
-static const char *const outcome_names[] = {"ok", "rolled-back", "in-doubt"};
-
-static void on_worker(struct net *n, struct net_watch *w, uint32_t events) {
-  struct move *mv = (struct move *)w;
-  struct agent *a = mv->a;
-  int st = 0;
-  (void)events;
-  if (waitpid(mv->pid, &st, WNOHANG) <= 0)
-    return;
-  net_watch_del(n, w);
-  close(w->fd);
-  for (int32_t i = 0; i < a->nmoves; i++)
-    if (a->moves[i] == mv)
-      a->moves[i] = a->moves[--a->nmoves];
-  int code = WIFEXITED(st) ? WEXITSTATUS(st) : MOVE_ROLLED_BACK;
-  double took = now(a) - mv->started;
-  if (mv->out) {
-    int o = code <= MOVE_IN_DOUBT ? code : MOVE_ROLLED_BACK;
-    a->migrations[o]++;
-    event(a, json_pack("{s:s, s:i, s:s, s:s, s:s, s:f, s:s}", "type", "migration", "ve", mv->ve,
-                       "container", mv->cid, "from", a->o.listen, "to", a->members[mv->peer].addr,
-                       "duration", took, "outcome", outcome_names[o]));
-    dvms_agent_ops.migrated(a->d, a->self, mv->token, o == MOVE_OK);
-  } else {
-    size_t len = 0;
-    err_t e = ERR_INIT;
-    _cleanup_free_ char *id = read_file_at(AT_FDCWD, mv->idfile, 128, &len, &e);
-    unlink(mv->idfile);
-    bool ok = code == 0 && id && strlen(id) == 64 && host_adopt(&a->host, id, mv->ve, &e) == 0;
-    const char *why = ok ? "started" : id && code ? id : "the worker failed";
-    event(a, json_pack("{s:s, s:i, s:s, s:s, s:f, s:b, s:s}", "type", "arrival", "ve", mv->ve,
-                       "container", ok ? id : "", "from", a->members[mv->peer].addr, "duration",
-                       took, "ok", ok, "reason", why));
-    answer(a, mv->conn, ok, why);
-  }
-  free(mv);
-}
-
 /* ---- frames ---- */
 
 static void on_frame(void *data, struct net_conn *c, uint8_t type, const uint8_t *p, size_t len) {
   struct agent *a = data;
-  int32_t from = slot_of(c->peer);
+  int32_t from = agent_slot_of(c->peer);
   if (from < 0 || from == a->self)
     return;
   struct member *m = &a->members[from];
@@ -420,12 +235,16 @@ static void on_frame(void *data, struct net_conn *c, uint8_t type, const uint8_t
     return;
   }
   snprintf(m->addr, sizeof m->addr, "%s", c->peer);
-  m->heard = now(a);
+  m->heard = agent_now(a);
   set_present(a, from, true, "heard");
   if (type == FRAME_PING) {
     learn(a, (const char *)p, len);
   } else if (type == FRAME_MOVE) {
-    arrival(a, c, p, len);
+    agent_arrival(a, c, p, len);
+  } else if (type == FRAME_WHERE) {
+    agent_on_where(a, c, p, len);
+  } else if (type == FRAME_HERE) {
+    agent_on_here(a, c, p, len);
   } else if (type == FRAME_MSG) {
     struct msg *msg = len >= sizeof *msg ? malloc(len) : NULL;
     if (!msg)
@@ -436,7 +255,7 @@ static void on_frame(void *data, struct net_conn *c, uint8_t type, const uint8_t
     msg->bytes = (uint32_t)len;
     if (!dvms_msg_valid(a->d, msg, len)) {
       free(msg);
-      event(a, json_pack("{s:s, s:s}", "type", "bad-message", "from", c->peer));
+      agent_event(a, json_pack("{s:s, s:s}", "type", "bad-message", "from", c->peer));
       return;
     }
     dvms_agent_ops.message(a->d, a->self, msg);
@@ -454,7 +273,7 @@ static void on_closed(void *data, struct net_conn *c) {
 }
 
 static void on_refused(void *data, const char *who, const char *why) {
-  event(data, json_pack("{s:s, s:s, s:s}", "type", "peer-refused", "peer", who, "reason", why));
+  agent_event(data, json_pack("{s:s, s:s, s:s}", "type", "peer-refused", "peer", who, "reason", why));
 }
 
 static const struct net_ops agent_net = {
@@ -484,7 +303,7 @@ static void write_status(struct agent *a) {
       (json_int_t)dvms_node_partition(a->d, a->self), "migrations", "ok",
       (json_int_t)a->migrations[MOVE_OK], "rolled_back", (json_int_t)a->migrations[MOVE_ROLLED_BACK],
       "in_doubt", (json_int_t)a->migrations[MOVE_IN_DOUBT], "moves_running", a->nmoves, "uptime",
-      now(a));
+      agent_now(a));
   _cleanup_free_ char *text = st ? json_dumps(st, JSON_INDENT(2)) : NULL;
   char path[4096];
   err_t e = ERR_INIT;
@@ -509,10 +328,10 @@ static void on_control(struct net *n, struct net_watch *w, uint32_t events) {
   if (!strcmp(cmd, "leave")) {
     a->stop = true;
   } else if (!strncmp(cmd, "join ", 5) && strlen(cmd + 5) < sizeof a->members[0].addr &&
-             slot_of(cmd + 5) >= 0 && slot_of(cmd + 5) != a->self) {
-    struct member *m = &a->members[slot_of(cmd + 5)];
+             agent_slot_of(cmd + 5) >= 0 && agent_slot_of(cmd + 5) != a->self) {
+    struct member *m = &a->members[agent_slot_of(cmd + 5)];
     memcpy(m->addr, cmd + 5, strlen(cmd + 5) + 1);
-    m->heard = now(a);
+    m->heard = agent_now(a);
     ping_all(a);
   } else {
     reply = "error: unknown command or bad address\n";
@@ -587,7 +406,7 @@ static void run_due(struct agent *a) {
     else
       dvms_agent_ops.migrated(a->d, a->self, x.token, false);
   }
-  while (timeq_due(&a->timers, now(a))) {
+  while (timeq_due(&a->timers, agent_now(a))) {
     struct timeq_item t = timeq_pop(&a->timers);
     dvms_agent_ops.timer(a->d, a->self, t.token);
   }
@@ -595,13 +414,13 @@ static void run_due(struct agent *a) {
 
 static void sample(struct agent *a) {
   err_t e = ERR_INIT;
-  if (host_sample(&a->host, now(a), &e) < 0)
-    event(a, json_pack("{s:s, s:s}", "type", "error", "reason", e.msg));
+  if (host_sample(&a->host, agent_now(a), &e) < 0)
+    agent_event(a, json_pack("{s:s, s:s}", "type", "error", "reason", e.msg));
   int level = host_level(&a->host, a->o.target);
   if (level == a->level)
     return;
   static const char *const names[] = {"ok", "hot", "overloaded"};
-  event(a, json_pack("{s:s, s:s, s:i, s:i}", "type", "load", "level", names[level], "demand",
+  agent_event(a, json_pack("{s:s, s:s, s:i, s:i}", "type", "load", "level", names[level], "demand",
                      a->host.demand, "cpu_cap", a->host.cpu_cap));
   a->level = level;
   dvms_agent_ops.load(a->d, a->self, level);
@@ -613,7 +432,7 @@ static int setup(struct agent *a, const struct node_opts *o, err_t *e) {
   a->o = *o;
   a->t0 = mono();
   a->events_fd = -1;
-  a->self = slot_of(o->listen);
+  a->self = agent_slot_of(o->listen);
   if (a->self <= 0 || a->self >= HOST_SLOTS - 1)
     return err_set(e, EINVAL, "--listen %s: expected IPV4:PORT of a host address", o->listen);
   snprintf(path, sizeof path, "%s/node/key", o->root);
@@ -623,6 +442,9 @@ static int setup(struct agent *a, const struct node_opts *o, err_t *e) {
                              .self = o->listen};
   memcpy(a->env.key, key, sizeof key);
   snprintf(path, sizeof path, "%s/node/tmp", o->root);
+  if (mkdir_p_at(AT_FDCWD, path, 0700, e) < 0)
+    return -1;
+  snprintf(path, sizeof path, "%s/node/doubt", o->root);
   if (mkdir_p_at(AT_FDCWD, path, 0700, e) < 0)
     return -1;
   snprintf(path, sizeof path, "%s/node", o->run_root);
@@ -648,7 +470,7 @@ static int setup(struct agent *a, const struct node_opts *o, err_t *e) {
     if (j != a->self)
       dvms_set_present(a->d, a->self, j, false);
   if (o->join) {
-    int32_t s = slot_of(o->join);
+    int32_t s = agent_slot_of(o->join);
     if (s < 0 || s == a->self)
       return err_set(e, EINVAL, "--join %s: expected IPV4:PORT of another host", o->join);
     snprintf(a->members[s].addr, sizeof a->members[s].addr, "%s", o->join);
@@ -685,11 +507,11 @@ int node_agent_run(const struct node_opts *o, err_t *e) {
     signal(SIGPIPE, SIG_IGN);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
-    event(a, json_pack("{s:s, s:i}", "type", "start", "cpu_cap", a->host.cpu_cap));
+    agent_event(a, json_pack("{s:s, s:i}", "type", "start", "cpu_cap", a->host.cpu_cap));
     double next_sample = 0, next_ping = 0;
     while (!a->stop && !stop_signal && rc == 0) {
       run_due(a);
-      double t = now(a);
+      double t = agent_now(a);
       if (t >= next_sample) {
         sample(a);
         next_sample = t + SAMPLE_MS / 1000.0;
@@ -697,22 +519,23 @@ int node_agent_run(const struct node_opts *o, err_t *e) {
       if (t >= next_ping) {
         expire(a);
         ping_all(a);
+        agent_ask_doubts(a);
         write_status(a);
         next_ping = t + 1;
       }
       double wake = fmin(next_sample, next_ping);
       if (a->timers.n)
         wake = fmin(wake, a->timers.v[0].at);
-      int ms = a->ndef ? 0 : (int)ceil(fmax(0, wake - now(a)) * 1000);
+      int ms = a->ndef ? 0 : (int)ceil(fmax(0, wake - agent_now(a)) * 1000);
       rc = net_poll(&a->net, ms, e);
     }
     /* Leaving: say so, so that the others need not wait for a timeout. */
     for (int32_t j = 0; j < HOST_SLOTS; j++)
-      if (a->members[j].present && conn_to(a, j))
+      if (a->members[j].present && agent_conn_to(a, j))
         net_send(&a->net, a->members[j].out, FRAME_LEAVE, "", 0);
     for (int i = 0; i < 10 && a->net.nconns; i++)
       net_poll(&a->net, 20, e);
-    event(a, json_pack("{s:s}", "type", "stop"));
+    agent_event(a, json_pack("{s:s}", "type", "stop"));
     char path[4096];
     snprintf(path, sizeof path, "%s/node/status.json", a->o.run_root);
     unlink(path);

@@ -80,7 +80,7 @@ int frame_check_hdr(const struct frame_hdr *h, bool with_mac, size_t *rest, err_
     return err_set(e, EPROTO, "not a capsule node frame");
   if (h->version != FRAME_VERSION)
     return err_set(e, EPROTO, "frame version %u, this agent speaks %u", h->version, FRAME_VERSION);
-  if (h->type < FRAME_HELLO || h->type > FRAME_MOVED)
+  if (h->type < FRAME_HELLO || h->type > FRAME_HERE)
     return err_set(e, EPROTO, "unknown frame type %u", h->type);
   if (h->len > frame_limit(h->type))
     return err_set(e, EMSGSIZE, "frame of type %u: %u bytes, the limit is %zu", h->type, h->len,

@@ -33,6 +33,8 @@ enum frame_type {
   FRAME_LEAVE,     /* the sender leaves the ring */
   FRAME_MOVE,      /* a cold move: u32 meta length, meta JSON, the file system as tar */
   FRAME_MOVED,     /* its answer: u8 ok, then the reason */
+  FRAME_WHERE,     /* a source with a move in doubt asks: i32 VE */
+  FRAME_HERE,      /* the answer: i32 VE, u8 enum move_where */
 };
 
 struct frame_hdr {

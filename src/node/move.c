@@ -139,8 +139,13 @@ static int move_out(const struct move_env *m, const struct host_ve *v, const cha
   size_t n = 0;
   _cleanup_free_ uint8_t *ans = frame_recv(fd, &a, FRAME_MOVED, MOVE_ANSWER_TIMEOUT, &n, &e);
   close(fd);
-  if (!ans || n < 1)
-    return MOVE_IN_DOUBT; /* it may run there: this copy stays stopped */
+  if (!ans || n < 1) { /* it may run there: this copy stays stopped */
+    char doubt[4096], line[256];
+    snprintf(doubt, sizeof doubt, "%s/node/doubt/%d", m->root, v->ve);
+    snprintf(line, sizeof line, "%s %s\n", id, dst);
+    atomic_write_at(AT_FDCWD, doubt, line, strlen(line), 0600, &e);
+    return MOVE_IN_DOUBT;
+  }
   if (!ans[0]) {
     capsule(m, NULL, 0, (const char *const[]){"start", id, NULL});
     return MOVE_ROLLED_BACK;
@@ -157,6 +162,18 @@ pid_t move_out_start(const struct move_env *m, const struct host_ve *v, const ch
   if (pid == 0) {
     worker_fds();
     _exit(move_out(m, v, dst));
+  }
+  return pid;
+}
+
+pid_t move_resolve_start(const struct move_env *m, const char *id, bool keep, err_t *e) {
+  pid_t pid = fork();
+  if (pid < 0)
+    return err_sys(e, "node: fork a move worker");
+  if (pid == 0) {
+    worker_fds();
+    _exit(capsule(m, NULL, 0, keep ? (const char *const[]){"start", id, NULL}
+                                   : (const char *const[]){"rm", "-f", id, NULL}) < 0);
   }
   return pid;
 }

@@ -15,6 +15,7 @@
 #ifndef CAPSULE_NODE_MOVE_H
 #define CAPSULE_NODE_MOVE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -31,6 +32,16 @@ struct move_env {
 };
 
 enum move_outcome { MOVE_OK = 0, MOVE_ROLLED_BACK = 1, MOVE_IN_DOUBT = 2 };
+
+/* A move in doubt is kept as <root>/node/doubt/<VE> ("<container id>
+ * <destination>"); the agent asks the destination where the VE is until it
+ * gets an answer: running there, the stopped copy is removed; not there
+ * and not arriving, it is started again. */
+enum move_where { MOVE_ABSENT = 0, MOVE_THERE = 1, MOVE_ARRIVING = 2 };
+
+/* Fork a worker that removes (`keep` false) or starts again the source's
+ * copy `id` of a move that was in doubt. */
+pid_t move_resolve_start(const struct move_env *m, const char *id, bool keep, err_t *e);
 
 /* Source: fork the worker that moves container `v` to the agent at
  * `dst`. Its pid. */

@@ -231,7 +231,7 @@ static int parse(struct net *n, struct net_conn *c) {
         why = why ? why : "no HELLO";
       else
         c->ready = true;
-    } else if (!c->outgoing || h.type == FRAME_MOVED) {
+    } else if (!c->outgoing || h.type == FRAME_MOVED || h.type == FRAME_HERE) {
       n->ops->frame(n->data, c, h.type, payload, h.len);
     }
     if (why) {

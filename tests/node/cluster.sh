@@ -85,3 +85,26 @@ test_overload_relieved_while_an_agent_is_dead() {
   # The dead agent's host is skipped by the ring after the timeout.
   wait_for "[ \"\$(ring_size h1)\" = 3 ]" 100
 }
+
+test_moves_in_doubt_are_resolved_by_asking_the_destination() {
+  cluster_up 3
+  local k
+  for k in 1 2 3; do wait_for "[ \"\$(ring_size h$k)\" = 3 ]" 100; done
+  # A move from h2 to h3 whose answer never came: h3 does not run it, so
+  # h2 starts its stopped copy again.
+  local gone kept there ve
+  gone=$(cl h2 capsule run -d --network none --name gone busybox sleep 1000)
+  cl h2 capsule stop -t 0 gone >/dev/null
+  echo "$gone 10.77.0.3:7946" >"$CLUSTER_LIB/h2/node/doubt/700"
+  # Another one that did arrive: h3 runs it (under the VE id it got there),
+  # so h2 removes its copy.
+  there=$(cl h3 capsule run -d --network none --name there busybox sleep 1000)
+  wait_for "cl h3 capsule node status --format json | jq -e '.containers[] | select(.id == \"$there\")'" 50
+  ve=$(cl h3 capsule node status --format json | jq -r ".containers[] | select(.id == \"$there\") | .ve")
+  kept=$(cl h2 capsule create --network none --name copy busybox sleep 1000)
+  echo "$kept 10.77.0.3:7946" >"$CLUSTER_LIB/h2/node/doubt/$ve"
+  wait_for "[ -z \"\$(ls $CLUSTER_LIB/h2/node/doubt)\" ]" 100
+  assert_eq "$(cl h2 capsule ps --format '{{.Names}}')" gone "h2's running containers"
+  assert_eq "$(cl h2 capsule ps -a --format '{{.Names}}')" gone "h2's containers"
+  assert_eq "$(cl h2 capsule node events --format json | jq -r '[.[] | select(.type == "doubt-resolved") | .action] | sort | join(",")')" "removed,started"
+}
