@@ -10,6 +10,8 @@ need_criu() {
   local out
   out=$("$RT" --root /nonexistent checkpoint --image-path /nonexistent capsule-probe 2>&1 || true)
   case $out in *checkpoint/restore:*) skip "$out" ;; esac
+  CRIU_BIN=${CAPSULE_CRIU:-/usr/local/lib/capsule/criu/sbin/criu}
+  [ -x "$CRIU_BIN" ] || CRIU_BIN=$(command -v criu)
 }
 
 COUNTER='exec 3>>/count.log; i=0; while :; do i=$((i+1)); echo $i >&3; echo $i; sleep 0.05; done'
@@ -61,6 +63,8 @@ test_counter_continues_after_restore() {
   local pid
   pid=$(rt state "$ID" | jq -r .pid)
   assert_contains "$(cat /proc/"$pid"/cgroup)" "$ID" "restored init's cgroups"
+  # exec joins the restored container (its init is pid 1 there).
+  assert_contains "$(rt exec "$ID" cat /proc/1/cmdline | tr '\0' ' ')" "exec 3>>/count.log" "pid 1 seen by exec"
   rt delete --force "$ID"
   assert_no_leftovers
 }
@@ -115,4 +119,24 @@ test_null_stdio_is_the_containers() {
   out=$(run_sh 'for fd in 0 2; do m=$(awk "/^mnt_id/ {print \$2}" /proc/self/fdinfo/$fd); grep -c "^$m " /proc/self/mountinfo; done' 2>/dev/null)
   assert_eq "$out" "1
 1" "mounts of stdin and stderr seen in the container"
+}
+
+# A server listening in the container's own network namespace listens again
+# after the restore, and exec joins the restored container.
+test_listening_socket_and_exec_after_restore() {
+  need_criu
+  new_bundle sh -c 'nc -ll -p 8080 -e echo hello & exec sleep 1000'
+  true | rt run -d --bundle "$BUNDLE" "$ID" 2>&1 | cat >"$BUNDLE/out" &
+  wait_for "rt exec $ID netstat -ltn | grep -q ':8080 '" 50
+  # CRIU 4.1 reads SO_PASSCRED of every socket, which kernels from 6.16 on
+  # refuse on inet sockets: a CRIU limit there, reported, not hidden.
+  if ! rt checkpoint --image-path "$BUNDLE/img" "$ID" 2>"$BUNDLE/err"; then
+    grep -q "Can't get 1:16 opt" "$BUNDLE/err" || fail "checkpoint: $(cat "$BUNDLE/err")"
+    skip "CRIU $("$CRIU_BIN" --version | sed -n 's/^Version: //p') cannot dump an inet socket on kernel $(uname -r): $(cat "$BUNDLE/err")"
+  fi
+  restore_counter
+  assert_contains "$(rt exec "$ID" netstat -ltn)" ":8080 " "listening sockets after restore"
+  assert_eq "$(rt exec "$ID" nc 127.0.0.1 8080 </dev/null)" hello "answer of the restored server"
+  rt delete --force "$ID"
+  assert_no_leftovers
 }
