@@ -5,17 +5,21 @@
 # imported into both. Reports the median and p90 wall time per container and
 # the ratio of podman's median to capsule's (the goal, issue 3: >= 10).
 #
-#   bench/run-image.sh [-n RUNS]
+#   bench/run-image.sh [-n RUNS] [-d DIR]
 #
+# podman's store and run root are on a tmpfs here (the private /run of
+# podman-env.sh); capsule's go on one too, in /dev/shm, unless -d names the
+# directory to hold them (an ext4 one: bench/run-image.sh -d /tmp).
 # As root, after `make`. Raw figures go to build/bench-results/.
 set -euo pipefail
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 export TOP
-runs=30
+runs=30 where=/dev/shm
 while [ $# -gt 0 ]; do
   case "$1" in
   -n) runs=$2; shift 2 ;;
-  -h | --help) sed -n '2,10p' "$0"; exit 0 ;;
+  -d) where=$2; shift 2 ;;
+  -h | --help) sed -n '2,14p' "$0"; exit 0 ;;
   *) echo "run-image.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -30,7 +34,8 @@ podman_version=$(podman --version)
 source "$TOP/tests/podman/podman-env.sh"
 trap run_deferred EXIT
 
-work=$(mktemp -d /tmp/capsule-bench-run.XXXXXX)
+work=$(mktemp -d "$where/capsule-bench-run.XXXXXX")
+fs=$(stat -f -c %T "$work")
 defer "umount -R '$work' 2>/dev/null; rm -rf --one-file-system '$work'"
 peak_rss=$BIN/bench/peak_rss
 [ -x "$peak_rss" ] || { echo "run-image.sh: $peak_rss missing (make)" >&2; exit 1; }
@@ -79,12 +84,13 @@ ratio=$(bench_ratio "$pod_med" "$cap_med")
 printf '%-22s %6s %10s %8s\n' "" runs "median ms" "p90 ms"
 printf '%-22s %6d %10s %8s\n' "capsule run --rm" "$runs" "$cap_med" "$cap_p90"
 printf '%-22s %6d %10s %8s\n' "podman run --rm (runc)" "$runs" "$pod_med" "$pod_p90"
-echo "podman / capsule median: ${ratio}x"
+echo "podman / capsule median: ${ratio}x (capsule's store on $fs, podman's on tmpfs; load $(cut -d' ' -f1-3 /proc/loadavg))"
 mkdir -p "$BIN/bench-results"
 out="$BIN/bench-results/run-image-$(date -u +%Y%m%dT%H%M%SZ).json"
 jq -n --argjson runs "$runs" --argjson cm "$cap_med" --argjson cp "$cap_p90" \
   --argjson pm "$pod_med" --argjson pp "$pod_p90" --argjson r "$ratio" \
-  --arg load "$(cut -d' ' -f1-3 /proc/loadavg)" --arg podman "$podman_version" \
-  '{runs: $runs, capsule: {median_ms: $cm, p90_ms: $cp}, podman_runc: {median_ms: $pm, p90_ms: $pp},
-    ratio: $r, load: $load, podman: $podman}' >"$out"
+  --arg load "$(cut -d' ' -f1-3 /proc/loadavg)" --arg podman "$podman_version" --arg fs "$fs" \
+  '{runs: $runs, capsule: {median_ms: $cm, p90_ms: $cp, store_fs: $fs},
+    podman_runc: {median_ms: $pm, p90_ms: $pp, store_fs: "tmpfs"}, ratio: $r, load: $load,
+    podman: $podman}' >"$out"
 echo "results: $out"
