@@ -94,21 +94,22 @@ void short_id(char *buf, size_t len, const char *digest, int full) {
 
 /* docker's COMMAND: the command line quoted, cut to 20 characters. */
 char *human_command(json_t *command, bool full) {
-  char *line = NULL, *out = NULL;
-  size_t len = 0;
-  FILE *f = open_memstream(&line, &len);
-  size_t i;
+  /* Built by hand: a memory stream per row was a tenth of ps -a at 1,000. */
+  size_t len = 0, i;
   json_t *arg;
-  json_array_foreach(command, i, arg) if (f) fprintf(f, "%s%s", i ? " " : "", json_string_value(arg));
-  if (!memstream_text(f, &line))
+  json_array_foreach(command, i, arg) len += (i ? 1 : 0) + strlen(json_string_value(arg) ?: "");
+  char *out = malloc(len + sizeof "\"…\""), *p = out;
+  if (!out)
     return NULL;
-  len = strlen(line);
-  if (!full && len > 20 && asprintf(&out, "\"%.19s…\"", line) >= 0) {
-    free(line);
-    return out;
+  *p++ = '"';
+  json_array_foreach(command, i, arg) {
+    const char *a = json_string_value(arg) ?: "";
+    if (i)
+      *p++ = ' ';
+    p = stpcpy(p, a);
   }
-  if (asprintf(&out, "\"%s\"", line) < 0)
-    out = NULL;
-  free(line);
+  if (!full && len > 20) /* the first 19 bytes, as "%.19s" */
+    p = stpcpy(out + 1 + 19, "…");
+  strcpy(p, "\"");
   return out;
 }
