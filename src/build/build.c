@@ -2,6 +2,7 @@
 #include "build/build.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -125,6 +126,60 @@ int build_commit(struct builder *b, struct stage *s, int dirfd, const char *hist
   if (history)
     build_say(b, "--> %.12s", img.config + 7);
   return 0;
+}
+
+/* Each cache entry: fn(arg, entry name, manifest digest or NULL). */
+static int each_cache_entry(const char *root, void (*fn)(void *, int, const char *, const char *),
+                            void *arg, err_t *e) {
+  _cleanup_free_ char *dir = NULL;
+  if (asprintf(&dir, "%s/build-cache", root) < 0)
+    return err_sys(e, "build cache");
+  _cleanup_closedir_ DIR *d = opendir(dir);
+  if (!d)
+    return errno == ENOENT ? 0 : err_sys(e, "%s", dir);
+  struct dirent *de;
+  while ((de = readdir(d))) {
+    if (de->d_name[0] == '.')
+      continue;
+    size_t len;
+    err_t ignored = ERR_INIT;
+    _cleanup_free_ char *text = read_file_at(dirfd(d), de->d_name, DIGEST_BUF, &len, &ignored);
+    if (text)
+      text[strcspn(text, "\n")] = '\0';
+    fn(arg, dirfd(d), de->d_name, text && digest_valid(text) ? text : NULL);
+  }
+  return 0;
+}
+
+static void add_image(void *set, int dirfd, const char *name, const char *manifest) {
+  (void)dirfd;
+  (void)name;
+  if (manifest)
+    json_object_set_new(set, manifest, json_true());
+}
+
+int build_cache_images(const char *root, json_t **out, err_t *e) {
+  json_t *set = json_object();
+  if (!set)
+    return err_set(e, ENOMEM, "build cache");
+  if (each_cache_entry(root, add_image, set, e) < 0) {
+    json_decref(set);
+    return -1;
+  }
+  *out = set;
+  return 0;
+}
+
+static void forget_gone(void *store, int dirfd, const char *name, const char *manifest) {
+  _cleanup_image_info_ struct image_info img = {0};
+  err_t ignored = ERR_INIT;
+  if (!manifest || image_store_resolve(store, manifest, &img, &ignored) < 0)
+    unlinkat(dirfd, name, 0);
+}
+
+void build_cache_forget_gone(struct image_store *s) {
+  err_t ignored = ERR_INIT;
+  each_cache_entry(image_store_root(s), forget_gone, s, &ignored);
 }
 
 struct stage *build_stage_named(struct builder *b, const char *name) {

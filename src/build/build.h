@@ -11,6 +11,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <jansson.h>
+
 #include "engine/engine.h"
 #include "util/error.h"
 
@@ -39,5 +41,13 @@ struct build_opts {
  * finished: no container, mount or half-written layer. */
 int build_image(const struct engine *eng, const struct build_opts *o, char id[DIGEST_BUF],
                 int *status, err_t *e);
+
+/* The images the build cache names under the store `root` (their manifest
+ * digests, as an object used as a set): `images` hides the untagged ones
+ * that are parents of other images, as docker hides intermediate images. */
+int build_cache_images(const char *root, json_t **out, err_t *e);
+
+/* Forget the cache entries whose image is gone (after `image prune`). */
+void build_cache_forget_gone(struct image_store *s);
 
 #endif

@@ -213,6 +213,9 @@ EOF2
   out=$(cap build -t k "$CTX")
   assert_eq "$(ran ran-first-run)" ran-first-run
   id1=$(cap image inspect --format '{{.Id}}' k)
+  # The steps' images are intermediate: images lists them with -a only.
+  assert_eq "$(cap images --format '{{.Repository}}' | sort | tr '\n' ' ')" "busybox k "
+  assert_eq "$(cap images -a -q | wc -l)" 5 "the base and one image per step"
   # Unchanged: nothing runs, the same image.
   out=$(cap build -t k "$CTX")
   assert_eq "$(ran "ran-.*")" ""
@@ -234,9 +237,11 @@ EOF2
   assert_not_contains "$out" "Using cache"
   id2=$(cap image inspect --format '{{.Id}}' k)
   assert_ne "$id2" "$id1"
-  # The cache goes with the images: after a prune, a rebuild runs again.
+  # The cache goes with the images: after a prune, a rebuild runs again,
+  # and the entries of the pruned images are forgotten.
   cap rmi k >/dev/null
   cap image prune >/dev/null
+  assert_eq "$(ls "$STORE/build-cache" | wc -l)" 0 "cache entries of pruned images"
   out=$(cap build -t k "$CTX")
   assert_eq "$(ran ran-first-run)" ran-first-run
   assert_engine_clean

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "build/build.h"
 #include "cli/capsule/cli.h"
 #include "cli/capsule/commands.h"
 #include "cli/capsule/human.h"
@@ -11,6 +12,7 @@
 #include "image/reference.h"
 #include "image/store.h"
 #include "util/cleanup.h"
+#include "util/json.h"
 #include "util/template.h"
 
 enum image_field { F_REPOSITORY, F_TAG, F_ID, F_DIGEST, F_SIZE, F_CREATED, F_CREATED_AT,
@@ -92,9 +94,29 @@ static bool ref_matches(const char *ref, const struct image_ref *want) {
   return !want->tag || (ref[n] == ':' && !strcmp(ref + n + 1, want->tag));
 }
 
+/* An untagged image a build made as a step of another (docker's
+ * "intermediate image"): listed with -a only. A later image starts with
+ * all its layers (a config-only step adds none, so the store's lineage,
+ * by proper prefixes, does not see it as a parent). */
+static bool intermediate(struct image_info *imgs, size_t n, size_t i, json_t *cached) {
+  if (imgs[i].refs[0] || !json_object_get(cached, imgs[i].manifest))
+    return false;
+  for (size_t j = 0; j < n; j++) {
+    if (j == i || imgs[j].n_layers < imgs[i].n_layers || !imgs[i].created ||
+        !imgs[j].created || strcmp(imgs[j].created, imgs[i].created) <= 0)
+      continue;
+    size_t k = 0;
+    while (k < imgs[i].n_layers && !strcmp(imgs[i].chains[k], imgs[j].chains[k]))
+      k++;
+    if (k == imgs[i].n_layers)
+      return true;
+  }
+  return false;
+}
+
 static struct image_row *collect_rows(struct image_info *imgs, size_t n,
                                       const struct image_ref *filter, bool no_trunc,
-                                      size_t *count) {
+                                      json_t *hidden, size_t *count) {
   size_t cap = n + 1;
   for (size_t i = 0; i < n; i++)
     for (char **r = imgs[i].refs; *r; r++)
@@ -102,7 +124,7 @@ static struct image_row *collect_rows(struct image_info *imgs, size_t n,
   struct image_row *rows = calloc(cap, sizeof(*rows));
   size_t k = 0;
   for (size_t i = 0; rows && i < n; i++) {
-    if (!imgs[i].refs[0] && !filter)
+    if (!imgs[i].refs[0] && !filter && !intermediate(imgs, n, i, hidden))
       fill_row(&rows[k++], &imgs[i], NULL, no_trunc);
     for (char **r = imgs[i].refs; *r; r++)
       if (ref_matches(*r, filter))
@@ -141,6 +163,7 @@ static void print_ids(struct image_row *rows, size_t n) {
 enum { OPT_DIGESTS = 256, OPT_NO_TRUNC, OPT_FORMAT };
 
 const struct cmdline_option images_options[] = {
+    {'a', 'a', "all", CMDLINE_FLAG, NULL, "Show intermediate images (a build's steps) too"},
     {'q', 'q', "quiet", CMDLINE_FLAG, NULL, "Only image IDs"},
     {OPT_DIGESTS, 0, "digests", CMDLINE_FLAG, NULL, "Show digests"},
     {OPT_NO_TRUNC, 0, "no-trunc", CMDLINE_FLAG, NULL, "Full IDs"},
@@ -175,10 +198,13 @@ CAPSULE_COMMAND(cmd_images) {
   struct image_info *imgs = NULL;
   size_t n = 0, rows_n = 0;
   int rc = 0;
-  if (!s || image_store_list(s, &imgs, &n, e) < 0) {
+  _cleanup_json_ json_t *cached = NULL;
+  if (!s || image_store_list(s, &imgs, &n, e) < 0 ||
+      (!cmdline_has(args, 'a') && build_cache_images(cli->root, &cached, e) < 0)) {
     rc = -1;
   } else {
-    struct image_row *rows = collect_rows(imgs, n, want ? &filter : NULL, no_trunc, &rows_n);
+    struct image_row *rows =
+        collect_rows(imgs, n, want ? &filter : NULL, no_trunc, cached, &rows_n);
     if (quiet)
       print_ids(rows, rows_n);
     else
@@ -237,6 +263,7 @@ CAPSULE_COMMAND(cmd_image_prune) {
   _cleanup_image_store_ struct image_store *s = cli_store(cli, IMAGE_STORE_EXCLUSIVE, e);
   if (!s || image_store_prune(s, cmdline_has(args, 'a'), &freed, print_note, NULL, e) < 0)
     return -1;
+  build_cache_forget_gone(s);
   char size[16];
   human_size(size, sizeof(size), freed);
   printf("Total reclaimed space: %s\n", size);
