@@ -88,7 +88,8 @@ int container_state_save(const struct engine *eng, const char *id, const struct 
       "finishedAt", st->finished_at, "restartCount", st->restart_count, "manuallyStopped",
       st->manually_stopped, "monitorPid",
       st->monitor_pid, "monitorStartTime", (json_int_t)st->monitor_start, "error", st->error);
-  _cleanup_free_ char *text = j ? json_dump_checked(j, JSON_INDENT(2)) : NULL;
+  /* Compact: ps parses every container's state, white space included. */
+  _cleanup_free_ char *text = j ? json_dump_checked(j, JSON_COMPACT) : NULL;
   _cleanup_free_ char *path = container_path(eng, id, "state.json");
   if (!text || !path)
     return err_set(e, ENOMEM, "container state");
