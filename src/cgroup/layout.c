@@ -202,11 +202,11 @@ static bool split_mountinfo(char *line, char **root, char **mount_point, char **
   return true;
 }
 
-int cgroup_layout_parse(enum cgroup_mode mode, const char *mountinfo, struct cgroup_layout *out,
-                        err_t *e) {
-  struct cgroup_layout l = {.mode = mode};
-  struct cgroup_mount v2 = {0};
-  const char *v2_at = mode == CGROUP_MODE_V2 ? CGROUP_ROOT : CGROUP_UNIFIED;
+/* Call fn for each cgroup or cgroup2 mount of a mountinfo text, with its
+ * controllers as a hierarchy's name ("" for cgroup2); stops at fn's -1. */
+typedef int (*cgroup_line_fn)(const char *root, const char *mount_point, bool v2,
+                              const char *controllers, void *arg, err_t *e);
+static int each_cgroup_mount(const char *mountinfo, cgroup_line_fn fn, void *arg, err_t *e) {
   _cleanup_free_ char *text = strdup(mountinfo);
   if (!text)
     return err_sys(e, "cgroup: parse mountinfo");
@@ -216,26 +216,57 @@ int cgroup_layout_parse(enum cgroup_mode mode, const char *mountinfo, struct cgr
     if (!split_mountinfo(line, &root, &mount_point, &fstype, &superopts))
       continue;
     bool is_v2 = !strcmp(fstype, "cgroup2");
-    if (is_v2 ? mode == CGROUP_MODE_V1 || strcmp(mount_point, v2_at) || v2.mount_point
-              : mode == CGROUP_MODE_V2 || strcmp(fstype, "cgroup"))
+    if (!is_v2 && strcmp(fstype, "cgroup"))
       continue;
-    struct cgroup_mount m = {.v2 = is_v2};
-    m.controllers = is_v2 ? strdup("") : v1_controllers(superopts);
-    m.mount_point = strdup(mount_point);
-    m.root = strdup(root);
-    if (!m.controllers || !m.mount_point || !m.root) {
-      mount_clear(&m);
-      goto oom;
-    }
-    if (is_v2) {
-      v2 = m;
-    } else if (!wanted_v1(m.controllers)) {
-      mount_clear(&m); /* a named hierarchy of some other tool */
-    } else if (add_v1(&l, &m) < 0) {
-      mount_clear(&m);
-      goto oom;
-    }
+    _cleanup_free_ char *controllers = is_v2 ? strdup("") : v1_controllers(superopts);
+    if (!controllers)
+      return err_sys(e, "cgroup: parse mountinfo");
+    if (fn(root, mount_point, is_v2, controllers, arg, e) < 0)
+      return -1;
   }
+  return 0;
+}
+
+struct layout_parse {
+  enum cgroup_mode mode;
+  const char *v2_at;
+  struct cgroup_layout l;
+  struct cgroup_mount v2;
+};
+
+static int layout_add(const char *root, const char *mount_point, bool is_v2,
+                      const char *controllers, void *arg, err_t *e) {
+  struct layout_parse *p = arg;
+  if (is_v2 ? p->mode == CGROUP_MODE_V1 || strcmp(mount_point, p->v2_at) || p->v2.mount_point
+            : p->mode == CGROUP_MODE_V2)
+    return 0;
+  if (!is_v2 && !wanted_v1(controllers))
+    return 0; /* a named hierarchy of some other tool */
+  struct cgroup_mount m = {.v2 = is_v2};
+  m.controllers = strdup(controllers);
+  m.mount_point = strdup(mount_point);
+  m.root = strdup(root);
+  if (!m.controllers || !m.mount_point || !m.root || (!is_v2 && add_v1(&p->l, &m) < 0)) {
+    mount_clear(&m);
+    return err_sys(e, "cgroup: parse mountinfo");
+  }
+  if (is_v2)
+    p->v2 = m;
+  return 0;
+}
+
+int cgroup_layout_parse(enum cgroup_mode mode, const char *mountinfo, struct cgroup_layout *out,
+                        err_t *e) {
+  struct layout_parse p = {.mode = mode, .l = {.mode = mode},
+                           .v2_at = mode == CGROUP_MODE_V2 ? CGROUP_ROOT : CGROUP_UNIFIED};
+  if (each_cgroup_mount(mountinfo, layout_add, &p, e) < 0) {
+    mount_clear(&p.v2);
+    cgroup_layout_clear(&p.l);
+    return -1;
+  }
+  struct cgroup_layout l = p.l;
+  struct cgroup_mount v2 = p.v2;
+  const char *v2_at = p.v2_at;
   if (mode != CGROUP_MODE_V1 && !v2.mount_point) {
     cgroup_layout_clear(&l);
     return err_set(e, ENOENT, "cgroup: %s is cgroup2 but mountinfo has no cgroup2 mount there",
@@ -250,17 +281,14 @@ int cgroup_layout_parse(enum cgroup_mode mode, const char *mountinfo, struct cgr
     struct cgroup_mount *grown = realloc(l.mounts, (l.n_mounts + 1) * sizeof *grown);
     if (!grown) {
       mount_clear(&v2);
-      goto oom;
+      cgroup_layout_clear(&l);
+      return err_sys(e, "cgroup: parse mountinfo");
     }
     l.mounts = grown;
     l.mounts[l.n_mounts++] = v2;
   }
   *out = l;
   return 0;
-oom:
-  mount_clear(&v2);
-  cgroup_layout_clear(&l);
-  return err_sys(e, "cgroup: parse mountinfo");
 }
 
 const struct cgroup_layout *cgroup_layout_get(err_t *e) {
@@ -305,25 +333,21 @@ int cgroup_own_path(const char *proc_cgroup, const struct cgroup_mount *m, char 
                  m->v2 ? "v2" : m->controllers);
 }
 
+struct bound_filter {
+  cgroup_mount_fn fn;
+  void *arg;
+};
+
+static int bound_only(const char *root, const char *mount_point, bool v2,
+                      const char *controllers, void *arg, err_t *e) {
+  (void)v2;
+  struct bound_filter *f = arg;
+  return strcmp(root, "/") ? f->fn(mount_point, controllers, f->arg, e) : 0;
+}
+
 int cgroup_bound_mounts(const char *mountinfo, cgroup_mount_fn fn, void *arg, err_t *e) {
-  _cleanup_free_ char *text = strdup(mountinfo);
-  if (!text)
-    return err_sys(e, "cgroup: parse mountinfo");
-  char *save = NULL;
-  for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-    char *root, *mount_point, *fstype, *superopts;
-    if (!split_mountinfo(line, &root, &mount_point, &fstype, &superopts) || !strcmp(root, "/"))
-      continue;
-    bool is_v2 = !strcmp(fstype, "cgroup2");
-    if (!is_v2 && strcmp(fstype, "cgroup"))
-      continue;
-    _cleanup_free_ char *controllers = is_v2 ? strdup("") : v1_controllers(superopts);
-    if (!controllers)
-      return err_sys(e, "cgroup: parse mountinfo");
-    if (fn(mount_point, controllers, arg, e) < 0)
-      return -1;
-  }
-  return 0;
+  struct bound_filter f = {fn, arg};
+  return each_cgroup_mount(mountinfo, bound_only, &f, e);
 }
 
 const struct cgroup_hierarchy *cgroup_hierarchy_named(const struct cgroup *cg,

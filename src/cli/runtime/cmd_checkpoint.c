@@ -54,49 +54,52 @@ const struct cmdline_option restore_options[] = {
     CMDLINE_OPTIONS_END,
 };
 
-/* The flags both commands take; false if `id` is not one of them. */
-static bool common_flag(struct criu_opts_common *c, int id, const char *v) {
-  switch (id) {
-  case OPT_IMAGE: c->image_path = v; return true;
-  case OPT_WORK: c->work_path = v; return true;
-  case OPT_TCP: c->tcp_established = true; return true;
-  case OPT_EXT_UNIX: c->ext_unix_sk = true; return true;
-  case OPT_SHELL_JOB: c->shell_job = true; return true;
-  case OPT_LOCKS: c->file_locks = true; return true;
-  case OPT_CG_MODE: c->manage_cgroups_mode = v; return true;
-  case OPT_EMPTY_NS: c->empty_ns = v; return true;
-  default: return false;
+/* The next option that is not one of the flags both commands take (those
+ * go into `c`); -1 at the end. */
+static int next_own_flag(struct cmdline_args *args, struct criu_opts_common *c, const char **v) {
+  int id;
+  while ((id = cmdline_next(args, v)) != -1) {
+    switch (id) {
+    case OPT_IMAGE: c->image_path = *v; break;
+    case OPT_WORK: c->work_path = *v; break;
+    case OPT_TCP: c->tcp_established = true; break;
+    case OPT_EXT_UNIX: c->ext_unix_sk = true; break;
+    case OPT_SHELL_JOB: c->shell_job = true; break;
+    case OPT_LOCKS: c->file_locks = true; break;
+    case OPT_CG_MODE: c->manage_cgroups_mode = *v; break;
+    case OPT_EMPTY_NS: c->empty_ns = *v; break;
+    default: return id;
+    }
   }
+  return -1;
 }
 
-/* runc's default image directory: ./checkpoint. */
-static char *default_image_path(err_t *e) {
+/* runc's default image directory: ./checkpoint (kept in *def). */
+static int default_image_path(struct criu_opts_common *c, char **def, err_t *e) {
+  if (c->image_path)
+    return 0;
   char cwd[4096];
-  if (!getcwd(cwd, sizeof cwd)) {
-    err_sys(e, "current directory");
-    return NULL;
-  }
-  char *p = path_join(cwd, "checkpoint");
-  if (!p)
-    err_sys(e, "image path");
-  return p;
+  if (!getcwd(cwd, sizeof cwd))
+    return err_sys(e, "current directory");
+  if (!(*def = path_join(cwd, "checkpoint")))
+    return err_sys(e, "image path");
+  c->image_path = *def;
+  return 0;
 }
 
 RUNTIME_COMMAND(cmd_checkpoint) {
   struct checkpoint_opts o = {0};
   const char *v;
   int id;
-  while ((id = cmdline_next(args, &v)) != -1) {
-    if (common_flag(&o.c, id, v))
-      continue;
+  while ((id = next_own_flag(args, &o.c, &v)) != -1) {
     switch (id) {
     case OPT_PARENT: o.parent_path = v; break;
     case OPT_LEAVE: o.leave_running = true; break;
     case OPT_PRE_DUMP: o.pre_dump = true; break;
     }
   }
-  _cleanup_free_ char *def = o.c.image_path ? NULL : default_image_path(e);
-  if (!o.c.image_path && !(o.c.image_path = def))
+  _cleanup_free_ char *def = NULL;
+  if (default_image_path(&o.c, &def, e) < 0)
     return -1;
   return checkpoint_container(&cli->rt, args->operands[0], &o, e) < 0 ? -1 : 0;
 }
@@ -105,9 +108,7 @@ RUNTIME_COMMAND(cmd_restore) {
   struct restore_opts o = {0};
   const char *v;
   int id;
-  while ((id = cmdline_next(args, &v)) != -1) {
-    if (common_flag(&o.c, id, v))
-      continue;
+  while ((id = next_own_flag(args, &o.c, &v)) != -1) {
     switch (id) {
     case 'd': o.detach = true; break;
     case OPT_CONSOLE: o.console_socket = v; break;
@@ -115,8 +116,8 @@ RUNTIME_COMMAND(cmd_restore) {
     case OPT_NO_PIVOT: o.no_pivot = true; break;
     }
   }
-  _cleanup_free_ char *def = o.c.image_path ? NULL : default_image_path(e);
-  if (!o.c.image_path && !(o.c.image_path = def))
+  _cleanup_free_ char *def = NULL;
+  if (default_image_path(&o.c, &def, e) < 0)
     return -1;
   _cleanup_free_ char *bundle = cli_bundle_path(cmdline_value(args, 'b'), e);
   if (!bundle)
