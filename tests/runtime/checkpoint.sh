@@ -140,3 +140,32 @@ test_listening_socket_and_exec_after_restore() {
   rt delete --force "$ID"
   assert_no_leftovers
 }
+
+# A container with a terminal: CRIU makes a new pty at restore and the
+# runtime sends its master to the new --console-socket, as runc does.
+test_terminal_follows_to_the_new_console_socket() {
+  need_criu
+  new_bundle sh -c 'i=0; while :; do i=$((i+1)); echo n$i; sleep 0.05; done'
+  cfg '.process.terminal = true'
+  local recv=$BIN/tests/helpers/console_receiver r1 r2
+  "$recv" -t 20 "$BUNDLE/c1.sock" >"$BUNDLE/tty1" 2>"$BUNDLE/recv1.err" &
+  r1=$!
+  defer "kill $r1"
+  wait_for "grep -q ready '$BUNDLE/recv1.err'" 50
+  rt run -d --console-socket "$BUNDLE/c1.sock" --bundle "$BUNDLE" "$ID" </dev/null
+  wait_for "grep -q n3 '$BUNDLE/tty1'" 50
+  rt checkpoint --image-path "$BUNDLE/img" "$ID"
+  wait "$r1" || true
+  local last
+  last=$(tr -d '\r' <"$BUNDLE/tty1" | grep -o 'n[0-9]*' | tail -n 1)
+  "$recv" -t 20 "$BUNDLE/c2.sock" >"$BUNDLE/tty2" 2>"$BUNDLE/recv2.err" &
+  r2=$!
+  defer "kill $r2"
+  wait_for "grep -q ready '$BUNDLE/recv2.err'" 50
+  rt restore -d --console-socket "$BUNDLE/c2.sock" --bundle "$BUNDLE" --image-path "$BUNDLE/img" "$ID" </dev/null
+  wait_for "grep -q n$((${last#n} + 3)) '$BUNDLE/tty2'" 50
+  assert_eq "$(tr -d '\r' <"$BUNDLE/tty2" | grep -o 'n[0-9]*' | head -n 1)" "n$((${last#n} + 1))" \
+    "first number on the new terminal"
+  rt delete --force "$ID"
+  assert_no_leftovers
+}
