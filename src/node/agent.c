@@ -43,6 +43,29 @@ int32_t agent_slot_of(const char *addr) {
 }
 
 /* One line of <root>/node/events.jsonl; takes `ev`. */
+/* <root>/node/events.jsonl, appended to; past NODE_EVENTS_MAX it becomes
+ * events.jsonl.1 (one older generation, as the engine's events log). */
+static int open_events(struct agent *a, err_t *e) {
+  char path[4096];
+  snprintf(path, sizeof path, "%s/node/events.jsonl", a->o.root);
+  a->events_fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+  return a->events_fd < 0 ? err_sys(e, "node: %s", path) : 0;
+}
+
+static void rotate_events(struct agent *a) {
+  struct stat st;
+  char path[4096], old[4200];
+  err_t e = ERR_INIT;
+  if (fstat(a->events_fd, &st) < 0 || st.st_size < NODE_EVENTS_MAX)
+    return;
+  snprintf(path, sizeof path, "%s/node/events.jsonl", a->o.root);
+  snprintf(old, sizeof old, "%s.1", path);
+  close(a->events_fd);
+  a->events_fd = -1;
+  if (rename(path, old) == 0 || errno == ENOENT)
+    open_events(a, &e); /* else events stop: the agent goes on */
+}
+
 void agent_event(struct agent *a, json_t *ev) {
   _cleanup_free_ char *t = rfc3339_now();
   if (!ev)
@@ -54,8 +77,12 @@ void agent_event(struct agent *a, json_t *ev) {
   if (line && a->events_fd >= 0) {
     size_t n = strlen(line);
     line[n] = '\n'; /* in the place of the NUL: one write per line */
-    if (write_all(a->events_fd, line, n + 1) < 0)
+    if (write_all(a->events_fd, line, n + 1) < 0) {
+      close(a->events_fd);
       a->events_fd = -1;
+    } else {
+      rotate_events(a);
+    }
   }
   free(line);
 }
@@ -92,6 +119,16 @@ static void ping_all(struct agent *a) {
     struct net_conn *c = agent_conn_to(a, j);
     if (c)
       net_send(&a->net, c, FRAME_PING, buf, len);
+  }
+  /* The ring as this agent hears it, for its next start (it may be the
+   * only way back in: members forget one that left). */
+  if (!a->members_saved || strcmp(a->members_saved, buf)) {
+    char path[4096];
+    err_t e = ERR_INIT;
+    snprintf(path, sizeof path, "%s/node/members", a->o.root);
+    free(a->members_saved);
+    a->members_saved = atomic_replace_at(AT_FDCWD, path, buf, len, 0600, &e) == 0 ? strdup(buf)
+                                                                                  : NULL;
   }
 }
 
@@ -450,10 +487,8 @@ static int setup(struct agent *a, const struct node_opts *o, err_t *e) {
   snprintf(path, sizeof path, "%s/node", o->run_root);
   if (mkdir_p_at(AT_FDCWD, path, 0700, e) < 0)
     return -1;
-  snprintf(path, sizeof path, "%s/node/events.jsonl", o->root);
-  a->events_fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-  if (a->events_fd < 0)
-    return err_sys(e, "node: %s", path);
+  if (open_events(a, e) < 0)
+    return -1;
   if (host_init(&a->host, o->root, a->self, o->cpus, e) < 0 ||
       net_init(&a->net, o->listen, key, &agent_net, a, e) < 0)
     return -1;
@@ -469,6 +504,12 @@ static int setup(struct agent *a, const struct node_opts *o, err_t *e) {
   for (int32_t j = 0; j < HOST_SLOTS; j++)
     if (j != a->self)
       dvms_set_present(a->d, a->self, j, false);
+  snprintf(path, sizeof path, "%s/node/members", o->root);
+  size_t len = 0;
+  err_t ignored = ERR_INIT;
+  _cleanup_free_ char *known = read_file_at(AT_FDCWD, path, 1 << 16, &len, &ignored);
+  if (known)
+    learn(a, known, len);
   if (o->join) {
     int32_t s = agent_slot_of(o->join);
     if (s < 0 || s == a->self)
@@ -487,6 +528,7 @@ static void teardown(struct agent *a) {
   for (int32_t i = 0; i < a->ndef; i++)
     free(a->def[i].m);
   free(a->def);
+  free(a->members_saved);
   dvms_free(a->d);
   net_free(&a->net);
   host_free(&a->host);

@@ -13,6 +13,8 @@
  * state before it runs, and every arrival before it is accepted.
  *
  * Files: <root>/node/key (the cluster key), <root>/node/ves.json,
+ * <root>/node/members (the ring as last heard, to start from again),
+ * <root>/node/doubt/<VE> (moves in doubt),
  * <root>/node/events.jsonl (what happened, one JSON object a line),
  * <run_root>/node/status.json (rewritten every second), and
  * <run_root>/node/ctl.sock (join, leave). */

@@ -63,7 +63,10 @@ struct agent {
   double t0;
   bool stop;
   uint64_t migrations[3]; /* per enum move_outcome */
+  char *members_saved;    /* <root>/node/members as last written */
 };
+
+enum { NODE_EVENTS_MAX = 1 << 20 };
 
 double agent_now(const struct agent *a);
 /* The ring slot of "ip:port" (its last byte), -1 when malformed. */

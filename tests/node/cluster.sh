@@ -84,6 +84,12 @@ test_overload_relieved_while_an_agent_is_dead() {
   assert_eq "$(running_everywhere 4 | uniq -d)" "" "containers running twice"
   # The dead agent's host is skipped by the ring after the timeout.
   wait_for "[ \"\$(ring_size h1)\" = 3 ]" 100
+  # h1's agent restarts: it keeps its container's VE id and finds its ring.
+  local ve
+  ve=$(cl h1 capsule node status --format json | jq -r '.containers[0].ve')
+  "$TOP/scripts/cluster" stop-agent h1
+  "$TOP/scripts/cluster" start-agent h1
+  wait_for "[ \"\$(ring_size h1)\" = 3 ] && [ \"\$(cl h1 capsule node status --format json | jq -r '.containers[0].ve')\" = $ve ]" 100
 }
 
 test_moves_in_doubt_are_resolved_by_asking_the_destination() {

@@ -107,16 +107,34 @@ CAPSULE_COMMAND(cmd_node_status) {
   return 0;
 }
 
+/* The events log and its older generation, oldest first. */
+static char *read_events(const char *root, err_t *e) {
+  char path[4096];
+  size_t len = 0, len1 = 0;
+  snprintf(path, sizeof path, "%s/node/events.jsonl.1", root);
+  _cleanup_free_ char *older = read_file_at(AT_FDCWD, path, 4 << 20, &len1, e);
+  if (!older && e->code != ENOENT)
+    return NULL;
+  snprintf(path, sizeof path, "%s/node/events.jsonl", root);
+  err_clear(e);
+  _cleanup_free_ char *now = read_file_at(AT_FDCWD, path, 4 << 20, &len, e);
+  if (!now && e->code != ENOENT)
+    return NULL;
+  err_clear(e);
+  char *all = malloc(len1 + len + 2);
+  if (!all)
+    return err_set(e, ENOMEM, "out of memory"), NULL;
+  snprintf(all, len1 + len + 2, "%s\n%s", older ? older : "", now ? now : "");
+  return all;
+}
+
 CAPSULE_COMMAND(cmd_node_events) {
   const char *format = json_format(args, e);
-  char path[4096];
-  size_t len = 0;
-  snprintf(path, sizeof path, "%s/node/events.jsonl", cli->root);
   if (!format)
     return -1;
-  _cleanup_free_ char *text = read_file_at(AT_FDCWD, path, 16 << 20, &len, e);
+  _cleanup_free_ char *text = read_events(cli->root, e);
   if (!text)
-    return e->code == ENOENT ? (err_clear(e), 0) : -1;
+    return -1;
   if (*format)
     fputs("[", stdout);
   bool first = true;
