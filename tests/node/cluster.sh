@@ -26,11 +26,27 @@ running_everywhere() { # N
   for k in $(seq 1 "$1"); do cl "h$k" capsule ps --format '{{.Names}}'; done | sort
 }
 
+one_container_each() {
+  local h
+  for h in h1 h2 h3 h4; do [ "$(cl $h capsule ps -a -q | wc -l)" = 1 ] || return 1; done
+}
+
 test_ring_forms_and_a_wrong_key_is_refused() {
   cluster_up 4
   local k
   for k in 1 2 3 4; do wait_for "[ \"\$(ring_size h$k)\" = 4 ]" 100; done
   assert_eq "$(cl h3 capsule node status --format json | jq -r '[.ring[].slot] | sort | join(",")')" "1,2,3,4" "h3's ring"
+  # Two overloads at once (h1 and h3, 0.6 CPU each on 0.5): two partitions
+  # that must not wait on each other; each host ends with one container.
+  local h n
+  for h in h1 h3; do
+    for n in 1 2; do
+      cl $h capsule run -d --network none --cpus 0.3 --name "$h-$n" busybox sh -c 'while :; do :; done' >/dev/null
+    done
+  done
+  wait_for one_container_each 400
+  assert_eq "$(running_everywhere 4 | tr '\n' ' ')" "h1-1 h1-2 h3-1 h3-2 " "the containers, once each"
+  for h in h1 h2 h3 h4; do cl $h capsule rm -f $(cl $h capsule ps -q) >/dev/null; done
   # h4 comes back with a key of its own: nobody lets it in, it lets nobody in.
   "$TOP/scripts/cluster" stop-agent h4
   assert_fails cl h4 capsule node init
