@@ -123,6 +123,23 @@ static int wait_gone(const struct engine *eng, const char *id, int sig, int time
   return err_set(e, ETIMEDOUT, "container %.12s: its monitor went away", id);
 }
 
+/* A VM container's relay (its "monitor", run --vm) forwards a signal to
+ * the guest's process; QEMU must not get it (it would quit at once). */
+static bool vm_signal(const struct container_state *st, int sig) {
+  return st->monitor_pid && proc_alive(st->monitor_pid, st->monitor_start) &&
+         kill(st->monitor_pid, sig) == 0;
+}
+
+/* stop of a VM container: the stop signal into the guest, then, after the
+ * timeout, SIGKILL for QEMU and its relay as for a container without a
+ * monitor. */
+static int vm_stop(const struct engine *eng, const struct container_record *r,
+                   const struct container_state *st, int timeout, err_t *e) {
+  if (vm_signal(st, r->run.stop_signal) && cgroup_empties(r->id, (int64_t)timeout * 1000))
+    return 0;
+  return stop_orphan(eng, r->id, SIGKILL, 0, e);
+}
+
 int engine_stop(const struct engine *eng, const char *name, int timeout, err_t *e) {
   struct container_record r;
   struct container_state st;
@@ -131,7 +148,9 @@ int engine_stop(const struct engine *eng, const char *name, int timeout, err_t *
   int ret = 0;
   if (timeout < 0)
     timeout = r.run.stop_timeout;
-  if (container_status_live(st.status)) {
+  if (container_status_live(st.status) && r.run.vm) {
+    ret = vm_stop(eng, &r, &st, timeout, e);
+  } else if (container_status_live(st.status)) {
     char req[64], answer[64];
     int code;
     snprintf(req, sizeof req, "stop %d %d\n", r.run.stop_signal, timeout);
@@ -162,7 +181,9 @@ int engine_kill(const struct engine *eng, const char *name, int sig, err_t *e) {
   }
   char req[32], answer[32];
   snprintf(req, sizeof req, "kill %d\n", sig);
-  if (ask(eng, r.id, req, answer, sizeof answer, e) == 0) {
+  if (r.run.vm && sig != SIGKILL && vm_signal(&st, sig)) {
+    ret = 0;
+  } else if (ask(eng, r.id, req, answer, sizeof answer, e) == 0) {
     ret = 0;
   } else if (no_monitor(e)) {
     *e = (err_t)ERR_INIT;

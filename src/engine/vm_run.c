@@ -5,7 +5,8 @@
  * image under <root>/vm/disks) under a qcow2 overlay in the container's
  * directory, the process's part of the OCI config goes to the guest init,
  * and QEMU runs in the container's cgroup with its stdout, stderr and the
- * guest's reports on pipes we read here. */
+ * guest's reports on pipes (and a socket) we read here; our signals go to
+ * the guest's process. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -14,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -169,10 +171,16 @@ static int wait_vm(struct vm_wait *w, err_t *e) {
       }
     }
     struct signalfd_siginfo si;
-    if ((p[3].revents & POLLIN) && read(w->sigfd, &si, sizeof si) == sizeof si && !w->signal) {
-      /* QEMU quits on SIGTERM; the guest's process ends with it. */
-      w->signal = (int)si.ssi_signo;
-      kill(w->qemu, SIGTERM);
+    if ((p[3].revents & POLLIN) && read(w->sigfd, &si, sizeof si) == sizeof si) {
+      /* To the guest's process once it runs (its end is then its own
+       * status); before, there is none: the VM stops (QEMU quits on
+       * SIGTERM). */
+      char line[32];
+      int n = snprintf(line, sizeof line, "signal %u\n", si.ssi_signo);
+      if (!w->st.started || w->fds[2] < 0 || write_all(w->fds[2], line, n) < 0) {
+        w->signal = w->signal ? w->signal : (int)si.ssi_signo;
+        kill(w->qemu, SIGTERM);
+      }
     }
   }
   return 0;
@@ -241,8 +249,10 @@ int engine_vm_run(const struct engine *eng, const struct run_opts *o,
       cgroup_resolve(cg_path, r->id, &cg, e) < 0 || cgroup_create(cg, e) < 0 ||
       (io->detached && cgroup_attach(cg, getpid(), e) < 0))
     goto out;
+  /* The status channel goes both ways (signals to the guest): a socket. */
   for (int i = 0; i < 3; i++)
-    if (pipe2(pipes[i], O_CLOEXEC) < 0) {
+    if ((i < 2 ? pipe2(pipes[i], O_CLOEXEC)
+               : socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pipes[i])) < 0) {
       err_sys(e, "pipe");
       goto out;
     }

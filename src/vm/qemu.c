@@ -1,9 +1,10 @@
 /* QEMU's command line and process. A microVM: no PCI, no firmware (the
  * kernel's PVH entry), no default devices; virtio-mmio for the root disk
  * and one virtio-serial device whose ports carry the process's stdout and
- * stderr and the guest init's reports, each a pipe QEMU got from us
- * (-add-fd, so QEMU opens no path of ours; append=on, else QEMU would
- * truncate them, which fails on a pipe). */
+ * stderr, each a pipe QEMU got from us (-add-fd, so QEMU opens no path of
+ * ours; append=on, else QEMU would truncate them, which fails on a pipe),
+ * and the guest init's reports and our signals for its process, over one
+ * end of a socketpair (a socket chardev on a given fd). */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -89,10 +90,15 @@ static int build(const struct vm_spec *s, struct args *a, err_t *e) {
   arg(a, "virtio-serial-device,max_ports=4");
   static const char *const ports[] = {VM_PORT_STDOUT, VM_PORT_STDERR, VM_PORT_STATUS};
   for (int i = 0; i < 3; i++) {
-    arg(a, "-add-fd");
-    arg(a, "fd=%d,set=%d", FD_OUT + i, i + 1);
-    arg(a, "-chardev");
-    arg(a, "file,id=p%d,path=/dev/fdset/%d,append=on", i + 1, i + 1);
+    if (i < 2) {
+      arg(a, "-add-fd");
+      arg(a, "fd=%d,set=%d", FD_OUT + i, i + 1);
+      arg(a, "-chardev");
+      arg(a, "file,id=p%d,path=/dev/fdset/%d,append=on", i + 1, i + 1);
+    } else { /* both ways: the reports come, signals go */
+      arg(a, "-chardev");
+      arg(a, "socket,id=p%d,fd=%d", i + 1, FD_OUT + i);
+    }
     arg(a, "-device");
     arg(a, "virtserialport,chardev=p%d,name=%s,nr=%d", i + 1, ports[i], i + 1);
   }

@@ -93,7 +93,8 @@ struct vm_spec {
   unsigned mem_mib, cpus;
   bool kvm;               /* else TCG */
   int out_fd, err_fd;     /* the guest process's stdout and stderr */
-  int status_fd;          /* the guest init's reports (vm_status) */
+  int status_fd;          /* a connected socket: the guest init's reports (vm_status), and
+                             "signal N" lines for it to send its process */
   int log_fd;             /* QEMU's own stderr */
   bool die_with_parent;   /* killed when the caller dies (a foreground run) */
   /* In the child before exec (join a cgroup); non-zero fails the start. */
@@ -108,7 +109,9 @@ int vm_spawn(const struct vm_spec *s, pid_t *pid, err_t *e);
 
 /* ---- the guest's reports (status.c) ---- */
 
-/* What the status port said: "started", then "exit N", or "error MSG". */
+/* What the status port said: "started", then "exit N", or "error MSG".
+ * The other way, the host writes "signal N" (the guest init sends signal
+ * N to its process). */
 struct vm_status {
   bool started;
   bool exited;

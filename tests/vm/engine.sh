@@ -107,12 +107,13 @@ last_tick() {
 }
 
 # run -d: ps shows it running, logs has its output, pause stops its vCPUs
-# (QMP: the counter stands still) and unpause resumes them, stop ends it
-# and rm leaves nothing.
+# (QMP: the counter stands still) and unpause resumes them, stop's signal
+# reaches the process in the guest, and rm leaves nothing.
 test_vm_detached_logs_pause_stop_rm() {
   vm_setup
   local id a b
-  id=$(cap run --vm -d --name vmd busybox sh -c 'i=0; while :; do i=$((i+1)); echo tick $i; sleep 0.2; done' 2>/dev/null)
+  id=$(cap run --vm -d --name vmd busybox sh -c 'trap "echo got-term; exit 42" TERM
+    i=0; while :; do i=$((i+1)); echo tick $i; sleep 0.2; done' 2>/dev/null)
   assert_match "$id" '^[0-9a-f]{64}$'
   assert_match "$(status_of vmd)" "^Up "
   wait_for '[ "$(last_tick)" -ge 3 ]' 900
@@ -124,8 +125,10 @@ test_vm_detached_logs_pause_stop_rm() {
   assert_eq "$b" "$a" "the counter of a paused VM"
   cap unpause vmd >/dev/null
   wait_for '[ "$(last_tick)" -gt '"$b"' ]' 300
+  # stop's SIGTERM reaches the guest's process, whose trap sets the status.
   cap stop vmd >/dev/null
-  assert_match "$(status_of vmd)" "^Exited \(143\)"
+  assert_match "$(status_of vmd)" "^Exited \(42\)"
+  assert_contains "$(cap logs vmd 2>&1)" "got-term"
   assert_no_qemu
   cap rm vmd >/dev/null
   assert_engine_clean

@@ -3,9 +3,10 @@
  * (/dev/vda) and moves into it, applies the container's configuration
  * (args, env, cwd, uid/gid, hostname: capsule/config.json, written by the
  * engine), runs the process with its stdout and stderr on the
- * virtio-serial ports the host reads, reaps orphans, forwards SIGTERM and
- * SIGINT, reports "started" then "exit N" (or "error MSG") on the status
- * port, and powers the VM off. Its messages go to the serial console. */
+ * virtio-serial ports the host reads, reaps orphans, sends its process the
+ * signals the host asks for on the status port ("signal N"; SIGTERM and
+ * SIGINT of its own too), reports "started" then "exit N" (or "error MSG")
+ * there, and powers the VM off. Its messages go to the serial console. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -15,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
@@ -80,7 +82,7 @@ static bool wait_for(const char *path) {
 }
 
 /* The /dev node of the virtio-serial port named `name`. */
-static int open_port(const char *name) {
+static int open_port(const char *name, int flags) {
   for (int tries = 0; tries < 1000; tries++) {
     _cleanup_closedir_ DIR *d = opendir("/sys/class/virtio-ports");
     for (struct dirent *de; d && (de = readdir(d));) {
@@ -92,7 +94,7 @@ static int open_port(const char *name) {
         continue;
       snprintf(path, sizeof path, "/dev/%s", de->d_name);
       if (wait_for(path))
-        return open(path, O_WRONLY | O_CLOEXEC);
+        return open(path, flags | O_CLOEXEC);
     }
     nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
   }
@@ -194,9 +196,10 @@ int main(void) {
   mount("sysfs", "/sys", "sysfs", 0, NULL);
   mount("devtmpfs", "/dev", "devtmpfs", 0, NULL);
   load_modules();
-  if ((status_fd = open_port(VM_PORT_STATUS)) < 0)
+  /* Both ways: reports go, "signal N" lines come. */
+  if ((status_fd = open_port(VM_PORT_STATUS, O_RDWR)) < 0)
     fail("the status port", errno);
-  int out = open_port(VM_PORT_STDOUT), err = open_port(VM_PORT_STDERR);
+  int out = open_port(VM_PORT_STDOUT, O_WRONLY), err = open_port(VM_PORT_STDERR, O_WRONLY);
   if (out < 0 || err < 0)
     fail("the stdio ports", errno);
   err_t e = ERR_INIT;
@@ -211,28 +214,57 @@ int main(void) {
   struct sigaction sa = {.sa_handler = on_signal};
   sigaction(SIGTERM, &sa, NULL);
   sigaction(SIGINT, &sa, NULL);
+  sigaction(SIGCHLD, &sa, NULL);
   report("started");
   pid_t child = fork();
   if (child < 0)
     fail("fork", errno);
   if (child == 0)
     exec_process(&p, out, err);
-  /* Reap everything; the exit of our child ends the VM. */
+  /* Signals only while waiting in ppoll: none is lost between a reap and
+   * the wait. */
+  sigset_t block, none;
+  sigemptyset(&block);
+  sigaddset(&block, SIGTERM);
+  sigaddset(&block, SIGINT);
+  sigaddset(&block, SIGCHLD);
+  sigemptyset(&none);
+  sigprocmask(SIG_BLOCK, &block, NULL);
+  char buf[256];
+  size_t len = 0;
+  int host = status_fd;
   for (;;) {
+    /* Reap everything; the exit of our child ends the VM. */
     int status;
-    pid_t pid = waitpid(-1, &status, 0);
-    if (pid < 0 && errno == EINTR) {
-      if (pending)
-        kill(child, pending);
-      pending = 0;
+    pid_t pid;
+    while ((pid = waitpid(-1, &status, WNOHANG)) > 0 || (pid < 0 && errno == EINTR))
+      if (pid == child) {
+        report("exit %d", WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+        power_off();
+      }
+    if (pending)
+      kill(child, pending);
+    pending = 0;
+    struct pollfd pfd = {host, POLLIN, 0};
+    if (ppoll(&pfd, 1, NULL, &none) <= 0 || !(pfd.revents & (POLLIN | POLLHUP)))
+      continue;
+    ssize_t n = read(host, buf + len, sizeof buf - 1 - len);
+    if (n <= 0) {
+      host = -1; /* the host hung up: only our child's end matters now */
       continue;
     }
-    if (pid == child || (pid < 0 && errno == ECHILD)) {
-      int code = pid < 0                ? 125
-                 : WIFEXITED(status)    ? WEXITSTATUS(status)
-                                        : 128 + WTERMSIG(status);
-      report("exit %d", code);
-      power_off();
+    len += n;
+    buf[len] = '\0';
+    /* "signal N" lines from the host, for our child. */
+    for (char *nl; (nl = strchr(buf, '\n'));) {
+      *nl = '\0';
+      int sig;
+      if (sscanf(buf, "signal %d", &sig) == 1 && sig > 0 && sig < 65)
+        kill(child, sig);
+      len -= nl + 1 - buf;
+      memmove(buf, nl + 1, len + 1);
     }
+    if (len == sizeof buf - 1)
+      len = 0; /* a line too long to be ours */
   }
 }
