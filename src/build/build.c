@@ -257,7 +257,8 @@ static int from(struct builder *b, const struct df_instr *in, err_t *e) {
     return 0;
   }
   _cleanup_image_info_ struct image_info img = {0};
-  if (image_store_resolve(b->store, w[0], &img, e) < 0)
+  if ((b->o->pull && b->o->pull(b->o->pull_arg, w[0], e) < 0) ||
+      image_store_resolve(b->store, w[0], &img, e) < 0)
     return err_wrap(e, "FROM %s", w[0]);
   snprintf(s->manifest, DIGEST_BUF, "%s", img.manifest);
   if (!(s->config = image_container_config(b, &img, e)))

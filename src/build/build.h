@@ -30,6 +30,11 @@ struct build_opts {
   const char *target;   /* the stage to stop at, NULL: the last */
   const char *network;  /* RUN's network: "none" (NULL) or "host" */
   bool no_cache;
+  /* Called for a FROM image (and COPY --from image) before it is looked up
+   * in the store, to fetch it as the front end's pull policy says; NULL:
+   * the store only. */
+  int (*pull)(void *arg, const char *ref, err_t *e);
+  void *pull_arg;
   build_progress_fn progress; /* may be NULL */
   void *progress_arg;
 };

@@ -470,7 +470,8 @@ static int flags(struct copy *c, struct stage *s, err_t *e) {
       if (st && !*st->manifest && build_commit(b, st, -1, NULL, e) < 0)
         return -1;
       _cleanup_image_info_ struct image_info img = {0};
-      if (!st && image_store_resolve(b->store, v, &img, e) < 0)
+      if (!st && ((b->o->pull && b->o->pull(b->o->pull_arg, v, e) < 0) ||
+                  image_store_resolve(b->store, v, &img, e) < 0))
         return err_set(e, ENOENT, "--from=%s: no stage or image of that name", v);
       snprintf(c->from, DIGEST_BUF, "%s", st ? st->manifest : img.manifest);
     } else if (!strncmp(*f, "--chown=", 8) && *v) {

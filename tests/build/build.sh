@@ -290,6 +290,7 @@ bad() { # status message-part
 
 test_bad_input() {
   build_setup
+  local rc
   echo x >"$CTX/f"
   ln -s /etc/passwd "$CTX/out-link"
   ln -s ../../x "$CTX/up-link"
@@ -302,6 +303,10 @@ test_bad_input() {
   printf 'FROM busybox\nCOPY /nope /\n' | containerfile; bad 125 "nope: no such file or directory in the build context"
   printf 'FROM busybox\nCOPY --from=nostage f /\n' | containerfile; bad 125 "--from=nostage: no stage or image of that name"
   printf 'FROM nosuchimage\n' | containerfile; bad 125 "Containerfile:1:"
+  rc=0; cap build --pull=never "$CTX" 2>"$WORK/err" || rc=$?
+  assert_eq "$rc" 125; assert_contains "$(cat "$WORK/err")" "FROM nosuchimage: no such image: nosuchimage"
+  rc=0; cap build --pull=sometimes "$CTX" 2>"$WORK/err" || rc=$?
+  assert_eq "$rc" 125; assert_contains "$(cat "$WORK/err")" "invalid pull option: 'sometimes'"
   printf 'ARG BASE\nFROM ${BASE}\n' | containerfile; bad 125 "base name (\${BASE}) should not be blank"
   printf 'FROM busybox\nADD https://example.com/x /x\n' | containerfile; bad 125 "URLs are not supported"
   printf 'FROM busybox\nCOPY f f /dest\n' | containerfile; bad 125 "must be a directory"
@@ -309,7 +314,7 @@ test_bad_input() {
   bad 3 'Containerfile:2: building at STEP 2/2 "RUN echo partial > /p; exit 3": the command exited with code 3'
   printf 'FROM busybox\nRUN no-such-command\n' | containerfile; bad 127 "exited with code 127"
   printf 'FROM busybox\n' | containerfile
-  local rc=0; cap build --target nope "$CTX" 2>"$WORK/err" || rc=$?
+  rc=0; cap build --target nope "$CTX" 2>"$WORK/err" || rc=$?
   assert_eq "$rc" 125; assert_contains "$(cat "$WORK/err")" "--target nope: no stage of that name"
   rc=0; cap build -t 'Bad Name' "$CTX" 2>/dev/null || rc=$?
   assert_eq "$rc" 125 "a bad -t is refused"

@@ -12,11 +12,12 @@
 #include "cli/capsule/cli.h"
 #include "cli/capsule/cli_engine.h"
 #include "cli/capsule/commands.h"
+#include "cli/capsule/run_flags.h"
 #include "util/array.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 
-enum { OPT_BUILD_ARG = 256, OPT_TARGET, OPT_NO_CACHE, OPT_LABEL, OPT_NETWORK, OPT_PULL };
+enum { OPT_BUILD_ARG = 256, OPT_TARGET, OPT_NO_CACHE, OPT_LABEL, OPT_NETWORK, OPT_BUILD_PULL };
 
 const struct cmdline_option build_options[] = {
     {'t', 't', "tag", CMDLINE_LIST, "NAME", "Name the image (repeatable)"},
@@ -27,8 +28,8 @@ const struct cmdline_option build_options[] = {
     {OPT_NO_CACHE, 0, "no-cache", CMDLINE_FLAG, NULL, "Run every step, use no cached result"},
     {OPT_LABEL, 0, "label", CMDLINE_LIST, "K=V", "Add a label to the image (repeatable)"},
     {OPT_NETWORK, 0, "network", CMDLINE_VALUE, "MODE", "RUN's network: none (default) or host"},
-    {OPT_PULL, 0, "pull", CMDLINE_OPTIONAL_VALUE, "POLICY",
-     "Accepted for compatibility: base images come from the store", true},
+    {OPT_BUILD_PULL, 0, "pull", CMDLINE_OPTIONAL_VALUE, "POLICY",
+     "Pull base images: missing (default), always (--pull alone) or never"},
     {'q', 'q', "quiet", CMDLINE_FLAG, NULL, "Print only the image ID"},
     CMDLINE_OPTIONS_END,
 };
@@ -131,12 +132,23 @@ static int stdin_context(const char *dir, const char **file, err_t *e) {
   return unlinkat(d, ".stdin", 0) < 0 ? err_sys(e, "the context on stdin") : 0;
 }
 
+struct pulling {
+  const struct cli *cli;
+  const char *policy;
+};
+
+static int pull_base(void *arg, const char *ref, err_t *e) {
+  struct pulling *p = arg;
+  return cli_run_pull(p->cli, ref, p->policy, e);
+}
+
 CAPSULE_COMMAND(cmd_build) {
   struct engine eng = cli_engine(cli);
   _cleanup_free_ char **tags = NULL, **bargs = NULL, **labels = NULL;
   size_t nt = 0, ct = 0, na = 0, ca = 0, nl = 0, cl = 0;
   struct build_opts o = {.context = args->operands[0], .progress = say};
   bool quiet = false;
+  struct pulling pulling = {cli, "missing"};
   const char *file = NULL, *v;
   for (int id; (id = cmdline_next(args, &v)) >= 0;) {
     int r = 0;
@@ -156,12 +168,20 @@ CAPSULE_COMMAND(cmd_build) {
       o.network = v;
     else if (id == 'q')
       quiet = true;
+    else if (id == OPT_BUILD_PULL)
+      pulling.policy = v ? v : "always";
     if (r < 0)
       return err_sys(e, "build");
   }
   if (o.network && strcmp(o.network, "none") && strcmp(o.network, "host") &&
       strcmp(o.network, "bridge"))
     return err_set(e, EINVAL, "--network %s: builds take none, host or bridge", o.network);
+  if (strcmp(pulling.policy, "missing") && strcmp(pulling.policy, "always") &&
+      strcmp(pulling.policy, "never"))
+    return err_set(e, EINVAL, "invalid pull option: '%s': must be one of \"always\", "
+                              "\"missing\" or \"never\"", pulling.policy);
+  o.pull = pull_base;
+  o.pull_arg = &pulling;
   o.tags = tags;
   o.build_args = bargs;
   o.labels = labels;
