@@ -27,7 +27,7 @@ const struct cmdline_option build_options[] = {
     {OPT_TARGET, 0, "target", CMDLINE_VALUE, "STAGE", "Stop after this stage"},
     {OPT_NO_CACHE, 0, "no-cache", CMDLINE_FLAG, NULL, "Run every step, use no cached result"},
     {OPT_LABEL, 0, "label", CMDLINE_LIST, "K=V", "Add a label to the image (repeatable)"},
-    {OPT_NETWORK, 0, "network", CMDLINE_VALUE, "MODE", "RUN's network: none (default) or host"},
+    {OPT_NETWORK, 0, "network", CMDLINE_VALUE, "MODE", "RUN's network: none (default), host or bridge"},
     {OPT_BUILD_PULL, 0, "pull", CMDLINE_OPTIONAL_VALUE, "POLICY",
      "Pull base images: missing (default), always (--pull alone) or never"},
     {'q', 'q', "quiet", CMDLINE_FLAG, NULL, "Print only the image ID"},

@@ -125,7 +125,7 @@ static const struct cmdline_command commands[] = {
     {.name = "logout", .run = cmd_logout, .operands = "REGISTRY",
      .summary = "Log out of a registry", .options = logout_options, .min_operands = 1,
      .max_operands = 1},
-    {.name = "build", .run = cmd_build, .operands = "CONTEXT",
+    {.name = "build", .run = cmd_build, .operands = "CONTEXT|-",
      .summary = "Build an image from a Containerfile or Dockerfile", .options = build_options,
      .min_operands = 1, .max_operands = 1, .flags = CMDLINE_SEALED, .complete = "file",
      .fail_status = EXIT_FAILURE_RUN, .aliases = ALIASES("image build", "builder build")},
