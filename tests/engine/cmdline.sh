@@ -19,7 +19,7 @@ test_long_flags_are_never_abbreviated() {
   refused 125 "capsule run: unknown flag --pid (see 'capsule run --help')" \
     cap run --rm --pid host busybox true
   refused 125 "unknown flag --pids-limi" cap run --rm --pids-limi 5 busybox true
-  refused 125 "unknown flag --all" cap images --all
+  refused 125 "unknown flag --al" cap images --al
   refused 125 "unknown flag --roo" "$BIN/capsule" --roo "$STORE" images
   refused 1 "run: unknown flag --bund" "$BIN/capsule-runtime" run --bund /nonexistent x
   # The whole name works.
