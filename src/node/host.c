@@ -136,7 +136,7 @@ static struct host_ve *track(struct host *h, const char *id, bool *changed) {
     return NULL;
   struct host_ve *v = &h->ves[h->nves++];
   memset(v, 0, sizeof *v);
-  snprintf(v->id, sizeof v->id, "%s", id);
+  snprintf(v->id, sizeof v->id, "%.64s", id); /* ids are checked to be 64 hex digits */
   v->ve = ve_of(h, id, changed);
   return v;
 }
@@ -204,7 +204,8 @@ int host_sample(struct host *h, double now, err_t *e) {
     if (strlen(de->d_name) != 64 || strspn(de->d_name, "0123456789abcdef") != 64)
       continue;
     char rel[256];
-    snprintf(rel, sizeof rel, "%s/%s", h->parent, de->d_name);
+    if (snprintf(rel, sizeof rel, "%s/%s", h->parent, de->d_name) >= (int)sizeof rel)
+      continue; /* a parent too long for any cgroup we made */
     bool v2 = false;
     int64_t usage = cg_read("cpuacct", rel, "cpuacct.usage", "cpu.stat", "usage_usec", &v2);
     if (usage < 0)
