@@ -167,8 +167,11 @@ clean:
 # bash completion and man pages, which the hidden `gen-docs bash|man` command
 # of each writes from its command table (src/cli/*/commands.c). The man pages
 # are dated by the last commit (SOURCE_DATE_EPOCH), for reproducible files.
+# capsule's helpers go beside it, where it looks for them (as podman's conmon
+# in bin/): the per-container monitor and the VMs' guest init.
 PREFIX ?= /usr/local
 INSTALL_BINS := capsule capsule-runtime
+INSTALL_HELPERS := capsule-monitor capsule-vminit
 DOCS := $(INSTALL_BINS:%=$(B)/doc/%.1) $(INSTALL_BINS:%=$(B)/doc/%.bash)
 SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null)
 export SOURCE_DATE_EPOCH
@@ -186,10 +189,10 @@ $(B)/doc/%.bash: $(B)/%
 .PHONY: docs install
 docs: $(DOCS)
 
-install: $(INSTALL_BINS:%=$(B)/%) $(DOCS)
+install: $(INSTALL_BINS:%=$(B)/%) $(INSTALL_HELPERS:%=$(B)/%) $(DOCS)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
 	  $(DESTDIR)$(PREFIX)/share/man/man1
-	install -m 0755 $(INSTALL_BINS:%=$(B)/%) $(DESTDIR)$(PREFIX)/bin/
+	install -m 0755 $(INSTALL_BINS:%=$(B)/%) $(INSTALL_HELPERS:%=$(B)/%) $(DESTDIR)$(PREFIX)/bin/
 	for p in $(INSTALL_BINS); do \
 	  install -m 0644 $(B)/doc/$$p.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/$$p || exit 1; \
 	done

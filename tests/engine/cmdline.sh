@@ -142,6 +142,10 @@ test_make_install_and_completion() {
     [ -s "$dest/usr/$f" ] || fail "make install did not install /usr/$f"
   done
   [ -x "$dest/usr/bin/capsule" ] || fail "capsule is not executable"
+  # The installed capsule finds its monitor beside it: a detached container runs.
+  "$dest/usr/bin/capsule" --root "$STORE" --runroot "$RUNROOT" run -d --name inst busybox sleep 30 >/dev/null
+  assert_eq "$(cap inspect --format '{{.State.Status}}' inst)" running "a container run by the installed capsule"
+  cap rm -f inst >/dev/null
   # The man pages: a section per command, with its flags.
   man=$(MANWIDTH=100 man -l "$dest/usr/share/man/man1/capsule.1" 2>/dev/null)
   assert_contains "$man" "capsule run [OPTIONS] IMAGE [COMMAND [ARG...]]"
