@@ -377,3 +377,31 @@ payload"
   assert_eq "$(config_of obchild '.config.OnBuild')" "null" "triggers are not inherited"
   assert_engine_clean
 }
+
+# Issue 10's "pushable with capsule push": a built image goes to a private
+# registry and back into a fresh store with its history (empty_layer for the
+# metadata steps) and config; `image history` shows a line per instruction.
+test_built_image_pushed_and_pulled_back() {
+  source "$TOP/tests/registry/registry.bash"
+  build_setup
+  registry_start plain
+  printf 'FROM busybox\nENV X=1\nRUN echo hi >/hi\nLABEL a=b\nCMD ["cat", "/hi"]\n' | containerfile
+  cap build -q -t pushme "$CTX" >/dev/null
+  cap push -q --tls-verify=false pushme "$REG/test/built:v1" >/dev/null
+  local hist='[.history[]|{created_by,empty_layer}]' cfg='[.config, .rootfs]'
+  "$BIN/capsule" --root "$WORK/store2" pull -q --tls-verify=false "$REG/test/built:v1" >/dev/null
+  local id2
+  id2=$("$BIN/capsule" --root "$WORK/store2" image inspect --format '{{.Id}}' "$REG/test/built:v1")
+  assert_eq "$id2" "$(cap image inspect --format '{{.Id}}' pushme)" "config digest after the round trip"
+  assert_eq "$(jq -c "$hist" "$WORK/store2/blobs/sha256/${id2#sha256:}")" "$(config_of pushme "$hist")"
+  assert_eq "$(config_of pushme '[.history[]|.empty_layer // false]')" '[false,true,false,true,true]'
+  assert_eq "$(jq -c "$cfg" "$WORK/store2/blobs/sha256/${id2#sha256:}")" "$(config_of pushme "$cfg")"
+  assert_eq "$("$BIN/capsule" --root "$WORK/store2" --runroot "$WORK/run2" run --rm "$REG/test/built:v1")" hi
+  # image history: newest first, one line per instruction plus the base's.
+  local h
+  h=$(cap image history --no-trunc pushme | tail -n +2)
+  assert_eq "$(wc -l <<<"$h")" 5
+  assert_contains "$(sed -n 1p <<<"$h")" 'CMD ["cat", "/hi"]'
+  assert_contains "$(sed -n 3p <<<"$h")" 'RUN /bin/sh -c echo hi >/hi'
+  assert_engine_clean
+}
