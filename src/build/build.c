@@ -432,6 +432,8 @@ static int check(struct builder *b, err_t *e) {
         as = p += 4;
       while (as && *as == ' ')
         as++;
+      if (!b->o->target || !target_found)
+        b->n_built++;
       if (b->o->target && as && !strcasecmp(as, b->o->target))
         target_found = true;
     }
@@ -557,20 +559,33 @@ static int run_all(struct builder *b, struct stage **last, err_t *e) {
     if (is_from && b->o->target && b->n_stages &&
         b->stages[b->n_stages - 1].name && !strcasecmp(b->stages[b->n_stages - 1].name, b->o->target))
       break;
+    if (!is_from && !b->n_stages) { /* an ARG before the first FROM: no step */
+      if (build_arg(b, b->global_args, NULL, in, e) < 0)
+        return err_wrap(e, "%s:%d", b->o->file, in->line);
+      continue;
+    }
+    if (is_from) {
+      b->step = 0;
+      for (b->n_steps = 1; i + b->n_steps < d->n; b->n_steps++)
+        if (!strcmp(d->v[i + b->n_steps].keyword, "FROM"))
+          break;
+    }
     b->step++;
-    build_say(b, "STEP %zu/%zu: %s", b->step, b->n_steps, in->text);
+    char label[80] = "";
+    if (b->n_built > 1)
+      snprintf(label, sizeof label, "[%zu/%zu] ", b->n_stages + is_from, b->n_built);
+    snprintf(label + strlen(label), sizeof label - strlen(label), "STEP %zu/%zu", b->step,
+             b->n_steps);
+    build_say(b, "%s: %s", label, in->text);
     int r;
     if (is_from)
       r = from(b, in, e) < 0 ? -1 : onbuild(b, &b->stages[b->n_stages - 1], e);
-    else if (!b->n_stages)
-      r = build_arg(b, b->global_args, NULL, in, e);
     else
       r = step(b, &b->stages[b->n_stages - 1], in, e);
     if (r < 0) {
       char what[100];
       fmt_cut(what, sizeof what, "%s", in->text);
-      return err_wrap(e, "%s:%d: building at STEP %zu/%zu \"%s\"", b->o->file, in->line,
-                      b->step, b->n_steps, what);
+      return err_wrap(e, "%s:%d: building at %s \"%s\"", b->o->file, in->line, label, what);
     }
   }
   *last = &b->stages[b->n_stages - 1];
@@ -601,7 +616,6 @@ int build_image(const struct engine *eng, const struct build_opts *o, char id[DI
   }
   if (dockerfile_parse(o->text, o->len, o->file, &b.df, e) < 0)
     return -1;
-  b.n_steps = b.df.n;
   struct stage *last = NULL;
   if (check(&b, e) < 0 || build_args(&b, e) < 0)
     goto out;

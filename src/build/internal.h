@@ -32,7 +32,9 @@ struct builder {
   json_t *build_args;      /* --build-arg: name -> string */
   struct stage *stages;
   size_t n_stages;
-  size_t step, n_steps;    /* "STEP step/n_steps" */
+  /* "[stage/n_built] STEP step/n_steps" as buildah prints it: the steps of
+   * the stage at work, the stages up to --target ("[...]" when more than 1). */
+  size_t step, n_steps, n_built;
   const struct df_instr *in; /* the instruction at work */
   int status;              /* exit status of a failure */
 };

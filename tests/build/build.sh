@@ -185,14 +185,26 @@ COPY --from=1 /artifact /by-index
 COPY --from=busybox /bin/busybox /from-image
 RUN cat /copied/artifact /by-index > /both
 EOF2
-  cap build -t m "$CTX" >/dev/null
+  local out
+  out=$(cap build -t m "$CTX")
+  # Steps counted per stage, "[stage/stages]" first, as buildah 1.28.
+  assert_contains "$out" "[1/3] STEP 1/2: FROM busybox AS builder"
+  assert_contains "$out" "[2/3] STEP 2/2: COPY --from=builder /out/artifact /artifact"
+  assert_contains "$out" "[3/3] STEP 5/5: RUN cat /copied/artifact /by-index > /both"
   assert_eq "$(cap run --rm m cat /both)" "built
 built"
   assert_eq "$(cap run --rm m sh -c 'cmp /bin/busybox /from-image && echo same')" "same"
   # --target stops at a stage: FROM scratch + one COPY, one layer.
-  cap build -t t --target files "$CTX" >/dev/null
+  out=$(cap build -t t --target files "$CTX")
   assert_eq "$(config_of t '.rootfs.diff_ids|length')" 1
-  assert_not_contains "$(cap build --target builder "$CTX")" "STEP 3/"
+  assert_contains "$out" "[2/2] STEP 2/2: COPY --from=builder /out/artifact /artifact"
+  assert_not_contains "$out" "/3]"
+  # One stage built: no "[...]"; an ARG before FROM is no step.
+  sed -i '1i ARG UNUSED=1' "$CTX/Containerfile"
+  out=$(cap build --target builder "$CTX")
+  assert_contains "$out" "STEP 2/2: RUN mkdir /out && echo built > /out/artifact"
+  assert_not_contains "$out" "["
+  assert_not_contains "$out" "STEP 3/"
   assert_engine_clean
 }
 
