@@ -20,6 +20,7 @@
 #include "build/internal.h"
 #include "image/unpack.h"
 #include "runtime/rootfs_path.h"
+#include "util/array.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/sha256.h"
@@ -41,7 +42,30 @@ struct copy {
   struct sha256 *hash;  /* hashing, or NULL when copying */
   uid_t uid;
   gid_t gid;
+  /* Files met with more than one name: the first one's copy (or, hashing,
+   * its walk name), for the others to be hard links to it. */
+  struct copy_link {
+    dev_t dev;
+    ino_t ino;
+    int dirfd; /* -1 when hashing */
+    char *name;
+  } *links;
+  size_t n_links, cap_links;
 };
+
+/* Past this many linked files (an fd each), the rest are copied as files. */
+#define MAX_LINKS 512
+
+static void forget_links(struct copy *c) {
+  for (size_t i = 0; i < c->n_links; i++) {
+    if (c->links[i].dirfd >= 0)
+      close(c->links[i].dirfd);
+    free(c->links[i].name);
+  }
+  free(c->links);
+  c->links = NULL;
+  c->n_links = c->cap_links = 0;
+}
 
 static bool in_context(const struct copy *c) {
   return !*c->from;
@@ -135,6 +159,47 @@ static int put_file(const struct copy *c, int src, const struct stat *st, int di
   return 0;
 }
 
+static int remember_link(struct copy *c, const struct stat *st, int ddir, const char *name,
+                         err_t *e) {
+  if (c->n_links == MAX_LINKS)
+    return 0;
+  if (array_reserve_sz((void **)&c->links, &c->cap_links, c->n_links + 1, sizeof *c->links) < 0)
+    return err_set(e, ENOMEM, "COPY");
+  struct copy_link *l = &c->links[c->n_links];
+  *l = (struct copy_link){st->st_dev, st->st_ino, -1, strdup(name)};
+  if (!l->name || (ddir >= 0 && (l->dirfd = fcntl(ddir, F_DUPFD_CLOEXEC, 3)) < 0)) {
+    free(l->name);
+    return err_sys(e, "COPY");
+  }
+  c->n_links++;
+  return 0;
+}
+
+/* A regular file (open as fd): hashed, or copied into ddir as `name`. A
+ * further name of a file met before in this COPY becomes a hard link to
+ * its copy, as buildah and docker keep them. */
+static int file_entry(struct copy *c, int fd, const struct stat *st, const char *rel, int ddir,
+                      const char *name, err_t *e) {
+  const struct copy_link *l = NULL;
+  for (size_t i = 0; st->st_nlink > 1 && i < c->n_links && !l; i++)
+    if (c->links[i].dev == st->st_dev && c->links[i].ino == st->st_ino)
+      l = &c->links[i];
+  if (l && c->hash) {
+    hash_meta(c->hash, "H", rel, st);
+    hash_str(c->hash, l->name);
+    return 0;
+  }
+  if (l)
+    return make_way(ddir, name, false, e) < 0                ? -1
+           : linkat(l->dirfd, l->name, ddir, name, 0) < 0 ? err_sys(e, "link %s", rel)
+                                                            : 0;
+  if (c->hash)
+    hash_meta(c->hash, "F", rel, st);
+  if ((c->hash ? hash_file(c->hash, fd, e) : put_file(c, fd, st, ddir, name, e)) < 0)
+    return -1;
+  return st->st_nlink > 1 ? remember_link(c, st, c->hash ? -1 : ddir, c->hash ? rel : name, e) : 0;
+}
+
 static int walk_dir(struct copy *c, int src, const char *rel, int dst, err_t *e);
 
 /* One entry `name` of the source directory `sdir` (its walk name `rel`),
@@ -151,11 +216,7 @@ static int walk_entry(struct copy *c, int sdir, const char *name, const char *re
     _cleanup_close_ int fd = openat(sdir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0)
       return err_sys(e, "%s", rel);
-    if (c->hash) {
-      hash_meta(c->hash, "F", rel, &st);
-      return hash_file(c->hash, fd, e);
-    }
-    return put_file(c, fd, &st, ddir, name, e);
+    return file_entry(c, fd, &st, rel, ddir, name, e);
   }
   if (S_ISLNK(st.st_mode)) {
     char target[4097];
@@ -299,10 +360,8 @@ static int one_source(struct copy *c, int fd, const char *rel, int root, err_t *
   }
   if (!S_ISREG(st.st_mode))
     return err_set(e, EINVAL, "%s: not a regular file or directory", rel);
-  if (c->hash) {
-    hash_meta(c->hash, "F", rel, &st);
-    return hash_file(c->hash, fd, e);
-  }
+  if (c->hash)
+    return file_entry(c, fd, &st, rel, -1, NULL, e);
   bool into = c->dest_dir;
   if (!into) {
     err_t ignored = ERR_INIT;
@@ -320,7 +379,7 @@ static int one_source(struct copy *c, int fd, const char *rel, int root, err_t *
   if (!parent)
     return err_sys(e, "COPY");
   _cleanup_close_ int d = dest_dir(c, root, parent, e);
-  return d < 0 ? -1 : put_file(c, fd, &st, d, into ? base_name(rel) : base_name(c->dest), e);
+  return d < 0 ? -1 : file_entry(c, fd, &st, rel, d, into ? base_name(rel) : base_name(c->dest), e);
 }
 
 /* A here-document as a source file "<<NAME". */
@@ -548,7 +607,9 @@ int build_copy(struct builder *b, struct stage *s, const struct df_instr *in, er
     hash_str(&h, c.from); /* content-addressed already */
   else {
     c.hash = &h;
-    if (each_source(&c, -1, e) < 0) {
+    int r = each_source(&c, -1, e);
+    forget_links(&c);
+    if (r < 0) {
       sha256_free(&h);
       goto out;
     }
@@ -578,6 +639,7 @@ int build_copy(struct builder *b, struct stage *s, const struct df_instr *in, er
   build_cache_put(b, key, s->manifest);
   ret = 0;
 out:
+  forget_links(&c);
   strv_free(c.srcs);
   free(c.dest);
   return ret;
