@@ -31,6 +31,15 @@ enum { ENGINE_CGROUP_PARENT_MAX = 100 };
 const char *engine_cgroup_parent(void);
 bool engine_cgroup_parent_valid(const char *p);
 
+/* CAPSULE_CNI_PATH (directories, as CNI_PATH) and CAPSULE_CNI_TIMEOUT_MS (a
+ * plugin's deadline, 1 to 3600000) replace the CNI plugins' defaults
+ * (net/cni.h), for the engine and the monitors it starts alike. The front
+ * end refuses an invalid timeout; the library falls back to the default. */
+#define ENGINE_CNI_PATH_ENV "CAPSULE_CNI_PATH"
+#define ENGINE_CNI_TIMEOUT_ENV "CAPSULE_CNI_TIMEOUT_MS"
+/* A timeout's value in ms, 0 if it is not one. */
+int engine_cni_timeout_ms(const char *v);
+
 struct engine {
   const char *root;     /* the image store and containers, e.g. /var/lib/capsule */
   const char *run_root; /* the runtime's state */

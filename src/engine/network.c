@@ -133,6 +133,21 @@ struct saver {
   json_t *state, *att;
 };
 
+int engine_cni_timeout_ms(const char *v) {
+  char *end;
+  errno = 0;
+  long ms = strtol(v, &end, 10);
+  return end != v && !*end && !errno && ms > 0 && ms <= 3600000 ? (int)ms : 0;
+}
+
+static struct cni_target engine_cni_target(const char *id, const char *ns, const char *ifname) {
+  const char *path = getenv(ENGINE_CNI_PATH_ENV);
+  const char *timeout = getenv(ENGINE_CNI_TIMEOUT_ENV);
+  return (struct cni_target){.path = path && *path ? path : CNI_DEFAULT_PATH,
+                             .container_id = id, .netns = ns, .ifname = ifname,
+                             .timeout_ms = timeout ? engine_cni_timeout_ms(timeout) : 0};
+}
+
 static int save_result(json_t *result, void *data, err_t *e) {
   struct saver *s = data;
   if (json_object_set(s->att, "result", result) < 0)
@@ -211,8 +226,7 @@ static int attach(const struct engine *eng, const char *id, json_t *state, const
   }
   if (engine_net_state_save(eng, id, state, e) < 0)
     goto release;
-  struct cni_target t = {.path = CNI_DEFAULT_PATH, .container_id = id, .netns = ns,
-                         .ifname = ifname};
+  struct cni_target t = engine_cni_target(id, ns, ifname);
   struct saver s = {eng, id, state, att};
   json_t *result = NULL;
   if (cni_add(&t, json_object_get(att, "cni"), &result, save_result, &s, e) < 0) {
@@ -299,8 +313,8 @@ int engine_net_up(const struct engine *eng, const struct container_record *r, er
 
 /* CNI DEL of one attachment. */
 static int detach(const char *id, const char *ns, const char *name, json_t *att, err_t *e) {
-  struct cni_target t = {.path = CNI_DEFAULT_PATH, .container_id = id, .netns = ns,
-                         .ifname = json_string_value(json_object_get(att, "ifname")) ?: "eth0"};
+  struct cni_target t =
+      engine_cni_target(id, ns, json_string_value(json_object_get(att, "ifname")) ?: "eth0");
   if (cni_del(&t, json_object_get(att, "cni"), json_object_get(att, "result"), e) < 0)
     return err_wrap(e, "network %s", name);
   return 0;

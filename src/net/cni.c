@@ -1,19 +1,24 @@
 /* Running CNI plugins (see cni.h). */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "net/cni.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/json.h"
+#include "util/syscalls.h"
 
 #define CNI_OUTPUT_MAX (1u << 20)
 
@@ -34,11 +39,36 @@ static int find_plugin(const char *dirs, const char *type, char *out, size_t cap
                  type, dirs);
 }
 
-/* Read all of fd (at most max bytes) onto the heap. */
-static char *slurp(int fd, size_t max, size_t *len) {
+static int64_t now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Whether fd is readable (or hung up) before `deadline` (CLOCK_MONOTONIC, ms). */
+static bool wait_readable(int fd, int64_t deadline) {
+  for (;;) {
+    int64_t left = deadline - now_ms();
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    int ready = left > 0 ? poll(&p, 1, left > INT32_MAX ? INT32_MAX : (int)left) : 0;
+    if (ready != 0 && !(ready < 0 && errno == EINTR))
+      return true; /* an error: the read that follows reports it */
+    if (ready == 0)
+      return false;
+  }
+}
+
+/* Read all of fd (at most max bytes) onto the heap, until its end or
+ * `deadline` (*timed_out set). */
+static char *slurp(int fd, size_t max, size_t *len, int64_t deadline, bool *timed_out) {
   size_t cap = 4096, n = 0;
   char *buf = malloc(cap + 1);
+  *timed_out = false;
   while (buf) {
+    if (!wait_readable(fd, deadline)) {
+      *timed_out = true;
+      break;
+    }
     if (n == cap) {
       if (cap >= max)
         break;
@@ -105,6 +135,7 @@ int cni_exec(const struct cni_target *t, const char *command, json_t *conf, json
   int in[2] = {-1, -1}, out[2] = {-1, -1};
   _cleanup_free_ char *text = NULL;
   _cleanup_close_ int errfd = memfd_create("cni-stderr", MFD_CLOEXEC);
+  _cleanup_close_ int pidfd = -1;
   if (!input || errfd < 0 || pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0) {
     err_sys(e, "CNI plugin %s", type);
     goto fail_fds;
@@ -117,14 +148,18 @@ int cni_exec(const struct cni_target *t, const char *command, json_t *conf, json
   if (pid == 0) {
     /* A plugin does not outlive a killed engine: what it half did is in the
      * saved state, which the next DEL (system check) undoes, and a plugin
-     * still adding meanwhile would race it. */
+     * still adding meanwhile would race it. Its own process group: a hung
+     * one is killed with what it started (iptables). */
     prctl(PR_SET_PDEATHSIG, SIGKILL);
+    setpgid(0, 0);
     signal(SIGPIPE, SIG_DFL);
     if (dup2(in[0], 0) < 0 || dup2(out[1], 1) < 0 || dup2(errfd, 2) < 0)
       _exit(127);
     execve(plugin, argv, envp);
     _exit(127);
   }
+  setpgid(pid, pid); /* as the child does: whichever runs first */
+  pidfd = sys_pidfd_open(pid, 0);
   close(in[0]);
   close(out[1]);
   /* Configs are a few KiB, below a pipe's buffer, and plugins read all of
@@ -133,13 +168,24 @@ int cni_exec(const struct cni_target *t, const char *command, json_t *conf, json
   write_all(in[1], input, strlen(input));
   close(in[1]);
   size_t len = 0;
-  text = slurp(out[0], CNI_OUTPUT_MAX, &len);
+  int timeout = t->timeout_ms > 0 ? t->timeout_ms : CNI_TIMEOUT_MS;
+  int64_t deadline = now_ms() + timeout;
+  bool timed_out;
+  text = slurp(out[0], CNI_OUTPUT_MAX, &len, deadline, &timed_out);
   close(out[0]);
   signal(SIGPIPE, old);
+  /* One that closed its stdout and goes on is as hung. */
+  if (!timed_out && pidfd >= 0)
+    timed_out = !wait_readable(pidfd, deadline);
+  if (timed_out)
+    kill(-pid, SIGKILL);
   int status;
   while (waitpid(pid, &status, 0) < 0)
     if (errno != EINTR)
       return err_sys(e, "CNI plugin %s: wait", type);
+  if (timed_out)
+    return err_set(e, ETIMEDOUT, "CNI plugin %s %s: no answer in %d ms: killed", type, command,
+                   timeout);
   if (!text)
     return err_sys(e, "CNI plugin %s: output", type);
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
@@ -210,7 +256,7 @@ int cni_del(const struct cni_target *t, json_t *list, json_t *result, err_t *e) 
      * an ADD, fails its first DEL (a NAT chain it never made) after undoing
      * the rest, and its second DEL then succeeds. */
     int rc = !conf ? err_set(&one, ENOMEM, "CNI config") : cni_exec(t, "DEL", conf, NULL, &one);
-    if (rc < 0 && conf)
+    if (rc < 0 && conf && one.code != ETIMEDOUT) /* a hung one would hang again */
       rc = cni_exec(t, "DEL", conf, NULL, &one);
     if (rc < 0 && ret == 0) {
       *e = one;

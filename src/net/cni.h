@@ -20,7 +20,13 @@ struct cni_target {
   const char *container_id; /* CNI_CONTAINERID */
   const char *netns;        /* CNI_NETNS: a path */
   const char *ifname;       /* CNI_IFNAME, e.g. "eth0" */
+  int timeout_ms;           /* a plugin that takes longer is killed (0: CNI_TIMEOUT_MS) */
 };
+
+/* A plugin's run takes ~0.1 s (bridge with its iptables calls), seconds on
+ * a loaded host: one that does not answer in a minute is hung, and would
+ * hang `run` with it. */
+#define CNI_TIMEOUT_MS 60000
 
 /* Run one plugin (conf's "type") for `command` ("ADD", "DEL", "CHECK").
  * conf must hold "cniVersion" and "name". *result (may be NULL) receives

@@ -294,6 +294,42 @@ test_kill_during_network_setup() {
   done
 }
 
+# A hung CNI plugin (a bridge that never answers ADD, from a directory
+# first in CAPSULE_CNI_PATH) does not hang run: it is killed with what it
+# started after CAPSULE_CNI_TIMEOUT_MS, its DEL runs, and run fails with one
+# line and 125, leaving nothing.
+test_hung_cni_plugin_times_out() {
+  net_setup
+  local plugins=$WORK/cni-hung pid start
+  mkdir -p "$plugins"
+  cat >"$plugins/bridge" <<PLUGIN
+#!/bin/sh
+cat >/dev/null
+echo "\$CNI_COMMAND" >>"$plugins/commands"
+[ "\$CNI_COMMAND" = ADD ] || exit 0
+sleep 600 &
+echo \$! >"$plugins/sleep.pid"
+wait
+PLUGIN
+  chmod +x "$plugins/bridge"
+  cap network create hungnet >/dev/null
+  start=$SECONDS
+  RC=0
+  err=$(CAPSULE_CNI_PATH="$plugins:/usr/lib/cni" CAPSULE_CNI_TIMEOUT_MS=1500 \
+    cap run --rm --network hungnet busybox true 2>&1 >/dev/null) || RC=$?
+  assert_eq "$RC" 125 "run's exit status with a hung plugin"
+  [ $((SECONDS - start)) -lt 20 ] || fail "run took $((SECONDS - start)) s with a 1.5 s plugin timeout"
+  assert_eq "$(echo "$err" | wc -l)" 1 "lines of the error: $err"
+  assert_contains "$err" "CNI plugin bridge ADD: no answer in 1500 ms"
+  assert_eq "$(tr '\n' ' ' <"$plugins/commands")" "ADD DEL " "the plugin's commands"
+  pid=$(cat "$plugins/sleep.pid")
+  # Killed (SIGKILL lands in a moment; a zombie waits for init to reap it).
+  wait_for "! grep -qv '^State:.*Z' <(grep ^State: /proc/$pid/status 2>/dev/null)" 20
+  RC=0; CAPSULE_CNI_TIMEOUT_MS=soon cap ps >/dev/null 2>&1 || RC=$?
+  assert_eq "$RC" 125 "an invalid CAPSULE_CNI_TIMEOUT_MS"
+  assert_engine_clean
+}
+
 # The network follows the container's life under its monitor: gone when
 # it stops (ports free for another), back when it starts again.
 test_stop_and_start_take_the_network_down_and_up() {

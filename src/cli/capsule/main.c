@@ -114,6 +114,12 @@ static int run(int argc, char **argv) {
             ENGINE_CGROUP_PARENT_ENV, parent);
     return EXIT_USAGE;
   }
+  const char *cni_timeout = getenv(ENGINE_CNI_TIMEOUT_ENV);
+  if (cni_timeout && !engine_cni_timeout_ms(cni_timeout)) {
+    fprintf(stderr, "capsule: %s=%s: expected milliseconds, 1 to 3600000\n",
+            ENGINE_CNI_TIMEOUT_ENV, cni_timeout);
+    return EXIT_USAGE;
+  }
   if (g.n_operands == 0) {
     cmdline_write_usage(stderr, &capsule_program, NULL);
     return EXIT_USAGE;
