@@ -17,7 +17,6 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cgroup/cgroup.h"
@@ -25,6 +24,7 @@
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/json.h"
+#include "util/timefmt.h"
 #include "vm/vm.h"
 
 #define VM_MEMORY_DEFAULT_MIB 512
@@ -101,12 +101,6 @@ static int prepare_boot(const struct engine *eng, const struct container_record 
   return vm_initramfs_write(base, guest, f->initrd, e) < 0 ? -1 : vm_disk_overlay(disk, f->disk, e);
 }
 
-static int64_t now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Copy what is on `from` (the process's stream 1 or 2) to ours and to
  * the container's log; false at EOF. */
 static bool relay(int from, int stream, const struct engine_vm_io *io) {
@@ -146,12 +140,12 @@ struct vm_wait {
 /* Relay stdio and read reports until QEMU closes them all, or the boot
  * deadline passes without the guest's "started". */
 static int wait_vm(struct vm_wait *w, err_t *e) {
-  int64_t deadline = now_ms() + w->boot_timeout_ms;
+  int64_t deadline = time_monotonic_ms() + w->boot_timeout_ms;
   int open_fds = 3;
   while (open_fds) {
     struct pollfd p[4] = {{w->fds[0], POLLIN, 0}, {w->fds[1], POLLIN, 0},
                           {w->fds[2], POLLIN, 0}, {w->sigfd, POLLIN, 0}};
-    int timeout = w->st.started ? -1 : (int)(deadline - now_ms());
+    int timeout = w->st.started ? -1 : (int)(deadline - time_monotonic_ms());
     if (!w->st.started && timeout <= 0) {
       w->timed_out = true;
       kill(w->qemu, SIGKILL);

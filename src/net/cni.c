@@ -11,7 +11,6 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "net/cni.h"
@@ -19,6 +18,7 @@
 #include "util/fs.h"
 #include "util/json.h"
 #include "util/syscalls.h"
+#include "util/timefmt.h"
 
 #define CNI_OUTPUT_MAX (1u << 20)
 
@@ -39,16 +39,10 @@ static int find_plugin(const char *dirs, const char *type, char *out, size_t cap
                  type, dirs);
 }
 
-static int64_t now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Whether fd is readable (or hung up) before `deadline` (CLOCK_MONOTONIC, ms). */
 static bool wait_readable(int fd, int64_t deadline) {
   for (;;) {
-    int64_t left = deadline - now_ms();
+    int64_t left = deadline - time_monotonic_ms();
     struct pollfd p = {.fd = fd, .events = POLLIN};
     int ready = left > 0 ? poll(&p, 1, left > INT32_MAX ? INT32_MAX : (int)left) : 0;
     if (ready != 0 && !(ready < 0 && errno == EINTR))
@@ -169,7 +163,7 @@ int cni_exec(const struct cni_target *t, const char *command, json_t *conf, json
   close(in[1]);
   size_t len = 0;
   int timeout = t->timeout_ms > 0 ? t->timeout_ms : CNI_TIMEOUT_MS;
-  int64_t deadline = now_ms() + timeout;
+  int64_t deadline = time_monotonic_ms() + timeout;
   bool timed_out;
   text = slurp(out[0], CNI_OUTPUT_MAX, &len, deadline, &timed_out);
   close(out[0]);

@@ -25,6 +25,12 @@ int64_t time_now_ns(void) {
   return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+int64_t time_monotonic_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 #define NS_MAX_SECONDS (INT64_MAX / 1000000000 - 1)
 
 /* ".123" after seconds: nanoseconds; *p moves past the digits. */

@@ -13,6 +13,8 @@ char *rfc3339_now(void);
 
 /* CLOCK_REALTIME in nanoseconds since the epoch. */
 int64_t time_now_ns(void);
+/* CLOCK_MONOTONIC in milliseconds: for deadlines. */
+int64_t time_monotonic_ms(void);
 
 /* A point in time as docker's --since and --until take it: a Unix time
  * ("1700000000", "1700000000.5"), an RFC 3339 time with or without a zone
