@@ -176,8 +176,8 @@ static int remember_link(struct copy *c, const struct stat *st, int ddir, const 
 }
 
 /* A regular file (open as fd): hashed, or copied into ddir as `name`. A
- * further name of a file met before in this COPY becomes a hard link to
- * its copy, as buildah and docker keep them. */
+ * further name of a file met before in this source becomes a hard link
+ * to its copy, as buildah keeps them. */
 static int file_entry(struct copy *c, int fd, const struct stat *st, const char *rel, int ddir,
                       const char *name, err_t *e) {
   const struct copy_link *l = NULL;
@@ -347,6 +347,7 @@ static const char *base_name(const char *p) {
 /* One top-level source (already opened): a directory's contents go into
  * the destination, a file into it or as it. */
 static int one_source(struct copy *c, int fd, const char *rel, int root, err_t *e) {
+  forget_links(c); /* links are kept within a source, not across sources, as buildah */
   struct stat st;
   if (fstat(fd, &st) < 0)
     return err_sys(e, "%s", rel);

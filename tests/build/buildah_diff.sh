@@ -16,17 +16,18 @@ FILES=$TOP/tests/build/files
 # members are absent, buildah's version label goes (see docs/BUILD.md).
 CONFIG_FILTER='{Env, Cmd, Entrypoint, WorkingDir, User, ExposedPorts, Labels: ((.Labels // {}) | del(."io.buildah.version")), Volumes, StopSignal} | with_entries(select(.value != null and .value != {} and .value != [] and .value != ""))'
 
-# One line per entry under a root: path type mode owner size hash-or-target.
+# One line per entry under a root: path type mode owner size hash-or-target,
+# and a file's link count (hard links kept or not).
 listing() { # dir
-  (cd "$1" && find . -mindepth 1 -printf '%P\t%y\t%m\t%U:%G\t%s\t%l\n' | LC_ALL=C sort) |
-    while IFS=$'\t' read -r p y m o s l; do
+  (cd "$1" && find . -mindepth 1 -printf '%P\t%y\t%m\t%U:%G\t%s\t%n\t%l\n' | LC_ALL=C sort) |
+    while IFS=$'\t' read -r p y m o s n l; do
       case $y in
         f) h=$(sha256sum <"$1/$p" | cut -c1-16) ;;
-        d) s=- h=- ;;
-        l) h=$l ;;
-        *) h=- ;;
+        d) s=- h=- n= ;;
+        l) h=$l n= ;;
+        *) h=- n= ;;
       esac
-      printf '%s %s %s %s %s %s\n' "$p" "$y" "$m" "$o" "$s" "$h"
+      printf '%s %s %s %s %s %s%s\n' "$p" "$y" "$m" "$o" "$s" "$h" "${n:+ links=$n}"
     done
 }
 
