@@ -211,6 +211,12 @@ static int parse(struct net *n, struct net_conn *c) {
       refuse(n, c, e.msg);
       return -1;
     }
+    /* Before the handshake only a HELLO may come: nothing unauthenticated
+     * gets a MOVE's room (256 MiB) reserved. */
+    if (!c->ready && h.type != FRAME_HELLO) {
+      refuse(n, c, "no HELLO");
+      return -1;
+    }
     if (c->rlen - off < sizeof h + rest) {
       if (array_reserve_sz((void **)&c->rbuf, &c->rcap, sizeof h + rest, 1) < 0) {
         net_close(n, c);
