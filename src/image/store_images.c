@@ -127,8 +127,7 @@ static int ref_key(const char *reference, char **key, err_t *e) {
   return 0;
 }
 
-/* Point refs[key] at a stored image. */
-static int db_point(struct image_store *s, json_t *(*section)(json_t *), const char *key,
+int db_point(struct image_store *s, json_t *(*section)(json_t *), const char *key,
                     const char *manifest_digest, err_t *e) {
   struct db_txn t;
   if (db_begin(s, &t, e) < 0)

@@ -59,6 +59,10 @@ void db_end(struct db_txn *t);
 json_t *db_images(json_t *db);
 json_t *db_refs(json_t *db);
 json_t *db_pins(json_t *db);
+/* Point section(db)[key] at a stored image, in a transaction of its own
+ * (ENOENT when no image has that manifest digest). */
+int db_point(struct image_store *s, json_t *(*section)(json_t *), const char *key,
+             const char *manifest_digest, err_t *e);
 
 /* The record of one image, as struct image_info (refs and pins gathered,
  * the transient pins too). */

@@ -65,18 +65,7 @@ int image_store_pin(struct image_store *s, const char *owner, const char *manife
     return err_set(e, EINVAL, "invalid pin owner '%s'", owner);
   if (flags & IMAGE_PIN_TRANSIENT)
     return transient_pin(s, owner, manifest_digest, e);
-  struct db_txn t;
-  if (db_begin(s, &t, e) < 0)
-    return -1;
-  int r;
-  if (!json_object_get(db_images(t.db), manifest_digest))
-    r = err_set(e, ENOENT, "no such image: %s", manifest_digest);
-  else if (json_object_set_new(db_pins(t.db), owner, json_string(manifest_digest)) < 0)
-    r = err_set(e, ENOMEM, "%s", owner);
-  else
-    r = db_commit(s, &t, e);
-  db_end(&t);
-  return r;
+  return db_point(s, db_pins, owner, manifest_digest, e);
 }
 
 /* Call fn(owner, manifest hex, data) on each transient pin; > 0 stops. */
