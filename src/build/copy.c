@@ -87,15 +87,26 @@ static char *source_rel(const char *src) {
 static int open_source(const struct copy *c, const char *rel, err_t *e) {
   unsigned long long how = in_context(c) ? RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS
                                          : RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
-  int fd = sys_openat2(c->src_root, rel, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0, how);
-  if (fd >= 0)
-    return fd;
-  if (errno == EXDEV || errno == ELOOP)
-    return err_set(e, EXDEV, "%s: outside the build context (refused)", rel);
-  if (errno == ENOENT)
-    return err_set(e, ENOENT, "%s: no such file or directory in the %s", rel,
-                   in_context(c) ? "build context" : "source image");
-  return err_sys(e, "%s", rel);
+  /* Looked at before it is opened: opening a device node an image names
+   * opens the host's device (a watchdog would start counting down). */
+  _cleanup_close_ int path = sys_openat2(c->src_root, rel, O_PATH | O_CLOEXEC, 0, how);
+  if (path < 0) {
+    if (errno == EXDEV || errno == ELOOP)
+      return err_set(e, EXDEV, "%s: outside the build context (refused)", rel);
+    if (errno == ENOENT)
+      return err_set(e, ENOENT, "%s: no such file or directory in the %s", rel,
+                     in_context(c) ? "build context" : "source image");
+    return err_sys(e, "%s", rel);
+  }
+  struct stat st;
+  if (fstat(path, &st) < 0)
+    return err_sys(e, "%s", rel);
+  if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
+    return err_set(e, EINVAL, "%s: not a regular file or directory", rel);
+  char self[64];
+  snprintf(self, sizeof self, "/proc/self/fd/%d", path);
+  int fd = open(self, O_RDONLY | O_NOCTTY | O_CLOEXEC);
+  return fd >= 0 ? fd : err_sys(e, "%s", rel);
 }
 
 static void hash_str(struct sha256 *h, const char *s) {
@@ -359,8 +370,6 @@ static int one_source(struct copy *c, int fd, const char *rel, int root, err_t *
     _cleanup_close_ int d = dest_dir(c, root, c->dest, e);
     return d < 0 ? -1 : walk_dir(c, fd, rel, d, e);
   }
-  if (!S_ISREG(st.st_mode))
-    return err_set(e, EINVAL, "%s: not a regular file or directory", rel);
   if (c->hash)
     return file_entry(c, fd, &st, rel, -1, NULL, e);
   bool into = c->dest_dir;

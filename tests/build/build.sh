@@ -439,3 +439,19 @@ test_copy_keeps_hard_links() {
   assert_eq "$(cap run --rm hl2 stat -c %h /t/sub/b)" 1 "no stale cache hit"
   assert_engine_clean
 }
+
+# An image's device node is never opened by the builder (it would be the
+# host's device: a watchdog's 10:130 starts the host's countdown); major 60
+# is unregistered, so an open would fail with ENXIO instead of the refusal.
+test_copy_from_never_opens_an_image_device() {
+  build_setup
+  python3 -c '
+import sys, tarfile
+t = tarfile.open(sys.argv[1], "w")
+i = tarfile.TarInfo("dev60"); i.type = tarfile.CHRTYPE; i.devmajor = 60; i.mode = 0o600
+t.addfile(i); t.close()' "$WORK/dev.tar"
+  cap import "$WORK/dev.tar" devimg:1 >/dev/null
+  printf 'FROM busybox\nCOPY --from=devimg:1 /dev60 /x\n' | containerfile
+  bad 125 "dev60: not a regular file or directory"
+  cap rmi devimg:1 >/dev/null
+}
