@@ -21,6 +21,7 @@
 #include "util/fs.h"
 #include "util/json.h"
 #include "util/sha256.h"
+#include "util/syscalls.h"
 
 void build_say(struct builder *b, const char *fmt, ...) {
   if (!b->o->progress)
@@ -462,12 +463,27 @@ static int build_args(struct builder *b, err_t *e) {
   return 0;
 }
 
+char *build_context_file(int context, const char *name, size_t max, size_t *len, err_t *e) {
+  _cleanup_close_ int fd = sys_openat2(context, name, O_PATH | O_CLOEXEC, 0,
+                                       RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS);
+  struct stat st;
+  if (fd < 0 && (errno == EXDEV || errno == ELOOP))
+    return err_set(e, EXDEV, "%s: outside the build context (refused)", name), NULL;
+  if (fd < 0 || fstat(fd, &st) < 0)
+    return err_sys(e, "%s", name), NULL;
+  if (!S_ISREG(st.st_mode))
+    return err_set(e, EINVAL, "%s: not a regular file", name), NULL;
+  char self[64];
+  snprintf(self, sizeof self, "/proc/self/fd/%d", fd);
+  return read_file_at(AT_FDCWD, self, max, len, e);
+}
+
 static int read_ignore(struct builder *b, err_t *e) {
   static const char *const names[] = {".containerignore", ".dockerignore"};
   for (size_t i = 0; i < 2; i++) {
     size_t len;
     err_t missing = ERR_INIT;
-    _cleanup_free_ char *text = read_file_at(b->context, names[i], 1 << 20, &len, &missing);
+    _cleanup_free_ char *text = build_context_file(b->context, names[i], 1 << 20, &len, &missing);
     if (text)
       return ignore_parse(text, &b->ignore, e) < 0 ? err_wrap(e, "%s", names[i]) : 0;
     if (missing.code != ENOENT)

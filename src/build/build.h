@@ -44,6 +44,12 @@ struct build_opts {
  * command cannot be invoked or is not found). Errors name the file, line
  * and step. What a failure leaves is the cache of the steps that
  * finished: no container, mount or half-written layer. */
+/* The regular file `name` of a build context (the directory `context`),
+ * at most `max` bytes: a symlink may lead only to another file of the
+ * context (a hostile context's Containerfile -> /etc/shadow would be
+ * echoed in parse errors; -> a device would open the host's). */
+char *build_context_file(int context, const char *name, size_t max, size_t *len, err_t *e);
+
 int build_image(const struct engine *eng, const struct build_opts *o, char id[DIGEST_BUF],
                 int *status, err_t *e);
 

@@ -455,3 +455,19 @@ t.addfile(i); t.close()' "$WORK/dev.tar"
   bad 125 "dev60: not a regular file or directory"
   cap rmi devimg:1 >/dev/null
 }
+
+# A context's Containerfile or .dockerignore that is a symlink out of it (a
+# cloned repository's) is refused, not read: a parse error would echo a
+# host file (here a stand-in for /etc/shadow) into the build's log.
+test_context_files_do_not_lead_out() {
+  build_setup
+  echo 'SECRETHASH:x' >"$WORK/secret"
+  ln -s "$WORK/secret" "$CTX/Containerfile"
+  bad 125 "Containerfile: outside the build context"
+  assert_fails cap build "$CTX"
+  case "$ERR" in *SECRETHASH*) fail "the host file was read: $ERR" ;; esac
+  rm "$CTX/Containerfile"
+  printf 'FROM busybox\n' >"$CTX/Containerfile"
+  ln -s "$WORK/secret" "$CTX/.dockerignore"
+  bad 125 ".dockerignore: outside the build context"
+}

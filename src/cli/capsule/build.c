@@ -92,14 +92,16 @@ static char *read_containerfile(const char *file, const char *context, const cha
     err_set(e, ENOENT, "no Containerfile or Dockerfile in %s (use -f FILE)", context);
     return NULL;
   }
-  if (file)
+  if (file) {
     *name = file;
-  _cleanup_free_ char *path = file ? strdup(file) : path_join(context, *name);
-  if (!path) {
-    err_sys(e, "Containerfile");
+    return read_file_at(AT_FDCWD, file, 1u << 20, len, e);
+  }
+  _cleanup_close_ int dir = open(context, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (dir < 0) {
+    err_sys(e, "the build context %s", context);
     return NULL;
   }
-  return read_file_at(AT_FDCWD, path, 1u << 20, len, e);
+  return build_context_file(dir, *name, 1u << 20, len, e);
 }
 
 static void remove_context(const char *dir) {
