@@ -46,7 +46,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   r = template_parse(input, fields, &t, &e);
   fuzz_check_result("template_parse", r, &e);
   if (r == 0) {
-    free(template_render(t, row_value, NULL));
+    char *out = template_render(t, row_value, NULL, &e);
+    fuzz_check_result("template_render", out ? 0 : -1, &e);
+    free(out);
     template_free(t);
   }
   json_decref(doc);
